@@ -1,0 +1,1 @@
+# Placeholder: wno_add_plugin() lands here with the SDK.
