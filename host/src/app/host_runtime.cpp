@@ -1,0 +1,204 @@
+#include "app/host_runtime.h"
+
+#include "app/routes.h"
+#include "core/logger.h"
+#include "services/host_api.h"
+
+namespace wno::host {
+namespace {
+
+std::vector<PluginSpec> pluginSpecs(const nlohmann::json& config) {
+  std::vector<PluginSpec> specs;
+  const auto& load = config["plugins"].value("load", nlohmann::json::array());
+  for (size_t i = 0; i < load.size(); ++i) {
+    const auto& entry = load[i];
+    PluginSpec spec;
+    spec.name = entry.value("name", "");
+    spec.file = entry.value("file", "");
+    spec.required = entry.value("required", true);
+    spec.config = entry.value("config", nlohmann::json::object());
+    spec.pointer = "/plugins/load/" + std::to_string(i);
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+}  // namespace
+
+HostRuntime::HostRuntime(nlohmann::json config, std::filesystem::path executableDir)
+    : config_(std::move(config)),
+      executableDir_(std::move(executableDir)),
+      startedAt_(std::chrono::steady_clock::now()),
+      services_(std::make_unique<HostServices>()),
+      plugins_(std::make_unique<PluginManager>(hostApiTable(), services_.get())) {}
+
+HostRuntime::~HostRuntime() { shutdown(); }
+
+std::vector<std::filesystem::path> HostRuntime::pluginDirectories() const {
+  std::vector<std::filesystem::path> dirs;
+  for (const auto& dir : config_["plugins"].value("directories", nlohmann::json::array())) {
+    dirs.emplace_back(dir.get<std::string>());
+  }
+  // Default: the install layout, which the build tree mirrors
+  // (bin/wno-host next to lib/wno/plugins/).
+  if (dirs.empty()) dirs.push_back((executableDir_ / ".." / "lib" / "wno" / "plugins").lexically_normal());
+  return dirs;
+}
+
+Status HostRuntime::loadPlugins() { return plugins_->loadAll(pluginSpecs(config_), pluginDirectories()); }
+
+std::vector<std::string> HostRuntime::checkReferences() const {
+  std::vector<std::string> errors;
+  auto check = [&](wno_kind kind, const std::string& name, const std::string& pointer) {
+    if (plugins_->find(kind, name)) return;
+    std::string known;
+    for (const auto& type : plugins_->components()) {
+      if (type->kind == kind) known += (known.empty() ? "" : ", ") + type->name;
+    }
+    errors.push_back(pointer + ": no " + kindName(kind) + " component named \"" + name +
+                     "\" is loaded (loaded: " + (known.empty() ? "none" : known) +
+                     "); add the plugin that provides it to /plugins/load");
+  };
+  const auto& levels = config_["cache"].value("levels", nlohmann::json::array());
+  for (size_t i = 0; i < levels.size(); ++i) {
+    check(WNO_KIND_CACHE, levels[i].value("backend", ""), "/cache/levels/" + std::to_string(i) + "/backend");
+  }
+  const auto& probes = config_["health"].value("probes", nlohmann::json::array());
+  for (size_t i = 0; i < probes.size(); ++i) {
+    check(WNO_KIND_HEALTH_PROBE, probes[i].value("type", ""), "/health/probes/" + std::to_string(i) + "/type");
+  }
+  return errors;
+}
+
+Status HostRuntime::createComponents() {
+  const wno_host_api* api = hostApiTable();
+  const auto& cacheConfig = config_["cache"];
+  std::vector<CacheLevel> levels;
+  const auto& levelConfigs = cacheConfig.value("levels", nlohmann::json::array());
+  for (size_t i = 0; i < levelConfigs.size(); ++i) {
+    const auto& level = levelConfigs[i];
+    const std::string name = level.value("name", "l" + std::to_string(i + 1));
+    auto type = plugins_->find(WNO_KIND_CACHE, level.value("backend", ""));
+    if (!type) return Status(WNO_ERR_INVALID, "/cache/levels/" + std::to_string(i) + "/backend: not loaded");
+    auto instance = CacheBackendInstance::create(type, api, services_.get(), name,
+                                                 level.value("config", nlohmann::json::object()));
+    if (!instance.isOk()) {
+      return Status(instance.status().code(), "/cache/levels/" + std::to_string(i) +
+                                                  "/config: cache backend \"" + type->name +
+                                                  "\" refused its config: " + instance.status().message());
+    }
+    levels.push_back({name, std::move(instance).value()});
+  }
+  if (!levels.empty()) {
+    cache_ = std::make_unique<LeveledCache>(std::move(levels), cacheConfig.value("default_ttl_ms", 60000));
+    services_->setCache(cache_.get());
+  }
+
+  const auto& probeConfigs = config_["health"].value("probes", nlohmann::json::array());
+  for (size_t i = 0; i < probeConfigs.size(); ++i) {
+    const auto& probe = probeConfigs[i];
+    const std::string pointer = "/health/probes/" + std::to_string(i);
+    auto type = plugins_->find(WNO_KIND_HEALTH_PROBE, probe.value("type", ""));
+    if (!type) return Status(WNO_ERR_INVALID, pointer + "/type: not loaded");
+    ProbeOptions options;
+    options.name = probe.value("name", type->name);
+    options.interval = std::chrono::milliseconds(probe.value("interval_ms", 5000));
+    options.timeout = std::chrono::milliseconds(probe.value("timeout_ms", 2000));
+    options.required = probe.value("required", false);
+    auto instance = HealthProbeInstance::create(type, api, services_.get(), options.name,
+                                                probe.value("config", nlohmann::json::object()));
+    if (!instance.isOk()) {
+      return Status(instance.status().code(), pointer + "/config: health probe \"" + type->name +
+                                                  "\" refused its config: " + instance.status().message());
+    }
+    probes_.push_back(std::make_unique<ProbeRunner>(std::move(instance).value(), options, services_->metrics()));
+  }
+  for (auto& probe : probes_) probe->start();
+  return Status::ok();
+}
+
+Status HostRuntime::startHttp() {
+  const auto& h = config_["http"];
+  http::ServerOptions options;
+  options.host = h.value("host", "127.0.0.1");
+  options.port = static_cast<uint16_t>(h.value("port", 8080));
+  options.threads = h.value("threads", 16);
+  options.maxQueued = h.value("max_queued", 256);
+  options.maxBodyBytes = h.value("max_body_bytes", static_cast<size_t>(1 << 20));
+  options.keepAlive = h.value("keep_alive", true);
+  options.requestTimeoutMs = h.value("request_timeout_ms", 30000);
+  options.accessLog = h.value("access_log", true);
+
+  auto router = std::make_shared<http::Router>();
+  addRoutes(*router);
+  http_ = std::make_unique<http::HttpServer>(options, router, services_->metrics());
+  http_->addMiddleware(adminAuthMiddleware(config_["admin"].value("api_key", "")));
+  try {
+    http_->start();
+  } catch (const std::exception& e) {
+    http_.reset();
+    return Status(WNO_ERR_UNAVAILABLE,
+                  "cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " + e.what());
+  }
+  accepting_.store(true);
+  logInfo("http", "listening", {{"host", options.host}, {"port", http_->port()}});
+  return Status::ok();
+}
+
+void HostRuntime::addRoutes(http::Router& router) {
+  addSystemRoutes(router, *this);
+  addAdminRoutes(router, *this, cache_.get());
+}
+
+bool HostRuntime::ready(std::vector<std::string>& reasons) const {
+  if (!accepting_.load()) reasons.push_back("the host is not accepting traffic (starting or shutting down)");
+  for (const auto& probe : probes_) {
+    if (!probe->options().required) continue;
+    ProbeSnapshot s = probe->snapshot();
+    if (!s.checked && !s.timedOut) reasons.push_back("probe " + s.name + ": not checked yet");
+    else if (s.status == WNO_HEALTH_DOWN) reasons.push_back("probe " + s.name + ": down: " + s.message);
+  }
+  return reasons.empty();
+}
+
+nlohmann::json HostRuntime::healthJson() const {
+  nlohmann::json probes = nlohmann::json::array();
+  wno_health overall = WNO_HEALTH_UP;
+  for (const auto& probe : probes_) {
+    ProbeSnapshot s = probe->snapshot();
+    probes.push_back(s.toJson());
+    if (!s.checked && !s.timedOut) continue;
+    // A failing optional probe degrades the host; only required ones take it down.
+    wno_health effect = s.required ? s.status : std::min<wno_health>(s.status, WNO_HEALTH_DEGRADED);
+    overall = std::max(overall, effect);
+  }
+  const double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - startedAt_).count();
+  return {{"status", healthName(overall)},
+          {"version", WNO_HOST_VERSION},
+          {"abi", std::to_string(WNO_ABI_VERSION_MAJOR) + "." + std::to_string(WNO_ABI_VERSION_MINOR)},
+          {"uptime_s", uptime},
+          {"load_factor", services_->loadFactor()},
+          {"accepting", accepting_.load()},
+          {"http_in_flight", http_ ? http_->inFlight() : 0},
+          {"probes", probes}};
+}
+
+void HostRuntime::shutdown() {
+  if (shutDown_.exchange(true)) return;
+  accepting_.store(false);
+  if (http_) {
+    const auto grace = std::chrono::milliseconds(config_["http"].value("shutdown_grace_ms", 10000));
+    logInfo("host", "draining HTTP", {{"grace_ms", grace.count()}, {"in_flight", http_->inFlight()}});
+    const int cutOff = http_->shutdown(grace);
+    if (cutOff > 0) logWarn("host", "grace period ended with requests in flight", {{"cut_off", cutOff}});
+    http_.reset();
+  }
+  for (auto& probe : probes_) probe->stop();
+  probes_.clear();
+  services_->setCache(nullptr);
+  cache_.reset();
+  plugins_->unloadAll();
+  logInfo("host", "stopped");
+}
+
+}  // namespace wno::host

@@ -1,0 +1,65 @@
+// Everything one running host owns, brought up in stages and torn down in
+// reverse: plugins, then components (cache levels, probes), then HTTP.
+// main() drives the stages and maps failures to exit codes; tests can drive
+// the same stages in-process.
+#pragma once
+
+#include "cache/leveled_cache.h"
+#include "health/probe_runner.h"
+#include "http/http_server.h"
+#include "plugins/plugin_manager.h"
+#include "services/host_services.h"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace wno::host {
+
+class HostRuntime {
+ public:
+  HostRuntime(nlohmann::json config, std::filesystem::path executableDir);
+  ~HostRuntime();
+
+  // Stage 1. Error when a required plugin was refused (each refusal logged).
+  Status loadPlugins();
+  // Config references that name missing components, as "<pointer>: <message>".
+  std::vector<std::string> checkReferences() const;
+  // Stage 2: component instances (cache levels, probes) and their threads.
+  Status createComponents();
+  // Stage 3: routes and the listening socket.
+  Status startHttp();
+  // Reverse order: not ready, drain HTTP, stop probes, destroy, unload.
+  void shutdown();
+
+  PluginManager& plugins() { return *plugins_; }
+  HostServices& services() { return *services_; }
+  uint16_t port() const { return http_ ? http_->port() : 0; }
+  std::vector<std::filesystem::path> pluginDirectories() const;
+  const nlohmann::json& config() const { return config_; }
+
+  // Health and readiness, as served at /health and /readyz.
+  nlohmann::json healthJson() const;
+  bool ready(std::vector<std::string>& reasons) const;
+
+ private:
+  void addRoutes(http::Router& router);
+
+  nlohmann::json config_;
+  std::filesystem::path executableDir_;
+  std::chrono::steady_clock::time_point startedAt_;
+  std::unique_ptr<HostServices> services_;
+  std::unique_ptr<PluginManager> plugins_;
+  std::unique_ptr<LeveledCache> cache_;
+  std::vector<std::unique_ptr<ProbeRunner>> probes_;
+  std::unique_ptr<http::HttpServer> http_;
+  std::atomic<bool> accepting_{false};
+  std::atomic<bool> shutDown_{false};
+};
+
+}  // namespace wno::host

@@ -1,0 +1,162 @@
+// wno-host entry point: parse arguments, load and validate config, then run
+// the host as a Poco ServerApplication until SIGTERM/SIGINT.
+#include "app/cli.h"
+#include "app/host_runtime.h"
+#include "config/config_loader.h"
+#include "core/logger.h"
+
+#include <Poco/Util/ServerApplication.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+namespace wno::host {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitBadConfig = 1;
+constexpr int kExitPluginRefused = 2;
+constexpr int kExitStartFailed = 3;
+
+std::filesystem::path executableDir() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::current_path() : exe.parent_path();
+}
+
+std::vector<std::string> defaultConfigFiles() {
+  const std::filesystem::path local = "config/default.json";
+  if (std::filesystem::exists(local)) return {local.string()};
+  const auto installed = (executableDir() / ".." / "share" / "wno" / "config" / "default.json").lexically_normal();
+  if (std::filesystem::exists(installed)) return {installed.string()};
+  return {local.string()};  // reported as missing, with this path
+}
+
+void configureLogging(const nlohmann::json& config) {
+  const auto& log = config.value("log", nlohmann::json::object());
+  const auto level = parseLogLevel(log.value("level", "info")).value_or(WNO_LOG_INFO);
+  Logger::instance().configure(level, log.value("format", "json") == "text" ? LogFormat::Text : LogFormat::Json);
+}
+
+void printPluginTable(PluginManager& manager) {
+  std::printf("%-20s %-10s %-5s %-44s %s\n", "NAME", "VERSION", "ABI", "COMPONENTS", "PATH");
+  for (const auto& plugin : manager.plugins()) {
+    std::string components;
+    for (const auto& label : plugin->componentLabels) components += (components.empty() ? "" : ",") + label;
+    std::printf("%-20s %-10s 1.%-3u %-44s %s\n", plugin->name.c_str(), plugin->version.c_str(), plugin->abiMinor,
+                components.c_str(), plugin->path.c_str());
+  }
+  for (const auto& refusal : manager.refusals()) std::printf("%s\n", refusal.line().c_str());
+}
+
+class HostApplication : public Poco::Util::ServerApplication {
+ public:
+  explicit HostApplication(HostRuntime& runtime) : runtime_(runtime) {}
+
+ protected:
+  int main(const ArgVec&) override {
+    if (Status s = runtime_.createComponents(); !s.isOk()) {
+      logError("host", s.message());
+      std::cerr << "wno-host: " << s.message() << "\n";
+      return kExitBadConfig;
+    }
+    if (Status s = runtime_.startHttp(); !s.isOk()) {
+      logError("host", s.message());
+      std::cerr << "wno-host: " << s.message() << "\n";
+      return kExitStartFailed;
+    }
+    logInfo("host", "started", {{"version", WNO_HOST_VERSION}, {"port", runtime_.port()}});
+    waitForTerminationRequest();
+    logInfo("host", "termination requested; shutting down");
+    runtime_.shutdown();
+    return kExitOk;
+  }
+
+ private:
+  HostRuntime& runtime_;
+};
+
+int run(int argc, char** argv) {
+  // Block the termination signals before any thread starts, so every thread
+  // inherits the mask and only waitForTerminationRequest() receives them;
+  // otherwise SIGTERM could hit a worker thread and kill the process undrained.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGQUIT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  CliOptions cli = parseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+  if (!cli.error.empty()) {
+    std::cerr << "wno-host: " << cli.error << "\n" << usageText();
+    return kExitBadConfig;
+  }
+  if (cli.help) {
+    std::cout << usageText();
+    return kExitOk;
+  }
+  if (cli.version) {
+    std::cout << "wno-host " << WNO_HOST_VERSION << " (plugin ABI " << WNO_ABI_VERSION_MAJOR << "."
+              << WNO_ABI_VERSION_MINOR << ")\n";
+    return kExitOk;
+  }
+
+  config::LoadOptions load;
+  load.files = cli.configFiles.empty() ? defaultConfigFiles() : cli.configFiles;
+  load.overrides = cli.overrides;
+  config::LoadResult loaded = config::loadConfig(load);
+  if (!loaded.ok()) {
+    std::cerr << "wno-host: invalid config (" << loaded.errors.size() << " error"
+              << (loaded.errors.size() == 1 ? "" : "s") << "):\n"
+              << config::formatErrors(loaded.errors);
+    return kExitBadConfig;
+  }
+  if (cli.printConfig) {
+    std::cout << config::redactSecrets(loaded.effective).dump(2) << "\n";
+    return kExitOk;
+  }
+  configureLogging(loaded.effective);
+
+  HostRuntime runtime(loaded.effective, executableDir());
+  const Status plugins = runtime.loadPlugins();
+  if (cli.listPlugins) {
+    printPluginTable(runtime.plugins());
+    return plugins.isOk() ? kExitOk : kExitPluginRefused;
+  }
+  if (!plugins.isOk()) {
+    for (const auto& refusal : runtime.plugins().refusals()) {
+      if (refusal.required) std::cerr << "wno-host: " << refusal.line() << "\n";
+    }
+    return kExitPluginRefused;
+  }
+  if (auto errors = runtime.checkReferences(); !errors.empty()) {
+    std::cerr << "wno-host: invalid config (" << errors.size() << " error" << (errors.size() == 1 ? "" : "s")
+              << "):\n";
+    for (const auto& e : errors) std::cerr << e << "\n";
+    return kExitBadConfig;
+  }
+  if (cli.validateOnly) {
+    std::cout << "config OK: " << load.files.size() << " file(s), " << runtime.plugins().plugins().size()
+              << " plugin(s) loaded\n";
+    return kExitOk;
+  }
+
+  HostApplication app(runtime);
+  char* appArgv[] = {argv[0], nullptr};
+  return app.run(1, appArgv);
+}
+
+}  // namespace
+}  // namespace wno::host
+
+int main(int argc, char** argv) {
+  try {
+    return wno::host::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "wno-host: fatal: " << e.what() << "\n";
+    return 3;
+  }
+}

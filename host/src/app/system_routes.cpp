@@ -1,0 +1,43 @@
+#include "app/host_runtime.h"
+#include "app/routes.h"
+
+namespace wno::host {
+
+void addSystemRoutes(http::Router& router, HostRuntime& runtime) {
+  // Liveness checks only that this process can answer; never dependencies,
+  // so a database outage does not get every host restarted.
+  router.add("GET", "/livez", http::RouteGroup::Health, [](http::RequestContext& ctx) {
+    if (ctx.hasQuery("verbose")) {
+      ctx.sendText(200, "text/plain; charset=utf-8", "[+] process ok\nlivez check passed\n");
+    } else {
+      ctx.sendJson(200, {{"status", "alive"}});
+    }
+  });
+
+  router.add("GET", "/readyz", http::RouteGroup::Health, [&runtime](http::RequestContext& ctx) {
+    std::vector<std::string> reasons;
+    const bool ready = runtime.ready(reasons);
+    const int status = ready ? 200 : 503;
+    if (!ready) ctx.response().set("Retry-After", "5");
+    if (ctx.hasQuery("verbose")) {
+      std::string text;
+      for (const auto& reason : reasons) text += "[-] " + reason + "\n";
+      text += ready ? "[+] ready\nreadyz check passed\n" : "readyz check failed\n";
+      ctx.sendText(status, "text/plain; charset=utf-8", text);
+    } else {
+      ctx.sendJson(status, {{"status", ready ? "ready" : "not_ready"}, {"reasons", reasons}});
+    }
+  });
+
+  router.add("GET", "/health", http::RouteGroup::Health, [&runtime](http::RequestContext& ctx) {
+    nlohmann::json health = runtime.healthJson();
+    // Load balancers read the status code: only a host that is down is 503.
+    ctx.sendJson(health["status"] == "down" ? 503 : 200, health);
+  });
+
+  router.add("GET", "/metrics", http::RouteGroup::Metrics, [&runtime](http::RequestContext& ctx) {
+    ctx.sendText(200, "text/plain; version=0.0.4; charset=utf-8", runtime.services().metrics().serialize());
+  });
+}
+
+}  // namespace wno::host

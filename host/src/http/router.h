@@ -1,0 +1,47 @@
+// Method + path-pattern routing. Patterns are literal segments and "{name}"
+// captures ("/api/v1/{collection}/{id}"); literal segments win over captures
+// at the same depth, so "/api/v1/jobs" beats "/api/v1/{collection}".
+#pragma once
+
+#include "http/request_context.h"
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace wno::host::http {
+
+// Route groups decide protection: health and metrics are never shed or rate
+// limited; admin needs the admin key; api is the public, sheddable surface.
+enum class RouteGroup { Api, Health, Metrics, Admin };
+
+using Handler = std::function<void(RequestContext&)>;
+
+struct Route {
+  std::string method;
+  std::string pattern;
+  std::string name;  // stable label for metrics, e.g. "GET /api/v1/{collection}"
+  RouteGroup group = RouteGroup::Api;
+  Handler handler;
+  std::vector<std::string> segments;
+};
+
+struct RouteMatch {
+  const Route* route = nullptr;
+  std::map<std::string, std::string> params;
+  std::vector<std::string> allowedMethods;  // non-empty when only the method failed (405)
+};
+
+class Router {
+ public:
+  void add(std::string method, std::string pattern, RouteGroup group, Handler handler);
+  RouteMatch match(const std::string& method, const std::string& path) const;
+
+ private:
+  std::vector<Route> routes_;
+};
+
+std::vector<std::string> splitPath(const std::string& path);
+
+}  // namespace wno::host::http

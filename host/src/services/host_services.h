@@ -1,0 +1,81 @@
+// What plugins reach through the host API table, as C++ interfaces. The
+// capability subsystems (cache, data, jobs) implement these; a service that
+// is not configured is null and the ABI answers WNO_ERR_UNAVAILABLE with a
+// message saying so.
+#pragma once
+
+#include "core/status.h"
+#include "services/metrics.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wno::host {
+
+struct CacheWrite {
+  int64_t ttlMs = 0;  // <= 0: the region default
+  std::vector<std::string> tags;
+  std::string region;
+};
+
+class CacheApi {
+ public:
+  virtual ~CacheApi() = default;
+  virtual Result<std::optional<std::string>> get(const std::string& key) = 0;
+  virtual Status set(const std::string& key, std::string value, const CacheWrite& options) = 0;
+  virtual Status remove(const std::string& key) = 0;
+  virtual Result<uint64_t> invalidateTag(const std::string& tag) = 0;
+  virtual Result<std::string> getOrCompute(const std::string& key, const CacheWrite& options,
+                                           const std::function<Result<std::string>()>& compute) = 0;
+};
+
+class RepositoryApi {
+ public:
+  virtual ~RepositoryApi() = default;
+  using RowSink = std::function<Status(std::string_view row)>;
+  virtual Status query(const std::string& collection, const std::string& queryJson, const RowSink& out) = 0;
+  virtual Status get(const std::string& collection, int64_t id, const RowSink& out) = 0;
+  virtual Status create(const std::string& collection, const std::string& rowJson, const RowSink& out) = 0;
+  virtual Status update(const std::string& collection, int64_t id, int64_t expectedVersion,
+                        const std::string& patchJson, const RowSink& out) = 0;
+  virtual Status remove(const std::string& collection, int64_t id) = 0;
+};
+
+class JobApi {
+ public:
+  virtual ~JobApi() = default;
+  struct Enqueued {
+    std::string jobJson;
+    bool created = false;
+  };
+  virtual Result<Enqueued> enqueue(const std::string& requestJson) = 0;
+  virtual bool shouldStop(const std::string& jobId) = 0;
+};
+
+class HostServices {
+ public:
+  Metrics& metrics() { return metrics_; }
+
+  double loadFactor() const { return loadFactor_.load(std::memory_order_relaxed); }
+  void setLoadFactor(double value) { loadFactor_.store(value, std::memory_order_relaxed); }
+
+  CacheApi* cache() const { return cache_; }
+  RepositoryApi* repositories() const { return repositories_; }
+  JobApi* jobs() const { return jobs_; }
+  void setCache(CacheApi* cache) { cache_ = cache; }
+  void setRepositories(RepositoryApi* repositories) { repositories_ = repositories; }
+  void setJobs(JobApi* jobs) { jobs_ = jobs; }
+
+ private:
+  Metrics metrics_;
+  std::atomic<double> loadFactor_{0.0};
+  CacheApi* cache_ = nullptr;
+  RepositoryApi* repositories_ = nullptr;
+  JobApi* jobs_ = nullptr;
+};
+
+}  // namespace wno::host
