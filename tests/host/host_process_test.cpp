@@ -1,0 +1,301 @@
+// End to end: the real wno-host binary, real .so plugins, real HTTP over
+// loopback, real signals.
+#include "process_runner.h"
+
+#include <Poco/Net/ServerSocket.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <thread>
+
+namespace wno::test {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using nlohmann::json;
+
+// A config using only fixture plugins, so these tests do not depend on the
+// shipped plugins; `extra` is merged over it (JSON Merge Patch).
+std::string fixtureConfig(int port, const json& extra = json::object()) {
+  json config = {
+      {"http", {{"host", "127.0.0.1"}, {"port", port}, {"access_log", true}, {"shutdown_grace_ms", 5000}}},
+      {"log", {{"level", "info"}}},
+      {"plugins",
+       {{"directories", {WNO_FIXTURE_PLUGIN_DIR}}, {"load", {{{"name", "c_counter"}}, {{"name", "old_minor"}}}}}},
+      {"health",
+       {{"probes",
+         {{{"name", "counter"}, {"type", "c_counter"}, {"interval_ms", 100}, {"required", true},
+           {"config", {{"label", "e2e"}}}},
+          {{"name", "old"}, {"type", "old_minor"}, {"interval_ms", 100}}}}}}};
+  config.merge_patch(extra);
+  static int counter = 0;
+  return writeTempFile("config-" + std::to_string(++counter) + ".json", config.dump(2));
+}
+
+// Waits (bounded) until /readyz answers 200.
+bool waitReady(int port, ChildProcess& host) {
+  for (int i = 0; i < 300 && host.running(); ++i) {
+    try {
+      if (httpRequest(port, "GET", "/readyz").status == 200) return true;
+    } catch (const std::exception&) {
+      // not listening yet
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+TEST(HostProcess, VersionAndHelp) {
+  auto version = runHost({"--version"});
+  EXPECT_EQ(version.exitCode, 0);
+  EXPECT_THAT(version.out, HasSubstr("plugin ABI 1.0"));
+  auto help = runHost({"--help"});
+  EXPECT_EQ(help.exitCode, 0);
+  EXPECT_THAT(help.out, HasSubstr("--validate-config"));
+  auto bad = runHost({"--bogus"});
+  EXPECT_EQ(bad.exitCode, 1);
+  EXPECT_THAT(bad.err, HasSubstr("unknown argument \"--bogus\""));
+}
+
+TEST(HostProcess, ValidateConfigAcceptsAGoodConfig) {
+  auto result = runHost({"--config", fixtureConfig(freePort()), "--validate-config"});
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("config OK"));
+}
+
+TEST(HostProcess, ValidateConfigPrintsEveryErrorWithItsPointer) {
+  const std::string file = writeTempFile("bad.json", R"({"http": {"prot": 1, "port": "eighty"}, "nope": true})");
+  auto result = runHost({"--config", file, "--validate-config"});
+  EXPECT_EQ(result.exitCode, 1);
+  EXPECT_THAT(result.err, HasSubstr("/http/prot"));
+  EXPECT_THAT(result.err, HasSubstr("/http/port"));
+  EXPECT_THAT(result.err, HasSubstr("/nope"));
+}
+
+TEST(HostProcess, MalformedJsonNamesFileAndLine) {
+  const std::string file = writeTempFile("broken.json", "{\n  \"http\": {\n    \"port\": 80,,\n  }\n}\n");
+  auto result = runHost({"--config", file, "--validate-config"});
+  EXPECT_EQ(result.exitCode, 1);
+  EXPECT_THAT(result.err, HasSubstr("broken.json"));
+  EXPECT_THAT(result.err, HasSubstr("line 3"));
+}
+
+TEST(HostProcess, SetOverridesAndOverlaysApplyInOrder) {
+  const std::string overlay = writeTempFile("overlay.json", R"({"http": {"threads": 3}})");
+  auto result = runHost({"--config", fixtureConfig(1234), "--config", overlay, "--set", "/http/port=4321",
+                         "--print-config"});
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+  json effective = json::parse(result.out);
+  EXPECT_EQ(effective["http"]["port"], 4321);
+  EXPECT_EQ(effective["http"]["threads"], 3);
+}
+
+TEST(HostProcess, PrintConfigRedactsSecrets) {
+  auto result = runHost({"--config", fixtureConfig(1234), "--set", "/admin/api_key=\"hunter2\"", "--print-config"});
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_THAT(result.out, Not(HasSubstr("hunter2")));
+  EXPECT_EQ(json::parse(result.out)["admin"]["api_key"], "***");
+}
+
+struct RefusalCase {
+  std::string plugin;
+  std::string reason;
+};
+
+class RefusedPlugin : public ::testing::TestWithParam<RefusalCase> {};
+
+// A required plugin that cannot be used stops the host with exit 2 and one
+// line naming the file, the reason and the fix; it never crashes.
+TEST_P(RefusedPlugin, ExitsTwoWithFileReasonAndFix) {
+  const auto& c = GetParam();
+  const std::string config = fixtureConfig(freePort(), {{"plugins", {{"load", {{{"name", c.plugin}}}}}},
+                                                         {"health", {{"probes", json::array()}}}});
+  auto result = runHost({"--config", config});
+  EXPECT_EQ(result.exitCode, 2) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("plugin refused: "));
+  EXPECT_THAT(result.err, HasSubstr("wno_" + c.plugin + ".so"));
+  EXPECT_THAT(result.err, HasSubstr(c.reason));
+  EXPECT_THAT(result.err, HasSubstr("; fix: "));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, RefusedPlugin,
+    ::testing::Values(RefusalCase{"no_entry", "not a wno plugin: it does not export wno_plugin_entry_v1"},
+                      RefusalCase{"not_a_library", "cannot load library"},
+                      RefusalCase{"major_v2", "ABI major differs"},
+                      RefusalCase{"major_mismatch", "ABI major differs"},
+                      RefusalCase{"minor_too_new", "needs a newer minor: it targets ABI 1.99, this host provides 1.0"},
+                      RefusalCase{"init_fails", "init failed: missing required config key api_url"},
+                      RefusalCase{"throws", "threw from on_load: boom"},
+                      RefusalCase{"missing_hook", "lacks required hooks: on_check"},
+                      RefusalCase{"absent", "file not found"}),
+    [](const auto& info) { return info.param.plugin; });
+
+TEST(HostProcess, DuplicateComponentIsRefused) {
+  const std::string config =
+      fixtureConfig(freePort(), {{"plugins", {{"load", {{{"name", "dup_a"}}, {{"name", "dup_b"}}}}}},
+                                 {"health", {{"probes", json::array()}}}});
+  auto result = runHost({"--config", config});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_THAT(result.err, HasSubstr("wno_dup_b.so: duplicate component health_probe \"shared_name\""));
+}
+
+TEST(HostProcess, ListPluginsShowsLoadedAndRefused) {
+  const std::string config = fixtureConfig(
+      freePort(),
+      {{"plugins", {{"load", {{{"name", "c_counter"}}, {{"name", "init_fails"}, {"required", false}}}}}},
+       {"health", {{"probes", json::array()}}}});
+  auto result = runHost({"--config", config, "--list-plugins"});
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("health_probe:c_counter"));
+  EXPECT_THAT(result.out, HasSubstr("plugin refused: "));
+  EXPECT_THAT(result.out, HasSubstr("init failed"));
+}
+
+TEST(HostProcess, ComponentConfigRejectedNamesItsPointer) {
+  const std::string config = fixtureConfig(
+      freePort(),
+      {{"health", {{"probes", {{{"name", "c"}, {"type", "c_counter"}, {"config", {{"label", "reject"}}}}}}}}});
+  auto result = runHost({"--config", config});
+  EXPECT_EQ(result.exitCode, 1);
+  EXPECT_THAT(result.err, HasSubstr("/health/probes/0/config"));
+  EXPECT_THAT(result.err, HasSubstr("label \"reject\" is not allowed"));
+}
+
+TEST(HostProcess, UnknownComponentReferenceNamesItsPointer) {
+  const std::string config =
+      fixtureConfig(freePort(), {{"health", {{"probes", {{{"name", "x"}, {"type", "nope"}}}}}}});
+  auto result = runHost({"--config", config, "--validate-config"});
+  EXPECT_EQ(result.exitCode, 1);
+  EXPECT_THAT(result.err, HasSubstr("/health/probes/0/type: no health_probe component named \"nope\""));
+}
+
+TEST(HostProcess, PortInUseExitsThree) {
+  Poco::Net::ServerSocket taken(Poco::Net::SocketAddress("127.0.0.1", 0));
+  auto result = runHost({"--config", fixtureConfig(taken.address().port())});
+  EXPECT_EQ(result.exitCode, 3);
+  EXPECT_THAT(result.err, HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(taken.address().port())));
+}
+
+class RunningHost : public ::testing::Test {
+ protected:
+  void start(const json& extra = json::object()) {
+    port = freePort();
+    host = ChildProcess::start(WNO_HOST_BINARY, {"--config", fixtureConfig(port, extra)});
+    ASSERT_TRUE(waitReady(port, *host)) << host->err();
+  }
+  void TearDown() override {
+    if (host && host->running()) {
+      host->signal(SIGTERM);
+      host->wait(std::chrono::seconds(20));
+    }
+  }
+  int port = 0;
+  std::unique_ptr<ChildProcess> host;
+};
+
+TEST_F(RunningHost, ServesHealthEndpointsAndPluginsThenDrainsOnSigterm) {
+  start();
+  auto livez = httpRequest(port, "GET", "/livez");
+  EXPECT_EQ(livez.status, 200);
+  EXPECT_EQ(json::parse(livez.body)["status"], "alive");
+  EXPECT_THAT(httpRequest(port, "GET", "/livez?verbose").body, HasSubstr("livez check passed"));
+  EXPECT_THAT(httpRequest(port, "GET", "/readyz?verbose").body, HasSubstr("readyz check passed"));
+
+  auto health = json::parse(httpRequest(port, "GET", "/health").body);
+  EXPECT_EQ(health["status"], "up");
+  ASSERT_EQ(health["probes"].size(), 2u);
+  EXPECT_EQ(health["probes"][0]["name"], "counter");
+  EXPECT_EQ(health["probes"][0]["details"]["language"], "c");
+  EXPECT_GE(health["probes"][0]["details"]["checks"].get<int>(), 1);
+  EXPECT_GE(health["probes"][0]["age_ms"].get<int>(), 0);
+  EXPECT_EQ(health["probes"][1]["load"], 0.25);
+
+  auto metrics = httpRequest(port, "GET", "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_THAT(metrics.contentType, HasSubstr("text/plain"));
+  EXPECT_THAT(metrics.body, HasSubstr("c_counter_checks_total"));
+  EXPECT_THAT(metrics.body, HasSubstr("wno_http_requests_total{"));
+  EXPECT_THAT(metrics.body, HasSubstr("wno_probe_status{probe=\"counter\"} 0"));
+
+  auto plugins = httpRequest(port, "GET", "/admin/plugins");
+  ASSERT_EQ(plugins.status, 200);
+  auto list = json::parse(plugins.body)["plugins"];
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0]["name"], "c_counter");
+  EXPECT_EQ(list[0]["abi"], "1.0");
+  EXPECT_EQ(list[0]["components"][0]["kind"], "health_probe");
+  EXPECT_THAT(list[0]["path"].get<std::string>(), HasSubstr("wno_c_counter.so"));
+  EXPECT_EQ(list[1]["name"], "old_minor");
+
+  host->signal(SIGTERM);
+  EXPECT_EQ(host->wait(std::chrono::seconds(20)), 0);
+  EXPECT_THAT(host->err(), HasSubstr("termination requested"));
+  EXPECT_THAT(host->err(), HasSubstr("\"msg\":\"stopped\""));
+  // The access log is one JSON object per line.
+  EXPECT_THAT(host->err(), HasSubstr("\"component\":\"access\""));
+}
+
+TEST_F(RunningHost, ErrorsAreProblemJson) {
+  start();
+  auto notFound = httpRequest(port, "GET", "/no/such/route");
+  EXPECT_EQ(notFound.status, 404);
+  EXPECT_EQ(notFound.contentType, "application/problem+json");
+  auto problem = json::parse(notFound.body);
+  EXPECT_EQ(problem["status"], 404);
+  EXPECT_EQ(problem["instance"], "/no/such/route");
+  EXPECT_FALSE(problem["request_id"].get<std::string>().empty());
+
+  auto wrongMethod = httpRequest(port, "DELETE", "/livez");
+  EXPECT_EQ(wrongMethod.status, 405);
+  EXPECT_EQ(wrongMethod.header("Allow"), "GET");
+
+  auto malformed = httpRequest(port, "POST", "/admin/cache/invalidate", "{\"tags\": [");
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_THAT(json::parse(malformed.body)["detail"].get<std::string>(), HasSubstr("malformed JSON"));
+
+  auto unknownField = httpRequest(port, "POST", "/admin/cache/invalidate", R"({"tags":["a"],"tagz":[]})");
+  EXPECT_EQ(unknownField.status, 400);
+  EXPECT_EQ(json::parse(unknownField.body)["parameter"], "tagz");
+
+  auto ok = httpRequest(port, "POST", "/admin/cache/invalidate", R"({"tags":["a"]})");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(json::parse(ok.body)["invalidated"], 0);
+
+  // The host keeps answering after all of that.
+  EXPECT_EQ(httpRequest(port, "GET", "/livez").status, 200);
+}
+
+TEST_F(RunningHost, OversizedBodyIs413AndTheHostStaysUp) {
+  start({{"http", {{"max_body_bytes", 1024}}}});
+  auto big = httpRequest(port, "POST", "/admin/cache/invalidate", std::string(4096, 'x'));
+  EXPECT_EQ(big.status, 413);
+  EXPECT_EQ(json::parse(big.body)["limit_bytes"], 1024);
+  EXPECT_EQ(httpRequest(port, "GET", "/livez").status, 200);
+}
+
+TEST_F(RunningHost, AdminNeedsTheBearerKeyWhenOneIsConfigured) {
+  start({{"admin", {{"api_key", "s3cret-key"}}}});
+  auto none = httpRequest(port, "GET", "/admin/plugins");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_THAT(none.header("WWW-Authenticate"), HasSubstr("Bearer"));
+  EXPECT_EQ(httpRequest(port, "GET", "/admin/plugins", "", {{"Authorization", "Bearer wrong"}}).status, 401);
+  EXPECT_EQ(httpRequest(port, "GET", "/admin/plugins", "", {{"Authorization", "Bearer s3cret-key"}}).status, 200);
+  // Health endpoints never need the key.
+  EXPECT_EQ(httpRequest(port, "GET", "/health").status, 200);
+}
+
+TEST_F(RunningHost, OptionalRefusedPluginIsReportedButDoesNotStopTheHost) {
+  start({{"plugins",
+          {{"load", {{{"name", "c_counter"}}, {{"name", "old_minor"}}, {{"name", "init_fails"}, {"required", false}}}}}}});
+  auto plugins = json::parse(httpRequest(port, "GET", "/admin/plugins").body);
+  ASSERT_EQ(plugins["refused"].size(), 1u);
+  EXPECT_EQ(plugins["refused"][0]["name"], "init_fails");
+  EXPECT_THAT(plugins["refused"][0]["reason"].get<std::string>(), HasSubstr("missing required config key api_url"));
+}
+
+}  // namespace
+}  // namespace wno::test
