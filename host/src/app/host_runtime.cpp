@@ -114,7 +114,62 @@ Status HostRuntime::createComponents() {
     probes_.push_back(std::make_unique<ProbeRunner>(std::move(instance).value(), options, services_->metrics()));
   }
   for (auto& probe : probes_) probe->start();
+
+  const auto& lf = config_.value("load_factor", nlohmann::json::object());
+  LoadFactorOptions loadOptions;
+  loadOptions.interval = std::chrono::milliseconds(lf.value("interval_ms", 1000));
+  loadOptions.smoothing = lf.value("smoothing", 0.3);
+  loadOptions.historySize = lf.value("history_size", static_cast<size_t>(3600));
+  if (lf.contains("fixed") && lf["fixed"].is_number()) loadOptions.fixed = lf["fixed"].get<double>();
+  auto signals = loadSignals();
+  if (signals.empty() && !loadOptions.fixed) {
+    logWarn("load", "no load signals configured; the load factor stays 0");
+  }
+  load_ = std::make_unique<LoadFactor>(loadOptions, std::move(signals), *services_);
+  load_->start();
   return Status::ok();
+}
+
+std::vector<LoadSignal> HostRuntime::loadSignals() const {
+  // "probe:<name>" reads a probe's load signal; "http_in_flight" is requests
+  // in flight over HTTP worker threads. Without a list: every probe and
+  // http_in_flight, equally weighted.
+  std::vector<std::pair<std::string, double>> sources;
+  const auto& lf = config_.value("load_factor", nlohmann::json::object());
+  if (lf.contains("signals")) {
+    for (const auto& s : lf["signals"]) sources.emplace_back(s.value("source", ""), s.value("weight", 1.0));
+  } else {
+    for (const auto& probe : probes_) sources.emplace_back("probe:" + probe->options().name, 1.0);
+    sources.emplace_back("http_in_flight", 1.0);
+  }
+  std::vector<LoadSignal> signals;
+  const double threads = std::max(1, config_["http"].value("threads", 16));
+  for (const auto& [source, weight] : sources) {
+    LoadSignal signal{source, weight, nullptr};
+    if (source == "http_in_flight") {
+      signal.read = [this, threads]() -> std::optional<double> {
+        if (!http_) return std::nullopt;
+        return std::min(1.0, http_->inFlight() / threads);
+      };
+    } else if (source.rfind("probe:", 0) == 0) {
+      const std::string name = source.substr(6);
+      for (const auto& probe : probes_) {
+        if (probe->options().name != name) continue;
+        ProbeRunner* runner = probe.get();
+        signal.read = [runner]() -> std::optional<double> {
+          ProbeSnapshot s = runner->snapshot();
+          if (!s.checked || s.load < 0) return std::nullopt;
+          return s.load;
+        };
+      }
+    }
+    if (!signal.read) {
+      logWarn("load", "unknown load signal source ignored", {{"source", source}});
+      continue;
+    }
+    signals.push_back(std::move(signal));
+  }
+  return signals;
 }
 
 Status HostRuntime::startHttp() {
@@ -178,9 +233,19 @@ nlohmann::json HostRuntime::healthJson() const {
           {"abi", std::to_string(WNO_ABI_VERSION_MAJOR) + "." + std::to_string(WNO_ABI_VERSION_MINOR)},
           {"uptime_s", uptime},
           {"load_factor", services_->loadFactor()},
+          {"load", load_ ? load_->toJson() : nlohmann::json(nullptr)},
           {"accepting", accepting_.load()},
           {"http_in_flight", http_ ? http_->inFlight() : 0},
           {"probes", probes}};
+}
+
+nlohmann::json HostRuntime::loadHistoryJson() const {
+  nlohmann::json samples = nlohmann::json::array();
+  if (load_) {
+    for (const auto& s : load_->history()) samples.push_back({{"at_ms", s.atMs}, {"value", s.value}, {"raw", s.raw}});
+  }
+  return {{"interval_ms", config_.value("load_factor", nlohmann::json::object()).value("interval_ms", 1000)},
+          {"samples", samples}};
 }
 
 void HostRuntime::shutdown() {
@@ -193,6 +258,8 @@ void HostRuntime::shutdown() {
     if (cutOff > 0) logWarn("host", "grace period ended with requests in flight", {{"cut_off", cutOff}});
     http_.reset();
   }
+  if (load_) load_->stop();
+  load_.reset();
   for (auto& probe : probes_) probe->stop();
   probes_.clear();
   services_->setCache(nullptr);

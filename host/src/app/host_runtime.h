@@ -5,6 +5,7 @@
 #pragma once
 
 #include "cache/leveled_cache.h"
+#include "health/load_factor.h"
 #include "health/probe_runner.h"
 #include "http/http_server.h"
 #include "plugins/plugin_manager.h"
@@ -45,10 +46,12 @@ class HostRuntime {
 
   // Health and readiness, as served at /health and /readyz.
   nlohmann::json healthJson() const;
+  nlohmann::json loadHistoryJson() const;
   bool ready(std::vector<std::string>& reasons) const;
 
  private:
   void addRoutes(http::Router& router);
+  std::vector<LoadSignal> loadSignals() const;
 
   nlohmann::json config_;
   std::filesystem::path executableDir_;
@@ -57,6 +60,7 @@ class HostRuntime {
   std::unique_ptr<PluginManager> plugins_;
   std::unique_ptr<LeveledCache> cache_;
   std::vector<std::unique_ptr<ProbeRunner>> probes_;
+  std::unique_ptr<LoadFactor> load_;
   std::unique_ptr<http::HttpServer> http_;
   std::atomic<bool> accepting_{false};
   std::atomic<bool> shutDown_{false};

@@ -35,6 +35,10 @@ void addSystemRoutes(http::Router& router, HostRuntime& runtime) {
     ctx.sendJson(health["status"] == "down" ? 503 : 200, health);
   });
 
+  router.add("GET", "/health/history", http::RouteGroup::Health, [&runtime](http::RequestContext& ctx) {
+    ctx.sendJson(200, runtime.loadHistoryJson());
+  });
+
   router.add("GET", "/metrics", http::RouteGroup::Metrics, [&runtime](http::RequestContext& ctx) {
     ctx.sendText(200, "text/plain; version=0.0.4; charset=utf-8", runtime.services().metrics().serialize());
   });
