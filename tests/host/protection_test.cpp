@@ -1,0 +1,137 @@
+#include "protection/circuit_breaker.h"
+#include "protection/gcra.h"
+#include "protection/load_shedder.h"
+
+#include <gtest/gtest.h>
+
+namespace wno::host {
+namespace {
+
+TEST(Gcra, AllowsTheBurstThenSpacesRequestsAtTheRate) {
+  GcraLimiter limiter;
+  const RatePolicy policy{10, 1000, 3};  // 10/s sustained, 3 at once
+  int allowed = 0;
+  for (int i = 0; i < 5; ++i) allowed += limiter.decide("ip", 0, policy).allowed ? 1 : 0;
+  EXPECT_EQ(allowed, 3);
+  auto denied = limiter.decide("ip", 0, policy);
+  EXPECT_FALSE(denied.allowed);
+  EXPECT_EQ(denied.retryAfterMs, 100);  // one emission interval at 10/s
+  EXPECT_FALSE(limiter.decide("ip", 99, policy).allowed);
+  EXPECT_TRUE(limiter.decide("ip", 100, policy).allowed);
+  // Keys are independent.
+  EXPECT_TRUE(limiter.decide("other", 0, policy).allowed);
+}
+
+TEST(Gcra, SustainedRateOverAWindowMatchesTheLimit) {
+  GcraLimiter limiter;
+  const RatePolicy policy{50, 1000, 0};  // burst defaults to the limit
+  int allowed = 0;
+  // One request per millisecond for 10 seconds: 50 per second get through, plus the initial burst.
+  for (int64_t t = 0; t < 10000; ++t) allowed += limiter.decide("k", t, policy).allowed ? 1 : 0;
+  EXPECT_GE(allowed, 500);
+  EXPECT_LE(allowed, 550);
+}
+
+TEST(Gcra, RemainingCountsDownToZero) {
+  GcraLimiter limiter;
+  const RatePolicy policy{4, 1000, 4};
+  EXPECT_EQ(limiter.decide("k", 0, policy).remaining, 3);
+  EXPECT_EQ(limiter.decide("k", 0, policy).remaining, 2);
+  EXPECT_EQ(limiter.decide("k", 0, policy).remaining, 1);
+  EXPECT_EQ(limiter.decide("k", 0, policy).remaining, 0);
+  EXPECT_FALSE(limiter.decide("k", 0, policy).allowed);
+}
+
+TEST(Gcra, ScaleTightensTheLimit) {
+  GcraLimiter limiter;
+  const RatePolicy policy{10, 1000, 10};
+  int allowed = 0;
+  for (int i = 0; i < 10; ++i) allowed += limiter.decide("k", 0, policy, 0.5).allowed ? 1 : 0;
+  EXPECT_EQ(allowed, 5);
+}
+
+TEST(Gcra, SweepForgetsIdleClients) {
+  GcraLimiter limiter;
+  const RatePolicy policy{10, 1000, 1};
+  limiter.decide("a", 0, policy);
+  limiter.decide("b", 500, policy);
+  EXPECT_EQ(limiter.size(), 2u);
+  EXPECT_EQ(limiter.sweep(200), 1u);  // a's bucket refilled at 100
+  EXPECT_EQ(limiter.size(), 1u);
+}
+
+TEST(LoadShedder, HysteresisKeepsSheddingUntilLoadFallsBelowResume) {
+  LoadShedder shedder(0.9, 0.7);
+  EXPECT_FALSE(shedder.update(0.85));
+  EXPECT_TRUE(shedder.update(0.95));
+  EXPECT_TRUE(shedder.update(0.8));   // between the thresholds: still shedding
+  EXPECT_FALSE(shedder.update(0.6));
+  EXPECT_FALSE(shedder.update(0.8));  // between the thresholds: still serving
+}
+
+class BreakerTest : public ::testing::Test {
+ protected:
+  CircuitBreaker::Clock::time_point now{};
+  CircuitBreaker make(BreakerOptions options) {
+    return CircuitBreaker("dep", options, [this] { return now; });
+  }
+};
+
+TEST_F(BreakerTest, OpensAfterConsecutiveFailuresAndRecoversThroughHalfOpen) {
+  BreakerOptions options;
+  options.failureThreshold = 3;
+  options.openFor = std::chrono::milliseconds(1000);
+  auto breaker = make(options);
+  std::vector<std::string> transitions;
+  breaker.setListener([&](BreakerState from, BreakerState to) {
+    transitions.push_back(std::string(breakerStateName(from)) + "->" + breakerStateName(to));
+  });
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(breaker.allow());
+    breaker.onFailure();
+  }
+  EXPECT_EQ(breaker.state(), BreakerState::Open);
+  EXPECT_FALSE(breaker.allow());
+  now += std::chrono::milliseconds(1000);
+  EXPECT_EQ(breaker.state(), BreakerState::HalfOpen);
+  EXPECT_TRUE(breaker.allow());
+  EXPECT_FALSE(breaker.allow());  // only one trial call at a time
+  breaker.onSuccess();
+  EXPECT_EQ(breaker.state(), BreakerState::Closed);
+  EXPECT_EQ(transitions, (std::vector<std::string>{"closed->open", "open->half_open", "half_open->closed"}));
+}
+
+TEST_F(BreakerTest, FailedTrialReopens) {
+  BreakerOptions options;
+  options.failureThreshold = 1;
+  auto breaker = make(options);
+  breaker.allow();
+  breaker.onFailure();
+  now += options.openFor;
+  ASSERT_TRUE(breaker.allow());
+  breaker.onFailure();
+  EXPECT_EQ(breaker.state(), BreakerState::Open);
+  EXPECT_FALSE(breaker.allow());
+}
+
+TEST_F(BreakerTest, OpensOnFailureRateOverTheWindow) {
+  BreakerOptions options;
+  options.failureThreshold = 100;  // only the rate can trip it
+  options.window = 10;
+  options.minimumCalls = 10;
+  options.failureRate = 0.5;
+  auto breaker = make(options);
+  for (int i = 0; i < 9; ++i) {
+    breaker.allow();
+    if (i % 2 == 0) breaker.onFailure(); else breaker.onSuccess();
+  }
+  EXPECT_EQ(breaker.state(), BreakerState::Closed);  // 5 of 9: below minimum calls
+  breaker.allow();
+  breaker.onSuccess();  // 5 of 10 failed, but only a failure can trip the breaker
+  breaker.allow();
+  breaker.onFailure();  // the window slides to 5 failures of the last 10: 50 %
+  EXPECT_EQ(breaker.state(), BreakerState::Open);
+}
+
+}  // namespace
+}  // namespace wno::host
