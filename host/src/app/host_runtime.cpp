@@ -187,6 +187,11 @@ Status HostRuntime::startHttp() {
   auto router = std::make_shared<http::Router>();
   addRoutes(*router);
   http_ = std::make_unique<http::HttpServer>(options, router, services_->metrics());
+  protection_ = std::make_unique<Protection>(
+      protectionOptionsFrom(config_.value("protection", nlohmann::json::object())), *services_);
+  // Protection first: shedding and rate limits are cheaper than auth and
+  // must hold even for clients that send bad credentials.
+  http_->addMiddleware(protection_->middleware());
   http_->addMiddleware(adminAuthMiddleware(config_["admin"].value("api_key", "")));
   try {
     http_->start();
@@ -207,6 +212,8 @@ void HostRuntime::addRoutes(http::Router& router) {
 
 bool HostRuntime::ready(std::vector<std::string>& reasons) const {
   if (!accepting_.load()) reasons.push_back("the host is not accepting traffic (starting or shutting down)");
+  // A shedding host tells the load balancer to send traffic elsewhere.
+  if (protection_ && protection_->shedding()) reasons.push_back("shedding load (load factor above the threshold)");
   for (const auto& probe : probes_) {
     if (!probe->options().required) continue;
     ProbeSnapshot s = probe->snapshot();
@@ -235,6 +242,7 @@ nlohmann::json HostRuntime::healthJson() const {
           {"load_factor", services_->loadFactor()},
           {"load", load_ ? load_->toJson() : nlohmann::json(nullptr)},
           {"accepting", accepting_.load()},
+          {"shedding", protection_ ? protection_->shedding() : false},
           {"http_in_flight", http_ ? http_->inFlight() : 0},
           {"probes", probes}};
 }

@@ -9,6 +9,7 @@
 #include "health/probe_runner.h"
 #include "http/http_server.h"
 #include "plugins/plugin_manager.h"
+#include "protection/protection_middleware.h"
 #include "services/host_services.h"
 
 #include <nlohmann/json.hpp>
@@ -61,6 +62,7 @@ class HostRuntime {
   std::unique_ptr<LeveledCache> cache_;
   std::vector<std::unique_ptr<ProbeRunner>> probes_;
   std::unique_ptr<LoadFactor> load_;
+  std::unique_ptr<Protection> protection_;
   std::unique_ptr<http::HttpServer> http_;
   std::atomic<bool> accepting_{false};
   std::atomic<bool> shutDown_{false};
