@@ -69,7 +69,7 @@ http::Middleware adminAuthMiddleware(std::string apiKey) {
   };
 }
 
-void addAdminRoutes(http::Router& router, HostRuntime& runtime, LeveledCache* cache) {
+void addAdminRoutes(http::Router& router, HostRuntime& runtime, CacheService* cache) {
   router.add("GET", "/admin/plugins", http::RouteGroup::Admin,
              [&runtime](http::RequestContext& ctx) { ctx.sendJson(200, pluginsJson(runtime.plugins())); });
 

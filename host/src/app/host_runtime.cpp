@@ -90,7 +90,10 @@ Status HostRuntime::createComponents() {
     levels.push_back({name, std::move(instance).value()});
   }
   if (!levels.empty()) {
-    cache_ = std::make_unique<LeveledCache>(std::move(levels), cacheConfig.value("default_ttl_ms", 60000));
+    std::string error;
+    auto options = cacheOptionsFrom(cacheConfig, error);
+    if (!options) return Status(WNO_ERR_INVALID, error);
+    cache_ = std::make_unique<CacheService>(std::move(levels), std::move(*options), *services_);
     services_->setCache(cache_.get());
   }
 

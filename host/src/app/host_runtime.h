@@ -4,7 +4,7 @@
 // the same stages in-process.
 #pragma once
 
-#include "cache/leveled_cache.h"
+#include "cache/cache_service.h"
 #include "health/load_factor.h"
 #include "health/probe_runner.h"
 #include "http/http_server.h"
@@ -59,7 +59,7 @@ class HostRuntime {
   std::chrono::steady_clock::time_point startedAt_;
   std::unique_ptr<HostServices> services_;
   std::unique_ptr<PluginManager> plugins_;
-  std::unique_ptr<LeveledCache> cache_;
+  std::unique_ptr<CacheService> cache_;
   std::vector<std::unique_ptr<ProbeRunner>> probes_;
   std::unique_ptr<LoadFactor> load_;
   std::unique_ptr<Protection> protection_;

@@ -9,12 +9,12 @@
 namespace wno::host {
 
 class HostRuntime;
-class LeveledCache;
+class CacheService;
 
 // /livez, /readyz, /health, /metrics
 void addSystemRoutes(http::Router& router, HostRuntime& runtime);
 // /admin/plugins, /admin/cache/stats, /admin/cache/invalidate
-void addAdminRoutes(http::Router& router, HostRuntime& runtime, LeveledCache* cache);
+void addAdminRoutes(http::Router& router, HostRuntime& runtime, CacheService* cache);
 // Admin routes need "Authorization: Bearer <apiKey>"; with no key configured
 // they answer loopback clients only.
 http::Middleware adminAuthMiddleware(std::string apiKey);

@@ -25,10 +25,12 @@ struct CacheWrite {
 class CacheApi {
  public:
   virtual ~CacheApi() = default;
-  virtual Result<std::optional<std::string>> get(const std::string& key) = 0;
+  // Only values within their TTL; region only labels metrics.
+  virtual Result<std::optional<std::string>> get(const std::string& key, const std::string& region = "") = 0;
   virtual Status set(const std::string& key, std::string value, const CacheWrite& options) = 0;
   virtual Status remove(const std::string& key) = 0;
   virtual Result<uint64_t> invalidateTag(const std::string& tag) = 0;
+  virtual Status invalidateRegion(const std::string& region) = 0;
   virtual Result<std::string> getOrCompute(const std::string& key, const CacheWrite& options,
                                            const std::function<Result<std::string>()>& compute) = 0;
 };

@@ -1,0 +1,234 @@
+// The host cache service: levels, L2 fill, tags, adaptive TTL, single-flight,
+// fail-safe and backplane, over fake backends behind the real C vtable.
+#include "cache/cache_service.h"
+#include "cache/envelope.h"
+#include "cache/ttl_curve.h"
+#include "fake_cache_backend.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace wno::host {
+namespace {
+
+using test::FakeCacheState;
+using test::makeFakeBackend;
+
+int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class CacheServiceTest : public ::testing::Test {
+ protected:
+  HostServices services;
+  FakeCacheState l1, l2;
+
+  std::unique_ptr<CacheService> make(CacheServiceOptions options = {}, bool twoLevels = true, bool backplane = false) {
+    std::vector<CacheLevel> levels;
+    levels.push_back({"l1", makeFakeBackend(l1, services)});
+    if (twoLevels) levels.push_back({"l2", makeFakeBackend(l2, services, backplane)});
+    return std::make_unique<CacheService>(std::move(levels), options, services);
+  }
+};
+
+TEST(TtlCurve, InterpolatesAndClampsAtTheEnds) {
+  TtlCurve curve({{0.5, 1.0}, {1.0, 4.0}});
+  EXPECT_DOUBLE_EQ(curve.multiplier(0.0), 1.0);
+  EXPECT_DOUBLE_EQ(curve.multiplier(0.5), 1.0);
+  EXPECT_DOUBLE_EQ(curve.multiplier(0.75), 2.5);
+  EXPECT_DOUBLE_EQ(curve.multiplier(1.0), 4.0);
+  std::string error;
+  EXPECT_FALSE(TtlCurve::fromJson(nlohmann::json::parse("[[2, 1]]"), error));
+  EXPECT_EQ(error, "/0/0: load must be within 0..1");
+  EXPECT_FALSE(TtlCurve::fromJson(nlohmann::json::parse("[[0.5, 0]]"), error));
+}
+
+TEST(Envelope, RoundTripsAndRejectsForeignOrTruncatedBytes) {
+  CacheEnvelope e{1234567890123, "statistics", {"users", "users:1"}, std::string("v\0al", 4)};
+  auto bytes = encodeEnvelope(e);
+  auto back = decodeEnvelope(bytes);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->logicalExpiresAtMs, e.logicalExpiresAtMs);
+  EXPECT_EQ(back->region, "statistics");
+  EXPECT_EQ(back->tags, e.tags);
+  EXPECT_EQ(back->value, e.value);
+  EXPECT_FALSE(decodeEnvelope("plain value"));
+  for (size_t n = 0; n < bytes.size() - e.value.size(); ++n) EXPECT_FALSE(decodeEnvelope(bytes.substr(0, n))) << n;
+}
+
+TEST_F(CacheServiceTest, SetGetAndL2HitFillsL1WithTags) {
+  auto cache = make();
+  ASSERT_TRUE(cache->set("k", "v", {0, {"users", "users:1"}, ""}).isOk());
+  EXPECT_EQ(l1.entries.size(), 1u);
+  EXPECT_EQ(l2.entries.size(), 1u);
+  l1.entries.clear();
+  auto got = cache->get("k");
+  ASSERT_TRUE(got.isOk());
+  EXPECT_EQ(*got.value(), "v");
+  ASSERT_EQ(l1.entries.size(), 1u);  // filled from l2
+  EXPECT_EQ(l1.entries["k"].tags, (std::set<std::string>{"users", "users:1"}));
+  auto removed = cache->invalidateTag("users:1");
+  ASSERT_TRUE(removed.isOk());
+  EXPECT_EQ(removed.value(), 1u);
+  EXPECT_TRUE(l1.entries.empty());
+  EXPECT_TRUE(l2.entries.empty());
+  EXPECT_FALSE(cache->get("k").value());
+}
+
+TEST_F(CacheServiceTest, AdaptiveTtlFollowsTheLoadFactor) {
+  CacheServiceOptions options;
+  options.adaptiveTtl = true;
+  options.curve = TtlCurve({{0.5, 1.0}, {1.0, 4.0}});
+  options.regions["statistics"].curve = TtlCurve({{0.0, 2.0}, {1.0, 8.0}});
+  auto cache = make(options);
+  services.setLoadFactor(0.2);
+  EXPECT_EQ(cache->effectiveTtlMs(1000, ""), 1000);
+  services.setLoadFactor(1.0);
+  EXPECT_EQ(cache->effectiveTtlMs(1000, ""), 4000);
+  EXPECT_EQ(cache->effectiveTtlMs(1000, "statistics"), 8000);
+  const int64_t before = nowMs();
+  ASSERT_TRUE(cache->set("k", "v", {1000, {}, ""}).isOk());
+  auto envelope = decodeEnvelope(l1.entries["k"].value);
+  ASSERT_TRUE(envelope);
+  EXPECT_GE(envelope->logicalExpiresAtMs, before + 4000);
+  EXPECT_LE(envelope->logicalExpiresAtMs, nowMs() + 4000);
+  EXPECT_DOUBLE_EQ(cache->stats()["regions"]["default"]["ttl_multiplier"], 4.0);
+}
+
+TEST_F(CacheServiceTest, RegionDefaultsAndRegionInvalidation) {
+  CacheServiceOptions options;
+  options.defaultTtlMs = 1000;
+  options.regions["battles"].ttlMs = 5000;
+  auto cache = make(options);
+  EXPECT_EQ(cache->effectiveTtlMs(0, "battles"), 5000);
+  EXPECT_EQ(cache->effectiveTtlMs(0, "other"), 1000);
+  cache->set("a", "1", {0, {}, "battles"});
+  cache->set("b", "2", {0, {}, "users"});
+  ASSERT_TRUE(cache->invalidateRegion("battles").isOk());
+  EXPECT_FALSE(cache->get("a").value());
+  EXPECT_TRUE(cache->get("b").value());
+}
+
+TEST_F(CacheServiceTest, SingleFlightRunsOneComputeFor64Threads) {
+  auto cache = make();
+  std::atomic<int> computes{0};
+  std::atomic<bool> release{false};
+  std::vector<std::thread> threads;
+  std::vector<std::string> results(64);
+  for (int i = 0; i < 64; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = cache->getOrCompute("hot", {0, {}, "statistics"}, [&]() -> Result<std::string> {
+        computes++;
+        // Hold the flight open until every thread has had a chance to join it.
+        while (!release) std::this_thread::yield();
+        return std::string("computed");
+      });
+      results[i] = r.isOk() ? r.value() : "error";
+    });
+  }
+  // Waits (bounded) for the other 63 callers to be queued behind the leader.
+  for (int spins = 0; spins < 2000; ++spins) {
+    if (cache->stats()["regions"]["statistics"]["singleflight_joins"].get<int>() +
+            cache->stats()["regions"]["statistics"]["hits"].get<int>() >= 63) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  release = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(computes.load(), 1);
+  for (const auto& r : results) EXPECT_EQ(r, "computed");
+}
+
+TEST_F(CacheServiceTest, ComputeErrorReachesEveryWaiterAndIsNotCached) {
+  auto cache = make();
+  auto r = cache->getOrCompute("k", {}, []() -> Result<std::string> { return Status(WNO_ERR_UNAVAILABLE, "db down"); });
+  ASSERT_FALSE(r.isOk());
+  EXPECT_EQ(r.status().message(), "db down");
+  auto thrown = cache->getOrCompute("k", {}, []() -> Result<std::string> { throw std::runtime_error("bug"); });
+  EXPECT_THAT(thrown.status().message(), ::testing::HasSubstr("compute threw: bug"));
+  EXPECT_TRUE(l1.entries.empty());
+}
+
+TEST_F(CacheServiceTest, FailSafeServesStaleWhenComputeFails) {
+  CacheServiceOptions options;
+  options.failSafeMs = 60000;
+  auto cache = make(options);
+  ASSERT_TRUE(cache->set("k", "old", {1, {}, ""}).isOk());
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_FALSE(cache->get("k").value());  // past its TTL: not a hit
+  auto r = cache->getOrCompute("k", {}, []() -> Result<std::string> { return Status(WNO_ERR_UNAVAILABLE, "db down"); });
+  ASSERT_TRUE(r.isOk());
+  EXPECT_EQ(r.value(), "old");
+  EXPECT_EQ(cache->stats()["regions"]["default"]["stale_served"], 1);
+  // A successful compute replaces the stale value.
+  auto fresh = cache->getOrCompute("k", {}, []() -> Result<std::string> { return std::string("new"); });
+  EXPECT_EQ(fresh.value(), "new");
+}
+
+TEST_F(CacheServiceTest, WithoutFailSafeTheErrorIsReturned) {
+  auto cache = make();
+  cache->set("k", "old", {1, {}, ""});
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto r = cache->getOrCompute("k", {}, []() -> Result<std::string> { return Status(WNO_ERR_UNAVAILABLE, "db down"); });
+  EXPECT_FALSE(r.isOk());
+}
+
+TEST_F(CacheServiceTest, L2DownDegradesToL1WithoutErrorsAndTheCircuitRecovers) {
+  CacheServiceOptions options;
+  options.breaker.failureThreshold = 3;
+  options.breaker.openFor = std::chrono::milliseconds(20);
+  auto cache = make(options);
+  l2.failing = true;
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_TRUE(cache->set("k" + std::to_string(i), "v", {}).isOk());
+    auto got = cache->get("k" + std::to_string(i));
+    ASSERT_TRUE(got.isOk());
+    EXPECT_EQ(*got.value(), "v");  // served by l1
+  }
+  EXPECT_EQ(cache->stats()["levels"][1]["circuit"], "open");
+  const int callsWhileOpen = l2.calls.load();
+  cache->get("k0");
+  EXPECT_EQ(l2.calls.load(), callsWhileOpen);  // open circuit: l2 not even called
+
+  l2.failing = false;
+  std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  cache->set("after", "v", {});  // the half-open trial succeeds
+  EXPECT_EQ(cache->stats()["levels"][1]["circuit"], "closed");
+  EXPECT_EQ(l2.entries.count("after"), 1u);
+}
+
+TEST_F(CacheServiceTest, BackplaneEventsEvictL1) {
+  auto cache = make({}, true, /*backplane=*/true);
+  ASSERT_TRUE(l2.hasListener);
+  cache->set("k", "v", {0, {"battles:7"}, "battles"});
+  cache->set("other", "v", {0, {"users"}, ""});
+  l2.emit(WNO_CACHE_EVENT_KEY, "k");
+  EXPECT_EQ(l1.entries.count("k"), 0u);
+  EXPECT_EQ(l2.entries.count("k"), 1u);  // the shared level is the other host's business
+  cache->set("k", "v", {0, {"battles:7"}, "battles"});
+  l2.emit(WNO_CACHE_EVENT_TAG, "battles:7");
+  EXPECT_EQ(l1.entries.count("k"), 0u);
+  l2.emit(WNO_CACHE_EVENT_CLEAR, "");
+  EXPECT_TRUE(l1.entries.empty());
+  cache.reset();
+  EXPECT_FALSE(l2.hasListener);  // unregistered before the service goes away
+}
+
+TEST_F(CacheServiceTest, StatsAndMetrics) {
+  auto cache = make();
+  cache->set("k", "v", {0, {}, "battles"});
+  cache->get("k", "battles");
+  cache->get("missing", "battles");
+  auto stats = cache->stats();
+  EXPECT_EQ(stats["regions"]["battles"]["hits"], 1);
+  EXPECT_EQ(stats["regions"]["battles"]["misses"], 1);
+  EXPECT_EQ(stats["levels"][0]["stats"]["entries"], 1);
+  const std::string metrics = services.metrics().serialize();
+  EXPECT_THAT(metrics, ::testing::HasSubstr("wno_cache_hits_total{level=\"l1\",region=\"battles\"} 1"));
+  EXPECT_THAT(metrics, ::testing::HasSubstr("wno_cache_misses_total{region=\"battles\"} 1"));
+}
+
+}  // namespace
+}  // namespace wno::host
