@@ -52,7 +52,9 @@ std::optional<CacheServiceOptions> cacheOptionsFrom(const nlohmann::json& cache,
   const auto& failSafe = cache.value("fail_safe", nlohmann::json::object());
   o.failSafeMs = failSafe.value("enabled", false) ? failSafe.value("max_stale_ms", int64_t{300000}) : 0;
   o.breaker = *breakerFrom(cache.value("breaker", nlohmann::json::object()));
-  for (const auto& [name, r] : cache.value("regions", nlohmann::json::object()).items()) {
+  // Bound to a local: items() on the temporary value() returns would dangle.
+  const nlohmann::json regions = cache.value("regions", nlohmann::json::object());
+  for (const auto& [name, r] : regions.items()) {
     RegionPolicy policy;
     policy.ttlMs = r.value("ttl_ms", int64_t{0});
     if (r.contains("adaptive_ttl") && r["adaptive_ttl"].contains("curve")) {

@@ -1,0 +1,54 @@
+// Parses a list request's query string (PostgREST-style filters, sort,
+// limit, fields, cursor) against a collection into the structured QUERY a
+// repository runs. Every rejection names the offending parameter.
+#pragma once
+
+#include "data/collection.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace wno::host::data {
+
+struct Filter {
+  std::string field;
+  std::string op;  // eq ne gt gte lt lte like in nin is_null is_not_null
+  nlohmann::json value;
+};
+
+struct SortKey {
+  std::string field;
+  bool desc = false;
+};
+
+struct ListQuery {
+  std::vector<Filter> filters;
+  std::vector<SortKey> sort;  // always ends with id
+  int limit = 20;
+  std::vector<std::string> fields;  // empty: all
+  std::string cursor;               // opaque, verified separately
+
+  // Canonical text of the sort and of the filters, for binding cursors.
+  std::string sortSignature() const;
+  std::string filterSignature() const;
+  // The repository QUERY (repository.h); `after` from a verified cursor.
+  nlohmann::json toRepositoryQuery(const nlohmann::json& after, int fetch) const;
+};
+
+struct QueryError {
+  std::string parameter;
+  std::string message;
+};
+
+// On failure returns false and fills `error`.
+bool parseListQuery(const Collection& c, const std::vector<std::pair<std::string, std::string>>& params,
+                    ListQuery& out, QueryError& error);
+
+// Parses one "field" parameter value ("op.value" or a bare value meaning eq).
+bool parseFilter(const Collection& c, const std::string& field, const std::string& raw, Filter& out,
+                 std::string& error);
+
+}  // namespace wno::host::data
