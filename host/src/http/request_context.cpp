@@ -87,6 +87,15 @@ void RequestContext::send(int status, const std::string& contentType, const std:
   bytesSent_ = body.size();
 }
 
+std::ostream& RequestContext::beginStream(int status, const std::string& contentType) {
+  status_ = status;
+  response_.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+  response_.setContentType(contentType);
+  response_.set("X-Request-Id", requestId_);
+  response_.setChunkedTransferEncoding(true);
+  return response_.send();
+}
+
 void RequestContext::sendJson(int status, const nlohmann::json& body) {
   send(status, "application/json", body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }

@@ -51,6 +51,11 @@ class RequestContext {
   void sendProblem(int status, const std::string& title, const std::string& detail,
                    const nlohmann::json& extra = nlohmann::json::object());
 
+  // Starts a chunked response for bodies produced incrementally (large
+  // pages); write to the stream, then call finishStream with the byte count.
+  std::ostream& beginStream(int status, const std::string& contentType);
+  void finishStream(size_t bytes) { bytesSent_ = bytes; }
+
   bool sent() const { return status_ != 0; }
   int status() const { return status_; }
   size_t bytesSent() const { return bytesSent_; }

@@ -106,8 +106,8 @@ typedef struct wno_host_api {
                          const wno_sink* row_out);
   wno_status (*repo_create)(wno_host_ctx* ctx, wno_str collection, wno_str row_json,
                             const wno_sink* row_out);
-  /* expected_version < 0 skips the optimistic check. WNO_ERR_CONFLICT when
-   * the stored version differs. */
+  /* expected_version < 0 skips the optimistic check. WNO_ERR_PRECONDITION
+   * when the stored version differs. */
   wno_status (*repo_update)(wno_host_ctx* ctx, wno_str collection, int64_t id,
                             int64_t expected_version, wno_str patch_json,
                             const wno_sink* row_out);

@@ -61,7 +61,8 @@ typedef struct wno_type_repository {
                                const wno_sink* ids_out);
   /* Applies patch_json (a JSON object of fields). For versioned collections,
    * expected_version >= 0 must equal the stored version (else
-   * WNO_ERR_CONFLICT) and the version is bumped. Writes the updated row. */
+   * WNO_ERR_PRECONDITION) and the version is bumped. WNO_NOT_FOUND for no
+   * such row, WNO_ERR_CONFLICT on a unique violation. Writes the updated row. */
   wno_status (*on_update)(void* self, wno_str collection, int64_t id, int64_t expected_version,
                           wno_str patch_json, const wno_sink* row_out);
   /* WNO_OK, or WNO_NOT_FOUND. */

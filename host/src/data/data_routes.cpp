@@ -1,0 +1,422 @@
+#include "data/data_routes.h"
+
+#include "core/logger.h"
+
+#include <charconv>
+#include <ostream>
+
+namespace wno::host::data {
+namespace {
+
+using nlohmann::json;
+
+// FNV-1a: a stable, cheap content hash for ETags of unversioned rows.
+uint64_t fnv1a(const std::string& text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::optional<int64_t> parseId(const std::string& text) {
+  int64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
+  return id;
+}
+
+json project(const json& row, const std::vector<std::string>& fields) {
+  if (fields.empty()) return row;
+  json out = json::object();
+  for (const auto& f : fields) {
+    if (row.contains(f)) out[f] = row[f];
+  }
+  return out;
+}
+
+bool etagMatches(const std::string& header, const std::string& etag) {
+  if (header.empty()) return false;
+  size_t start = 0;
+  while (start < header.size()) {
+    size_t end = header.find(',', start);
+    if (end == std::string::npos) end = header.size();
+    std::string candidate = header.substr(start, end - start);
+    const auto first = candidate.find_first_not_of(' ');
+    const auto last = candidate.find_last_not_of(' ');
+    candidate = first == std::string::npos ? "" : candidate.substr(first, last - first + 1);
+    if (candidate.rfind("W/", 0) == 0) candidate = candidate.substr(2);  // weak comparison for GET
+    if (candidate == "*" || candidate == etag) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+// Maps a repository failure onto HTTP. Conflicts and precondition failures
+// are the caller's; anything else is ours, with details in the log only.
+void sendRepositoryError(http::RequestContext& ctx, const Status& status) {
+  switch (status.code()) {
+    case WNO_NOT_FOUND: ctx.sendProblem(404, "Not Found", status.message()); return;
+    case WNO_ERR_INVALID: ctx.sendProblem(400, "Bad Request", status.message()); return;
+    case WNO_ERR_CONFLICT: ctx.sendProblem(409, "Conflict", status.message()); return;
+    case WNO_ERR_PRECONDITION: ctx.sendProblem(412, "Precondition Failed", status.message()); return;
+    case WNO_ERR_UNAVAILABLE:
+    case WNO_ERR_TIMEOUT:
+    case WNO_ERR_RESOURCE_EXHAUSTED:
+      ctx.response().set("Retry-After", "1");
+      ctx.sendProblem(503, "Service Unavailable", "the data store is unavailable; retry shortly");
+      logWarn("data", "repository unavailable", {{"error", status.message()}, {"request_id", ctx.requestId()}});
+      return;
+    default:
+      logError("data", "repository failed", {{"error", status.message()}, {"request_id", ctx.requestId()}});
+      ctx.sendProblem(500, "Internal Server Error", "the data store failed; quote request_id when reporting it");
+  }
+}
+
+class DataRoutes {
+ public:
+  DataRoutes(RepositoryService& repos, CacheApi* cache, const CursorCodec& cursors, DataRouteOptions options)
+      : repos_(repos), cache_(cache), cursors_(cursors), options_(options) {}
+
+  const Collection* collectionFor(http::RequestContext& ctx, const char* op) {
+    const std::string& name = ctx.param("collection");
+    const Collection* c = repos_.collection(name);
+    if (!c) {
+      ctx.sendProblem(404, "Not Found", "no collection named \"" + name + "\"", {{"parameter", "collection"}});
+      return nullptr;
+    }
+    if (!c->allows(op)) {
+      ctx.sendProblem(405, "Method Not Allowed", std::string("collection ") + name + " does not allow " + op);
+      return nullptr;
+    }
+    return c;
+  }
+
+  std::optional<int64_t> idFor(http::RequestContext& ctx) {
+    auto id = parseId(ctx.param("id"));
+    if (!id) ctx.sendProblem(400, "Bad Request", "id must be a positive integer", {{"parameter", "id"}});
+    return id;
+  }
+
+  void setCacheHeaders(http::RequestContext& ctx, const Collection& c) {
+    ctx.response().set("Cache-Control", c.cache.enabled ? "public, max-age=" + std::to_string(c.cache.ttlMs / 1000)
+                                                        : "no-cache");
+  }
+
+  void list(http::RequestContext& ctx) {
+    const Collection* c = collectionFor(ctx, "list");
+    if (!c) return;
+    ListQuery query;
+    QueryError error;
+    if (!parseListQuery(*c, ctx.queryParams(), query, error)) {
+      ctx.sendProblem(400, "Bad Request", error.parameter + ": " + error.message, {{"parameter", error.parameter}});
+      return;
+    }
+    json after = nullptr;
+    if (!query.cursor.empty()) {
+      auto decoded = cursors_.decode(query.cursor, c->name, query.sortSignature(), query.filterSignature());
+      if (!decoded.isOk() || decoded.value().size() != query.sort.size()) {
+        ctx.sendProblem(400, "Bad Request",
+                        "cursor: " + (decoded.isOk() ? std::string("malformed cursor") : decoded.status().message()),
+                        {{"parameter", "cursor"}});
+        return;
+      }
+      after = decoded.value();
+    }
+    std::vector<json> rows;
+    // One extra row tells whether another page exists without a COUNT.
+    if (Status s = repos_.list(*c, query, after, query.limit + 1, rows); !s.isOk()) {
+      sendRepositoryError(ctx, s);
+      return;
+    }
+    const bool hasMore = rows.size() > static_cast<size_t>(query.limit);
+    if (hasMore) rows.resize(static_cast<size_t>(query.limit));
+    json next = nullptr;
+    if (hasMore && !rows.empty()) {
+      json keys = json::array();
+      for (const auto& k : query.sort) keys.push_back(rows.back().value(k.field, json()));
+      next = cursors_.encode(c->name, query.sortSignature(), query.filterSignature(), keys);
+    }
+    setCacheHeaders(ctx, *c);
+    if (rows.size() <= options_.streamAboveRows) {
+      json data = json::array();
+      for (const auto& row : rows) data.push_back(project(row, query.fields));
+      ctx.sendJson(200, {{"data", data}, {"next_cursor", next}, {"has_more", hasMore}});
+      return;
+    }
+    // Large pages go out row by row: the client starts reading before the
+    // whole page is serialized, and no second full copy is held in memory.
+    std::ostream& out = ctx.beginStream(200, "application/json");
+    size_t bytes = 0;
+    auto write = [&](const std::string& s) {
+      out << s;
+      bytes += s.size();
+    };
+    write("{\"data\":[");
+    for (size_t i = 0; i < rows.size(); ++i) {
+      write((i ? "," : "") + project(rows[i], query.fields).dump(-1, ' ', false, json::error_handler_t::replace));
+    }
+    write("],\"next_cursor\":" + next.dump() + ",\"has_more\":" + (hasMore ? "true" : "false") + "}");
+    out.flush();
+    ctx.finishStream(bytes);
+  }
+
+  void get(http::RequestContext& ctx) {
+    const Collection* c = collectionFor(ctx, "get");
+    if (!c) return;
+    auto id = idFor(ctx);
+    if (!id) return;
+    std::vector<std::string> fields;
+    if (auto f = ctx.query("fields")) {
+      ListQuery q;
+      QueryError error;
+      if (!parseListQuery(*c, {{"fields", *f}}, q, error)) {
+        ctx.sendProblem(400, "Bad Request", error.parameter + ": " + error.message, {{"parameter", "fields"}});
+        return;
+      }
+      fields = q.fields;
+    }
+    auto loaded = load(*c, *id);
+    if (!loaded.isOk()) {
+      sendRepositoryError(ctx, loaded.status());
+      return;
+    }
+    const json& row = loaded.value();
+    const std::string etag = etagFor(*c, row);
+    ctx.response().set("ETag", etag);
+    setCacheHeaders(ctx, *c);
+    if (etagMatches(ctx.request().get("If-None-Match", ""), etag)) {
+      ctx.sendEmpty(304);
+      return;
+    }
+    ctx.sendJson(200, project(row, fields));
+  }
+
+  // Entity reads go through get-or-compute: concurrent misses for one row
+  // reach the repository once, and the copy is tagged for invalidation.
+  Result<json> load(const Collection& c, int64_t id) {
+    auto fetch = [&]() -> Result<std::string> {
+      auto row = repos_.getRow(c, id);
+      if (!row.isOk()) return row.status();
+      if (!row.value()) return Status(WNO_NOT_FOUND, c.name + " " + std::to_string(id) + " does not exist");
+      return row.value()->dump();
+    };
+    Result<std::string> text = Status(WNO_ERR_INTERNAL, "unreachable");
+    if (cache_ && c.cache.enabled) {
+      CacheWrite write{c.cache.ttlMs, {c.name, RepositoryService::entityTag(c, id)}, c.cache.region};
+      text = cache_->getOrCompute("entity:" + c.name + ":" + std::to_string(id), write, fetch);
+    } else {
+      text = fetch();
+    }
+    if (!text.isOk()) return text.status();
+    auto row = json::parse(text.value(), nullptr, false);
+    if (row.is_discarded()) return Status(WNO_ERR_INTERNAL, "cached row is not JSON");
+    return row;
+  }
+
+  void create(http::RequestContext& ctx) {
+    const Collection* c = collectionFor(ctx, "create");
+    if (!c) return;
+    auto body = ctx.readJsonBody();
+    if (!body) return;
+    std::string parameter;
+    auto row = validateCreate(*c, *body, parameter);
+    if (!row.isOk()) {
+      ctx.sendProblem(400, "Bad Request", row.status().message(), {{"parameter", parameter}});
+      return;
+    }
+    auto created = repos_.insert(*c, std::move(row).value());
+    if (!created.isOk()) {
+      sendRepositoryError(ctx, created.status());
+      return;
+    }
+    const json& entity = created.value();
+    ctx.response().set("Location", "/api/v1/" + c->name + "/" + std::to_string(entity.value("id", int64_t{0})));
+    ctx.response().set("ETag", etagFor(*c, entity));
+    ctx.sendJson(201, entity);
+  }
+
+  void bulk(http::RequestContext& ctx) {
+    const Collection* c = collectionFor(ctx, "bulk");
+    if (!c) return;
+    auto body = ctx.readJsonBody();
+    if (!body) return;
+    if (!body->is_array() || body->empty()) {
+      ctx.sendProblem(400, "Bad Request", "expected a non-empty JSON array of rows", {{"parameter", "body"}});
+      return;
+    }
+    if (body->size() > options_.maxBulkRows) {
+      ctx.sendProblem(413, "Payload Too Large",
+                      "at most " + std::to_string(options_.maxBulkRows) + " rows per bulk request",
+                      {{"parameter", "body"}, {"limit_rows", options_.maxBulkRows}});
+      return;
+    }
+    json rows = json::array();
+    for (size_t i = 0; i < body->size(); ++i) {
+      std::string parameter;
+      auto row = validateCreate(*c, (*body)[i], parameter);
+      if (!row.isOk()) {
+        const std::string where = "[" + std::to_string(i) + "]" + (parameter.empty() || parameter == "body" ? "" : "." + parameter);
+        ctx.sendProblem(400, "Bad Request", where + ": " + row.status().message() + " (nothing was written)",
+                        {{"parameter", where}, {"index", i}});
+        return;
+      }
+      rows.push_back(std::move(row).value());
+    }
+    auto ids = repos_.insertMany(*c, std::move(rows));
+    if (!ids.isOk()) {
+      sendRepositoryError(ctx, ids.status());
+      return;
+    }
+    ctx.sendJson(201, {{"created", ids.value().size()}, {"ids", ids.value()}});
+  }
+
+  void patch(http::RequestContext& ctx) {
+    const Collection* c = collectionFor(ctx, "update");
+    if (!c) return;
+    auto id = idFor(ctx);
+    if (!id) return;
+    const std::string ifMatch = ctx.request().get("If-Match", "");
+    if (ifMatch.empty()) {
+      ctx.sendProblem(428, "Precondition Required",
+                      "PATCH needs If-Match with the entity's ETag, so concurrent edits are not lost",
+                      {{"parameter", "If-Match"}});
+      return;
+    }
+    auto expected = versionFromIfMatch(ifMatch);
+    if (!expected) {
+      ctx.sendProblem(412, "Precondition Failed", "If-Match does not name a version of this entity",
+                      {{"parameter", "If-Match"}});
+      return;
+    }
+    auto body = ctx.readJsonBody();
+    if (!body) return;
+    std::string parameter;
+    auto changes = validatePatch(*c, *body, parameter);
+    if (!changes.isOk()) {
+      ctx.sendProblem(400, "Bad Request", changes.status().message(), {{"parameter", parameter}});
+      return;
+    }
+    auto updated = repos_.updateRow(*c, *id, *expected, std::move(changes).value());
+    if (!updated.isOk()) {
+      if (updated.status().code() == WNO_ERR_PRECONDITION) {
+        ctx.sendProblem(412, "Precondition Failed", "the entity changed since that ETag; GET it again and retry",
+                        {{"parameter", "If-Match"}});
+      } else {
+        sendRepositoryError(ctx, updated.status());
+      }
+      return;
+    }
+    ctx.response().set("ETag", etagFor(*c, updated.value()));
+    ctx.sendJson(200, updated.value());
+  }
+
+  void remove(http::RequestContext& ctx) {
+    const Collection* c = collectionFor(ctx, "delete");
+    if (!c) return;
+    auto id = idFor(ctx);
+    if (!id) return;
+    Status status = repos_.deleteRow(*c, *id);
+    if (!status.isOk()) {
+      sendRepositoryError(ctx, status.code() == WNO_NOT_FOUND
+                                   ? Status(WNO_NOT_FOUND, c->name + " " + std::to_string(*id) + " does not exist")
+                                   : status);
+      return;
+    }
+    ctx.sendEmpty(204);
+  }
+
+  void userStats(http::RequestContext& ctx) {
+    const Collection* users = repos_.collection("users");
+    if (!users) {
+      ctx.sendProblem(404, "Not Found", "no collection named \"users\"");
+      return;
+    }
+    auto id = idFor(ctx);
+    if (!id) return;
+    auto compute = [&]() -> Result<std::string> {
+      auto user = repos_.getRow(*users, *id);
+      if (!user.isOk()) return user.status();
+      if (!user.value()) return Status(WNO_NOT_FOUND, "users " + std::to_string(*id) + " does not exist");
+      json stats = {{"user_id", *id}, {"computed_at", nowTimestamp()}};
+      auto countWhere = [&](const char* collection, const char* field, const char* key) -> Status {
+        const Collection* c = repos_.collection(collection);
+        if (!c) return Status::ok();
+        auto n = repos_.count(*c, {Filter{field, "eq", *id}});
+        if (!n.isOk()) return n.status();
+        stats[key] = n.value();
+        return Status::ok();
+      };
+      for (auto [collection, field, key] : {std::tuple{"battles", "creator_id", "battles_created"},
+                                            std::tuple{"battles", "opponent_id", "battles_joined"},
+                                            std::tuple{"contents", "user_id", "contents"},
+                                            std::tuple{"comments", "user_id", "comments"},
+                                            std::tuple{"token_holdings", "user_id", "token_holdings"}}) {
+        if (Status s = countWhere(collection, field, key); !s.isOk()) return s;
+      }
+      return stats.dump();
+    };
+    Result<std::string> text = Status(WNO_ERR_INTERNAL, "unreachable");
+    if (cache_) {
+      text = cache_->getOrCompute("stats:user:" + std::to_string(*id),
+                                  CacheWrite{0, {RepositoryService::entityTag(*users, *id), "user_stats"}, "statistics"},
+                                  compute);
+    } else {
+      text = compute();
+    }
+    if (!text.isOk()) {
+      sendRepositoryError(ctx, text.status());
+      return;
+    }
+    ctx.sendJson(200, json::parse(text.value()));
+  }
+
+ private:
+  RepositoryService& repos_;
+  CacheApi* cache_;
+  const CursorCodec& cursors_;
+  DataRouteOptions options_;
+};
+
+}  // namespace
+
+std::string etagFor(const Collection& c, const json& row) {
+  if (c.versioned && row.contains("version") && row["version"].is_number_integer()) {
+    return "\"v" + std::to_string(row["version"].get<int64_t>()) + "\"";
+  }
+  char buffer[24];
+  std::snprintf(buffer, sizeof buffer, "\"h%016llx\"", static_cast<unsigned long long>(fnv1a(row.dump())));
+  return buffer;
+}
+
+std::optional<int64_t> versionFromIfMatch(const std::string& header) {
+  std::string v = header;
+  const auto first = v.find_first_not_of(' ');
+  const auto last = v.find_last_not_of(' ');
+  if (first == std::string::npos) return std::nullopt;
+  v = v.substr(first, last - first + 1);
+  if (v == "*") return -1;
+  if (v.rfind("W/", 0) == 0) v = v.substr(2);
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  if (!v.empty() && v[0] == 'v') v = v.substr(1);
+  int64_t version = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
+  if (ec != std::errc() || end != v.data() + v.size() || version < 0) return std::nullopt;
+  return version;
+}
+
+void addDataRoutes(http::Router& router, RepositoryService& repositories, CacheApi* cache, const CursorCodec& cursors,
+                   DataRouteOptions options) {
+  auto routes = std::make_shared<DataRoutes>(repositories, cache, cursors, options);
+  using http::RouteGroup;
+  router.add("GET", "/api/v1/{collection}", RouteGroup::Api, [routes](auto& ctx) { routes->list(ctx); });
+  router.add("POST", "/api/v1/{collection}", RouteGroup::Api, [routes](auto& ctx) { routes->create(ctx); });
+  router.add("POST", "/api/v1/{collection}/bulk", RouteGroup::Api, [routes](auto& ctx) { routes->bulk(ctx); });
+  router.add("GET", "/api/v1/{collection}/{id}", RouteGroup::Api, [routes](auto& ctx) { routes->get(ctx); });
+  router.add("PATCH", "/api/v1/{collection}/{id}", RouteGroup::Api, [routes](auto& ctx) { routes->patch(ctx); });
+  router.add("DELETE", "/api/v1/{collection}/{id}", RouteGroup::Api, [routes](auto& ctx) { routes->remove(ctx); });
+  router.add("GET", "/api/v1/users/{id}/stats", RouteGroup::Api, [routes](auto& ctx) { routes->userStats(ctx); });
+}
+
+}  // namespace wno::host::data

@@ -1,0 +1,280 @@
+#include "data/repository_service.h"
+
+#include "core/logger.h"
+
+#include <prometheus/counter.h>
+
+#include <chrono>
+
+namespace wno::host::data {
+namespace {
+
+wno_str view(const std::string& s) { return wno_str{s.data(), s.size()}; }
+
+// Collects each row a repository writes; rows are JSON objects.
+struct RowCollector {
+  std::vector<std::string> rows;
+  wno_sink sink() {
+    return wno_sink{this, [](void* ctx, const char* data, size_t len) -> wno_status {
+                      static_cast<RowCollector*>(ctx)->rows.emplace_back(data, len);
+                      return WNO_OK;
+                    }};
+  }
+};
+
+Result<nlohmann::json> parseRow(const std::string& text) {
+  auto json = nlohmann::json::parse(text, nullptr, false);
+  if (json.is_discarded()) return Status(WNO_ERR_INTERNAL, "the repository returned a row that is not JSON");
+  return json;
+}
+
+}  // namespace
+
+std::string queryShape(const ListQuery& query) {
+  std::string shape = "filters=[";
+  for (size_t i = 0; i < query.filters.size(); ++i) {
+    shape += (i ? "," : "") + query.filters[i].field + ":" + query.filters[i].op;
+  }
+  shape += "] sort=[";
+  for (size_t i = 0; i < query.sort.size(); ++i) {
+    shape += (i ? "," : "") + std::string(query.sort[i].desc ? "-" : "") + query.sort[i].field;
+  }
+  return shape + "]";
+}
+
+RepositoryService::RepositoryService(std::map<std::string, std::unique_ptr<RepositoryInstance>> repositories,
+                                     std::map<std::string, Collection> collections, int64_t slowQueryMs,
+                                     HostServices& services)
+    : repositories_(std::move(repositories)),
+      collections_(std::move(collections)),
+      slowQueryMs_(slowQueryMs),
+      services_(services) {
+  durations_ = &prometheus::BuildHistogram()
+                    .Name("wno_repository_query_duration_seconds")
+                    .Help("Repository call duration by collection and operation")
+                    .Register(services_.metrics().registry());
+  slowQueries_ = &prometheus::BuildCounter()
+                      .Name("wno_repository_slow_queries_total")
+                      .Help("Repository calls slower than data.slow_query_ms")
+                      .Register(services_.metrics().registry());
+}
+
+const Collection* RepositoryService::collection(const std::string& name) const {
+  auto it = collections_.find(name);
+  return it == collections_.end() ? nullptr : &it->second;
+}
+
+RepositoryInstance& RepositoryService::repositoryFor(const Collection& c) {
+  auto it = repositories_.find(c.repository);
+  if (it == repositories_.end()) it = repositories_.begin();  // validated at start: one exists
+  return *it->second;
+}
+
+template <typename Fn>
+Status RepositoryService::timed(const Collection& c, const char* op, const std::string& shape, Fn&& fn) {
+  const auto started = std::chrono::steady_clock::now();
+  Status status = fn();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  durations_->Add({{"collection", c.name}, {"op", op}}, Metrics::latencyBuckets()).Observe(seconds);
+  if (slowQueryMs_ > 0 && seconds * 1000.0 > static_cast<double>(slowQueryMs_)) {
+    slowQueries_->Add({{"collection", c.name}, {"op", op}}).Increment();
+    logWarn("data", "slow query",
+            {{"collection", c.name}, {"op", op}, {"shape", shape}, {"duration_ms", seconds * 1000.0},
+             {"threshold_ms", slowQueryMs_}});
+  }
+  return status;
+}
+
+void RepositoryService::invalidate(const Collection& c, std::optional<int64_t> id) {
+  if (!cache_) return;
+  // Failures here only mean a cached copy lives until its TTL; the write
+  // itself succeeded and must be reported as such.
+  if (id) cache_->invalidateTag(entityTag(c, *id));
+  cache_->invalidateTag(c.name);
+}
+
+Status RepositoryService::defineCollections() {
+  for (const auto& [name, c] : collections_) {
+    RepositoryInstance& repo = repositoryFor(c);
+    const std::string definition = c.toRepositoryJson().dump();
+    Status status = repo.call("on_define_collection", repo.vtable().on_define_collection, view(definition));
+    if (!status.isOk()) {
+      return Status(status.code(), "/data/collections/" + name + ": repository \"" + c.repository +
+                                       "\" could not create it: " + status.message());
+    }
+  }
+  return Status::ok();
+}
+
+Status RepositoryService::list(const Collection& c, const ListQuery& query, const nlohmann::json& after, int fetch,
+                               std::vector<nlohmann::json>& rows) {
+  RepositoryInstance& repo = repositoryFor(c);
+  const std::string q = query.toRepositoryQuery(after, fetch).dump();
+  RowCollector collector;
+  const wno_sink sink = collector.sink();
+  Status status = timed(c, "list", queryShape(query), [&] {
+    return repo.call("on_query", repo.vtable().on_query, view(c.name), view(q), &sink);
+  });
+  if (!status.isOk()) return status;
+  rows.clear();
+  for (const auto& text : collector.rows) {
+    auto row = parseRow(text);
+    if (!row.isOk()) return row.status();
+    rows.push_back(std::move(row).value());
+  }
+  return Status::ok();
+}
+
+Result<std::optional<nlohmann::json>> RepositoryService::getRow(const Collection& c, int64_t id) {
+  RepositoryInstance& repo = repositoryFor(c);
+  RowCollector collector;
+  const wno_sink sink = collector.sink();
+  const std::string noFields = "[]";
+  Status status = timed(c, "get", "id", [&] {
+    return repo.call("on_get", repo.vtable().on_get, view(c.name), id, view(noFields), &sink);
+  });
+  if (status.code() == WNO_NOT_FOUND) return std::optional<nlohmann::json>();
+  if (!status.isOk()) return status;
+  if (collector.rows.empty()) return Status(WNO_ERR_INTERNAL, "the repository found the row but wrote none");
+  auto row = parseRow(collector.rows.front());
+  if (!row.isOk()) return row.status();
+  return std::optional<nlohmann::json>(std::move(row).value());
+}
+
+Result<nlohmann::json> RepositoryService::insert(const Collection& c, nlohmann::json row) {
+  RepositoryInstance& repo = repositoryFor(c);
+  const std::string now = nowTimestamp();
+  row["created_at"] = now;
+  if (c.field("updated_at")) row["updated_at"] = now;
+  if (c.versioned) row["version"] = 1;
+  const std::string text = row.dump();
+  RowCollector collector;
+  const wno_sink sink = collector.sink();
+  Status status = timed(c, "create", "insert", [&] {
+    return repo.call("on_insert", repo.vtable().on_insert, view(c.name), view(text), &sink);
+  });
+  if (!status.isOk()) return status;
+  if (collector.rows.empty()) return Status(WNO_ERR_INTERNAL, "the repository inserted the row but wrote none");
+  auto created = parseRow(collector.rows.front());
+  invalidate(c, std::nullopt);
+  return created;
+}
+
+Result<std::vector<int64_t>> RepositoryService::insertMany(const Collection& c, nlohmann::json rows) {
+  RepositoryInstance& repo = repositoryFor(c);
+  const std::string now = nowTimestamp();
+  for (auto& row : rows) {
+    row["created_at"] = now;
+    if (c.field("updated_at")) row["updated_at"] = now;
+    if (c.versioned) row["version"] = 1;
+  }
+  const std::string text = rows.dump();
+  RowCollector collector;
+  const wno_sink sink = collector.sink();
+  Status status = timed(c, "create_many", "insert x" + std::to_string(rows.size()), [&] {
+    return repo.call("on_insert_many", repo.vtable().on_insert_many, view(c.name), view(text), &sink);
+  });
+  if (!status.isOk()) return status;
+  if (collector.rows.empty()) return Status(WNO_ERR_INTERNAL, "the repository wrote no ids");
+  auto ids = nlohmann::json::parse(collector.rows.front(), nullptr, false);
+  if (ids.is_discarded() || !ids.is_array()) return Status(WNO_ERR_INTERNAL, "the repository wrote malformed ids");
+  invalidate(c, std::nullopt);
+  return ids.get<std::vector<int64_t>>();
+}
+
+Result<nlohmann::json> RepositoryService::updateRow(const Collection& c, int64_t id, int64_t expectedVersion,
+                                                    nlohmann::json patch) {
+  RepositoryInstance& repo = repositoryFor(c);
+  if (c.field("updated_at")) patch["updated_at"] = nowTimestamp();
+  const std::string text = patch.dump();
+  RowCollector collector;
+  const wno_sink sink = collector.sink();
+  Status status = timed(c, "update", "id+version", [&] {
+    return repo.call("on_update", repo.vtable().on_update, view(c.name), id, expectedVersion, view(text), &sink);
+  });
+  if (!status.isOk()) return status;
+  invalidate(c, id);
+  if (collector.rows.empty()) return Status(WNO_ERR_INTERNAL, "the repository updated the row but wrote none");
+  return parseRow(collector.rows.front());
+}
+
+Status RepositoryService::deleteRow(const Collection& c, int64_t id) {
+  RepositoryInstance& repo = repositoryFor(c);
+  Status status =
+      timed(c, "delete", "id", [&] { return repo.call("on_delete", repo.vtable().on_delete, view(c.name), id); });
+  if (status.isOk()) invalidate(c, id);
+  return status;
+}
+
+Result<int64_t> RepositoryService::count(const Collection& c, const std::vector<Filter>& filters) {
+  RepositoryInstance& repo = repositoryFor(c);
+  ListQuery q;
+  q.filters = filters;
+  const std::string text = q.toRepositoryQuery(nullptr, 0).dump();
+  int64_t n = 0;
+  Status status = timed(c, "count", queryShape(q), [&] {
+    return repo.call("on_count", repo.vtable().on_count, view(c.name), view(text), &n);
+  });
+  if (!status.isOk()) return status;
+  return n;
+}
+
+Status RepositoryService::query(const std::string& collection, const std::string& queryJson, const RowSink& out) {
+  const Collection* c = this->collection(collection);
+  if (!c) return Status(WNO_ERR_INVALID, "no collection \"" + collection + "\"");
+  RepositoryInstance& repo = repositoryFor(*c);
+  RowCollector collector;
+  const wno_sink sink = collector.sink();
+  Status status = timed(*c, "query", "plugin", [&] {
+    return repo.call("on_query", repo.vtable().on_query, view(collection), view(queryJson), &sink);
+  });
+  if (!status.isOk()) return status;
+  for (const auto& row : collector.rows) {
+    if (Status s = out(row); !s.isOk()) return s;
+  }
+  return Status::ok();
+}
+
+Status RepositoryService::get(const std::string& collection, int64_t id, const RowSink& out) {
+  const Collection* c = this->collection(collection);
+  if (!c) return Status(WNO_ERR_INVALID, "no collection \"" + collection + "\"");
+  auto row = getRow(*c, id);
+  if (!row.isOk()) return row.status();
+  if (!row.value()) return Status(WNO_NOT_FOUND, "no row " + std::to_string(id));
+  return out(row.value()->dump());
+}
+
+Status RepositoryService::create(const std::string& collection, const std::string& rowJson, const RowSink& out) {
+  const Collection* c = this->collection(collection);
+  if (!c) return Status(WNO_ERR_INVALID, "no collection \"" + collection + "\"");
+  auto body = nlohmann::json::parse(rowJson, nullptr, false);
+  if (body.is_discarded()) return Status(WNO_ERR_INVALID, "row_json is not JSON");
+  std::string parameter;
+  auto row = validateCreate(*c, body, parameter);
+  if (!row.isOk()) return row.status();
+  auto created = insert(*c, std::move(row).value());
+  if (!created.isOk()) return created.status();
+  return out(created.value().dump());
+}
+
+Status RepositoryService::update(const std::string& collection, int64_t id, int64_t expectedVersion,
+                                 const std::string& patchJson, const RowSink& out) {
+  const Collection* c = this->collection(collection);
+  if (!c) return Status(WNO_ERR_INVALID, "no collection \"" + collection + "\"");
+  auto body = nlohmann::json::parse(patchJson, nullptr, false);
+  if (body.is_discarded()) return Status(WNO_ERR_INVALID, "patch_json is not JSON");
+  std::string parameter;
+  auto patch = validatePatch(*c, body, parameter);
+  if (!patch.isOk()) return patch.status();
+  auto updated = updateRow(*c, id, expectedVersion, std::move(patch).value());
+  if (!updated.isOk()) return updated.status();
+  return out(updated.value().dump());
+}
+
+Status RepositoryService::remove(const std::string& collection, int64_t id) {
+  const Collection* c = this->collection(collection);
+  if (!c) return Status(WNO_ERR_INVALID, "no collection \"" + collection + "\"");
+  return deleteRow(*c, id);
+}
+
+}  // namespace wno::host::data

@@ -1,0 +1,71 @@
+// Binds config-declared collections to repository component instances and
+// runs every call through one place: timed under a name (a histogram per
+// collection and operation at /metrics), logged when slower than the
+// configured threshold with the statement's shape but never its values.
+#pragma once
+
+#include "data/collection.h"
+#include "data/list_query.h"
+#include "plugins/component_instance.h"
+#include "services/host_services.h"
+
+#include <prometheus/histogram.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace wno::host::data {
+
+class RepositoryService : public RepositoryApi {
+ public:
+  RepositoryService(std::map<std::string, std::unique_ptr<RepositoryInstance>> repositories,
+                    std::map<std::string, Collection> collections, int64_t slowQueryMs, HostServices& services);
+
+  // Creates missing tables and indexes (idempotent); "<pointer>: <message>" on failure.
+  Status defineCollections();
+
+  const Collection* collection(const std::string& name) const;
+  // Writes invalidate the cache tags "<collection>" and "<collection>:<id>".
+  void setCache(CacheApi* cache) { cache_ = cache; }
+  static std::string entityTag(const Collection& c, int64_t id) { return c.name + ":" + std::to_string(id); }
+  const std::map<std::string, Collection>& collections() const { return collections_; }
+
+  Status list(const Collection& c, const ListQuery& query, const nlohmann::json& after, int fetch,
+              std::vector<nlohmann::json>& rows);
+  Result<std::optional<nlohmann::json>> getRow(const Collection& c, int64_t id);
+  Result<nlohmann::json> insert(const Collection& c, nlohmann::json row);
+  Result<std::vector<int64_t>> insertMany(const Collection& c, nlohmann::json rows);
+  // WNO_NOT_FOUND, WNO_ERR_CONFLICT (stale version) or the updated row.
+  Result<nlohmann::json> updateRow(const Collection& c, int64_t id, int64_t expectedVersion, nlohmann::json patch);
+  Status deleteRow(const Collection& c, int64_t id);
+  Result<int64_t> count(const Collection& c, const std::vector<Filter>& filters);
+
+  // RepositoryApi (plugins and job handlers, through the ABI).
+  Status query(const std::string& collection, const std::string& queryJson, const RowSink& out) override;
+  Status get(const std::string& collection, int64_t id, const RowSink& out) override;
+  Status create(const std::string& collection, const std::string& rowJson, const RowSink& out) override;
+  Status update(const std::string& collection, int64_t id, int64_t expectedVersion, const std::string& patchJson,
+                const RowSink& out) override;
+  Status remove(const std::string& collection, int64_t id) override;
+
+ private:
+  RepositoryInstance& repositoryFor(const Collection& c);
+  void invalidate(const Collection& c, std::optional<int64_t> id);
+  // Runs fn, observing its duration as (collection, op) and logging it when slow.
+  template <typename Fn>
+  Status timed(const Collection& c, const char* op, const std::string& shape, Fn&& fn);
+
+  std::map<std::string, std::unique_ptr<RepositoryInstance>> repositories_;
+  std::map<std::string, Collection> collections_;
+  int64_t slowQueryMs_;
+  HostServices& services_;
+  CacheApi* cache_ = nullptr;
+  prometheus::Family<prometheus::Histogram>* durations_ = nullptr;
+  prometheus::Family<prometheus::Counter>* slowQueries_ = nullptr;
+};
+
+// "filters=[status:eq,created_at:gt] sort=[-created_at,-id]": what ran, never with what.
+std::string queryShape(const ListQuery& query);
+
+}  // namespace wno::host::data
