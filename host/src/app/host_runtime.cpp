@@ -2,14 +2,17 @@
 
 #include "app/routes.h"
 #include "core/logger.h"
+#include "data/data_routes.h"
 #include "services/host_api.h"
+
+#include <random>
 
 namespace wno::host {
 namespace {
 
-std::vector<PluginSpec> pluginSpecs(const nlohmann::json& config) {
+std::vector<PluginSpec> pluginSpecs(const nlohmann::json& plugins) {
   std::vector<PluginSpec> specs;
-  const auto& load = config["plugins"].value("load", nlohmann::json::array());
+  const auto& load = plugins.value("load", nlohmann::json::array());
   for (size_t i = 0; i < load.size(); ++i) {
     const auto& entry = load[i];
     PluginSpec spec;
@@ -34,9 +37,17 @@ HostRuntime::HostRuntime(nlohmann::json config, std::filesystem::path executable
 
 HostRuntime::~HostRuntime() { shutdown(); }
 
+const nlohmann::json& HostRuntime::section(const char* name) const {
+  // The loader fills defaults, but a runtime built from a partial document
+  // (tests, embedding) must not crash on a missing section.
+  static const nlohmann::json empty = nlohmann::json::object();
+  auto it = config_.find(name);
+  return it != config_.end() && it->is_object() ? *it : empty;
+}
+
 std::vector<std::filesystem::path> HostRuntime::pluginDirectories() const {
   std::vector<std::filesystem::path> dirs;
-  for (const auto& dir : config_["plugins"].value("directories", nlohmann::json::array())) {
+  for (const auto& dir : section("plugins").value("directories", nlohmann::json::array())) {
     dirs.emplace_back(dir.get<std::string>());
   }
   // Default: the install layout, which the build tree mirrors
@@ -45,7 +56,7 @@ std::vector<std::filesystem::path> HostRuntime::pluginDirectories() const {
   return dirs;
 }
 
-Status HostRuntime::loadPlugins() { return plugins_->loadAll(pluginSpecs(config_), pluginDirectories()); }
+Status HostRuntime::loadPlugins() { return plugins_->loadAll(pluginSpecs(section("plugins")), pluginDirectories()); }
 
 std::vector<std::string> HostRuntime::checkReferences() const {
   std::vector<std::string> errors;
@@ -59,20 +70,24 @@ std::vector<std::string> HostRuntime::checkReferences() const {
                      "\" is loaded (loaded: " + (known.empty() ? "none" : known) +
                      "); add the plugin that provides it to /plugins/load");
   };
-  const auto& levels = config_["cache"].value("levels", nlohmann::json::array());
+  const auto& levels = section("cache").value("levels", nlohmann::json::array());
   for (size_t i = 0; i < levels.size(); ++i) {
     check(WNO_KIND_CACHE, levels[i].value("backend", ""), "/cache/levels/" + std::to_string(i) + "/backend");
   }
-  const auto& probes = config_["health"].value("probes", nlohmann::json::array());
+  const auto& repos = section("data").value("repositories", nlohmann::json::array());
+  for (size_t i = 0; i < repos.size(); ++i) {
+    check(WNO_KIND_REPOSITORY, repos[i].value("type", ""), "/data/repositories/" + std::to_string(i) + "/type");
+  }
+  const auto& probes = section("health").value("probes", nlohmann::json::array());
   for (size_t i = 0; i < probes.size(); ++i) {
     check(WNO_KIND_HEALTH_PROBE, probes[i].value("type", ""), "/health/probes/" + std::to_string(i) + "/type");
   }
   return errors;
 }
 
-Status HostRuntime::createComponents() {
+Status HostRuntime::createCache() {
   const wno_host_api* api = hostApiTable();
-  const auto& cacheConfig = config_["cache"];
+  const auto& cacheConfig = section("cache");
   std::vector<CacheLevel> levels;
   const auto& levelConfigs = cacheConfig.value("levels", nlohmann::json::array());
   for (size_t i = 0; i < levelConfigs.size(); ++i) {
@@ -97,7 +112,12 @@ Status HostRuntime::createComponents() {
     services_->setCache(cache_.get());
   }
 
-  const auto& probeConfigs = config_["health"].value("probes", nlohmann::json::array());
+  return Status::ok();
+}
+
+Status HostRuntime::createProbes() {
+  const wno_host_api* api = hostApiTable();
+  const auto& probeConfigs = section("health").value("probes", nlohmann::json::array());
   for (size_t i = 0; i < probeConfigs.size(); ++i) {
     const auto& probe = probeConfigs[i];
     const std::string pointer = "/health/probes/" + std::to_string(i);
@@ -116,9 +136,69 @@ Status HostRuntime::createComponents() {
     }
     probes_.push_back(std::make_unique<ProbeRunner>(std::move(instance).value(), options, services_->metrics()));
   }
+  return Status::ok();
+}
+
+Status HostRuntime::createRepositories() {
+  const auto& dataConfig = section("data");
+  std::vector<std::string> errors;
+  auto collections = data::collectionsFrom(dataConfig.value("collections", nlohmann::json::object()), errors);
+  if (!errors.empty()) {
+    std::string all;
+    for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
+    return Status(WNO_ERR_INVALID, all);
+  }
+  const auto& repoConfigs = dataConfig.value("repositories", nlohmann::json::array());
+  if (repoConfigs.empty()) {
+    if (!collections.empty()) return Status(WNO_ERR_INVALID, "/data/repositories: collections need a repository");
+    return Status::ok();
+  }
+  std::map<std::string, std::unique_ptr<RepositoryInstance>> repositories;
+  for (size_t i = 0; i < repoConfigs.size(); ++i) {
+    const auto& r = repoConfigs[i];
+    const std::string pointer = "/data/repositories/" + std::to_string(i);
+    auto type = plugins_->find(WNO_KIND_REPOSITORY, r.value("type", ""));
+    if (!type) return Status(WNO_ERR_INVALID, pointer + "/type: not loaded");
+    const std::string name = r.value("name", type->name);
+    auto instance = RepositoryInstance::create(type, hostApiTable(), services_.get(), name,
+                                               r.value("config", nlohmann::json::object()));
+    if (!instance.isOk()) {
+      return Status(instance.status().code(), pointer + "/config: repository \"" + type->name +
+                                                  "\" refused its config: " + instance.status().message());
+    }
+    repositories.emplace(name, std::move(instance).value());
+  }
+  for (auto& [name, c] : collections) {
+    if (c.repository.empty()) c.repository = repositories.begin()->first;
+    if (!repositories.count(c.repository)) {
+      return Status(WNO_ERR_INVALID, "/data/collections/" + name + "/repository: no repository named \"" +
+                                         c.repository + "\" in /data/repositories");
+    }
+  }
+  repositories_ = std::make_unique<data::RepositoryService>(std::move(repositories), std::move(collections),
+                                                            dataConfig.value("slow_query_ms", int64_t{200}), *services_);
+  if (Status s = repositories_->defineCollections(); !s.isOk()) return s;
+  repositories_->setCache(cache_.get());
+  services_->setRepositories(repositories_.get());
+  std::string secret = dataConfig.value("cursor_secret", "");
+  if (secret.empty()) {
+    // Random per process: cursors still verify, but not across restarts or
+    // hosts. Production configs set /data/cursor_secret.
+    std::random_device random;
+    for (int i = 0; i < 4; ++i) secret += std::to_string(random());
+    logWarn("data", "no /data/cursor_secret configured: cursors are valid on this process only");
+  }
+  cursors_ = std::make_unique<data::CursorCodec>(secret);
+  return Status::ok();
+}
+
+Status HostRuntime::createComponents() {
+  if (Status s = createCache(); !s.isOk()) return s;
+  if (Status s = createRepositories(); !s.isOk()) return s;
+  if (Status s = createProbes(); !s.isOk()) return s;
   for (auto& probe : probes_) probe->start();
 
-  const auto& lf = config_.value("load_factor", nlohmann::json::object());
+  const auto& lf = section("load_factor");
   LoadFactorOptions loadOptions;
   loadOptions.interval = std::chrono::milliseconds(lf.value("interval_ms", 1000));
   loadOptions.smoothing = lf.value("smoothing", 0.3);
@@ -138,7 +218,7 @@ std::vector<LoadSignal> HostRuntime::loadSignals() const {
   // in flight over HTTP worker threads. Without a list: every probe and
   // http_in_flight, equally weighted.
   std::vector<std::pair<std::string, double>> sources;
-  const auto& lf = config_.value("load_factor", nlohmann::json::object());
+  const auto& lf = section("load_factor");
   if (lf.contains("signals")) {
     for (const auto& s : lf["signals"]) sources.emplace_back(s.value("source", ""), s.value("weight", 1.0));
   } else {
@@ -146,7 +226,7 @@ std::vector<LoadSignal> HostRuntime::loadSignals() const {
     sources.emplace_back("http_in_flight", 1.0);
   }
   std::vector<LoadSignal> signals;
-  const double threads = std::max(1, config_["http"].value("threads", 16));
+  const double threads = std::max(1, section("http").value("threads", 16));
   for (const auto& [source, weight] : sources) {
     LoadSignal signal{source, weight, nullptr};
     if (source == "http_in_flight") {
@@ -176,7 +256,7 @@ std::vector<LoadSignal> HostRuntime::loadSignals() const {
 }
 
 Status HostRuntime::startHttp() {
-  const auto& h = config_["http"];
+  const auto& h = section("http");
   http::ServerOptions options;
   options.host = h.value("host", "127.0.0.1");
   options.port = static_cast<uint16_t>(h.value("port", 8080));
@@ -191,11 +271,11 @@ Status HostRuntime::startHttp() {
   addRoutes(*router);
   http_ = std::make_unique<http::HttpServer>(options, router, services_->metrics());
   protection_ = std::make_unique<Protection>(
-      protectionOptionsFrom(config_.value("protection", nlohmann::json::object())), *services_);
+      protectionOptionsFrom(section("protection")), *services_);
   // Protection first: shedding and rate limits are cheaper than auth and
   // must hold even for clients that send bad credentials.
   http_->addMiddleware(protection_->middleware());
-  http_->addMiddleware(adminAuthMiddleware(config_["admin"].value("api_key", "")));
+  http_->addMiddleware(adminAuthMiddleware(section("admin").value("api_key", "")));
   try {
     http_->start();
   } catch (const std::exception& e) {
@@ -210,6 +290,12 @@ Status HostRuntime::startHttp() {
 
 void HostRuntime::addRoutes(http::Router& router) {
   addSystemRoutes(router, *this);
+  if (repositories_) {
+    const auto& dataConfig = section("data");
+    data::DataRouteOptions options;
+    options.maxBulkRows = dataConfig.value("max_bulk_rows", static_cast<size_t>(10000));
+    data::addDataRoutes(router, *repositories_, cache_.get(), *cursors_, options);
+  }
   addAdminRoutes(router, *this, cache_.get());
 }
 
@@ -255,7 +341,7 @@ nlohmann::json HostRuntime::loadHistoryJson() const {
   if (load_) {
     for (const auto& s : load_->history()) samples.push_back({{"at_ms", s.atMs}, {"value", s.value}, {"raw", s.raw}});
   }
-  return {{"interval_ms", config_.value("load_factor", nlohmann::json::object()).value("interval_ms", 1000)},
+  return {{"interval_ms", section("load_factor").value("interval_ms", 1000)},
           {"samples", samples}};
 }
 
@@ -263,7 +349,7 @@ void HostRuntime::shutdown() {
   if (shutDown_.exchange(true)) return;
   accepting_.store(false);
   if (http_) {
-    const auto grace = std::chrono::milliseconds(config_["http"].value("shutdown_grace_ms", 10000));
+    const auto grace = std::chrono::milliseconds(section("http").value("shutdown_grace_ms", 10000));
     logInfo("host", "draining HTTP", {{"grace_ms", grace.count()}, {"in_flight", http_->inFlight()}});
     const int cutOff = http_->shutdown(grace);
     if (cutOff > 0) logWarn("host", "grace period ended with requests in flight", {{"cut_off", cutOff}});
@@ -273,6 +359,8 @@ void HostRuntime::shutdown() {
   load_.reset();
   for (auto& probe : probes_) probe->stop();
   probes_.clear();
+  services_->setRepositories(nullptr);
+  repositories_.reset();
   services_->setCache(nullptr);
   cache_.reset();
   plugins_->unloadAll();

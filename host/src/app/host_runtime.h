@@ -5,6 +5,8 @@
 #pragma once
 
 #include "cache/cache_service.h"
+#include "data/cursor.h"
+#include "data/repository_service.h"
 #include "health/load_factor.h"
 #include "health/probe_runner.h"
 #include "http/http_server.h"
@@ -52,7 +54,11 @@ class HostRuntime {
 
  private:
   void addRoutes(http::Router& router);
+  const nlohmann::json& section(const char* name) const;
   std::vector<LoadSignal> loadSignals() const;
+  Status createCache();
+  Status createProbes();
+  Status createRepositories();
 
   nlohmann::json config_;
   std::filesystem::path executableDir_;
@@ -61,6 +67,8 @@ class HostRuntime {
   std::unique_ptr<PluginManager> plugins_;
   std::unique_ptr<CacheService> cache_;
   std::vector<std::unique_ptr<ProbeRunner>> probes_;
+  std::unique_ptr<data::RepositoryService> repositories_;
+  std::unique_ptr<data::CursorCodec> cursors_;
   std::unique_ptr<LoadFactor> load_;
   std::unique_ptr<Protection> protection_;
   std::unique_ptr<http::HttpServer> http_;
