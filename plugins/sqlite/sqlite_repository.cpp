@@ -1,0 +1,313 @@
+#include "sqlite_repository.h"
+
+#include <wno/common.h>
+
+#include <set>
+
+namespace wno::sqlite {
+namespace {
+
+// Binds one JSON value by the column's declared type.
+void bindValue(Connection& c, sqlite3_stmt* stmt, int index, const nlohmann::json& v, const std::string& type) {
+  int rc = SQLITE_OK;
+  if (v.is_null()) {
+    rc = sqlite3_bind_null(stmt, index);
+  } else if (type == "json") {
+    const std::string text = v.dump();
+    rc = sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  } else if (v.is_boolean()) {
+    rc = sqlite3_bind_int64(stmt, index, v.get<bool>() ? 1 : 0);
+  } else if (v.is_number_integer()) {
+    rc = sqlite3_bind_int64(stmt, index, v.get<int64_t>());
+  } else if (v.is_number()) {
+    rc = sqlite3_bind_double(stmt, index, v.get<double>());
+  } else if (v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    rc = sqlite3_bind_text(stmt, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+  } else {
+    const std::string text = v.dump();
+    rc = sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  }
+  if (rc != SQLITE_OK) c.fail(rc, "bind");
+}
+
+}  // namespace
+
+RepositoryOptions repositoryOptionsFrom(const nlohmann::json& config) {
+  static const std::set<std::string> known = {"path", "pool_size", "busy_timeout_ms"};
+  RepositoryOptions o;
+  if (!config.is_object()) throw RepoError(WNO_ERR_INVALID, "config must be an object");
+  for (const auto& [key, value] : config.items()) {
+    if (!known.count(key)) throw RepoError(WNO_ERR_INVALID, "unknown config key \"" + key + "\" (known: path, pool_size, busy_timeout_ms)");
+  }
+  if (config.contains("path")) {
+    if (!config["path"].is_string() || config["path"].get<std::string>().empty()) throw RepoError(WNO_ERR_INVALID, "path: expected a non-empty string");
+    o.path = config["path"].get<std::string>();
+  }
+  if (config.contains("pool_size")) {
+    if (!config["pool_size"].is_number_integer() || config["pool_size"].get<int>() < 1 || config["pool_size"].get<int>() > 64) {
+      throw RepoError(WNO_ERR_INVALID, "pool_size: expected an integer from 1 to 64");
+    }
+    o.poolSize = config["pool_size"].get<size_t>();
+  }
+  if (config.contains("busy_timeout_ms")) {
+    if (!config["busy_timeout_ms"].is_number_integer() || config["busy_timeout_ms"].get<int>() < 0) {
+      throw RepoError(WNO_ERR_INVALID, "busy_timeout_ms: expected a non-negative integer");
+    }
+    o.busyTimeoutMs = config["busy_timeout_ms"].get<int>();
+  }
+  return o;
+}
+
+SqliteRepository::SqliteRepository(RepositoryOptions options)
+    : db_(options.path, options.poolSize, options.busyTimeoutMs) {}
+
+const sql::TableDef& SqliteRepository::table(const std::string& collection) {
+  std::shared_lock lock(tablesMutex_);
+  auto it = tables_.find(collection);
+  if (it == tables_.end()) throw RepoError(WNO_ERR_INVALID, "collection \"" + collection + "\" is not defined here");
+  return it->second;
+}
+
+void SqliteRepository::rethrow(const SqliteError& e, const sql::TableDef& t) {
+  if (e.isConstraint()) throw RepoError(WNO_ERR_CONFLICT, std::string(t.collection) + ": " + e.what());
+  if (e.isBusy()) throw RepoError(WNO_ERR_UNAVAILABLE, std::string("database busy: ") + e.what());
+  throw RepoError(WNO_ERR_INTERNAL, e.what());
+}
+
+void SqliteRepository::defineCollection(const nlohmann::json& collection) {
+  sql::TableDef t;
+  try {
+    t = sql::tableFromJson(collection);
+  } catch (const std::exception& e) {
+    throw RepoError(WNO_ERR_INVALID, std::string("bad collection definition: ") + e.what());
+  }
+  auto c = db_.acquire();
+  try {
+    inWriteTransaction(*c, [&] {
+      for (const auto& statement : builder_.createTable(t)) c->exec(statement);
+      // Idempotent migration: add the columns config gained since the table was made.
+      std::set<std::string> existing;
+      sqlite3_stmt* info = c->prepare("SELECT name FROM pragma_table_info(?)");
+      sqlite3_bind_text(info, 1, t.table.c_str(), -1, SQLITE_TRANSIENT);
+      while (sqlite3_step(info) == SQLITE_ROW) existing.insert(reinterpret_cast<const char*>(sqlite3_column_text(info, 0)));
+      sqlite3_reset(info);
+      for (const auto& col : t.columns) {
+        if (!existing.count(col.name)) c->exec(builder_.addColumn(t, col));
+      }
+      return 0;
+    });
+  } catch (const SqliteError& e) {
+    throw RepoError(WNO_ERR_INTERNAL, "creating table " + t.table + ": " + e.what());
+  }
+  std::unique_lock lock(tablesMutex_);
+  tables_[t.collection] = std::move(t);
+}
+
+void SqliteRepository::bindAll(Connection& c, sqlite3_stmt* stmt, const sql::Statement& s, const sql::TableDef&) {
+  for (size_t i = 0; i < s.params.size(); ++i) {
+    bindValue(c, stmt, static_cast<int>(i + 1), s.params[i], s.types[i]);
+  }
+}
+
+std::string SqliteRepository::rowJson(sqlite3_stmt* stmt, const std::vector<std::string>& columns,
+                                      const sql::TableDef& t) {
+  nlohmann::json row = nlohmann::json::object();
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const int col = static_cast<int>(i);
+    const std::string& name = columns[i];
+    if (sqlite3_column_type(stmt, col) == SQLITE_NULL) {
+      row[name] = nullptr;
+      continue;
+    }
+    const std::string type = t.typeOf(name);
+    if (type == "int64") {
+      row[name] = static_cast<int64_t>(sqlite3_column_int64(stmt, col));
+    } else if (type == "bool") {
+      row[name] = sqlite3_column_int64(stmt, col) != 0;
+    } else if (type == "double") {
+      row[name] = sqlite3_column_double(stmt, col);
+    } else {
+      std::string text(reinterpret_cast<const char*>(sqlite3_column_text(stmt, col)),
+                       static_cast<size_t>(sqlite3_column_bytes(stmt, col)));
+      if (type == "json") {
+        auto parsed = nlohmann::json::parse(text, nullptr, false);
+        row[name] = parsed.is_discarded() ? nlohmann::json(text) : parsed;
+      } else {
+        row[name] = std::move(text);
+      }
+    }
+  }
+  return row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+size_t SqliteRepository::emitRows(Connection& c, sqlite3_stmt* stmt, const sql::Statement& s, const sql::TableDef& t,
+                                  const RowSink& out) {
+  bindAll(c, stmt, s, t);
+  size_t rows = 0;
+  for (;;) {
+    const int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) c.fail(rc, "step");
+    ++rows;
+    if (!out(rowJson(stmt, s.columns, t))) break;
+  }
+  sqlite3_reset(stmt);
+  return rows;
+}
+
+void SqliteRepository::query(const std::string& collection, const nlohmann::json& query, const RowSink& out) {
+  const sql::TableDef& t = table(collection);
+  sql::Statement s;
+  try {
+    s = builder_.select(t, query);
+  } catch (const std::exception& e) {
+    throw RepoError(WNO_ERR_INVALID, e.what());
+  }
+  auto c = db_.acquire();
+  try {
+    emitRows(*c, c->prepare(s.sql), s, t, out);
+  } catch (const SqliteError& e) {
+    rethrow(e, t);
+  }
+}
+
+bool SqliteRepository::get(const std::string& collection, int64_t id, const std::vector<std::string>& fields,
+                           const RowSink& out) {
+  const sql::TableDef& t = table(collection);
+  sql::Statement s;
+  try {
+    s = builder_.getById(t, id, fields);
+  } catch (const std::exception& e) {
+    throw RepoError(WNO_ERR_INVALID, e.what());
+  }
+  auto c = db_.acquire();
+  try {
+    return emitRows(*c, c->prepare(s.sql), s, t, out) > 0;
+  } catch (const SqliteError& e) {
+    rethrow(e, t);
+  }
+}
+
+void SqliteRepository::insert(const std::string& collection, const nlohmann::json& row, const RowSink& out) {
+  const sql::TableDef& t = table(collection);
+  sql::Statement s;
+  try {
+    s = builder_.insert(t, row);
+  } catch (const std::exception& e) {
+    throw RepoError(WNO_ERR_INVALID, e.what());
+  }
+  auto c = db_.acquire();
+  try {
+    inWriteTransaction(*c, [&] { return emitRows(*c, c->prepare(s.sql), s, t, out); });
+  } catch (const SqliteError& e) {
+    rethrow(e, t);
+  }
+}
+
+std::vector<int64_t> SqliteRepository::insertMany(const std::string& collection, const nlohmann::json& rows) {
+  const sql::TableDef& t = table(collection);
+  if (!rows.is_array()) throw RepoError(WNO_ERR_INVALID, "rows must be a JSON array");
+  std::vector<int64_t> ids;
+  ids.reserve(rows.size());
+  auto c = db_.acquire();
+  try {
+    // One transaction: all rows or none. Rows with the same shape reuse one
+    // prepared statement, so this is one parse and N steps.
+    inWriteTransaction(*c, [&] {
+      for (size_t i = 0; i < rows.size(); ++i) {
+        sql::Statement s;
+        try {
+          s = builder_.insert(t, rows[i]);
+        } catch (const std::exception& e) {
+          throw RepoError(WNO_ERR_INVALID, "row " + std::to_string(i) + ": " + e.what());
+        }
+        try {
+          emitRows(*c, c->prepare(s.sql), s, t, [&](const std::string& row) {
+            ids.push_back(nlohmann::json::parse(row)["id"].get<int64_t>());
+            return true;
+          });
+        } catch (const SqliteError& e) {
+          if (e.isConstraint()) throw RepoError(WNO_ERR_CONFLICT, "row " + std::to_string(i) + ": " + e.what());
+          throw;
+        }
+      }
+      return 0;
+    });
+  } catch (const SqliteError& e) {
+    rethrow(e, t);
+  }
+  return ids;
+}
+
+void SqliteRepository::update(const std::string& collection, int64_t id, int64_t expectedVersion,
+                              const nlohmann::json& patch, const RowSink& out) {
+  const sql::TableDef& t = table(collection);
+  sql::Statement s;
+  try {
+    s = builder_.update(t, id, expectedVersion, patch);
+  } catch (const std::exception& e) {
+    throw RepoError(WNO_ERR_INVALID, e.what());
+  }
+  auto c = db_.acquire();
+  try {
+    inWriteTransaction(*c, [&] {
+      if (emitRows(*c, c->prepare(s.sql), s, t, out) > 0) return 0;
+      // Nothing updated: tell a missing row from a stale version, in the
+      // same transaction so the answer matches what the UPDATE saw.
+      sqlite3_stmt* probe = c->prepare("SELECT " + std::string(t.versioned ? "\"version\"" : "1") + " FROM " +
+                                       builder_.quote(t.table) + " WHERE \"id\" = ?");
+      sqlite3_bind_int64(probe, 1, id);
+      const int rc = sqlite3_step(probe);
+      const int64_t current = rc == SQLITE_ROW ? sqlite3_column_int64(probe, 0) : 0;
+      sqlite3_reset(probe);
+      if (rc != SQLITE_ROW) throw RepoError(WNO_NOT_FOUND, t.collection + " " + std::to_string(id) + " does not exist");
+      throw RepoError(WNO_ERR_PRECONDITION, "version mismatch: expected " + std::to_string(expectedVersion) +
+                                                ", stored " + std::to_string(current));
+    });
+  } catch (const SqliteError& e) {
+    rethrow(e, t);
+  }
+}
+
+bool SqliteRepository::remove(const std::string& collection, int64_t id) {
+  const sql::TableDef& t = table(collection);
+  const sql::Statement s = builder_.remove(t, id);
+  auto c = db_.acquire();
+  try {
+    return inWriteTransaction(*c, [&] {
+      sqlite3_stmt* stmt = c->prepare(s.sql);
+      bindAll(*c, stmt, s, t);
+      const int rc = sqlite3_step(stmt);
+      sqlite3_reset(stmt);
+      if (rc != SQLITE_DONE) c->fail(rc, "delete");
+      return sqlite3_changes(c->handle()) > 0;
+    });
+  } catch (const SqliteError& e) {
+    rethrow(e, t);
+  }
+}
+
+int64_t SqliteRepository::count(const std::string& collection, const nlohmann::json& query) {
+  const sql::TableDef& t = table(collection);
+  sql::Statement s;
+  try {
+    s = builder_.count(t, query);
+  } catch (const std::exception& e) {
+    throw RepoError(WNO_ERR_INVALID, e.what());
+  }
+  auto c = db_.acquire();
+  try {
+    sqlite3_stmt* stmt = c->prepare(s.sql);
+    bindAll(*c, stmt, s, t);
+    const int rc = sqlite3_step(stmt);
+    const int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_ROW) c->fail(rc, "count");
+    return n;
+  } catch (const SqliteError& e) {
+    rethrow(e, t);
+  }
+}
+
+}  // namespace wno::sqlite

@@ -1,0 +1,67 @@
+// The SQLite repository: collections as tables, the structured QUERY as
+// parameterized SQL (shared builder), rows out as JSON objects. No ABI
+// types here; sqlite_plugin.cpp adapts it to wno_type_repository.
+#pragma once
+
+#include "sqlite_database.h"
+#include "sql/sql_builder.h"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+namespace wno::sqlite {
+
+// Repository failures carry the ABI status they map to.
+struct RepoError : std::runtime_error {
+  RepoError(int32_t status, const std::string& message) : std::runtime_error(message), status(status) {}
+  int32_t status;
+};
+
+struct RepositoryOptions {
+  std::string path = "./data/wno.db";
+  size_t poolSize = 4;
+  int busyTimeoutMs = 5000;
+};
+
+RepositoryOptions repositoryOptionsFrom(const nlohmann::json& config);  // throws RepoError(INVALID)
+
+class SqliteRepository {
+ public:
+  explicit SqliteRepository(RepositoryOptions options);
+
+  using RowSink = std::function<bool(const std::string& rowJson)>;  // false: stop
+
+  void defineCollection(const nlohmann::json& collection);
+  void query(const std::string& collection, const nlohmann::json& query, const RowSink& out);
+  bool get(const std::string& collection, int64_t id, const std::vector<std::string>& fields, const RowSink& out);
+  void insert(const std::string& collection, const nlohmann::json& row, const RowSink& out);
+  std::vector<int64_t> insertMany(const std::string& collection, const nlohmann::json& rows);
+  void update(const std::string& collection, int64_t id, int64_t expectedVersion, const nlohmann::json& patch,
+              const RowSink& out);
+  bool remove(const std::string& collection, int64_t id);
+  int64_t count(const std::string& collection, const nlohmann::json& query);
+
+  Database& database() { return db_; }
+
+ private:
+  const sql::TableDef& table(const std::string& collection);
+  void bindAll(Connection& c, sqlite3_stmt* stmt, const sql::Statement& s, const sql::TableDef& t);
+  std::string rowJson(sqlite3_stmt* stmt, const std::vector<std::string>& columns, const sql::TableDef& t);
+  // Steps a statement that returns rows, emitting each.
+  size_t emitRows(Connection& c, sqlite3_stmt* stmt, const sql::Statement& s, const sql::TableDef& t,
+                  const RowSink& out);
+  [[noreturn]] void rethrow(const SqliteError& e, const sql::TableDef& t);
+
+  Database db_;
+  sql::SqlBuilder builder_{sql::Dialect::Sqlite};
+  std::shared_mutex tablesMutex_;
+  std::map<std::string, sql::TableDef> tables_;
+};
+
+}  // namespace wno::sqlite

@@ -1,0 +1,331 @@
+// The collection REST API end to end: the real host runtime in-process, the
+// real sqlite repository plugin (.so), HTTP over loopback.
+#include "../process_runner.h"
+#include "app/host_runtime.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <set>
+#include <thread>
+
+namespace wno::host {
+namespace {
+
+using ::testing::HasSubstr;
+using nlohmann::json;
+using test::httpRequest;
+
+json battlesCollection() {
+  return json::parse(R"({
+    "versioned": true,
+    "fields": {
+      "title": {"type": "text", "required": true},
+      "status": {"type": "text", "enum": ["pending", "active", "completed", "cancelled"], "default": "pending"},
+      "creator_id": {"type": "int64", "required": true},
+      "opponent_id": {"type": "int64"},
+      "votes_creator": {"type": "int64", "default": 0},
+      "score": {"type": "double"},
+      "featured": {"type": "bool"},
+      "meta": {"type": "json"},
+      "ends_at": {"type": "timestamp"},
+      "slug": {"type": "text", "unique": true},
+      "updated_at": {"type": "timestamp", "read_only": true}
+    },
+    "filterable": ["status", "creator_id", "opponent_id", "created_at", "score", "featured", "ends_at", "title", "slug"],
+    "sortable": ["created_at", "ends_at", "title", "creator_id"],
+    "indexes": [{"fields": ["status", "id"]}, {"fields": ["creator_id", "id"]}]
+  })");
+}
+
+class RestApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = std::filesystem::temp_directory_path() / ("wno-rest-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+    json config = {
+        {"http", {{"host", "127.0.0.1"}, {"port", 0}, {"threads", 16}, {"access_log", false}, {"max_body_bytes", 16 << 20}}},
+        {"plugins", {{"directories", {WNO_TEST_PLUGIN_DIR}}, {"load", {{{"name", "sqlite"}}}}}},
+        {"data",
+         {{"repositories", {{{"name", "main"}, {"type", "sqlite"}, {"config", {{"path", (dir_ / "test.db").string()}}}}}},
+          {"cursor_secret", "test-secret"},
+          {"collections", {{"battles", battlesCollection()}}}}}};
+    runtime_ = new HostRuntime(config, WNO_TEST_BINARY_DIR);
+    ASSERT_TRUE(runtime_->loadPlugins().isOk());
+    ASSERT_TRUE(runtime_->checkReferences().empty());
+    Status s = runtime_->createComponents();
+    ASSERT_TRUE(s.isOk()) << s.message();
+    ASSERT_TRUE(runtime_->startHttp().isOk());
+    port_ = runtime_->port();
+  }
+  static void TearDownTestSuite() {
+    delete runtime_;
+    std::filesystem::remove_all(dir_);
+  }
+
+  static test::HttpResponse call(const std::string& method, const std::string& path, const json& body = nullptr,
+                                 std::vector<std::pair<std::string, std::string>> headers = {}) {
+    return httpRequest(port_, method, path, body.is_null() ? "" : body.dump(), headers);
+  }
+  static json create(const json& body) {
+    auto r = call("POST", "/api/v1/battles", body);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return json::parse(r.body);
+  }
+  static int64_t count(const std::string& query) {
+    int64_t n = 0;
+    std::string cursor;
+    for (;;) {
+      auto r = call("GET", "/api/v1/battles?limit=100" + query + (cursor.empty() ? "" : "&cursor=" + cursor));
+      EXPECT_EQ(r.status, 200) << r.body;
+      auto page = json::parse(r.body);
+      n += static_cast<int64_t>(page["data"].size());
+      if (!page["has_more"].get<bool>()) return n;
+      cursor = page["next_cursor"].get<std::string>();
+    }
+  }
+
+  friend int RestApiTest_port();
+  static inline std::filesystem::path dir_;
+  static inline HostRuntime* runtime_ = nullptr;
+  static inline int port_ = 0;
+};
+
+TEST_F(RestApiTest, CreateGetConditionalGetPatchDelete) {
+  auto created = call("POST", "/api/v1/battles", {{"title", "Round 1"}, {"creator_id", 7}, {"meta", {{"k", "v"}}}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto entity = json::parse(created.body);
+  const std::string id = std::to_string(entity["id"].get<int64_t>());
+  EXPECT_EQ(created.header("Location"), "/api/v1/battles/" + id);
+  EXPECT_EQ(entity["status"], "pending");
+  EXPECT_EQ(entity["version"], 1);
+  EXPECT_EQ(entity["meta"], (json{{"k", "v"}}));
+  EXPECT_THAT(entity["created_at"].get<std::string>(), ::testing::MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{6}Z"));
+
+  auto got = call("GET", "/api/v1/battles/" + id);
+  ASSERT_EQ(got.status, 200);
+  EXPECT_EQ(got.header("ETag"), "\"v1\"");
+  EXPECT_THAT(got.header("Cache-Control"), HasSubstr("max-age="));
+  EXPECT_EQ(call("GET", "/api/v1/battles/" + id, nullptr, {{"If-None-Match", "\"v1\""}}).status, 304);
+  EXPECT_EQ(json::parse(call("GET", "/api/v1/battles/" + id + "?fields=id,title").body), (json{{"id", entity["id"]}, {"title", "Round 1"}}));
+
+  EXPECT_EQ(call("PATCH", "/api/v1/battles/" + id, {{"status", "active"}}).status, 428);
+  EXPECT_EQ(call("PATCH", "/api/v1/battles/" + id, {{"status", "active"}}, {{"If-Match", "\"v9\""}}).status, 412);
+  auto patched = call("PATCH", "/api/v1/battles/" + id, {{"status", "active"}}, {{"If-Match", "\"v1\""}});
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(json::parse(patched.body)["version"], 2);
+  EXPECT_EQ(patched.header("ETag"), "\"v2\"");
+  EXPECT_FALSE(json::parse(patched.body)["updated_at"].is_null());
+  EXPECT_EQ(call("GET", "/api/v1/battles/" + id, nullptr, {{"If-None-Match", "\"v1\""}}).status, 200);
+
+  EXPECT_EQ(call("DELETE", "/api/v1/battles/" + id).status, 204);
+  auto gone = call("GET", "/api/v1/battles/" + id);
+  EXPECT_EQ(gone.status, 404);
+  EXPECT_EQ(gone.contentType, "application/problem+json");
+  EXPECT_EQ(call("DELETE", "/api/v1/battles/" + id).status, 404);
+}
+
+TEST_F(RestApiTest, BadRequestsNameTheParameter) {
+  auto unknown = call("POST", "/api/v1/battles", {{"title", "x"}, {"creator_id", 1}, {"colour", "red"}});
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_EQ(json::parse(unknown.body)["parameter"], "colour");
+  auto wrongType = call("POST", "/api/v1/battles", {{"title", "x"}, {"creator_id", "one"}});
+  EXPECT_EQ(json::parse(wrongType.body)["parameter"], "creator_id");
+  EXPECT_EQ(call("GET", "/api/v1/nope").status, 404);
+  EXPECT_EQ(json::parse(call("GET", "/api/v1/battles?limit=1000").body)["parameter"], "limit");
+  EXPECT_EQ(json::parse(call("GET", "/api/v1/battles/abc").body)["parameter"], "id");
+  EXPECT_EQ(json::parse(call("GET", "/api/v1/battles?sort=slug").body)["parameter"], "sort");
+  auto dup = create({{"title", "u"}, {"creator_id", 1}, {"slug", "unique-1"}});
+  auto conflict = call("POST", "/api/v1/battles", {{"title", "u"}, {"creator_id", 1}, {"slug", "unique-1"}});
+  EXPECT_EQ(conflict.status, 409);
+}
+
+TEST_F(RestApiTest, EveryFilterOperator) {
+  const std::string tag = "ops-" + std::to_string(::getpid());
+  create({{"title", tag + "-a"}, {"creator_id", 101}, {"score", 1.5}, {"featured", true}, {"status", "active"}});
+  create({{"title", tag + "-b"}, {"creator_id", 102}, {"score", 2.5}, {"featured", false}, {"ends_at", "2030-01-01T00:00:00Z"}});
+  create({{"title", tag + "-c"}, {"creator_id", 103}, {"status", "completed"}, {"ends_at", "2031-01-01T00:00:00+01:00"}});
+  const std::string mine = "&title=like." + tag + "%25";
+  EXPECT_EQ(count(mine), 3);
+  EXPECT_EQ(count(mine + "&creator_id=101"), 1);
+  EXPECT_EQ(count(mine + "&creator_id=eq.101"), 1);
+  EXPECT_EQ(count(mine + "&creator_id=ne.101"), 2);
+  EXPECT_EQ(count(mine + "&creator_id=gt.101"), 2);
+  EXPECT_EQ(count(mine + "&creator_id=gte.102"), 2);
+  EXPECT_EQ(count(mine + "&creator_id=lt.103"), 2);
+  EXPECT_EQ(count(mine + "&creator_id=lte.101"), 1);
+  EXPECT_EQ(count(mine + "&status=in.(active,completed)"), 2);
+  EXPECT_EQ(count(mine + "&status=nin.(active,completed)"), 1);
+  EXPECT_EQ(count(mine + "&score=is.null"), 1);
+  EXPECT_EQ(count(mine + "&score=is.notnull"), 2);
+  EXPECT_EQ(count(mine + "&featured=true"), 1);
+  EXPECT_EQ(count(mine + "&ends_at=gt.2030-06-01T00:00:00Z"), 1);
+  EXPECT_EQ(count(mine + "&score=gte.2"), 1);
+}
+
+TEST_F(RestApiTest, InjectionAttemptsChangeNothing) {
+  const std::string evil = "x'); DROP TABLE battles; --";
+  auto created = create({{"title", evil}, {"creator_id", 1}});
+  EXPECT_EQ(created["title"], evil);
+  EXPECT_EQ(call("GET", "/api/v1/battles?title=x%27%29%3B%20DROP%20TABLE%20battles%3B%20--").status, 200);
+  EXPECT_EQ(call("GET", "/api/v1/battles?title=eq.x%27%20OR%20%271%27%3D%271").status, 200);
+  EXPECT_EQ(count("&title=eq.x%27%20OR%20%271%27%3D%271"), 0);
+  auto badField = call("GET", "/api/v1/battles?%22status%22%3B%20DROP%20TABLE%20battles=x");
+  EXPECT_EQ(badField.status, 400);
+  auto badSort = call("GET", "/api/v1/battles?sort=id;DROP%20TABLE%20battles");
+  EXPECT_EQ(badSort.status, 400);
+  auto badFields = call("GET", "/api/v1/battles?fields=id,(SELECT%201)");
+  EXPECT_EQ(badFields.status, 400);
+  // The table is intact and the evil title is stored verbatim.
+  auto back = call("GET", "/api/v1/battles/" + std::to_string(created["id"].get<int64_t>()));
+  EXPECT_EQ(json::parse(back.body)["title"], evil);
+}
+
+TEST_F(RestApiTest, CursorsAreTamperEvidentAndBoundToTheirQuery) {
+  for (int i = 0; i < 3; ++i) create({{"title", "cursor"}, {"creator_id", 5}});
+  auto first = json::parse(call("GET", "/api/v1/battles?limit=1&sort=-id").body);
+  const std::string cursor = first["next_cursor"].get<std::string>();
+  EXPECT_EQ(call("GET", "/api/v1/battles?limit=1&sort=-id&cursor=" + cursor).status, 200);
+  std::string tampered = cursor;
+  tampered[3] = tampered[3] == 'a' ? 'b' : 'a';
+  auto bad = call("GET", "/api/v1/battles?limit=1&sort=-id&cursor=" + tampered);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json::parse(bad.body)["parameter"], "cursor");
+  EXPECT_EQ(call("GET", "/api/v1/battles?limit=1&sort=id&cursor=" + cursor).status, 400);
+  EXPECT_EQ(call("GET", "/api/v1/battles?limit=1&sort=-id&status=active&cursor=" + cursor).status, 400);
+  EXPECT_EQ(call("GET", "/api/v1/battles?cursor=garbage").status, 400);
+}
+
+TEST_F(RestApiTest, BulkIsAllOrNothing) {
+  const std::string tag = "bulk-" + std::to_string(::getpid());
+  json rows = json::array();
+  for (int i = 0; i < 10000; ++i) rows.push_back({{"title", tag}, {"creator_id", i}});
+  const int64_t before = count("&title=" + tag);
+  json badRow = rows;
+  badRow[9999]["creator_id"] = "not a number";
+  auto rejected = call("POST", "/api/v1/battles/bulk", badRow);
+  EXPECT_EQ(rejected.status, 400);
+  EXPECT_EQ(json::parse(rejected.body)["parameter"], "[9999].creator_id");
+  json dupRows = rows;
+  dupRows[5000]["slug"] = "bulk-dup";
+  dupRows[6000]["slug"] = "bulk-dup";  // the database refuses the second: all must roll back
+  EXPECT_EQ(call("POST", "/api/v1/battles/bulk", dupRows).status, 409);
+  EXPECT_EQ(count("&title=" + tag), before);
+
+  auto ok = call("POST", "/api/v1/battles/bulk", rows);
+  ASSERT_EQ(ok.status, 201) << ok.body;
+  auto result = json::parse(ok.body);
+  EXPECT_EQ(result["created"], 10000);
+  ASSERT_EQ(result["ids"].size(), 10000u);
+  EXPECT_LT(result["ids"][0].get<int64_t>(), result["ids"][9999].get<int64_t>());
+  EXPECT_EQ(count("&title=" + tag), before + 10000);
+}
+
+TEST_F(RestApiTest, ConcurrentPatchesWithOneIfMatchOnlyOneWins) {
+  auto entity = create({{"title", "race"}, {"creator_id", 1}});
+  const std::string path = "/api/v1/battles/" + std::to_string(entity["id"].get<int64_t>());
+  std::atomic<int> ok{0}, stale{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 16; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = call("PATCH", path, {{"votes_creator", i}}, {{"If-Match", "\"v1\""}});
+      (r.status == 200 ? ok : r.status == 412 ? stale : other)++;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(stale.load(), 15);
+  EXPECT_EQ(other.load(), 0);
+}
+
+int RestApiTest_port();
+
+// Walks every page with the given sort and checks each row appears once, in order.
+void walkAll(const std::string& sort, const std::string& filter, size_t expected, bool concurrentInserts) {
+  std::atomic<bool> stop{false};
+  std::thread writer;
+  if (concurrentInserts) {
+    writer = std::thread([&] {
+      for (int i = 0; !stop && i < 200; ++i) {
+        httpRequest(RestApiTest_port(), "POST", "/api/v1/battles",
+                    json{{"title", "walk-noise"}, {"creator_id", -1}}.dump());
+      }
+    });
+  }
+  std::set<int64_t> seen;
+  std::vector<json> rows;
+  std::string cursor;
+  for (int pages = 0; pages < 1000; ++pages) {
+    auto r = httpRequest(RestApiTest_port(), "GET",
+                         "/api/v1/battles?limit=100&sort=" + sort + filter + (cursor.empty() ? "" : "&cursor=" + cursor));
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto page = json::parse(r.body);
+    for (auto& row : page["data"]) {
+      EXPECT_TRUE(seen.insert(row["id"].get<int64_t>()).second) << "row " << row["id"] << " seen twice with sort " << sort;
+      rows.push_back(row);
+    }
+    if (!page["has_more"].get<bool>()) break;
+    cursor = page["next_cursor"].get<std::string>();
+  }
+  stop = true;
+  if (writer.joinable()) writer.join();
+  EXPECT_EQ(seen.size(), expected) << sort;
+  // In order: compare consecutive rows by the sort keys (NULL sorts last ascending).
+  std::vector<std::pair<std::string, bool>> keys;
+  for (auto part : {sort}) {
+    size_t start = 0;
+    while (start < part.size()) {
+      size_t end = part.find(',', start);
+      if (end == std::string::npos) end = part.size();
+      std::string k = part.substr(start, end - start);
+      const bool desc = k[0] == '-';
+      keys.emplace_back(desc ? k.substr(1) : k, desc);
+      start = end + 1;
+    }
+  }
+  if (keys.back().first != "id") keys.emplace_back("id", keys.front().second);
+  auto cmp = [](const json& a, const json& b) {  // -1, 0, 1 with null as +infinity
+    if (a.is_null() && b.is_null()) return 0;
+    if (a.is_null()) return 1;
+    if (b.is_null()) return -1;
+    return a < b ? -1 : (b < a ? 1 : 0);
+  };
+  for (size_t i = 1; i < rows.size(); ++i) {
+    int order = 0;
+    for (const auto& [field, desc] : keys) {
+      order = cmp(rows[i - 1][field], rows[i][field]);
+      if (desc) order = -order;
+      if (order != 0) break;
+    }
+    ASSERT_LT(order, 0) << "rows out of order at " << i << " with sort " << sort << ": " << rows[i - 1] << " then "
+                        << rows[i];
+  }
+}
+
+int RestApiTest_port() { return RestApiTest::port_; }
+
+TEST_F(RestApiTest, WalkingEveryPageReturnsEveryRowOnceInOrder) {
+  const std::string tag = "walk-" + std::to_string(::getpid());
+  json rows = json::array();
+  for (int i = 0; i < 10000; ++i) {
+    json row = {{"title", tag + "-" + std::to_string(i % 37)}, {"creator_id", i % 101}};
+    if (i % 3) row["ends_at"] = "2030-01-" + std::string(i % 28 < 9 ? "0" : "") + std::to_string(i % 28 + 1) + "T00:00:00Z";
+    rows.push_back(row);
+  }
+  for (int chunk = 0; chunk < 2; ++chunk) {
+    json part(rows.begin() + chunk * 5000, rows.begin() + (chunk + 1) * 5000);
+    ASSERT_EQ(call("POST", "/api/v1/battles/bulk", part).status, 201);
+  }
+  const std::string filter = "&title=like." + tag + "-%25";
+  for (const std::string sort : {"id", "-id", "created_at", "-created_at", "title", "-title,creator_id", "ends_at",
+                                 "-ends_at", "creator_id,-ends_at"}) {
+    walkAll(sort, filter, 10000, false);
+  }
+  // While rows are inserted, the original rows still appear exactly once.
+  walkAll("-id", filter, 10000, true);
+}
+
+}  // namespace
+}  // namespace wno::host
