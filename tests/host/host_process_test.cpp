@@ -105,6 +105,8 @@ struct RefusalCase {
   std::string reason;
 };
 
+void PrintTo(const RefusalCase& c, std::ostream* os) { *os << c.plugin; }
+
 class RefusedPlugin : public ::testing::TestWithParam<RefusalCase> {};
 
 // A required plugin that cannot be used stops the host with exit 2 and one

@@ -264,6 +264,7 @@ Status HostRuntime::startHttp() {
   options.maxQueued = h.value("max_queued", 256);
   options.maxBodyBytes = h.value("max_body_bytes", static_cast<size_t>(1 << 20));
   options.keepAlive = h.value("keep_alive", true);
+  options.keepAliveTimeoutMs = h.value("keep_alive_timeout_ms", 5000);
   options.requestTimeoutMs = h.value("request_timeout_ms", 30000);
   options.accessLog = h.value("access_log", true);
 

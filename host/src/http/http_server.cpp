@@ -157,7 +157,10 @@ void HttpServer::addMiddleware(Middleware middleware) { middleware_.push_back(st
 
 void HttpServer::start() {
   Poco::Net::ServerSocket socket;
-  socket.bind(Poco::Net::SocketAddress(options_.host, options_.port), /*reuseAddress=*/true);
+  // SO_REUSEADDR so a restart can rebind while old connections sit in
+  // TIME_WAIT; never SO_REUSEPORT, which would let a second host silently
+  // share a port that is already taken instead of failing loudly.
+  socket.bind(Poco::Net::SocketAddress(options_.host, options_.port), /*reuseAddress=*/true, /*reusePort=*/false);
   socket.listen(std::max(64, options_.maxQueued));
   auto* params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(options_.threads);
@@ -165,6 +168,10 @@ void HttpServer::start() {
   params->setKeepAlive(options_.keepAlive);
   params->setTimeout(Poco::Timespan(static_cast<long>(options_.requestTimeoutMs) * 1000));
   params->setServerName("wno");
+  // Poco's pool joins each worker for up to 10 s on shutdown; idle workers
+  // and keep-alive waits must end sooner than that or SIGTERM stalls.
+  params->setThreadIdleTime(Poco::Timespan(1, 0));
+  params->setKeepAliveTimeout(Poco::Timespan(static_cast<long>(std::min(options_.keepAliveTimeoutMs, 10000)) * 1000));
   // A pool of our own: the default pool is shared by all of Poco and capped
   // at 16 threads, which would silently cap http.threads.
   pool_ = std::make_unique<Poco::ThreadPool>(2, std::max(2, options_.threads) + 2, 60);

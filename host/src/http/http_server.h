@@ -25,6 +25,7 @@ struct ServerOptions {
   int maxQueued = 256;
   size_t maxBodyBytes = 1 << 20;
   bool keepAlive = true;
+  int keepAliveTimeoutMs = 5000;
   int requestTimeoutMs = 30000;
   bool accessLog = true;
 };
