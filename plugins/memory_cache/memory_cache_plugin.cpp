@@ -1,0 +1,70 @@
+// The `memory` cache backend: MemoryStore behind the SDK's CacheBackend.
+// Config: {"max_bytes": 67108864, "shards": 16}.
+#include "memory_store.h"
+
+#include <wno/sdk/sdk.hpp>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+using wno::memory_cache::MemoryStore;
+using wno::memory_cache::StoreOptions;
+
+StoreOptions optionsFrom(const wno::sdk::Host& host, std::string_view configJson) {
+  auto config = nlohmann::json::parse(configJson, nullptr, false);
+  if (config.is_discarded() || !config.is_object()) throw wno::sdk::invalid("config must be a JSON object");
+  StoreOptions o;
+  for (const auto& [key, value] : config.items()) {
+    if (key == "max_bytes") {
+      if (!value.is_number_integer() || value.get<int64_t>() < 4096) throw wno::sdk::invalid("max_bytes: expected an integer >= 4096");
+      o.maxBytes = value.get<size_t>();
+    } else if (key == "shards") {
+      if (!value.is_number_integer() || value.get<int>() < 1 || value.get<int>() > 1024) {
+        throw wno::sdk::invalid("shards: expected an integer from 1 to 1024");
+      }
+      o.shards = value.get<size_t>();
+    } else {
+      throw wno::sdk::invalid("unknown config key \"" + key + "\" (known: max_bytes, shards)");
+    }
+  }
+  o.now = [host] { return host.nowMs(); };
+  return o;
+}
+
+class MemoryCache : public wno::sdk::CacheBackend {
+ public:
+  MemoryCache(wno::sdk::Host host, std::string_view configJson) : store_(optionsFrom(host, configJson)) {}
+
+  bool get(std::string_view key, wno::sdk::CacheHit& hit) override {
+    return store_.get(key, [&](std::string_view value, int64_t expiresAt) { hit.deliver(value, expiresAt); });
+  }
+  void set(std::string_view key, const wno::sdk::CacheEntryView& e) override {
+    store_.set(key, e.value, e.expiresAtMs, e.tags, e.region);
+  }
+  bool remove(std::string_view key) override { return store_.remove(key); }
+  uint64_t invalidateTag(std::string_view tag) override { return store_.invalidateTag(tag); }
+  void clear(std::string_view region) override { store_.clear(region); }
+  std::string statsJson() override {
+    const auto s = store_.stats();
+    nlohmann::json regions = nlohmann::json::object();
+    for (const auto& [name, usage] : s.regions) {
+      regions[name.empty() ? "default" : name] = {{"entries", usage.first}, {"bytes", usage.second}};
+    }
+    return nlohmann::json{{"entries", s.entries},       {"bytes", s.bytes},
+                          {"max_bytes", store_.maxBytes()}, {"hits", s.hits},
+                          {"misses", s.misses},         {"evictions", s.evictions},
+                          {"expirations", s.expirations}, {"rejections", s.rejections},
+                          {"sets", s.sets},             {"deletes", s.deletes},
+                          {"tag_invalidations", s.tagInvalidations}, {"regions", regions}}
+        .dump();
+  }
+
+ private:
+  MemoryStore store_;
+};
+
+}  // namespace
+
+WNO_PLUGIN("memory_cache", "0.1.0", "Bounded in-process cache (W-TinyLFU, sharded)",
+           WNO_CACHE("memory", MemoryCache));

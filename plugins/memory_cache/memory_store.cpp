@@ -1,0 +1,276 @@
+#include "memory_store.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace wno::memory_cache {
+namespace {
+// Regions are indexed like tags, under a prefix no user tag can contain.
+std::string regionTag(std::string_view region) { return std::string("\x01region:") + std::string(region); }
+constexpr size_t kEntryOverhead = 160;  // list node, map slot, strings' headers: measured order of magnitude
+}  // namespace
+
+struct MemoryStore::Entry {
+  std::string key;
+  std::string value;
+  int64_t expiresAtMs = 0;
+  std::vector<std::string> tags;  // includes the region tag
+  std::string region;
+  size_t cost = 0;
+  Segment segment = Segment::Window;
+};
+
+struct MemoryStore::Shard {
+  using List = std::list<Entry>;
+  explicit Shard(size_t budgetBytes, const StoreOptions& o)
+      : budget(budgetBytes),
+        windowBudget(std::max<size_t>(1, static_cast<size_t>(budgetBytes * o.windowShare))),
+        protectedBudget(static_cast<size_t>((budgetBytes - windowBudget) * o.protectedShare)),
+        sketch(std::max<size_t>(64, budgetBytes / 512)) {}
+
+  std::mutex mutex;
+  size_t budget, windowBudget, protectedBudget;
+  size_t windowBytes = 0, probationBytes = 0, protectedBytes = 0;
+  List window, probation, protectedList;  // front = most recently used
+  std::unordered_map<std::string_view, List::iterator> index;  // views into the entries' keys
+  std::unordered_map<std::string, std::unordered_set<std::string>> tags;
+  std::unordered_map<std::string, std::pair<uint64_t, uint64_t>> regions;
+  FrequencySketch sketch;
+  uint64_t hits = 0, misses = 0, evictions = 0, expirations = 0, rejections = 0, sets = 0, deletes = 0, tagInvalidations = 0;
+
+  List& listOf(Segment s) { return s == Segment::Window ? window : s == Segment::Probation ? probation : protectedList; }
+  size_t& bytesOf(Segment s) {
+    return s == Segment::Window ? windowBytes : s == Segment::Probation ? probationBytes : protectedBytes;
+  }
+  size_t total() const { return windowBytes + probationBytes + protectedBytes; }
+
+  void unlink(List::iterator it) {
+    Entry& e = *it;
+    index.erase(std::string_view(e.key));
+    for (const auto& t : e.tags) {
+      auto found = tags.find(t);
+      if (found == tags.end()) continue;
+      found->second.erase(e.key);
+      if (found->second.empty()) tags.erase(found);
+    }
+    auto& usage = regions[e.region];
+    usage.first -= 1;
+    usage.second -= e.cost;
+    if (usage.first == 0) regions.erase(e.region);
+    bytesOf(e.segment) -= e.cost;
+    listOf(e.segment).erase(it);
+  }
+
+  void moveTo(List::iterator it, Segment to) {
+    Entry& e = *it;
+    bytesOf(e.segment) -= e.cost;
+    List& from = listOf(e.segment);
+    e.segment = to;
+    bytesOf(to) += e.cost;
+    listOf(to).splice(listOf(to).begin(), from, it);
+  }
+
+  // The main area's eviction candidate: probation's LRU, else protected's.
+  List::iterator mainVictim() {
+    if (!probation.empty()) return std::prev(probation.end());
+    return std::prev(protectedList.end());
+  }
+
+  // Restores the byte bounds after an insert (W-TinyLFU).
+  void evict() {
+    const size_t mainBudget = budget - windowBudget;
+    while (windowBytes > windowBudget && !window.empty()) {
+      auto candidate = std::prev(window.end());
+      // Admit the window's LRU into main if it fits, or if it is used more
+      // often than every main entry it would push out.
+      while (probationBytes + protectedBytes + candidate->cost > mainBudget &&
+             (!probation.empty() || !protectedList.empty())) {
+        auto victim = mainVictim();
+        if (sketch.frequency(candidate->key) > sketch.frequency(victim->key)) {
+          unlink(victim);
+          ++evictions;
+        } else {
+          break;
+        }
+      }
+      if (probationBytes + protectedBytes + candidate->cost <= mainBudget) {
+        moveTo(candidate, Segment::Probation);
+      } else {
+        unlink(candidate);
+        ++evictions;
+        ++rejections;
+      }
+    }
+    while (protectedBytes > protectedBudget && !protectedList.empty()) {
+      moveTo(std::prev(protectedList.end()), Segment::Probation);
+    }
+    // An entry bigger than the window still fits the shard; keep the total bound.
+    while (total() > budget) {
+      if (!window.empty()) unlink(std::prev(window.end()));
+      else unlink(mainVictim());
+      ++evictions;
+    }
+  }
+};
+
+MemoryStore::MemoryStore(StoreOptions options) : options_(std::move(options)) {
+  size_t shards = 1;
+  while (shards < options_.shards) shards <<= 1;
+  options_.shards = shards;
+  if (!options_.now) {
+    options_.now = [] {
+      return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count());
+    };
+  }
+  for (size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>(options_.maxBytes / shards, options_));
+}
+
+MemoryStore::~MemoryStore() = default;
+
+size_t MemoryStore::entryCost(std::string_view key, std::string_view value, const std::vector<std::string_view>& tags,
+                              std::string_view region) {
+  // Keys are stored twice (entry and tag index) when tagged.
+  size_t cost = kEntryOverhead + key.size() + value.size() + region.size();
+  for (const auto& t : tags) cost += t.size() + key.size() + 64;
+  return cost;
+}
+
+MemoryStore::Shard& MemoryStore::shardFor(std::string_view key) {
+  return *shards_[std::hash<std::string_view>{}(key) & (shards_.size() - 1)];
+}
+
+bool MemoryStore::get(std::string_view key, const std::function<void(std::string_view, int64_t)>& found) {
+  Shard& s = shardFor(key);
+  std::lock_guard lock(s.mutex);
+  s.sketch.increment(key);
+  auto it = s.index.find(key);
+  if (it == s.index.end()) {
+    ++s.misses;
+    return false;
+  }
+  auto entry = it->second;
+  if (entry->expiresAtMs != 0 && entry->expiresAtMs <= options_.now()) {
+    s.unlink(entry);
+    ++s.expirations;
+    ++s.misses;
+    return false;
+  }
+  ++s.hits;
+  switch (entry->segment) {
+    case Segment::Window: s.window.splice(s.window.begin(), s.window, entry); break;
+    case Segment::Probation:
+      s.moveTo(entry, Segment::Protected);
+      while (s.protectedBytes > s.protectedBudget && s.protectedList.size() > 1) {
+        s.moveTo(std::prev(s.protectedList.end()), Segment::Probation);
+      }
+      break;
+    case Segment::Protected: s.protectedList.splice(s.protectedList.begin(), s.protectedList, entry); break;
+  }
+  found(entry->value, entry->expiresAtMs);
+  return true;
+}
+
+void MemoryStore::set(std::string_view key, std::string_view value, int64_t expiresAtMs,
+                      const std::vector<std::string_view>& tags, std::string_view region) {
+  Shard& s = shardFor(key);
+  const size_t cost = entryCost(key, value, tags, region);
+  std::lock_guard lock(s.mutex);
+  ++s.sets;
+  if (auto it = s.index.find(key); it != s.index.end()) s.unlink(it->second);
+  if (cost > s.budget) {
+    ++s.rejections;  // larger than the whole shard: caching it would evict everything
+    return;
+  }
+  s.sketch.increment(key);
+  Entry e;
+  e.key.assign(key);
+  e.value.assign(value);
+  e.expiresAtMs = expiresAtMs;
+  e.region.assign(region);
+  e.cost = cost;
+  e.segment = Segment::Window;
+  for (const auto& t : tags) e.tags.emplace_back(t);
+  e.tags.push_back(regionTag(region));
+  s.window.push_front(std::move(e));
+  auto it = s.window.begin();
+  s.windowBytes += cost;
+  s.index.emplace(std::string_view(it->key), it);
+  for (const auto& t : it->tags) s.tags[t].insert(it->key);
+  auto& usage = s.regions[it->region];
+  usage.first += 1;
+  usage.second += cost;
+  s.evict();
+}
+
+bool MemoryStore::remove(std::string_view key) {
+  Shard& s = shardFor(key);
+  std::lock_guard lock(s.mutex);
+  auto it = s.index.find(key);
+  if (it == s.index.end()) return false;
+  s.unlink(it->second);
+  ++s.deletes;
+  return true;
+}
+
+uint64_t MemoryStore::invalidateTag(std::string_view tag) {
+  uint64_t removed = 0;
+  const std::string name(tag);
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard->mutex);
+    auto found = shard->tags.find(name);
+    if (found == shard->tags.end()) continue;
+    const std::vector<std::string> keys(found->second.begin(), found->second.end());
+    for (const auto& k : keys) {
+      auto it = shard->index.find(k);
+      if (it == shard->index.end()) continue;
+      shard->unlink(it->second);
+      ++removed;
+    }
+    ++shard->tagInvalidations;
+  }
+  return removed;
+}
+
+uint64_t MemoryStore::clear(std::string_view region) {
+  if (!region.empty()) return invalidateTag(regionTag(region));
+  uint64_t removed = 0;
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard->mutex);
+    removed += shard->index.size();
+    shard->index.clear();
+    shard->tags.clear();
+    shard->regions.clear();
+    shard->window.clear();
+    shard->probation.clear();
+    shard->protectedList.clear();
+    shard->windowBytes = shard->probationBytes = shard->protectedBytes = 0;
+  }
+  return removed;
+}
+
+StoreStats MemoryStore::stats() const {
+  StoreStats out;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mutex);
+    out.entries += shard->index.size();
+    out.bytes += shard->total();
+    out.hits += shard->hits;
+    out.misses += shard->misses;
+    out.evictions += shard->evictions;
+    out.expirations += shard->expirations;
+    out.rejections += shard->rejections;
+    out.sets += shard->sets;
+    out.deletes += shard->deletes;
+    out.tagInvalidations += shard->tagInvalidations;
+    for (const auto& [region, usage] : shard->regions) {
+      auto& r = out.regions[region];
+      r.first += usage.first;
+      r.second += usage.second;
+    }
+  }
+  return out;
+}
+
+}  // namespace wno::memory_cache

@@ -1,0 +1,162 @@
+// wno SDK — one abstract class per component kind. Derive, implement, and
+// register with the macros in plugin.hpp. Every component is constructed as
+// T(wno::sdk::Host host, std::string_view configJson); a throwing
+// constructor fails the create with its message. THREADS: as the kind's C
+// header says (cache, repository and job store methods run concurrently;
+// a probe's check never overlaps itself; handlers run concurrently).
+#pragma once
+
+#include "wno/sdk/host.hpp"
+
+#include <wno/cache.h>
+#include <wno/health_probe.h>
+#include <wno/job_handler.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wno::sdk {
+
+// Writes items (rows, records) to the host. write() returns false once the
+// host asked to stop (e.g. the client went away): stop producing and return.
+class Writer {
+ public:
+  explicit Writer(const wno_sink* sink) : sink_(sink) {}
+  bool write(std::string_view item) {
+    if (sink_ == nullptr || sink_->write == nullptr) return true;
+    if (stopped_ != WNO_OK) return false;
+    stopped_ = sink_->write(sink_->ctx, item.data(), item.size());
+    return stopped_ == WNO_OK;
+  }
+  wno_status stopped() const { return stopped_; }
+
+ private:
+  const wno_sink* sink_;
+  wno_status stopped_ = WNO_OK;
+};
+
+// ---------------------------------------------------------------- cache ----
+
+struct CacheEntryView {
+  std::string_view value;
+  int64_t expiresAtMs = 0;  // Unix ms; 0 = never
+  std::vector<std::string_view> tags;
+  std::string_view region;
+};
+
+// Hands a found entry to the host without an extra copy: call deliver()
+// while the bytes are still valid (e.g. under your lock).
+class CacheHit {
+ public:
+  explicit CacheHit(const wno_cache_entry_sink* sink) : sink_(sink) {}
+  void deliver(std::string_view value, int64_t expiresAtMs) {
+    wno_cache_entry e{};
+    e.struct_size = sizeof e;
+    e.value = wno_bytes{reinterpret_cast<const uint8_t*>(value.data()), value.size()};
+    e.expires_at_ms = expiresAtMs;
+    if (sink_ && sink_->put) sink_->put(sink_->ctx, &e);
+  }
+
+ private:
+  const wno_cache_entry_sink* sink_;
+};
+
+class CacheBackend {
+ public:
+  virtual ~CacheBackend() = default;
+  // True after hit.deliver(...); false when absent or expired.
+  virtual bool get(std::string_view key, CacheHit& hit) = 0;
+  virtual void set(std::string_view key, const CacheEntryView& entry) = 0;
+  virtual bool remove(std::string_view key) = 0;
+  virtual uint64_t invalidateTag(std::string_view tag) = 0;
+  virtual void clear(std::string_view region) = 0;  // empty: everything
+  virtual std::string statsJson() = 0;
+};
+
+// ---------------------------------------------------------- health probe ----
+
+struct ProbeReport {
+  wno_health status = WNO_HEALTH_UP;
+  double load = -1;  // 0..1 load signal, or negative for none
+  std::string message;
+  std::string detailsJson = "{}";
+};
+
+class HealthProbe {
+ public:
+  virtual ~HealthProbe() = default;
+  virtual ProbeReport check(std::chrono::milliseconds timeout) = 0;
+};
+
+// ----------------------------------------------------------- job handler ----
+
+struct Job {
+  std::string_view id;
+  std::string_view type;
+  std::string_view queue;
+  std::string_view dataJson;
+  uint32_t attempt = 1;
+  uint32_t maxAttempts = 1;
+  int64_t deadlineMs = 0;
+};
+
+class JobHandler {
+ public:
+  virtual ~JobHandler() = default;
+  // Returns the result JSON ("" for none). Throw Error(WNO_ERR_INVALID, ...)
+  // to fail for good; any other exception is a retryable failure.
+  virtual std::string handle(const Job& job) = 0;
+};
+
+// ------------------------------------------------------------ repository ----
+
+class Repository {
+ public:
+  virtual ~Repository() = default;
+  virtual void defineCollection(std::string_view collectionJson) = 0;
+  virtual void query(std::string_view collection, std::string_view queryJson, Writer& rows) = 0;
+  virtual bool get(std::string_view collection, int64_t id, std::string_view fieldsJson, Writer& row) = 0;
+  virtual void insert(std::string_view collection, std::string_view rowJson, Writer& row) = 0;
+  virtual std::string insertMany(std::string_view collection, std::string_view rowsJson) = 0;  // ids array
+  virtual void update(std::string_view collection, int64_t id, int64_t expectedVersion, std::string_view patchJson,
+                      Writer& row) = 0;
+  virtual bool remove(std::string_view collection, int64_t id) = 0;
+  virtual int64_t count(std::string_view collection, std::string_view queryJson) = 0;
+};
+
+// ------------------------------------------------------------- job store ----
+
+class JobStore {
+ public:
+  virtual ~JobStore() = default;
+  // Returns true when the job was created, false when one with its id existed.
+  virtual bool enqueue(std::string_view jobJson, Writer& job) = 0;
+  virtual void claim(std::string_view queue, std::string_view worker, uint32_t maxJobs, int64_t nowMs,
+                     int64_t leaseMs, Writer& jobs) = 0;
+  // The remaining hooks return a wno_status (WNO_OK, WNO_NOT_FOUND,
+  // WNO_ERR_PRECONDITION, WNO_ERR_CANCELLED) as job_store.h describes.
+  virtual wno_status heartbeat(std::string_view id, std::string_view worker, int64_t nowMs, int64_t leaseMs) = 0;
+  virtual wno_status complete(std::string_view id, std::string_view worker, int64_t nowMs,
+                              std::string_view resultJson) = 0;
+  virtual wno_status fail(std::string_view id, std::string_view worker, int64_t nowMs, std::string_view error,
+                          int64_t retryAtMs) = 0;
+  virtual wno_status cancel(std::string_view id, int64_t nowMs) = 0;
+  virtual wno_status retry(std::string_view id, int64_t nowMs) = 0;
+  virtual bool get(std::string_view id, Writer& job) = 0;
+  virtual void list(std::string_view filterJson, Writer& jobs) = 0;
+  virtual uint64_t recoverStalled(int64_t nowMs) = 0;
+  virtual std::string statsJson(int64_t nowMs) = 0;
+  virtual uint64_t purge(int64_t beforeMs) = 0;
+  // Optional: block up to timeoutMs until queue may have work (LISTEN/NOTIFY)
+  // and return WNO_OK. The default tells the host to poll instead.
+  virtual wno_status wait(std::string_view queue, int64_t timeoutMs) {
+    (void)queue;
+    (void)timeoutMs;
+    return WNO_ERR_UNSUPPORTED;
+  }
+};
+
+}  // namespace wno::sdk

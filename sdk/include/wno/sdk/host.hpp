@@ -1,0 +1,252 @@
+// wno SDK — the host, as a component sees it. A Host is a cheap copyable
+// handle (the host's table plus this component's context) with typed
+// helpers over wno_host_api. THREADS: every method may be called from any
+// thread. Failures throw wno::sdk::Error; a host too old for a service
+// throws Error(WNO_ERR_UNSUPPORTED).
+#pragma once
+
+#include "wno/sdk/error.hpp"
+
+#include <wno/host.h>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// Reads a host function only if this host's table has it (an older host's
+// table is shorter); absent functions throw Error(WNO_ERR_UNSUPPORTED).
+#define WNO_SDK_NEED(field) need(WNO_HOST_HAS(api_, field) ? api_->field : nullptr, #field)
+
+namespace wno::sdk {
+
+// A series in the host's metrics registry; valid until the plugin unloads.
+class Metric {
+ public:
+  Metric() = default;
+  Metric(const wno_host_api* api, wno_metric* m) : api_(api), metric_(m) {}
+  void add(double delta) const {
+    if (metric_) api_->metric_add(metric_, delta);
+  }
+  void set(double value) const {
+    if (metric_) api_->metric_set(metric_, value);
+  }
+  void observe(double seconds) const {
+    if (metric_) api_->metric_observe(metric_, seconds);
+  }
+  explicit operator bool() const { return metric_ != nullptr; }
+
+ private:
+  const wno_host_api* api_ = nullptr;
+  wno_metric* metric_ = nullptr;
+};
+
+struct CacheWriteOptions {
+  int64_t ttlMs = 0;  // <= 0: the region default
+  std::vector<std::string> tags;
+  std::string region;
+};
+
+using Labels = std::map<std::string, std::string>;
+
+class Host {
+ public:
+  Host() = default;
+  Host(const wno_host_api* api, wno_host_ctx* ctx) : api_(api), ctx_(ctx) {}
+
+  const wno_host_api* api() const { return api_; }
+  wno_host_ctx* ctx() const { return ctx_; }
+  uint32_t abiMinor() const { return api_ ? api_->abi_minor : 0; }
+
+  void log(wno_log_level level, std::string_view message) const {
+    if (WNO_HOST_HAS(api_, log)) api_->log(ctx_, level, str(message));
+  }
+  void debug(std::string_view m) const { log(WNO_LOG_DEBUG, m); }
+  void info(std::string_view m) const { log(WNO_LOG_INFO, m); }
+  void warn(std::string_view m) const { log(WNO_LOG_WARN, m); }
+  void error(std::string_view m) const { log(WNO_LOG_ERROR, m); }
+  void setError(std::string_view message) const {
+    if (WNO_HOST_HAS(api_, set_error)) api_->set_error(ctx_, str(message));
+  }
+
+  double loadFactor() const { return WNO_HOST_HAS(api_, load_factor) ? api_->load_factor(ctx_) : 0.0; }
+  int64_t nowMs() const { return WNO_SDK_NEED(now_ms)(); }
+  int64_t monotonicNs() const { return WNO_SDK_NEED(monotonic_ns)(); }
+
+  Metric counter(std::string_view name, std::string_view help, const Labels& labels = {}) const {
+    return metric(WNO_METRIC_COUNTER, name, help, labels);
+  }
+  Metric gauge(std::string_view name, std::string_view help, const Labels& labels = {}) const {
+    return metric(WNO_METRIC_GAUGE, name, help, labels);
+  }
+  Metric histogram(std::string_view name, std::string_view help, const Labels& labels = {}) const {
+    return metric(WNO_METRIC_HISTOGRAM, name, help, labels);
+  }
+
+  // ---- cache service ----
+  std::optional<std::string> cacheGet(std::string_view key) const {
+    std::string value;
+    const wno_status s = WNO_SDK_NEED(cache_get)(ctx_, str(key), &sinkInto(value));
+    if (s == WNO_NOT_FOUND) return std::nullopt;
+    check(s, "cache_get");
+    return value;
+  }
+  void cacheSet(std::string_view key, std::string_view value, const CacheWriteOptions& options = {}) const {
+    Options o(options);
+    check(WNO_SDK_NEED(cache_set)(
+              ctx_, str(key), wno_bytes{reinterpret_cast<const uint8_t*>(value.data()), value.size()}, &o.raw),
+          "cache_set");
+  }
+  bool cacheDelete(std::string_view key) const {
+    const wno_status s = WNO_SDK_NEED(cache_delete)(ctx_, str(key));
+    if (s == WNO_NOT_FOUND) return false;
+    check(s, "cache_delete");
+    return true;
+  }
+  uint64_t cacheInvalidateTag(std::string_view tag) const {
+    uint64_t count = 0;
+    check(WNO_SDK_NEED(cache_invalidate_tag)(ctx_, str(tag), &count), "cache_invalidate_tag");
+    return count;
+  }
+  // Runs compute at most once across concurrent callers for key; its
+  // exceptions propagate to this caller (as Error) and nothing is cached.
+  std::string cacheGetOrCompute(std::string_view key, const CacheWriteOptions& options,
+                                const std::function<std::string()>& compute) const {
+    struct Ctx {
+      const std::function<std::string()>* compute;
+      const Host* host;
+      std::optional<Error> error;
+    } c{&compute, this, std::nullopt};
+    auto trampoline = [](void* raw, const wno_sink* out) -> wno_status {
+      auto* cc = static_cast<Ctx*>(raw);
+      try {
+        const std::string value = (*cc->compute)();
+        return out->write(out->ctx, value.data(), value.size());
+      } catch (const Error& e) {
+        cc->error = e;
+      } catch (const std::exception& e) {
+        cc->error = Error(WNO_ERR_INTERNAL, e.what());
+      } catch (...) {
+        cc->error = Error(WNO_ERR_INTERNAL, "unknown exception in compute");
+      }
+      cc->host->setError(cc->error->what());
+      return cc->error->status();
+    };
+    Options o(options);
+    std::string value;
+    const wno_status s = WNO_SDK_NEED(cache_get_or_compute)(ctx_, str(key), &o.raw, trampoline,
+                                                                                   &c, &sinkInto(value));
+    if (s != WNO_OK && c.error) throw *c.error;
+    check(s, "cache_get_or_compute");
+    return value;
+  }
+
+  // ---- repository service (JSON in, JSON out; see repository.h) ----
+  std::vector<std::string> repoQuery(std::string_view collection, std::string_view queryJson) const {
+    std::vector<std::string> rows;
+    wno_sink sink{&rows, [](void* c, const char* d, size_t n) -> wno_status {
+                    static_cast<std::vector<std::string>*>(c)->emplace_back(d, n);
+                    return WNO_OK;
+                  }};
+    check(WNO_SDK_NEED(repo_query)(ctx_, str(collection), str(queryJson), &sink), "repo_query");
+    return rows;
+  }
+  std::optional<std::string> repoGet(std::string_view collection, int64_t id) const {
+    std::string row;
+    const wno_status s = WNO_SDK_NEED(repo_get)(ctx_, str(collection), id, &sinkInto(row));
+    if (s == WNO_NOT_FOUND) return std::nullopt;
+    check(s, "repo_get");
+    return row;
+  }
+  std::string repoCreate(std::string_view collection, std::string_view rowJson) const {
+    std::string row;
+    check(WNO_SDK_NEED(repo_create)(ctx_, str(collection), str(rowJson), &sinkInto(row)), "repo_create");
+    return row;
+  }
+  std::string repoUpdate(std::string_view collection, int64_t id, int64_t expectedVersion,
+                         std::string_view patchJson) const {
+    std::string row;
+    check(WNO_SDK_NEED(repo_update)(ctx_, str(collection), id, expectedVersion, str(patchJson),
+                                                 &sinkInto(row)),
+          "repo_update");
+    return row;
+  }
+  bool repoDelete(std::string_view collection, int64_t id) const {
+    const wno_status s = WNO_SDK_NEED(repo_delete)(ctx_, str(collection), id);
+    if (s == WNO_NOT_FOUND) return false;
+    check(s, "repo_delete");
+    return true;
+  }
+
+  // ---- jobs ----
+  struct Enqueued {
+    std::string jobJson;
+    bool created = false;
+  };
+  Enqueued enqueue(std::string_view requestJson) const {
+    Enqueued out;
+    int32_t created = 0;
+    check(WNO_SDK_NEED(job_enqueue)(ctx_, str(requestJson), &sinkInto(out.jobJson), &created),
+          "job_enqueue");
+    out.created = created != 0;
+    return out;
+  }
+  bool jobShouldStop(std::string_view jobId) const {
+    return WNO_HOST_HAS(api_, job_should_stop) && api_->job_should_stop(ctx_, str(jobId)) != 0;
+  }
+
+ private:
+  // Holds the C view of CacheWriteOptions for the duration of one call.
+  struct Options {
+    explicit Options(const CacheWriteOptions& o) {
+      for (const auto& t : o.tags) tags.push_back(str(t));
+      raw.struct_size = sizeof raw;
+      raw.ttl_ms = o.ttlMs;
+      raw.tags = tags.data();
+      raw.tag_count = tags.size();
+      raw.region = str(o.region);
+    }
+    std::vector<wno_str> tags;
+    wno_cache_write_options raw{};
+  };
+
+  // A sink that stores the last item written into `into`. The returned
+  // reference lives in this thread's storage until the next call.
+  static const wno_sink& sinkInto(std::string& into) {
+    thread_local wno_sink sink;
+    sink.ctx = &into;
+    sink.write = [](void* c, const char* d, size_t n) -> wno_status {
+      static_cast<std::string*>(c)->assign(d, n);
+      return WNO_OK;
+    };
+    return sink;
+  }
+
+  template <typename Fn>
+  Fn need(Fn fn, const char* name) const {
+    if (fn == nullptr) {
+      throw Error(WNO_ERR_UNSUPPORTED, std::string("this host does not provide ") + name);
+    }
+    return fn;
+  }
+
+  // The host already recorded why (set_error); the Error says so, so the
+  // boundary does not overwrite the host's precise message with this one.
+  void check(wno_status s, const char* what) const {
+    if (s != WNO_OK) throw Error(s, std::string(what) + " failed with status " + std::to_string(s), true);
+  }
+
+  Metric metric(wno_metric_type type, std::string_view name, std::string_view help, const Labels& labels) const {
+    std::vector<wno_kv> kv;
+    for (const auto& [k, v] : labels) kv.push_back({str(k), str(v)});
+    return Metric(api_, WNO_SDK_NEED(metric)(ctx_, type, str(name), str(help), kv.data(), kv.size()));
+  }
+
+  const wno_host_api* api_ = nullptr;
+  wno_host_ctx* ctx_ = nullptr;
+};
+
+}  // namespace wno::sdk

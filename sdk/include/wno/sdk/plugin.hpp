@@ -1,0 +1,335 @@
+// wno SDK — registration. Write the component classes, then one macro:
+//
+//   WNO_PLUGIN("my_plugin", "1.0.0", "What it does",
+//              WNO_CACHE("my_cache", MyCache),
+//              WNO_HEALTH_PROBE("my_probe", MyProbe));
+//
+// It defines the plugin's only exported symbol (wno_plugin_entry_v1) and a
+// static C vtable per component whose trampolines construct the class,
+// forward every hook, and catch every exception at the boundary:
+// wno::sdk::Error keeps its status, anything else is WNO_ERR_INTERNAL, and
+// the message reaches the host through set_error. A plugin-level load hook:
+// WNO_PLUGIN_WITH_LOAD(name, version, description, fn, components...) with
+// fn(wno::sdk::Host, std::string_view configJson) throwing on failure.
+#pragma once
+
+#include "wno/sdk/components.hpp"
+
+#include <wno/plugin.h>
+
+#include <memory>
+
+namespace wno::sdk::detail {
+
+// What a component instance is on the C side: the object and its host.
+template <typename T>
+struct Holder {
+  Host host;
+  std::unique_ptr<T> object;
+};
+
+template <typename T>
+T& obj(void* self) {
+  return *static_cast<Holder<T>*>(self)->object;
+}
+
+template <typename T>
+const Host& hostOf(void* self) {
+  return static_cast<Holder<T>*>(self)->host;
+}
+
+// Runs fn at the C boundary: nothing escapes, every failure has a message.
+template <typename Fn>
+wno_status guard(const Host& host, Fn&& fn) noexcept {
+  try {
+    return fn();
+  } catch (const Error& e) {
+    if (!e.reportedByHost()) host.setError(e.what());
+    return e.status();
+  } catch (const std::exception& e) {
+    host.setError(e.what());
+    return WNO_ERR_INTERNAL;
+  } catch (...) {
+    host.setError("unknown exception");
+    return WNO_ERR_INTERNAL;
+  }
+}
+
+template <typename T>
+wno_status create(const wno_host_api* api, wno_host_ctx* ctx, wno_str config, void** out) {
+  Host host(api, ctx);
+  return guard(host, [&] {
+    auto holder = std::make_unique<Holder<T>>();
+    holder->host = host;
+    holder->object = std::make_unique<T>(host, view(config));
+    *out = holder.release();
+    return WNO_OK;
+  });
+}
+
+template <typename T>
+void destroy(void* self) {
+  // Destructors must not throw; if one does anyway, contain it here.
+  try {
+    delete static_cast<Holder<T>*>(self);
+  } catch (...) {
+  }
+}
+
+template <typename T>
+struct CacheTrampolines {
+  static wno_status get(void* self, wno_str key, const wno_cache_entry_sink* out) {
+    return guard(hostOf<T>(self), [&] {
+      CacheHit hit(out);
+      return obj<T>(self).get(view(key), hit) ? WNO_OK : WNO_NOT_FOUND;
+    });
+  }
+  static wno_status set(void* self, wno_str key, const wno_cache_entry* entry) {
+    return guard(hostOf<T>(self), [&] {
+      CacheEntryView e;
+      e.value = std::string_view(reinterpret_cast<const char*>(entry->value.data), entry->value.len);
+      e.expiresAtMs = entry->expires_at_ms;
+      for (size_t i = 0; i < entry->tag_count; ++i) e.tags.push_back(view(entry->tags[i]));
+      e.region = view(entry->region);
+      obj<T>(self).set(view(key), e);
+      return WNO_OK;
+    });
+  }
+  static wno_status remove(void* self, wno_str key) {
+    return guard(hostOf<T>(self), [&] { return obj<T>(self).remove(view(key)) ? WNO_OK : WNO_NOT_FOUND; });
+  }
+  static wno_status invalidateTag(void* self, wno_str tag, uint64_t* removed) {
+    return guard(hostOf<T>(self), [&] {
+      *removed = obj<T>(self).invalidateTag(view(tag));
+      return WNO_OK;
+    });
+  }
+  static wno_status clear(void* self, wno_str region) {
+    return guard(hostOf<T>(self), [&] {
+      obj<T>(self).clear(view(region));
+      return WNO_OK;
+    });
+  }
+  static wno_status stats(void* self, const wno_sink* out) {
+    return guard(hostOf<T>(self), [&] {
+      const std::string json = obj<T>(self).statsJson();
+      return out->write(out->ctx, json.data(), json.size());
+    });
+  }
+  static constexpr wno_type_cache vtable = {sizeof(wno_type_cache), create<T>, destroy<T>, get, set, remove,
+                                            invalidateTag, clear, stats, nullptr};
+};
+
+template <typename T>
+struct ProbeTrampolines {
+  static wno_status check(void* self, int64_t timeoutMs, const wno_probe_sink* out) {
+    return guard(hostOf<T>(self), [&] {
+      const ProbeReport r = obj<T>(self).check(std::chrono::milliseconds(timeoutMs));
+      wno_probe_report report{sizeof(wno_probe_report), r.status, r.load, str(r.message), str(r.detailsJson)};
+      out->report(out->ctx, &report);
+      return WNO_OK;
+    });
+  }
+  static constexpr wno_type_health_probe vtable = {sizeof(wno_type_health_probe), create<T>, destroy<T>, check};
+};
+
+template <typename T>
+struct HandlerTrampolines {
+  static wno_status handle(void* self, const wno_job* job, const wno_sink* out) {
+    return guard(hostOf<T>(self), [&] {
+      Job j;
+      j.id = view(job->id);
+      j.type = view(job->type);
+      j.queue = view(job->queue);
+      j.dataJson = view(job->data_json);
+      j.attempt = job->attempt;
+      j.maxAttempts = job->max_attempts;
+      j.deadlineMs = job->deadline_ms;
+      const std::string result = obj<T>(self).handle(j);
+      if (!result.empty() && out && out->write) return out->write(out->ctx, result.data(), result.size());
+      return WNO_OK;
+    });
+  }
+  static constexpr wno_type_job_handler vtable = {sizeof(wno_type_job_handler), create<T>, destroy<T>, handle};
+};
+
+template <typename T>
+struct RepositoryTrampolines {
+  static wno_status define(void* self, wno_str c) {
+    return guard(hostOf<T>(self), [&] {
+      obj<T>(self).defineCollection(view(c));
+      return WNO_OK;
+    });
+  }
+  static wno_status query(void* self, wno_str c, wno_str q, const wno_sink* out) {
+    return guard(hostOf<T>(self), [&] {
+      Writer w(out);
+      obj<T>(self).query(view(c), view(q), w);
+      return w.stopped();
+    });
+  }
+  static wno_status get(void* self, wno_str c, int64_t id, wno_str fields, const wno_sink* out) {
+    return guard(hostOf<T>(self), [&] {
+      Writer w(out);
+      if (!obj<T>(self).get(view(c), id, view(fields), w)) return WNO_NOT_FOUND;
+      return w.stopped();
+    });
+  }
+  static wno_status insert(void* self, wno_str c, wno_str row, const wno_sink* out) {
+    return guard(hostOf<T>(self), [&] {
+      Writer w(out);
+      obj<T>(self).insert(view(c), view(row), w);
+      return WNO_OK;
+    });
+  }
+  static wno_status insertMany(void* self, wno_str c, wno_str rows, const wno_sink* out) {
+    return guard(hostOf<T>(self), [&] {
+      const std::string ids = obj<T>(self).insertMany(view(c), view(rows));
+      return out && out->write ? out->write(out->ctx, ids.data(), ids.size()) : WNO_OK;
+    });
+  }
+  static wno_status update(void* self, wno_str c, int64_t id, int64_t expected, wno_str patch, const wno_sink* out) {
+    return guard(hostOf<T>(self), [&] {
+      Writer w(out);
+      obj<T>(self).update(view(c), id, expected, view(patch), w);
+      return WNO_OK;
+    });
+  }
+  static wno_status remove(void* self, wno_str c, int64_t id) {
+    return guard(hostOf<T>(self), [&] { return obj<T>(self).remove(view(c), id) ? WNO_OK : WNO_NOT_FOUND; });
+  }
+  static wno_status count(void* self, wno_str c, wno_str q, int64_t* out) {
+    return guard(hostOf<T>(self), [&] {
+      *out = obj<T>(self).count(view(c), view(q));
+      return WNO_OK;
+    });
+  }
+  static constexpr wno_type_repository vtable = {sizeof(wno_type_repository), create<T>, destroy<T>, define, query,
+                                                 get, insert, insertMany, update, remove, count};
+};
+
+template <typename T>
+struct JobStoreTrampolines {
+  static wno_status enqueue(void* self, wno_str job, const wno_sink* out, int32_t* created) {
+    return guard(hostOf<T>(self), [&] {
+      Writer w(out);
+      const bool isNew = obj<T>(self).enqueue(view(job), w);
+      if (created) *created = isNew ? 1 : 0;
+      return WNO_OK;
+    });
+  }
+  static wno_status claim(void* self, wno_str q, wno_str worker, uint32_t max, int64_t now, int64_t lease,
+                          const wno_sink* out) {
+    return guard(hostOf<T>(self), [&] {
+      Writer w(out);
+      obj<T>(self).claim(view(q), view(worker), max, now, lease, w);
+      return WNO_OK;
+    });
+  }
+  static wno_status heartbeat(void* self, wno_str id, wno_str worker, int64_t now, int64_t lease) {
+    return guard(hostOf<T>(self), [&] { return obj<T>(self).heartbeat(view(id), view(worker), now, lease); });
+  }
+  static wno_status complete(void* self, wno_str id, wno_str worker, int64_t now, wno_str result) {
+    return guard(hostOf<T>(self), [&] { return obj<T>(self).complete(view(id), view(worker), now, view(result)); });
+  }
+  static wno_status fail(void* self, wno_str id, wno_str worker, int64_t now, wno_str error, int64_t retryAt) {
+    return guard(hostOf<T>(self),
+                 [&] { return obj<T>(self).fail(view(id), view(worker), now, view(error), retryAt); });
+  }
+  static wno_status cancel(void* self, wno_str id, int64_t now) {
+    return guard(hostOf<T>(self), [&] { return obj<T>(self).cancel(view(id), now); });
+  }
+  static wno_status retry(void* self, wno_str id, int64_t now) {
+    return guard(hostOf<T>(self), [&] { return obj<T>(self).retry(view(id), now); });
+  }
+  static wno_status get(void* self, wno_str id, const wno_sink* out) {
+    return guard(hostOf<T>(self), [&] {
+      Writer w(out);
+      return obj<T>(self).get(view(id), w) ? WNO_OK : WNO_NOT_FOUND;
+    });
+  }
+  static wno_status list(void* self, wno_str filter, const wno_sink* out) {
+    return guard(hostOf<T>(self), [&] {
+      Writer w(out);
+      obj<T>(self).list(view(filter), w);
+      return WNO_OK;
+    });
+  }
+  static wno_status recover(void* self, int64_t now, uint64_t* out) {
+    return guard(hostOf<T>(self), [&] {
+      const uint64_t n = obj<T>(self).recoverStalled(now);
+      if (out) *out = n;
+      return WNO_OK;
+    });
+  }
+  static wno_status stats(void* self, int64_t now, const wno_sink* out) {
+    return guard(hostOf<T>(self), [&] {
+      const std::string json = obj<T>(self).statsJson(now);
+      return out->write(out->ctx, json.data(), json.size());
+    });
+  }
+  static wno_status purge(void* self, int64_t before, uint64_t* out) {
+    return guard(hostOf<T>(self), [&] {
+      const uint64_t n = obj<T>(self).purge(before);
+      if (out) *out = n;
+      return WNO_OK;
+    });
+  }
+  static wno_status wait(void* self, wno_str q, int64_t timeout) {
+    return guard(hostOf<T>(self), [&] { return obj<T>(self).wait(view(q), timeout); });
+  }
+  static constexpr wno_type_job_store vtable = {
+      sizeof(wno_type_job_store), create<T>, destroy<T>, enqueue, claim, heartbeat, complete, fail, cancel, retry,
+      get,                        list,      recover,    stats,   purge, wait};
+};
+
+template <wno_kind Kind, typename T>
+constexpr const void* vtableFor() {
+  if constexpr (Kind == WNO_KIND_CACHE) return &CacheTrampolines<T>::vtable;
+  else if constexpr (Kind == WNO_KIND_HEALTH_PROBE) return &ProbeTrampolines<T>::vtable;
+  else if constexpr (Kind == WNO_KIND_JOB_HANDLER) return &HandlerTrampolines<T>::vtable;
+  else if constexpr (Kind == WNO_KIND_REPOSITORY) return &RepositoryTrampolines<T>::vtable;
+  else return &JobStoreTrampolines<T>::vtable;
+}
+
+template <wno_kind Kind, typename T>
+constexpr wno_component component(const char* name, const char* description) {
+  return wno_component{sizeof(wno_component), Kind, name, description, vtableFor<Kind, T>()};
+}
+
+// The plugin-level load hook chosen by WNO_PLUGIN_WITH_LOAD, if any.
+using LoadFn = void (*)(Host, std::string_view);
+inline LoadFn& loadHook() {
+  static LoadFn hook = nullptr;
+  return hook;
+}
+inline wno_status onLoad(const wno_host_api* api, wno_host_ctx* ctx, wno_str config) {
+  Host host(api, ctx);
+  return guard(host, [&] {
+    if (loadHook()) loadHook()(host, view(config));
+    return WNO_OK;
+  });
+}
+
+}  // namespace wno::sdk::detail
+
+#define WNO_CACHE(name, Type) ::wno::sdk::detail::component<WNO_KIND_CACHE, Type>(name, #Type)
+#define WNO_HEALTH_PROBE(name, Type) ::wno::sdk::detail::component<WNO_KIND_HEALTH_PROBE, Type>(name, #Type)
+#define WNO_JOB_HANDLER(name, Type) ::wno::sdk::detail::component<WNO_KIND_JOB_HANDLER, Type>(name, #Type)
+#define WNO_REPOSITORY(name, Type) ::wno::sdk::detail::component<WNO_KIND_REPOSITORY, Type>(name, #Type)
+#define WNO_JOB_STORE(name, Type) ::wno::sdk::detail::component<WNO_KIND_JOB_STORE, Type>(name, #Type)
+
+#define WNO_PLUGIN_WITH_LOAD(plugin_name, plugin_version, plugin_description, load_fn, ...)                 \
+  WNO_PLUGIN_ENTRY(wno_host_major, wno_host_minor) {                                                      \
+    static constexpr wno_component wno_components[] = {__VA_ARGS__};                                      \
+    static constexpr wno_plugin wno_manifest = {                                                          \
+        sizeof(wno_plugin), WNO_ABI_VERSION_MAJOR, WNO_TARGET_ABI_MINOR, plugin_name, plugin_version,     \
+        plugin_description, wno_components, sizeof wno_components / sizeof wno_components[0],             \
+        ::wno::sdk::detail::onLoad, nullptr};                                                             \
+    (void)wno_host_minor;                                                                                 \
+    ::wno::sdk::detail::loadHook() = load_fn;                                                             \
+    return wno_host_major == WNO_ABI_VERSION_MAJOR ? &wno_manifest : nullptr;                             \
+  }
+
+#define WNO_PLUGIN(plugin_name, plugin_version, plugin_description, ...) \
+  WNO_PLUGIN_WITH_LOAD(plugin_name, plugin_version, plugin_description, nullptr, __VA_ARGS__)
