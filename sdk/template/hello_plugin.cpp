@@ -1,0 +1,57 @@
+// A template wno plugin: one health probe and one job handler. Copy this
+// folder, rename, and replace the classes with your own.
+#include <wno/sdk/sdk.hpp>
+
+#include <atomic>
+#include <string>
+
+namespace {
+
+// Reports "up" and how many times it was checked. Config: {"greeting": "..."}.
+class HelloProbe : public wno::sdk::HealthProbe {
+ public:
+  HelloProbe(wno::sdk::Host host, std::string_view configJson) : host_(host) {
+    // A real plugin parses configJson with the JSON library of its choice;
+    // throwing here refuses the config with that message.
+    if (configJson.find("\"greeting\"") != std::string_view::npos &&
+        configJson.find("\"greeting\":\"\"") != std::string_view::npos) {
+      throw wno::sdk::invalid("greeting must not be empty");
+    }
+    checks_ = host_.counter("hello_checks_total", "Checks run by the hello probe");
+  }
+
+  wno::sdk::ProbeReport check(std::chrono::milliseconds) override {
+    checks_.add(1);
+    wno::sdk::ProbeReport report;
+    report.status = WNO_HEALTH_UP;
+    report.message = "hello";
+    report.detailsJson = "{\"checks\":" + std::to_string(++count_) + "}";
+    return report;
+  }
+
+ private:
+  wno::sdk::Host host_;
+  wno::sdk::Metric checks_;
+  std::atomic<long> count_{0};
+};
+
+// Echoes the job's data back as its result; "fail" in the data fails for good.
+class EchoHandler : public wno::sdk::JobHandler {
+ public:
+  EchoHandler(wno::sdk::Host host, std::string_view) : host_(host) {}
+
+  std::string handle(const wno::sdk::Job& job) override {
+    if (job.dataJson.find("fail") != std::string_view::npos) throw wno::sdk::invalid("asked to fail");
+    host_.info("echoing job " + std::string(job.id));
+    return std::string(job.dataJson);
+  }
+
+ private:
+  wno::sdk::Host host_;
+};
+
+}  // namespace
+
+WNO_PLUGIN("hello", "1.0.0", "Template plugin: a probe and a job handler",
+           WNO_HEALTH_PROBE("hello", HelloProbe),
+           WNO_JOB_HANDLER("echo", EchoHandler));
