@@ -1,19 +1,11 @@
 #include "config/env_substitution.h"
 
+#include "config/json_pointer.h"
+
 #include <regex>
 
 namespace wno::config {
 namespace {
-
-std::string escapePointerToken(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
-  return out;
-}
 
 // Expands one string; false (with an error) when a variable is unset.
 bool expand(const std::string& in, const std::string& pointer,
@@ -80,7 +72,7 @@ void walk(nlohmann::json& node, const std::string& pointer,
       if (isWhole) whole.insert(pointer);
     }
   } else if (node.is_object()) {
-    for (auto& [key, value] : node.items()) walk(value, pointer + "/" + escapePointerToken(key), getenv, whole, errors);
+    for (auto& [key, value] : node.items()) walk(value, pointer + "/" + pointerToken(key), getenv, whole, errors);
   } else if (node.is_array()) {
     for (size_t i = 0; i < node.size(); ++i) walk(node[i], pointer + "/" + std::to_string(i), getenv, whole, errors);
   }

@@ -1,21 +1,13 @@
 #include "config/schema_validator.h"
 
+#include "config/json_pointer.h"
+
 #include <algorithm>
 #include <cmath>
 #include <regex>
 
 namespace wno::config {
 namespace {
-
-std::string token(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
-  return out;
-}
 
 size_t editDistance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -155,11 +147,11 @@ void SchemaValidator::check(nlohmann::json& value, const nlohmann::json& schemaI
     const auto& properties = schema.contains("properties") ? schema["properties"] : noProperties;
     for (const auto& required : schema.value("required", nlohmann::json::array())) {
       if (!value.contains(required.get<std::string>())) {
-        errors.push_back({pointer + "/" + token(required.get<std::string>()), "is required"});
+        errors.push_back({pointer + "/" + pointerToken(required.get<std::string>()), "is required"});
       }
     }
     for (auto& [key, child] : value.items()) {
-      const std::string childPointer = pointer + "/" + token(key);
+      const std::string childPointer = pointer + "/" + pointerToken(key);
       if (properties.contains(key)) {
         check(child, properties[key], childPointer, coercible, errors);
         continue;
@@ -187,7 +179,7 @@ void SchemaValidator::check(nlohmann::json& value, const nlohmann::json& schemaI
       const nlohmann::json& resolved = resolve(propertySchema);
       if (!value.contains(key) && resolved.contains("default")) {
         value[key] = resolved["default"];
-        if (value[key].is_object()) check(value[key], resolved, pointer + "/" + token(key), coercible, errors);
+        if (value[key].is_object()) check(value[key], resolved, pointer + "/" + pointerToken(key), coercible, errors);
       }
     }
   }

@@ -1,5 +1,7 @@
 #include "core/logger.h"
 
+#include "core/utc_time.h"
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -24,18 +26,7 @@ void Logger::configure(wno_log_level minLevel, LogFormat format) {
   format_.store(format);
 }
 
-std::string isoTimestampNow() {
-  using namespace std::chrono;
-  const auto now = system_clock::now();
-  const auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  const std::time_t t = system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  return buf;
-}
+std::string isoTimestampNow() { return utcNow(3); }
 
 void Logger::log(wno_log_level level, std::string_view component, std::string_view message,
                  const nlohmann::json& fields) {

@@ -1,5 +1,7 @@
 #include "data/field_type.h"
 
+#include "core/utc_time.h"
+
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -66,18 +68,7 @@ std::optional<std::string> normalizeTimestamp(const std::string& text) {
   return std::string(buffer) + (fraction.empty() ? "" : "." + fraction) + "Z";
 }
 
-std::string nowTimestamp() {
-  using namespace std::chrono;
-  const auto now = system_clock::now();
-  const auto micros = duration_cast<microseconds>(now.time_since_epoch()).count() % 1000000;
-  const std::time_t t = system_clock::to_time_t(now);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char buffer[48];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(micros));
-  return buffer;
-}
+std::string nowTimestamp() { return utcNow(6); }
 
 Result<nlohmann::json> valueFromQuery(FieldType type, const std::string& text) {
   switch (type) {

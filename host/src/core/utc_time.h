@@ -1,0 +1,11 @@
+// RFC 3339 UTC timestamps of the wall clock, for logs and stored rows.
+#pragma once
+
+#include <string>
+
+namespace wno::host {
+
+// "2026-11-25T02:55:49.918Z" (fractionDigits 3) or "...49.918865Z" (6).
+std::string utcNow(int fractionDigits);
+
+}  // namespace wno::host
