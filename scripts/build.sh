@@ -7,6 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD_DIR=${BUILD_DIR:-build}
+# Hash paths relative to the checkout, so a fresh clone (as CI makes) reuses
+# the compile cache of an earlier one.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
 SANITIZE=${WNO_SANITIZE:-OFF}
 BUILD_TYPE=${CMAKE_BUILD_TYPE:-RelWithDebInfo}
 

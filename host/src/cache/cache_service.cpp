@@ -187,7 +187,12 @@ void CacheService::onRemoteEvent(size_t fromLevel, wno_cache_event event, const 
 }
 
 CacheService::RegionCounters& CacheService::counters(const std::string& region) {
-  std::lock_guard lock(countersMutex_);
+  {
+    std::shared_lock lock(countersMutex_);
+    auto it = counters_.find(region);
+    if (it != counters_.end()) return *it->second;
+  }
+  std::unique_lock lock(countersMutex_);
   auto& slot = counters_[region];
   if (slot) return *slot;
   slot = std::make_unique<RegionCounters>();
@@ -462,7 +467,7 @@ nlohmann::json CacheService::stats() const {
   }
   nlohmann::json regions = nlohmann::json::object();
   {
-    std::lock_guard lock(countersMutex_);
+    std::shared_lock lock(countersMutex_);
     for (const auto& [name, c] : counters_) {
       regions[regionLabel(name)] = {{"hits", c->hits.load()},
                                     {"misses", c->misses.load()},

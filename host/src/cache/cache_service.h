@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -99,7 +100,8 @@ class CacheService : public CacheApi {
   std::mutex flightsMutex_;
   std::map<std::string, std::shared_ptr<Flight>> flights_;
 
-  mutable std::mutex countersMutex_;
+  // Read-mostly: every get looks its region's counters up, few create them.
+  mutable std::shared_mutex countersMutex_;
   std::map<std::string, std::unique_ptr<RegionCounters>> counters_;
 };
 
