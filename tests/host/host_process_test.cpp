@@ -1,6 +1,7 @@
 // End to end: the real wno-host binary, real .so plugins, real HTTP over
 // loopback, real signals.
 #include "process_runner.h"
+#include "prometheus_text.h"
 
 #include <Poco/Net/ServerSocket.h>
 #include <gmock/gmock.h>
@@ -46,6 +47,14 @@ bool waitReady(int port, ChildProcess& host) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
+}
+
+TEST(PrometheusText, TheCheckerRejectsMalformedExposition) {
+  EXPECT_EQ(checkPrometheusText("# TYPE a counter\na{x=\"1\"} 2\n"), "");
+  EXPECT_NE(checkPrometheusText("a 1\n"), "");                                // no TYPE
+  EXPECT_NE(checkPrometheusText("# TYPE a counter\na{x=1} 2\n"), "");       // unquoted label
+  EXPECT_NE(checkPrometheusText("# TYPE a counter\na two\n"), "");          // not a number
+  EXPECT_NE(checkPrometheusText("# TYPE 1a counter\n"), "");                 // bad name
 }
 
 TEST(HostProcess, VersionAndHelp) {
@@ -222,6 +231,7 @@ TEST_F(RunningHost, ServesHealthEndpointsAndPluginsThenDrainsOnSigterm) {
   EXPECT_THAT(metrics.body, HasSubstr("c_counter_checks_total"));
   EXPECT_THAT(metrics.body, HasSubstr("wno_http_requests_total{"));
   EXPECT_THAT(metrics.body, HasSubstr("wno_probe_status{probe=\"counter\"} 0"));
+  EXPECT_EQ(checkPrometheusText(metrics.body), "");
 
   auto plugins = httpRequest(port, "GET", "/admin/plugins");
   ASSERT_EQ(plugins.status, 200);
@@ -239,6 +249,26 @@ TEST_F(RunningHost, ServesHealthEndpointsAndPluginsThenDrainsOnSigterm) {
   EXPECT_THAT(host->err(), HasSubstr("\"msg\":\"stopped\""));
   // The access log is one JSON object per line.
   EXPECT_THAT(host->err(), HasSubstr("\"component\":\"access\""));
+}
+
+TEST_F(RunningHost, AHungProbeNeverBlocksHealthReads) {
+  start({{"plugins", {{"load", {{{"name", "c_counter"}}, {{"name", "old_minor"}}, {{"name", "slow_probe"}}}}}},
+         {"health", {{"probes", {{{"name", "counter"}, {"type", "c_counter"}, {"interval_ms", 100}, {"required", true}},
+                                 {{"name", "stuck"}, {"type", "slow"}, {"interval_ms", 100}, {"timeout_ms", 50}}}}}}});
+  // The stuck probe's check sleeps 30 s; every read answers meanwhile and
+  // shows it as timed out, without waiting for it.
+  json stuck;
+  for (int i = 0; i < 100; ++i) {
+    auto health = json::parse(httpRequest(port, "GET", "/health").body);
+    stuck = health["probes"][1];
+    if (stuck.value("timed_out", false)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(stuck["status"], "down");
+  EXPECT_THAT(stuck["message"].get<std::string>(), HasSubstr("timed out after 50 ms"));
+  // An optional probe down degrades the host but keeps it ready.
+  EXPECT_EQ(json::parse(httpRequest(port, "GET", "/health").body)["status"], "degraded");
+  EXPECT_EQ(httpRequest(port, "GET", "/readyz").status, 200);
 }
 
 TEST_F(RunningHost, ErrorsAreProblemJson) {

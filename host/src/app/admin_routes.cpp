@@ -59,7 +59,8 @@ http::Middleware adminAuthMiddleware(std::string apiKey) {
       ctx.sendProblem(403, "Forbidden", "the admin API answers loopback clients only when no admin key is configured");
       return true;
     }
-    const std::string& header = ctx.request().get("Authorization", "");
+    // A copy: Poco returns a reference to the default when the header is absent.
+    const std::string header = ctx.request().get("Authorization", "");
     const std::string prefix = "Bearer ";
     if (header.rfind(prefix, 0) == 0 && constantTimeEquals(header.substr(prefix.size()), apiKey)) return false;
     ctx.response().set("WWW-Authenticate", "Bearer realm=\"wno-admin\"");

@@ -23,7 +23,8 @@ namespace {
 // Accept a client's X-Request-Id only if it is short and printable, so it can
 // go into logs and headers verbatim; otherwise mint one.
 std::string requestIdFor(const Poco::Net::HTTPServerRequest& request, uint64_t counter) {
-  const std::string& given = request.get("X-Request-Id", "");
+  // A copy: Poco returns a reference to the default when the header is absent.
+  const std::string given = request.get("X-Request-Id", "");
   bool usable = !given.empty() && given.size() <= 64;
   for (char c : given) usable = usable && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
   if (usable) return given;

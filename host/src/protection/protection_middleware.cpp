@@ -28,7 +28,8 @@ std::string seconds(int64_t ms) { return std::to_string(std::max<int64_t>(0, (ms
 
 std::string clientKey(http::RequestContext& ctx, bool byApiKey) {
   if (byApiKey) {
-    const std::string& key = ctx.request().get("X-API-Key", "");
+    // A copy: Poco returns a reference to the default when the header is absent.
+    const std::string key = ctx.request().get("X-API-Key", "");
     if (!key.empty()) return "key:" + key;
   }
   return "ip:" + ctx.request().clientAddress().host().toString();
