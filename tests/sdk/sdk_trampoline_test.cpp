@@ -69,6 +69,13 @@ class Stats : public wno::sdk::JobHandler {
       return host_.cacheGetOrCompute("k", {}, []() -> std::string { throw wno::sdk::unavailable("db down"); });
     }
     if (job.dataJson == "\"missing-service\"") return host_.repoQuery("users", "{}").front();
+    if (job.dataJson == "\"nested\"") {
+      // The compute calls the host itself; the outer result must survive that.
+      return host_.cacheGetOrCompute("outer", {}, [this] {
+        host_.cacheSet("inner", "inner-value");
+        return "outer-" + host_.cacheGet("inner").value_or("missing");
+      });
+    }
     return host_.cacheGetOrCompute("stats:" + std::string(job.id), {}, [] { return std::string("{\"n\":1}"); });
   }
 
@@ -176,6 +183,9 @@ TEST(SdkPlugin, GetOrComputeThroughTheHostAndItsErrors) {
 
   EXPECT_EQ(wno::sdk::testing::handle(handler, "stats", "\"compute-fails\""), WNO_ERR_UNAVAILABLE);
   EXPECT_EQ(host.lastError(), "db down");
+
+  EXPECT_EQ(wno::sdk::testing::handle(handler, "stats", "\"nested\"", &result), WNO_OK);
+  EXPECT_EQ(result, "outer-inner-value");
 
   // A host service that fails keeps the host's status.
   EXPECT_EQ(wno::sdk::testing::handle(handler, "stats", "\"missing-service\""), WNO_ERR_UNAVAILABLE);

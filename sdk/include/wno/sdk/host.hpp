@@ -89,7 +89,8 @@ class Host {
   // ---- cache service ----
   std::optional<std::string> cacheGet(std::string_view key) const {
     std::string value;
-    const wno_status s = WNO_SDK_NEED(cache_get)(ctx_, str(key), &sinkInto(value));
+    const wno_sink out = sinkInto(value);
+    const wno_status s = WNO_SDK_NEED(cache_get)(ctx_, str(key), &out);
     if (s == WNO_NOT_FOUND) return std::nullopt;
     check(s, "cache_get");
     return value;
@@ -137,8 +138,8 @@ class Host {
     };
     Options o(options);
     std::string value;
-    const wno_status s = WNO_SDK_NEED(cache_get_or_compute)(ctx_, str(key), &o.raw, trampoline,
-                                                                                   &c, &sinkInto(value));
+    const wno_sink out = sinkInto(value);
+    const wno_status s = WNO_SDK_NEED(cache_get_or_compute)(ctx_, str(key), &o.raw, trampoline, &c, &out);
     if (s != WNO_OK && c.error) throw *c.error;
     check(s, "cache_get_or_compute");
     return value;
@@ -156,22 +157,23 @@ class Host {
   }
   std::optional<std::string> repoGet(std::string_view collection, int64_t id) const {
     std::string row;
-    const wno_status s = WNO_SDK_NEED(repo_get)(ctx_, str(collection), id, &sinkInto(row));
+    const wno_sink out = sinkInto(row);
+    const wno_status s = WNO_SDK_NEED(repo_get)(ctx_, str(collection), id, &out);
     if (s == WNO_NOT_FOUND) return std::nullopt;
     check(s, "repo_get");
     return row;
   }
   std::string repoCreate(std::string_view collection, std::string_view rowJson) const {
     std::string row;
-    check(WNO_SDK_NEED(repo_create)(ctx_, str(collection), str(rowJson), &sinkInto(row)), "repo_create");
+    const wno_sink out = sinkInto(row);
+    check(WNO_SDK_NEED(repo_create)(ctx_, str(collection), str(rowJson), &out), "repo_create");
     return row;
   }
   std::string repoUpdate(std::string_view collection, int64_t id, int64_t expectedVersion,
                          std::string_view patchJson) const {
     std::string row;
-    check(WNO_SDK_NEED(repo_update)(ctx_, str(collection), id, expectedVersion, str(patchJson),
-                                                 &sinkInto(row)),
-          "repo_update");
+    const wno_sink out = sinkInto(row);
+    check(WNO_SDK_NEED(repo_update)(ctx_, str(collection), id, expectedVersion, str(patchJson), &out), "repo_update");
     return row;
   }
   bool repoDelete(std::string_view collection, int64_t id) const {
@@ -189,8 +191,8 @@ class Host {
   Enqueued enqueue(std::string_view requestJson) const {
     Enqueued out;
     int32_t created = 0;
-    check(WNO_SDK_NEED(job_enqueue)(ctx_, str(requestJson), &sinkInto(out.jobJson), &created),
-          "job_enqueue");
+    const wno_sink sink = sinkInto(out.jobJson);
+    check(WNO_SDK_NEED(job_enqueue)(ctx_, str(requestJson), &sink, &created), "job_enqueue");
     out.created = created != 0;
     return out;
   }
@@ -213,16 +215,13 @@ class Host {
     wno_cache_write_options raw{};
   };
 
-  // A sink that stores the last item written into `into`. The returned
-  // reference lives in this thread's storage until the next call.
-  static const wno_sink& sinkInto(std::string& into) {
-    thread_local wno_sink sink;
-    sink.ctx = &into;
-    sink.write = [](void* c, const char* d, size_t n) -> wno_status {
-      static_cast<std::string*>(c)->assign(d, n);
-      return WNO_OK;
-    };
-    return sink;
+  // A sink that stores the last item written into `into`. One per call, on
+  // the caller's stack: calls nest (a compute callback may call the host).
+  static wno_sink sinkInto(std::string& into) {
+    return wno_sink{&into, [](void* c, const char* d, size_t n) -> wno_status {
+                      static_cast<std::string*>(c)->assign(d, n);
+                      return WNO_OK;
+                    }};
   }
 
   template <typename Fn>
