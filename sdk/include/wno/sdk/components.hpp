@@ -74,6 +74,10 @@ class CacheBackend {
   virtual uint64_t invalidateTag(std::string_view tag) = 0;
   virtual void clear(std::string_view region) = 0;  // empty: everything
   virtual std::string statsJson() = 0;
+  // A shared backend may also define
+  //   void setListener(const wno_cache_listener* listener);
+  // to report other hosts' changes (copy the struct; nullptr stops). The SDK
+  // then fills on_set_listener; otherwise it stays NULL (local only).
 };
 
 // ---------------------------------------------------------- health probe ----

@@ -18,6 +18,8 @@
 #include <wno/plugin.h>
 
 #include <memory>
+#include <type_traits>
+#include <utility>
 
 namespace wno::sdk::detail {
 
@@ -76,6 +78,14 @@ void destroy(void* self) {
   }
 }
 
+// Whether a cache backend offers a backplane: a member
+// void setListener(const wno_cache_listener*) (nullptr stops delivery).
+template <typename T, typename = void>
+struct HasListener : std::false_type {};
+template <typename T>
+struct HasListener<T, std::void_t<decltype(std::declval<T&>().setListener(
+                          static_cast<const wno_cache_listener*>(nullptr)))>> : std::true_type {};
+
 template <typename T>
 struct CacheTrampolines {
   static wno_status get(void* self, wno_str key, const wno_cache_entry_sink* out) {
@@ -116,8 +126,15 @@ struct CacheTrampolines {
       return out->write(out->ctx, json.data(), json.size());
     });
   }
-  static constexpr wno_type_cache vtable = {sizeof(wno_type_cache), create<T>, destroy<T>, get, set, remove,
-                                            invalidateTag, clear, stats, nullptr};
+  static wno_status setListener(void* self, const wno_cache_listener* listener) {
+    return guard(hostOf<T>(self), [&] {
+      if constexpr (HasListener<T>::value) obj<T>(self).setListener(listener);
+      return WNO_OK;
+    });
+  }
+  static constexpr wno_type_cache vtable = {sizeof(wno_type_cache), create<T>,     destroy<T>, get, set, remove,
+                                            invalidateTag,          clear,         stats,
+                                            HasListener<T>::value ? setListener : nullptr};
 };
 
 template <typename T>

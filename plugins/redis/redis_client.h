@@ -1,0 +1,101 @@
+// A small synchronous Redis client over hiredis: URL parsing, replies as
+// RAII, and a bounded connection pool that reconnects with backoff. Every
+// failure is a RedisError carrying the ABI status it maps to, so callers
+// degrade (UNAVAILABLE, TIMEOUT) instead of crashing.
+#pragma once
+
+#include <hiredis/hiredis.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wno::redis {
+
+struct RedisError : std::runtime_error {
+  RedisError(int32_t status, const std::string& message) : std::runtime_error(message), status(status) {}
+  int32_t status;
+};
+
+struct RedisUrl {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  std::string user;
+  std::string password;
+  int db = 0;
+};
+// redis://[[user]:password@]host[:port][/db]; throws RedisError(INVALID).
+RedisUrl parseRedisUrl(const std::string& url);
+
+struct ReplyDeleter {
+  void operator()(redisReply* r) const { freeReplyObject(r); }
+};
+using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
+
+class Connection {
+ public:
+  Connection(const RedisUrl& url, std::chrono::milliseconds timeout);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  Reply command(const std::vector<std::string_view>& args);
+  // Sends all commands in one round trip, then reads every reply.
+  std::vector<Reply> pipeline(const std::vector<std::vector<std::string_view>>& commands);
+  // For subscribers: the next pushed message, or an empty Reply when none
+  // arrives within `wait`. Polls the socket rather than using hiredis read
+  // timeouts, which leave the context unusable.
+  Reply readIfReady(std::chrono::milliseconds wait);
+  bool broken() const { return broken_; }
+  void setTimeout(std::chrono::milliseconds timeout);
+
+ private:
+  [[noreturn]] void fail(const std::string& what);
+  Reply take(void* reply);
+
+  redisContext* ctx_ = nullptr;
+  bool broken_ = false;
+};
+
+class Pool {
+ public:
+  Pool(RedisUrl url, size_t size, std::chrono::milliseconds timeout);
+
+  class Lease {
+   public:
+    Lease(Pool& pool, std::unique_ptr<Connection> c) : pool_(pool), c_(std::move(c)) {}
+    ~Lease() { pool_.release(std::move(c_)); }
+    Connection& operator*() { return *c_; }
+    Connection* operator->() { return c_.get(); }
+
+   private:
+    Pool& pool_;
+    std::unique_ptr<Connection> c_;
+  };
+
+  // Waits at most the timeout for a free connection; while Redis is down,
+  // fails fast until the backoff allows another connect attempt.
+  Lease acquire();
+  const RedisUrl& url() const { return url_; }
+  std::chrono::milliseconds timeout() const { return timeout_; }
+
+ private:
+  void release(std::unique_ptr<Connection> c);
+
+  RedisUrl url_;
+  size_t size_;
+  std::chrono::milliseconds timeout_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  size_t open_ = 0;
+  std::chrono::steady_clock::time_point nextConnectAttempt_{};
+  std::chrono::milliseconds backoff_{0};
+};
+
+}  // namespace wno::redis

@@ -1,0 +1,264 @@
+// The `redis` cache backend (L2) and the `redis` health probe.
+// Cache config: {"url":"redis://[:password@]host:port/db","pool_size":8,"timeout_ms":100,
+//   "key_prefix":"wno:","backplane":true,"backplane_channel":"wno:cache:events"}
+// Values live at <prefix>v:<key> with the absolute expiry the host gives;
+// each tag is a set <prefix>t:<tag> of value keys, expiring no earlier than
+// its longest-lived member, so any host can invalidate by tag.
+#include "backplane.h"
+#include "redis_client.h"
+
+#include <wno/sdk/sdk.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <set>
+
+namespace {
+
+using wno::redis::Pool;
+using wno::redis::RedisError;
+using wno::redis::Reply;
+
+// Tag invalidation in one step: nobody sees a half-invalidated tag.
+const char* kInvalidateScript =
+    "local keys = redis.call('SMEMBERS', KEYS[1]) "
+    "local n = 0 "
+    "for _, k in ipairs(keys) do n = n + redis.call('DEL', k) end "
+    "redis.call('DEL', KEYS[1]) "
+    "return n";
+
+std::string regionTag(std::string_view region) { return std::string("\x01region:") + std::string(region); }
+
+struct RedisConfig {
+  std::string url = "redis://127.0.0.1:6379/0";
+  size_t poolSize = 8;
+  int timeoutMs = 100;
+  std::string prefix = "wno:";
+  bool backplane = true;
+  std::string channel = "wno:cache:events";
+};
+
+RedisConfig configFrom(std::string_view text, bool probe) {
+  auto c = nlohmann::json::parse(text, nullptr, false);
+  if (c.is_discarded() || !c.is_object()) throw wno::sdk::invalid("config must be a JSON object");
+  static const std::set<std::string> cacheKeys = {"url", "pool_size", "timeout_ms", "key_prefix", "backplane",
+                                                  "backplane_channel"};
+  static const std::set<std::string> probeKeys = {"url", "timeout_ms"};
+  const auto& known = probe ? probeKeys : cacheKeys;
+  RedisConfig r;
+  for (const auto& [key, value] : c.items()) {
+    if (!known.count(key)) throw wno::sdk::invalid("unknown config key \"" + key + "\"");
+    auto expect = [&](bool ok, const char* what) {
+      if (!ok) throw wno::sdk::invalid(key + ": expected " + what);
+    };
+    if (key == "url") {
+      expect(value.is_string(), "a redis:// URL");
+      r.url = value.get<std::string>();
+    } else if (key == "pool_size") {
+      expect(value.is_number_integer() && value.get<int>() >= 1 && value.get<int>() <= 256, "an integer from 1 to 256");
+      r.poolSize = value.get<size_t>();
+    } else if (key == "timeout_ms") {
+      expect(value.is_number_integer() && value.get<int>() >= 1, "a positive integer");
+      r.timeoutMs = value.get<int>();
+    } else if (key == "key_prefix") {
+      expect(value.is_string(), "a string");
+      r.prefix = value.get<std::string>();
+    } else if (key == "backplane") {
+      expect(value.is_boolean(), "a boolean");
+      r.backplane = value.get<bool>();
+    } else if (key == "backplane_channel") {
+      expect(value.is_string() && !value.get<std::string>().empty(), "a non-empty string");
+      r.channel = value.get<std::string>();
+    }
+  }
+  return r;
+}
+
+template <typename Fn>
+auto translate(Fn&& fn) {
+  try {
+    return fn();
+  } catch (const RedisError& e) {
+    throw wno::sdk::Error(e.status, e.what());
+  }
+}
+
+class RedisCache : public wno::sdk::CacheBackend {
+ public:
+  RedisCache(wno::sdk::Host host, std::string_view configJson)
+      : host_(host),
+        config_(configFrom(configJson, false)),
+        pool_(translate([&] { return wno::redis::parseRedisUrl(config_.url); }), config_.poolSize,
+              std::chrono::milliseconds(config_.timeoutMs)) {
+    if (config_.backplane) {
+      backplane_ = std::make_unique<wno::redis::Backplane>(pool_.url(), config_.channel,
+                                                           std::chrono::milliseconds(std::max(config_.timeoutMs, 1000)));
+    }
+  }
+
+  bool get(std::string_view key, wno::sdk::CacheHit& hit) override {
+    return call([&] {
+      const std::string vkey = valueKey(key);
+      auto c = pool_.acquire();
+      auto replies = c->pipeline({{"GET", vkey}, {"PEXPIRETIME", vkey}});
+      if (replies[0]->type != REDIS_REPLY_STRING) {
+        ++misses_;
+        return false;
+      }
+      ++hits_;
+      const long long expires = replies[1]->type == REDIS_REPLY_INTEGER ? replies[1]->integer : -1;
+      hit.deliver(std::string_view(replies[0]->str, replies[0]->len), expires > 0 ? expires : 0);
+      return true;
+    });
+  }
+
+  void set(std::string_view key, const wno::sdk::CacheEntryView& e) override {
+    call([&] {
+      const std::string vkey = valueKey(key);
+      const std::string at = std::to_string(e.expiresAtMs);
+      std::vector<std::string> tagKeys;
+      for (auto t : e.tags) tagKeys.push_back(config_.prefix + "t:" + std::string(t));
+      tagKeys.push_back(config_.prefix + "t:" + regionTag(e.region));
+      std::vector<std::vector<std::string_view>> commands;
+      if (e.expiresAtMs > 0) commands.push_back({"SET", vkey, e.value, "PXAT", at});
+      else commands.push_back({"SET", vkey, e.value});
+      for (const auto& tk : tagKeys) {
+        commands.push_back({"SADD", tk, vkey});
+        if (e.expiresAtMs > 0) {
+          // NX gives a new set an expiry; GT only ever extends it.
+          commands.push_back({"PEXPIREAT", tk, at, "NX"});
+          commands.push_back({"PEXPIREAT", tk, at, "GT"});
+        }
+      }
+      auto c = pool_.acquire();
+      c->pipeline(commands);
+      ++sets_;
+      return 0;
+    });
+    publish(WNO_CACHE_EVENT_KEY, key);
+  }
+
+  bool remove(std::string_view key) override {
+    const bool removed = call([&] {
+      auto c = pool_.acquire();
+      return c->command({"DEL", valueKey(key)})->integer > 0;
+    });
+    publish(WNO_CACHE_EVENT_KEY, key);
+    return removed;
+  }
+
+  uint64_t invalidateTag(std::string_view tag) override {
+    const uint64_t n = call([&] {
+      auto c = pool_.acquire();
+      return static_cast<uint64_t>(
+          c->command({"EVAL", kInvalidateScript, "1", config_.prefix + "t:" + std::string(tag)})->integer);
+    });
+    publish(WNO_CACHE_EVENT_TAG, tag);
+    return n;
+  }
+
+  void clear(std::string_view region) override {
+    if (!region.empty()) {
+      invalidateTag(regionTag(region));
+      return;
+    }
+    call([&] {
+      auto c = pool_.acquire();
+      std::string cursor = "0";
+      const std::string match = config_.prefix + "*";
+      do {
+        auto reply = c->command({"SCAN", cursor, "MATCH", match, "COUNT", "1000"});
+        cursor.assign(reply->element[0]->str, reply->element[0]->len);
+        const auto* keys = reply->element[1];
+        if (keys->elements == 0) continue;
+        std::vector<std::string_view> unlink{"UNLINK"};
+        for (size_t i = 0; i < keys->elements; ++i) unlink.emplace_back(keys->element[i]->str, keys->element[i]->len);
+        c->command(unlink);
+      } while (cursor != "0");
+      return 0;
+    });
+    publish(WNO_CACHE_EVENT_CLEAR, region);
+  }
+
+  std::string statsJson() override {
+    return nlohmann::json{{"hits", hits_.load()},
+                          {"misses", misses_.load()},
+                          {"sets", sets_.load()},
+                          {"errors", errors_.load()},
+                          {"backplane", config_.backplane},
+                          {"backplane_subscribed", backplane_ && backplane_->subscribed()},
+                          {"backplane_received", backplane_ ? backplane_->received() : 0},
+                          {"pool_size", config_.poolSize}}
+        .dump();
+  }
+
+  void setListener(const wno_cache_listener* listener) {
+    if (backplane_) backplane_->setListener(listener);
+  }
+
+ private:
+  std::string valueKey(std::string_view key) const { return config_.prefix + "v:" + std::string(key); }
+
+  template <typename Fn>
+  auto call(Fn&& fn) -> decltype(fn()) {
+    try {
+      return fn();
+    } catch (const RedisError& e) {
+      ++errors_;
+      throw wno::sdk::Error(e.status, e.what());
+    }
+  }
+
+  // Best effort: a lost event only means other hosts keep an L1 copy until
+  // its TTL, so a publish failure must not fail the write that succeeded.
+  void publish(wno_cache_event event, std::string_view subject) {
+    if (!backplane_) return;
+    try {
+      backplane_->publish(pool_, event, subject);
+    } catch (const std::exception& e) {
+      ++errors_;
+      host_.debug(std::string("backplane publish failed: ") + e.what());
+    }
+  }
+
+  wno::sdk::Host host_;
+  RedisConfig config_;
+  Pool pool_;
+  std::unique_ptr<wno::redis::Backplane> backplane_;
+  std::atomic<uint64_t> hits_{0}, misses_{0}, sets_{0}, errors_{0};
+};
+
+class RedisProbe : public wno::sdk::HealthProbe {
+ public:
+  RedisProbe(wno::sdk::Host, std::string_view configJson)
+      : config_(configFrom(configJson, true)), url_(translate([&] { return wno::redis::parseRedisUrl(config_.url); })) {}
+
+  wno::sdk::ProbeReport check(std::chrono::milliseconds timeout) override {
+    const auto started = std::chrono::steady_clock::now();
+    wno::sdk::ProbeReport r;
+    try {
+      wno::redis::Connection c(url_, std::min(timeout, std::chrono::milliseconds(config_.timeoutMs * 10)));
+      c.command({"PING"});
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+      r.status = WNO_HEALTH_UP;
+      r.message = "PONG";
+      r.detailsJson = nlohmann::json{{"host", url_.host}, {"port", url_.port}, {"latency_ms", ms}}.dump();
+    } catch (const std::exception& e) {
+      r.status = WNO_HEALTH_DOWN;
+      r.message = e.what();
+      r.detailsJson = nlohmann::json{{"host", url_.host}, {"port", url_.port}}.dump();
+    }
+    return r;
+  }
+
+ private:
+  RedisConfig config_;
+  wno::redis::RedisUrl url_;
+};
+
+}  // namespace
+
+WNO_PLUGIN("redis", "0.1.0", "Redis L2 cache with a pub/sub backplane, and a Redis probe",
+           WNO_CACHE("redis", RedisCache),
+           WNO_HEALTH_PROBE("redis", RedisProbe));
