@@ -46,7 +46,7 @@ BENCHMARK(BM_MutexMapHit)->Threads(1)->Threads(2)->Threads(4)->UseRealTime();
 
 // ---- the memory store ----
 wno::memory_cache::MemoryStore& store() {
-  static wno::memory_cache::MemoryStore s({64u << 20, 16, 0.01, 0.8, nullptr});
+  static wno::memory_cache::MemoryStore s({64u << 20, 16, 0.01, 0.8, nullptr, {}});
   return s;
 }
 
@@ -117,7 +117,7 @@ BENCHMARK(BM_CacheServiceSet)->UseRealTime();
 void BM_InvalidateTag100k(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
-    wno::memory_cache::MemoryStore s({512u << 20, 16, 0.01, 0.8, nullptr});
+    wno::memory_cache::MemoryStore s({512u << 20, 16, 0.01, 0.8, nullptr, {}});
     for (int i = 0; i < 100000; ++i) s.set("k" + std::to_string(i), "v", 0, {"hot"}, "");
     state.ResumeTiming();
     benchmark::DoNotOptimize(s.invalidateTag("hot"));

@@ -1,5 +1,5 @@
 // The `memory` cache backend: MemoryStore behind the SDK's CacheBackend.
-// Config: {"max_bytes": 67108864, "shards": 16}.
+// Config: {"max_bytes": 67108864, "shards": 16, "regions": {"statistics": {"max_share": 0.25}}}.
 #include "memory_store.h"
 
 #include <wno/sdk/sdk.hpp>
@@ -24,8 +24,17 @@ StoreOptions optionsFrom(const wno::sdk::Host& host, std::string_view configJson
         throw wno::sdk::invalid("shards: expected an integer from 1 to 1024");
       }
       o.shards = value.get<size_t>();
+    } else if (key == "regions") {
+      if (!value.is_object()) throw wno::sdk::invalid("regions: expected {\"<region>\": {\"max_share\": 0..1}}");
+      for (const auto& [region, spec] : value.items()) {
+        const auto share = spec.is_object() ? spec.value("max_share", -1.0) : -1.0;
+        if (share <= 0 || share > 1 || spec.size() != 1) {
+          throw wno::sdk::invalid("regions/" + region + ": expected {\"max_share\": a number in (0, 1]}");
+        }
+        o.regionShares[region] = share;
+      }
     } else {
-      throw wno::sdk::invalid("unknown config key \"" + key + "\" (known: max_bytes, shards)");
+      throw wno::sdk::invalid("unknown config key \"" + key + "\" (known: max_bytes, shards, regions)");
     }
   }
   o.now = [host] { return host.nowMs(); };

@@ -76,6 +76,22 @@ struct MemoryStore::Shard {
     return std::prev(protectedList.end());
   }
 
+  // Keeps `region` within its byte cap by evicting its least recently used
+  // entries (probation first, then protected, then the window), never `keep`.
+  void enforceRegionCap(const std::string& region, size_t cap, const Entry* keep) {
+    auto usage = regions.find(region);
+    for (List* list : {&probation, &protectedList, &window}) {
+      for (auto it = list->end(); usage != regions.end() && usage->second.second > cap && it != list->begin();) {
+        --it;
+        if (it->region != region || &*it == keep) continue;
+        auto victim = it++;
+        unlink(victim);
+        ++evictions;
+        usage = regions.find(region);
+      }
+    }
+  }
+
   // Restores the byte bounds after an insert (W-TinyLFU).
   void evict() {
     const size_t mainBudget = budget - windowBudget;
@@ -201,6 +217,9 @@ void MemoryStore::set(std::string_view key, std::string_view value, int64_t expi
   auto& usage = s.regions[it->region];
   usage.first += 1;
   usage.second += cost;
+  if (auto share = options_.regionShares.find(it->region); share != options_.regionShares.end()) {
+    s.enforceRegionCap(it->region, static_cast<size_t>(share->second * static_cast<double>(s.budget)), &*it);
+  }
   s.evict();
 }
 

@@ -29,6 +29,9 @@ struct StoreOptions {
   double windowShare = 0.01;      // of each shard's bytes
   double protectedShare = 0.8;    // of the main area
   std::function<int64_t()> now;   // Unix ms; injectable for tests
+  // Region -> largest share (0..1] of the bytes it may hold, so one busy
+  // region (say "statistics") cannot push every other region out.
+  std::unordered_map<std::string, double> regionShares;
 };
 
 struct StoreStats {

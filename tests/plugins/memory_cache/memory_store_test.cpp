@@ -27,7 +27,7 @@ std::optional<std::string> get(MemoryStore& s, const std::string& key) {
 
 TEST(MemoryStore, NeverExceedsItsByteBound) {
   Clock clock;
-  MemoryStore store({1 << 20, 4, 0.01, 0.8, clock.fn()});
+  MemoryStore store({1 << 20, 4, 0.01, 0.8, clock.fn(), {}});
   const std::string value(1000, 'x');
   for (int i = 0; i < 10000; ++i) {
     store.set("key-" + std::to_string(i), value, 0, {}, "");
@@ -40,7 +40,7 @@ TEST(MemoryStore, NeverExceedsItsByteBound) {
 
 TEST(MemoryStore, ExpiredEntriesAreNeverReturned) {
   Clock clock;
-  MemoryStore store({1 << 20, 1, 0.01, 0.8, clock.fn()});
+  MemoryStore store({1 << 20, 1, 0.01, 0.8, clock.fn(), {}});
   store.set("a", "1", clock.now + 100, {}, "");
   store.set("b", "2", 0, {}, "");  // never expires
   EXPECT_EQ(get(store, "a"), "1");
@@ -53,7 +53,7 @@ TEST(MemoryStore, ExpiredEntriesAreNeverReturned) {
 
 TEST(MemoryStore, TagsRegionsAndBinaryValues) {
   Clock clock;
-  MemoryStore store({1 << 20, 8, 0.01, 0.8, clock.fn()});
+  MemoryStore store({1 << 20, 8, 0.01, 0.8, clock.fn(), {}});
   const std::string binary("a\0b\xff", 4);
   store.set("u1", binary, 0, {"users", "users:1"}, "users");
   store.set("u2", "v", 0, {"users", "users:2"}, "users");
@@ -75,7 +75,7 @@ TEST(MemoryStore, TagsRegionsAndBinaryValues) {
 
 TEST(MemoryStore, OverwriteReplacesValueAndTags) {
   Clock clock;
-  MemoryStore store({1 << 20, 1, 0.01, 0.8, clock.fn()});
+  MemoryStore store({1 << 20, 1, 0.01, 0.8, clock.fn(), {}});
   store.set("k", "old", 0, {"t1"}, "");
   store.set("k", "new", 0, {"t2"}, "");
   EXPECT_EQ(store.invalidateTag("t1"), 0u);
@@ -86,7 +86,7 @@ TEST(MemoryStore, OverwriteReplacesValueAndTags) {
 
 TEST(MemoryStore, EntryLargerThanTheShardIsNotCached) {
   Clock clock;
-  MemoryStore store({64 * 1024, 1, 0.01, 0.8, clock.fn()});
+  MemoryStore store({64 * 1024, 1, 0.01, 0.8, clock.fn(), {}});
   store.set("small", "v", 0, {}, "");
   store.set("huge", std::string(100 * 1024, 'x'), 0, {}, "");
   EXPECT_EQ(get(store, "huge"), std::nullopt);
@@ -96,7 +96,7 @@ TEST(MemoryStore, EntryLargerThanTheShardIsNotCached) {
 
 TEST(MemoryStore, FrequentlyUsedKeysSurviveAScanOfOneHitKeys) {
   Clock clock;
-  MemoryStore store({256 * 1024, 1, 0.01, 0.8, clock.fn()});
+  MemoryStore store({256 * 1024, 1, 0.01, 0.8, clock.fn(), {}});
   const std::string value(200, 'v');
   // A working set that fits, used often.
   for (int round = 0; round < 20; ++round) {
@@ -115,7 +115,7 @@ TEST(MemoryStore, FrequentlyUsedKeysSurviveAScanOfOneHitKeys) {
 
 TEST(MemoryStore, ConcurrentUseKeepsCountsConsistent) {
   Clock clock;
-  MemoryStore store({512 * 1024, 16, 0.01, 0.8, clock.fn()});
+  MemoryStore store({512 * 1024, 16, 0.01, 0.8, clock.fn(), {}});
   std::atomic<uint64_t> gets{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
@@ -140,6 +140,28 @@ TEST(MemoryStore, ConcurrentUseKeepsCountsConsistent) {
   EXPECT_LE(stats.bytes, 512u * 1024);
   // Recount entries the slow way: every entry is reachable and accounted.
   EXPECT_EQ(store.clear(""), stats.entries);
+}
+
+}  // namespace
+}  // namespace wno::memory_cache
+
+namespace wno::memory_cache {
+namespace {
+
+TEST(MemoryStoreRegions, ARegionStaysWithinItsShare) {
+  StoreOptions options{1 << 20, 1, 0.01, 0.8, [] { return int64_t{1}; }, {{"statistics", 0.25}}};
+  MemoryStore store(options);
+  const std::string value(1000, 'x');
+  for (int i = 0; i < 300; ++i) store.set("user-" + std::to_string(i), value, 0, {}, "users");
+  for (int i = 0; i < 2000; ++i) {
+    store.set("stat-" + std::to_string(i), value, 0, {}, "statistics");
+    ASSERT_LE(store.stats().regions["statistics"].second, (1u << 20) / 4) << "after " << i;
+  }
+  // The busy region did not push the other one out.
+  EXPECT_EQ(store.stats().regions["users"].first, 300u);
+  // The newest statistics entries are the ones kept.
+  EXPECT_TRUE(store.get("stat-1999", [](std::string_view, int64_t) {}));
+  EXPECT_FALSE(store.get("stat-0", [](std::string_view, int64_t) {}));
 }
 
 }  // namespace
