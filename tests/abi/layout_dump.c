@@ -78,6 +78,7 @@ int main(void) {
   F(wno_host_api, repo_delete);
   F(wno_host_api, job_enqueue);
   F(wno_host_api, job_should_stop);
+  F(wno_host_api, cache_invalidate_region);
   F(wno_job, struct_size);
   F(wno_job, id);
   F(wno_job, type);

@@ -61,6 +61,15 @@ TEST(CacheLevels, L2HitFillsL1AndTheBackplaneKeepsHostsCoherent) {
   ASSERT_TRUE(a.cache->invalidateTag("battles:1").isOk());
   EXPECT_TRUE(eventually([&] { return b.l1Entries() == "0"; }));
   EXPECT_FALSE(b.cache->get("battle:1", "battles").value());
+  // Region invalidation reaches both levels.
+  ASSERT_TRUE(a.cache->set("stat:1", "s", {0, {}, "statistics"}).isOk());
+  ASSERT_TRUE(b.cache->get("stat:1", "statistics").value());
+  ASSERT_TRUE(a.cache->invalidateRegion("statistics").isOk());
+  EXPECT_FALSE(a.cache->get("stat:1", "statistics").value());
+  EXPECT_TRUE(eventually([&] { return !b.cache->get("stat:1", "statistics").value(); }));
+  // Level gauges mirror the backends' own counters.
+  a.cache->refreshLevelGauges();
+  EXPECT_THAT(a.services.metrics().serialize(), ::testing::HasSubstr("wno_cache_entries{level=\"l1\"}"));
 }
 
 TEST(CacheLevels, RedisDownCostsCallersNothingAndRecovers) {

@@ -337,6 +337,11 @@ nlohmann::json HostRuntime::healthJson() const {
           {"probes", probes}};
 }
 
+std::string HostRuntime::metricsText() {
+  if (cache_) cache_->refreshLevelGauges();
+  return services_->metrics().serialize();
+}
+
 nlohmann::json HostRuntime::loadHistoryJson() const {
   nlohmann::json samples = nlohmann::json::array();
   if (load_) {

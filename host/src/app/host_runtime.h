@@ -50,6 +50,8 @@ class HostRuntime {
   // Health and readiness, as served at /health and /readyz.
   nlohmann::json healthJson() const;
   nlohmann::json loadHistoryJson() const;
+  // Metrics text, after refreshing the values read from plugins on demand.
+  std::string metricsText();
   bool ready(std::vector<std::string>& reasons) const;
 
  private:

@@ -40,7 +40,7 @@ void addSystemRoutes(http::Router& router, HostRuntime& runtime) {
   });
 
   router.add("GET", "/metrics", http::RouteGroup::Metrics, [&runtime](http::RequestContext& ctx) {
-    ctx.sendText(200, "text/plain; version=0.0.4; charset=utf-8", runtime.services().metrics().serialize());
+    ctx.sendText(200, "text/plain; version=0.0.4; charset=utf-8", runtime.metricsText());
   });
 }
 

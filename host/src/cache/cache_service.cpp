@@ -71,6 +71,12 @@ std::optional<CacheServiceOptions> cacheOptionsFrom(const nlohmann::json& cache,
   return o;
 }
 
+struct LevelGauges {
+  prometheus::Gauge* entries = nullptr;
+  prometheus::Gauge* bytes = nullptr;
+  prometheus::Gauge* evictions = nullptr;
+};
+
 struct CacheService::Level {
   std::string name;
   std::unique_ptr<CacheBackendInstance> backend;
@@ -80,6 +86,7 @@ struct CacheService::Level {
   prometheus::Gauge* breakerState = nullptr;
   prometheus::Histogram* getLatency = nullptr;
   prometheus::Histogram* setLatency = nullptr;
+  LevelGauges gauges;
   bool listening = false;
 };
 
@@ -126,6 +133,14 @@ CacheService::CacheService(std::vector<CacheLevel> levels, CacheServiceOptions o
     level->breakerState = &breaker.Add({{"level", level->name}});
     level->getLatency = &latency.Add({{"level", level->name}, {"op", "get"}}, Metrics::latencyBuckets());
     level->setLatency = &latency.Add({{"level", level->name}, {"op", "set"}}, Metrics::latencyBuckets());
+    level->gauges.entries = &prometheus::BuildGauge().Name("wno_cache_entries").Help("Entries held by a cache level")
+                                 .Register(registry).Add({{"level", level->name}});
+    level->gauges.bytes = &prometheus::BuildGauge().Name("wno_cache_bytes").Help("Bytes held by a cache level")
+                               .Register(registry).Add({{"level", level->name}});
+    // A gauge mirroring the backend's own cumulative count (read from its stats).
+    level->gauges.evictions = &prometheus::BuildGauge().Name("wno_cache_evictions")
+                                   .Help("Entries a cache level evicted to stay within its bounds, since start")
+                                   .Register(registry).Add({{"level", level->name}});
     if (i > 0) {
       level->breaker = std::make_unique<CircuitBreaker>("cache " + level->name, options_.breaker);
       prometheus::Gauge* gauge = level->breakerState;
@@ -445,6 +460,19 @@ Result<std::string> CacheService::getOrCompute(const std::string& key, const Cac
   }
   flight->done.notify_all();
   return result;
+}
+
+void CacheService::refreshLevelGauges() {
+  const nlohmann::json all = stats();
+  for (size_t i = 0; i < levels_.size() && i < all["levels"].size(); ++i) {
+    const auto& s = all["levels"][i]["stats"];
+    auto mirror = [&](prometheus::Gauge* g, const char* key) {
+      if (s.contains(key) && s[key].is_number()) g->Set(s[key].get<double>());
+    };
+    mirror(levels_[i]->gauges.entries, "entries");
+    mirror(levels_[i]->gauges.bytes, "bytes");
+    mirror(levels_[i]->gauges.evictions, "evictions");
+  }
 }
 
 nlohmann::json CacheService::stats() const {

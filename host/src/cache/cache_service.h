@@ -68,6 +68,9 @@ class CacheService : public CacheApi {
   double ttlMultiplier(const std::string& region) const;
 
   nlohmann::json stats() const;
+  // Copies each level's own counters (entries, bytes, evictions) into the
+  // metrics registry; called when /metrics is scraped.
+  void refreshLevelGauges();
   size_t levelCount() const { return levels_.size(); }
 
  private:

@@ -195,6 +195,15 @@ wno_status hostCacheGetOrCompute(wno_host_ctx* ctx, wno_str key, const wno_cache
   });
 }
 
+wno_status hostCacheInvalidateRegion(wno_host_ctx* ctx, wno_str region) {
+  return guarded([&] {
+    CacheApi* cache = cacheOf(ctx);
+    if (!cache) return noCache();
+    Status status = cache->invalidateRegion(text(region));
+    return status.isOk() ? WNO_OK : fail(status);
+  });
+}
+
 RepositoryApi* reposOf(wno_host_ctx* ctx) {
   HostServices* services = servicesOf(ctx);
   return services ? services->repositories() : nullptr;
@@ -304,6 +313,7 @@ const wno_host_api kTable = [] {
   api.repo_delete = hostRepoDelete;
   api.job_enqueue = hostJobEnqueue;
   api.job_should_stop = hostJobShouldStop;
+  api.cache_invalidate_region = hostCacheInvalidateRegion;
   return api;
 }();
 

@@ -112,6 +112,9 @@ class Host {
     check(WNO_SDK_NEED(cache_invalidate_tag)(ctx_, str(tag), &count), "cache_invalidate_tag");
     return count;
   }
+  void cacheInvalidateRegion(std::string_view region) const {
+    check(WNO_SDK_NEED(cache_invalidate_region)(ctx_, str(region)), "cache_invalidate_region");
+  }
   // Runs compute at most once across concurrent callers for key; its
   // exceptions propagate to this caller (as Error) and nothing is cached.
   std::string cacheGetOrCompute(std::string_view key, const CacheWriteOptions& options,

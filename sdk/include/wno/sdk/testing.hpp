@@ -135,6 +135,12 @@ class FakeHost {
       }
       return out->write(out->ctx, value.data(), value.size());
     };
+    api_.cache_invalidate_region = [](wno_host_ctx* c, wno_str) -> wno_status {
+      auto& h = self(c);
+      std::lock_guard lock(h.mutex_);
+      h.cache.clear();
+      return WNO_OK;
+    };
     api_.repo_query = [](wno_host_ctx* c, wno_str coll, wno_str q, const wno_sink* out) -> wno_status {
       auto& h = self(c);
       if (!h.onRepoQuery) return WNO_ERR_UNAVAILABLE;

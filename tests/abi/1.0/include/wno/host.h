@@ -124,6 +124,12 @@ typedef struct wno_host_api {
   /* For a running job handler: nonzero when the job should stop now
    * (cancelled, timed out, lease lost, host shutting down). Cheap; poll it. */
   int32_t (*job_should_stop)(wno_host_ctx* ctx, wno_str job_id);
+
+  /* ---- 1.0: cache regions ---- */
+
+  /* Removes every entry of region (all levels, all hosts through the
+   * backplane). */
+  wno_status (*cache_invalidate_region)(wno_host_ctx* ctx, wno_str region);
 } wno_host_api;
 
 /* True when the host table has the given field (an older host may not). */
