@@ -1,7 +1,9 @@
-// The collection REST API end to end: the real host runtime in-process, the
-// real sqlite repository plugin (.so), HTTP over loopback.
+// The collection REST API end to end: the real host runtime in-process, a
+// real repository plugin (.so), HTTP over loopback. The same suite is built
+// twice: WNO_REST_BACKEND "sqlite" and "postgres" (a throwaway server).
 #include "../process_runner.h"
 #include "app/host_runtime.h"
+#include "postgres_server.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -10,6 +12,10 @@
 #include <filesystem>
 #include <set>
 #include <thread>
+
+#ifndef WNO_REST_BACKEND
+#define WNO_REST_BACKEND "sqlite"
+#endif
 
 namespace wno::host {
 namespace {
@@ -45,11 +51,17 @@ class RestApiTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = std::filesystem::temp_directory_path() / ("wno-rest-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
+    const std::string backend = WNO_REST_BACKEND;
+    json repository = {{"name", "main"}, {"type", "sqlite"}, {"config", {{"path", (dir_ / "test.db").string()}}}};
+    if (backend == "postgres") {
+      postgres_ = new test::PostgresServer();
+      repository = {{"name", "main"}, {"type", "postgres"}, {"config", {{"url", postgres_->url()}, {"pool_size", 32}}}};
+    }
     json config = {
         {"http", {{"host", "127.0.0.1"}, {"port", 0}, {"threads", 16}, {"access_log", false}, {"max_body_bytes", 16 << 20}}},
-        {"plugins", {{"directories", {WNO_TEST_PLUGIN_DIR}}, {"load", {{{"name", "sqlite"}}}}}},
+        {"plugins", {{"directories", {WNO_TEST_PLUGIN_DIR}}, {"load", {{{"name", backend}}}}}},
         {"data",
-         {{"repositories", {{{"name", "main"}, {"type", "sqlite"}, {"config", {{"path", (dir_ / "test.db").string()}}}}}},
+         {{"repositories", {repository}},
           {"cursor_secret", "test-secret"},
           {"collections", {{"battles", battlesCollection()}}}}}};
     runtime_ = new HostRuntime(config, WNO_TEST_BINARY_DIR);
@@ -62,6 +74,7 @@ class RestApiTest : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     delete runtime_;
+    delete postgres_;
     std::filesystem::remove_all(dir_);
   }
 
@@ -90,6 +103,7 @@ class RestApiTest : public ::testing::Test {
   friend int RestApiTest_port();
   static inline std::filesystem::path dir_;
   static inline HostRuntime* runtime_ = nullptr;
+  static inline test::PostgresServer* postgres_ = nullptr;
   static inline int port_ = 0;
 };
 

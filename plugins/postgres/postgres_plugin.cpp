@@ -1,0 +1,299 @@
+// The `postgres` repository: collections as tables, the structured QUERY as
+// parameterized SQL (shared builder, $n placeholders), prepared once per
+// pooled connection. Config: {"url":"postgresql://user:pw@host:5432/db",
+// "pool_size":16,"pool_wait_ms":2000}.
+#include "pg_pool.h"
+#include "sql/sql_builder.h"
+
+#include <wno/sdk/sdk.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+
+namespace {
+
+using nlohmann::json;
+using wno::pg::PgError;
+using wno::sql::Statement;
+using wno::sql::TableDef;
+
+using Params = std::vector<std::optional<std::string>>;
+
+// Parameters travel as text; PostgreSQL infers each one's type from where
+// it is used (a bigint column, a jsonb column), so no casts are spliced in.
+Params toParams(const Statement& s) {
+  Params out;
+  for (size_t i = 0; i < s.params.size(); ++i) {
+    const json& v = s.params[i];
+    if (v.is_null()) out.emplace_back(std::nullopt);
+    else if (s.types[i] == "json") out.emplace_back(v.dump());
+    else if (v.is_string()) out.emplace_back(v.get<std::string>());
+    else if (v.is_boolean()) out.emplace_back(v.get<bool>() ? "true" : "false");
+    else out.emplace_back(v.dump());
+  }
+  return out;
+}
+
+std::string rowJson(const pqxx::row& row, const std::vector<std::string>& columns, const TableDef& t) {
+  json out = json::object();
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const auto& field = row[static_cast<pqxx::row::size_type>(i)];
+    const std::string& name = columns[i];
+    if (field.is_null()) {
+      out[name] = nullptr;
+      continue;
+    }
+    const std::string type = t.typeOf(name);
+    const char* text = field.c_str();
+    if (type == "int64") out[name] = std::stoll(text);
+    else if (type == "bool") out[name] = text[0] == 't';
+    else if (type == "double") out[name] = std::stod(text);
+    else if (type == "json") out[name] = json::parse(text, nullptr, false);
+    else out[name] = std::string(text, field.size());
+  }
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// Maps libpqxx failures onto ABI statuses (the SDK boundary reports them).
+template <typename Fn>
+auto mapErrors(const std::string& collection, Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const PgError& e) {
+    throw wno::sdk::Error(e.status, e.what());
+  } catch (const pqxx::unique_violation& e) {
+    throw wno::sdk::Error(WNO_ERR_CONFLICT, collection + ": unique constraint violated");
+  } catch (const pqxx::broken_connection& e) {
+    throw wno::sdk::Error(WNO_ERR_UNAVAILABLE, std::string("database connection lost: ") + e.what());
+  } catch (const pqxx::sql_error& e) {
+    // The statement shape is ours; the server's message names the problem.
+    throw wno::sdk::Error(WNO_ERR_INTERNAL, std::string("database error: ") + e.what());
+  }
+}
+
+class PostgresRepository : public wno::sdk::Repository {
+ public:
+  PostgresRepository(wno::sdk::Host host, std::string_view configJson) : host_(host) {
+    auto c = json::parse(configJson, nullptr, false);
+    if (c.is_discarded() || !c.is_object()) throw wno::sdk::invalid("config must be a JSON object");
+    static const std::set<std::string> known = {"url", "pool_size", "pool_wait_ms"};
+    for (const auto& [key, value] : c.items()) {
+      if (!known.count(key)) throw wno::sdk::invalid("unknown config key \"" + key + "\" (known: url, pool_size, pool_wait_ms)");
+    }
+    if (!c.contains("url") || !c["url"].is_string() || c["url"].get<std::string>().empty()) {
+      throw wno::sdk::invalid("url: expected a postgresql:// connection URL");
+    }
+    const auto size = c.value("pool_size", 16);
+    const auto wait = c.value("pool_wait_ms", 2000);
+    if (size < 1 || size > 512) throw wno::sdk::invalid("pool_size: expected an integer from 1 to 512");
+    if (wait < 1) throw wno::sdk::invalid("pool_wait_ms: expected a positive integer");
+    pool_ = mapErrors("config", [&] {
+      return std::make_unique<wno::pg::Pool>(c["url"].get<std::string>(), static_cast<size_t>(size),
+                                             std::chrono::milliseconds(wait));
+    });
+  }
+
+  void defineCollection(std::string_view collectionJson) override {
+    TableDef t;
+    try {
+      t = wno::sql::tableFromJson(json::parse(collectionJson));
+    } catch (const std::exception& e) {
+      throw wno::sdk::invalid(std::string("bad collection definition: ") + e.what());
+    }
+    mapErrors(t.collection, [&] {
+      auto c = pool_->acquire();
+      pqxx::work txn(*c->conn);
+      // Several hosts may start at once: serialize their migrations.
+      txn.exec("SELECT pg_advisory_xact_lock(7297130)");
+      for (const auto& statement : builder_.createTable(t)) txn.exec(statement);
+      for (const auto& col : t.columns) {
+        std::string sql = builder_.addColumn(t, col);
+        sql.insert(sql.find("ADD COLUMN") + 10, " IF NOT EXISTS");
+        txn.exec(sql);
+      }
+      txn.commit();
+      return 0;
+    });
+    std::unique_lock lock(tablesMutex_);
+    tables_[t.collection] = std::move(t);
+  }
+
+  void query(std::string_view collection, std::string_view queryJson, wno::sdk::Writer& rows) override {
+    const TableDef& t = table(collection);
+    const Statement s = build([&] { return builder_.select(t, json::parse(queryJson)); });
+    run(t, s, [&](const pqxx::row& r) { return rows.write(rowJson(r, s.columns, t)); });
+  }
+
+  bool get(std::string_view collection, int64_t id, std::string_view fieldsJson, wno::sdk::Writer& row) override {
+    const TableDef& t = table(collection);
+    std::vector<std::string> fields;
+    if (!fieldsJson.empty()) fields = json::parse(fieldsJson).get<std::vector<std::string>>();
+    const Statement s = build([&] { return builder_.getById(t, id, fields); });
+    bool found = false;
+    run(t, s, [&](const pqxx::row& r) {
+      found = true;
+      return row.write(rowJson(r, s.columns, t));
+    });
+    return found;
+  }
+
+  void insert(std::string_view collection, std::string_view rowJson_, wno::sdk::Writer& row) override {
+    const TableDef& t = table(collection);
+    const Statement s = build([&] { return builder_.insert(t, json::parse(rowJson_)); });
+    run(t, s, [&](const pqxx::row& r) { return row.write(rowJson(r, s.columns, t)); }, true);
+  }
+
+  std::string insertMany(std::string_view collection, std::string_view rowsJson) override {
+    const TableDef& t = table(collection);
+    const json rows = json::parse(rowsJson);
+    if (!rows.is_array()) throw wno::sdk::invalid("rows must be a JSON array");
+    json ids = json::array();
+    mapErrors(t.collection, [&] {
+      auto c = pool_->acquire();
+      pqxx::work txn(*c->conn);
+      // Multi-row INSERTs in one transaction: all rows or none. Batches keep
+      // each statement under PostgreSQL's 65535-parameter limit.
+      const size_t columns = t.allColumns().size();
+      const size_t batch = std::max<size_t>(1, std::min<size_t>(1000, 60000 / columns));
+      for (size_t start = 0; start < rows.size(); start += batch) {
+        const size_t end = std::min(rows.size(), start + batch);
+        Statement s = build([&] { return insertBatch(t, rows, start, end); });
+        const auto r = txn.exec_params(s.sql, pqxx::prepare::make_dynamic_params(toParams(s)));
+        for (const auto& row : r) ids.push_back(row[0].as<int64_t>());
+      }
+      txn.commit();
+      return 0;
+    });
+    return ids.dump();
+  }
+
+  void update(std::string_view collection, int64_t id, int64_t expectedVersion, std::string_view patchJson,
+              wno::sdk::Writer& row) override {
+    const TableDef& t = table(collection);
+    const Statement s = build([&] { return builder_.update(t, id, expectedVersion, json::parse(patchJson)); });
+    mapErrors(t.collection, [&] {
+      auto c = pool_->acquire();
+      pqxx::work txn(*c->conn);
+      const auto r = txn.exec_prepared(c->prepare(s.sql), pqxx::prepare::make_dynamic_params(toParams(s)));
+      if (r.empty()) {
+        // Same transaction: tell a missing row from a stale version.
+        const auto current = txn.exec_params("SELECT " + std::string(t.versioned ? "\"version\"" : "1") + " FROM " +
+                                                 builder_.quote(t.table) + " WHERE \"id\" = $1",
+                                             id);
+        if (current.empty()) throw wno::sdk::Error(WNO_NOT_FOUND, t.collection + " " + std::to_string(id) + " does not exist");
+        throw wno::sdk::Error(WNO_ERR_PRECONDITION, "version mismatch: expected " + std::to_string(expectedVersion) +
+                                                        ", stored " + current[0][0].c_str());
+      }
+      txn.commit();
+      row.write(rowJson(r[0], s.columns, t));
+      return 0;
+    });
+  }
+
+  bool remove(std::string_view collection, int64_t id) override {
+    const TableDef& t = table(collection);
+    const Statement s = builder_.remove(t, id);
+    return mapErrors(t.collection, [&] {
+      auto c = pool_->acquire();
+      pqxx::work txn(*c->conn);
+      const auto r = txn.exec_prepared(c->prepare(s.sql), pqxx::prepare::make_dynamic_params(toParams(s)));
+      txn.commit();
+      return r.affected_rows() > 0;
+    });
+  }
+
+  int64_t count(std::string_view collection, std::string_view queryJson) override {
+    const TableDef& t = table(collection);
+    const Statement s = build([&] { return builder_.count(t, json::parse(queryJson)); });
+    return mapErrors(t.collection, [&] {
+      auto c = pool_->acquire();
+      pqxx::read_transaction txn(*c->conn);
+      return txn.exec_prepared(c->prepare(s.sql), pqxx::prepare::make_dynamic_params(toParams(s)))[0][0].as<int64_t>();
+    });
+  }
+
+ private:
+  const TableDef& table(std::string_view collection) {
+    std::shared_lock lock(tablesMutex_);
+    auto it = tables_.find(std::string(collection));
+    if (it == tables_.end()) throw wno::sdk::invalid("collection \"" + std::string(collection) + "\" is not defined here");
+    return it->second;
+  }
+
+  template <typename Fn>
+  Statement build(Fn&& fn) {
+    try {
+      return fn();
+    } catch (const std::exception& e) {
+      throw wno::sdk::invalid(e.what());
+    }
+  }
+
+  // One INSERT ... VALUES (...), (...) RETURNING id for rows[start, end).
+  // Rows may carry different fields: the statement names the union and
+  // binds NULL where a row has none (the host already filled defaults, so
+  // an absent field means NULL).
+  Statement insertBatch(const TableDef& t, const json& rows, size_t start, size_t end) {
+    Statement s;
+    std::vector<std::string> cols;
+    std::set<std::string> seen;
+    for (size_t i = start; i < end; ++i) {
+      for (const auto& [key, value] : rows[i].items()) {
+        if (key != "id" && seen.insert(key).second) cols.push_back(key);
+      }
+    }
+    std::string list;
+    for (const auto& c : cols) list += (list.empty() ? "" : ", ") + builder_.quote(c);
+    std::string values;
+    for (size_t i = start; i < end; ++i) {
+      std::string tuple;
+      for (const auto& c : cols) {
+        s.params.push_back(rows[i].contains(c) ? rows[i][c] : json());
+        s.types.push_back(t.typeOf(c));
+        tuple += (tuple.empty() ? "$" : ", $") + std::to_string(s.params.size());
+      }
+      values += (values.empty() ? "(" : ", (") + tuple + ")";
+    }
+    s.sql = "INSERT INTO " + builder_.quote(t.table) + " (" + list + ") VALUES " + values + " RETURNING \"id\"";
+    return s;
+  }
+
+  // Runs a statement on a pooled connection, streaming rows to `each`
+  // (false stops); writes commit, reads use a read-only transaction.
+  void run(const TableDef& t, const Statement& s, const std::function<bool(const pqxx::row&)>& each, bool write = false) {
+    mapErrors(t.collection, [&] {
+      auto c = pool_->acquire();
+      const std::string name = c->prepare(s.sql);
+      if (write) {
+        pqxx::work txn(*c->conn);
+        const auto r = txn.exec_prepared(name, pqxx::prepare::make_dynamic_params(toParams(s)));
+        txn.commit();
+        for (const auto& row : r) {
+          if (!each(row)) break;
+        }
+      } else {
+        pqxx::read_transaction txn(*c->conn);
+        const auto r = txn.exec_prepared(name, pqxx::prepare::make_dynamic_params(toParams(s)));
+        for (const auto& row : r) {
+          if (!each(row)) break;
+        }
+      }
+      return 0;
+    });
+  }
+
+  wno::sdk::Host host_;
+  std::unique_ptr<wno::pg::Pool> pool_;
+  wno::sql::SqlBuilder builder_{wno::sql::Dialect::Postgres};
+  std::shared_mutex tablesMutex_;
+  std::map<std::string, TableDef> tables_;
+};
+
+}  // namespace
+
+WNO_PLUGIN("postgres", "0.1.0", "PostgreSQL repository (libpqxx, pooled, prepared statements)",
+           WNO_REPOSITORY("postgres", PostgresRepository));
