@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  g++ cmake ninja-build ccache pkg-config binutils curl
+  g++ cmake ninja-build ccache pkg-config binutils curl python3
   libpoco-dev libboost-dev libboost-filesystem-dev nlohmann-json3-dev
   libpqxx-dev libhiredis-dev libsqlite3-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
