@@ -43,14 +43,21 @@ RedisUrl parseRedisUrl(const std::string& url) {
 Connection::Connection(const RedisUrl& url, std::chrono::milliseconds timeout) {
   ctx_ = redisConnectWithTimeout(url.host.c_str(), url.port, toTimeval(timeout));
   if (ctx_ == nullptr) throw RedisError(WNO_ERR_RESOURCE_EXHAUSTED, "cannot allocate a redis context");
-  if (ctx_->err) fail("connect to " + url.host + ":" + std::to_string(url.port));
-  redisSetTimeout(ctx_, toTimeval(timeout));
-  redisEnableKeepAlive(ctx_);
-  if (!url.password.empty()) {
-    if (url.user.empty()) command({"AUTH", url.password});
-    else command({"AUTH", url.user, url.password});
+  // A throwing constructor runs no destructor: free the context here.
+  try {
+    if (ctx_->err) fail("connect to " + url.host + ":" + std::to_string(url.port));
+    redisSetTimeout(ctx_, toTimeval(timeout));
+    redisEnableKeepAlive(ctx_);
+    if (!url.password.empty()) {
+      if (url.user.empty()) command({"AUTH", url.password});
+      else command({"AUTH", url.user, url.password});
+    }
+    if (url.db != 0) command({"SELECT", std::to_string(url.db)});
+  } catch (...) {
+    redisFree(ctx_);
+    ctx_ = nullptr;
+    throw;
   }
-  if (url.db != 0) command({"SELECT", std::to_string(url.db)});
 }
 
 Connection::~Connection() {

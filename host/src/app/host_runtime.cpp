@@ -324,6 +324,17 @@ nlohmann::json HostRuntime::healthJson() const {
     wno_health effect = s.required ? s.status : std::min<wno_health>(s.status, WNO_HEALTH_DEGRADED);
     overall = std::max(overall, effect);
   }
+  // Circuit breakers guarding shared dependencies (cache levels after L1).
+  nlohmann::json breakers = nlohmann::json::array();
+  if (cache_) {
+    // Bound to a local: iterating a subobject of the temporary would dangle.
+    const nlohmann::json cacheStats = cache_->stats();
+    for (const auto& level : cacheStats["levels"]) {
+      if (level["circuit"] == "none") continue;
+      breakers.push_back({{"name", "cache " + level["name"].get<std::string>()}, {"state", level["circuit"]}});
+      if (level["circuit"] != "closed") overall = std::max<wno_health>(overall, WNO_HEALTH_DEGRADED);
+    }
+  }
   const double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - startedAt_).count();
   return {{"status", healthName(overall)},
           {"version", WNO_HOST_VERSION},
@@ -334,7 +345,8 @@ nlohmann::json HostRuntime::healthJson() const {
           {"accepting", accepting_.load()},
           {"shedding", protection_ ? protection_->shedding() : false},
           {"http_in_flight", http_ ? http_->inFlight() : 0},
-          {"probes", probes}};
+          {"probes", probes},
+          {"breakers", breakers}};
 }
 
 std::string HostRuntime::metricsText() {
