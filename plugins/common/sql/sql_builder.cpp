@@ -38,6 +38,12 @@ std::string TableDef::typeOf(const std::string& name) const {
   return c->type;
 }
 
+bool TableDef::nullable(const std::string& name) const {
+  if (name == "id" || name == "created_at" || (name == "version" && versioned)) return false;
+  const ColumnDef* c = column(name);
+  return c == nullptr || c->nullable;
+}
+
 TableDef tableFromJson(const nlohmann::json& j) {
   TableDef t;
   t.collection = j.at("name").get<std::string>();
@@ -191,7 +197,10 @@ std::string SqlBuilder::where(const TableDef& t, const nlohmann::json& query, St
       const std::string type = t.typeOf(field);
       const std::string col = quote(field);
       const bool desc = sort[i].value("desc", false);
-      if (!desc) {
+      if (!t.nullable(field)) {
+        // No NULLs to place: a plain comparison, which an index can serve.
+        parts.push_back(col + (desc ? " < " : " > ") + bind(s, after[i], type));
+      } else if (!desc) {
         if (after[i].is_null()) continue;  // nothing sorts after +infinity
         parts.push_back("(" + col + " > " + bind(s, after[i], type) + " OR " + col + " IS NULL)");
       } else {
@@ -219,8 +228,11 @@ Statement SqlBuilder::select(const TableDef& t, const nlohmann::json& query) con
   for (const auto& k : query.value("sort", nlohmann::json::array({{{"field", "id"}}}))) {
     const std::string field = k.at("field").get<std::string>();
     t.typeOf(field);
-    order += (order.empty() ? "" : ", ") + quote(field) +
-             (k.value("desc", false) ? " DESC NULLS FIRST" : " ASC NULLS LAST");
+    // NULLS FIRST/LAST only where NULLs can occur: spelling it out on a NOT
+    // NULL column stops SQLite from reading the order off an index.
+    const bool desc = k.value("desc", false);
+    order += (order.empty() ? "" : ", ") + quote(field) + (desc ? " DESC" : " ASC");
+    if (t.nullable(field)) order += desc ? " NULLS FIRST" : " NULLS LAST";
   }
   s.sql += " ORDER BY " + order;
   const int64_t limit = query.value("limit", int64_t{20});

@@ -34,6 +34,7 @@ struct TableDef {
   std::vector<std::string> allColumns() const;
   const ColumnDef* column(const std::string& name) const;
   std::string typeOf(const std::string& name) const;  // includes built-ins
+  bool nullable(const std::string& name) const;        // built-ins are never null
 };
 
 // Parses a COLLECTION document; throws std::invalid_argument naming what is wrong.
