@@ -1,8 +1,12 @@
-// Loading the host config: files (later ones JSON Merge Patch overlays),
-// --set overrides, ${ENV} substitution, schema defaults and validation.
-// Every problem is collected (never thrown) as "<pointer>: <message>", so an
-// operator sees all of them in one run.
+// Loading the host config. Pipeline: parse each file -> merge (later files are
+// RFC 7396 JSON Merge Patch overlays) -> --set overrides -> ${ENV}
+// substitution -> schema defaults -> validation against the embedded
+// config/schema.json.
+// Every problem is collected as a ConfigError, never thrown, so an operator
+// sees all of them in one run. Thread-safe: no shared mutable state.
 #pragma once
+
+#include "config/config_error.h"
 
 #include <nlohmann/json.hpp>
 
@@ -13,28 +17,32 @@
 
 namespace wno::config {
 
-struct ConfigError {
-  std::string pointer;  // JSON pointer, or the file for parse errors
-  std::string message;
-};
+using GetEnv = std::function<std::optional<std::string>(const std::string&)>;
 
 struct LoadOptions {
   std::vector<std::string> files;      // in order; later files overlay earlier ones (RFC 7396)
-  std::vector<std::string> overrides;  // "/http/port=9000": JSON if it parses, else a string
-  std::function<std::optional<std::string>(const std::string&)> getenv;  // default: ::getenv
+  std::vector<std::string> overrides;  // "/http/port=9000": JSON if it parses, else a string; creates missing objects
+  GetEnv getenv;                       // empty: ::getenv
 };
 
 struct LoadResult {
-  nlohmann::json effective;
+  nlohmann::json effective;  // complete document, defaults filled in; only meaningful when ok()
   std::vector<ConfigError> errors;
   bool ok() const { return errors.empty(); }
 };
 
 LoadResult loadConfig(const LoadOptions& options);
-// Validates an in-memory document (defaults filled in place).
+
+// Validates an in-memory document against the embedded schema, filling
+// defaults in place (no files, overrides or environment involved).
 std::vector<ConfigError> validateConfig(nlohmann::json& document);
+
+// A copy for --print-config: values of secret-looking keys (password,
+// secret, api_key, apikey, token, ...key) become "***" when non-empty, and
+// passwords inside URLs ("postgres://u:pw@h/db") and connection strings
+// ("password=pw") become ***.
 nlohmann::json redactSecrets(const nlohmann::json& effective);
-std::string formatErrors(const std::vector<ConfigError>& errors);
+
 // The embedded schema (config/schema.json at build time).
 const nlohmann::json& configSchema();
 

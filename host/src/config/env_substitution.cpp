@@ -2,87 +2,105 @@
 
 #include "config/json_pointer.h"
 
-#include <regex>
-
 namespace wno::config {
 namespace {
 
-// Expands one string; false (with an error) when a variable is unset.
-bool expand(const std::string& in, const std::string& pointer,
-            const std::function<std::optional<std::string>(const std::string&)>& getenv, std::string& out,
-            bool& whole, std::vector<ConfigError>& errors) {
-  static const std::regex name("^[A-Za-z_][A-Za-z0-9_]*$");
-  out.clear();
-  whole = false;
+bool validName(const std::string& name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+struct Expansion {
+  std::string text;
   size_t substitutions = 0;
-  bool literalText = false;
+  bool otherText = false;  // anything besides substitutions: then it is never coerced
+  std::string lastExpression;
+  bool failed = false;
+};
+
+// The result of expanding one string. Every problem in it is reported, not
+// only the first.
+Expansion expand(const std::string& in, const std::string& pointer, const GetEnv& getenv,
+                 std::vector<ConfigError>& errors) {
+  Expansion out;
   for (size_t i = 0; i < in.size();) {
     if (in.compare(i, 3, "$${") == 0) {
-      out += "${";
+      out.text += "${";
+      out.otherText = true;
       i += 3;
-      literalText = true;
       continue;
     }
     if (in.compare(i, 2, "${") != 0) {
-      out += in[i++];
-      literalText = true;
+      out.text += in[i++];
+      out.otherText = true;
       continue;
     }
     const size_t end = in.find('}', i + 2);
     if (end == std::string::npos) {
-      errors.push_back({pointer, "unterminated ${ in \"" + in + "\""});
-      return false;
+      errors.push_back({pointer, "unterminated \"${\" in \"" + in + "\" (write $${ for a literal ${)"});
+      out.failed = true;
+      return out;
     }
-    std::string expr = in.substr(i + 2, end - i - 2);
+    const std::string expression = in.substr(i, end + 1 - i);
+    std::string name = in.substr(i + 2, end - i - 2);
     std::optional<std::string> fallback;
-    if (auto sep = expr.find(":-"); sep != std::string::npos) {
-      fallback = expr.substr(sep + 2);
-      expr = expr.substr(0, sep);
+    if (auto sep = name.find(":-"); sep != std::string::npos) {
+      fallback = name.substr(sep + 2);
+      name.resize(sep);
     }
-    if (!std::regex_match(expr, name)) {
-      errors.push_back({pointer, "\"${" + expr + "}\" is not a valid environment variable name"});
-      return false;
+    i = end + 1;
+    if (!validName(name)) {
+      errors.push_back({pointer, "\"" + expression + "\" is not a valid environment variable reference "
+                                 "(names are letters, digits and _, not starting with a digit)"});
+      out.failed = true;
+      continue;
     }
-    auto value = getenv(expr);
-    // ${VAR:-default} also applies the default when VAR is set but empty, as in sh.
+    auto value = getenv(name);
     if ((!value || value->empty()) && fallback) value = fallback;
     if (!value) {
-      errors.push_back({pointer, "environment variable " + expr + " is not set (use ${" + expr +
+      errors.push_back({pointer, "environment variable " + name + " is not set (use ${" + name +
                                      ":-default} to allow that)"});
-      return false;
+      out.failed = true;
+      continue;
     }
-    out += *value;
-    ++substitutions;
-    i = end + 1;
+    // Not expanded again: a value containing "${" is taken literally.
+    out.text += *value;
+    out.lastExpression = expression;
+    ++out.substitutions;
   }
-  whole = substitutions == 1 && !literalText;
-  return true;
+  return out;
 }
 
-void walk(nlohmann::json& node, const std::string& pointer,
-          const std::function<std::optional<std::string>(const std::string&)>& getenv, std::set<std::string>& whole,
+void walk(nlohmann::json& node, const std::string& pointer, const GetEnv& getenv, ValueOrigins& origins,
           std::vector<ConfigError>& errors) {
   if (node.is_string()) {
     const std::string& in = node.get_ref<const std::string&>();
     if (in.find("${") == std::string::npos) return;
-    std::string out;
-    bool isWhole = false;
-    if (expand(in, pointer, getenv, out, isWhole, errors)) {
-      node = out;
-      if (isWhole) whole.insert(pointer);
+    Expansion e = expand(in, pointer, getenv, errors);
+    if (e.failed) {
+      origins[pointer] = ValueOrigin{ValueOrigin::Kind::kEnvironment, in, "", true};
+      return;
     }
+    if (e.substitutions == 1 && !e.otherText) {
+      origins[pointer] = ValueOrigin{ValueOrigin::Kind::kEnvironment, e.lastExpression, "", false};
+    }
+    node = std::move(e.text);
   } else if (node.is_object()) {
-    for (auto& [key, value] : node.items()) walk(value, pointer + "/" + pointerToken(key), getenv, whole, errors);
+    for (auto& [key, value] : node.items()) walk(value, pointer + "/" + pointerToken(key), getenv, origins, errors);
   } else if (node.is_array()) {
-    for (size_t i = 0; i < node.size(); ++i) walk(node[i], pointer + "/" + std::to_string(i), getenv, whole, errors);
+    for (size_t i = 0; i < node.size(); ++i) walk(node[i], pointer + "/" + std::to_string(i), getenv, origins, errors);
   }
 }
 
 }  // namespace
 
-void substituteEnv(nlohmann::json& document, const std::function<std::optional<std::string>(const std::string&)>& getenv,
-                   std::set<std::string>& wholeSubstitutions, std::vector<ConfigError>& errors) {
-  walk(document, "", getenv, wholeSubstitutions, errors);
+void substituteEnv(nlohmann::json& document, const GetEnv& getenv, ValueOrigins& origins,
+                   std::vector<ConfigError>& errors) {
+  walk(document, "", getenv, origins, errors);
 }
 
 }  // namespace wno::config
