@@ -81,6 +81,15 @@ TEST_F(JsonFileTest, UnreadableFileNamesThePathAndTheReason) {
   EXPECT_EQ(r.errors[0].message, "cannot read the file: Permission denied");
 }
 
+TEST_F(JsonFileTest, OpenFailureReasonComesFromTheSystem) {
+  // Works as root too, unlike a permission test: a path through a file.
+  const std::string p = file("plain.json", "{}") + "/inner.json";
+  auto r = load({p});
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].pointer, p);
+  EXPECT_EQ(r.errors[0].message, "cannot read the file: Not a directory");
+}
+
 TEST_F(JsonFileTest, DirectoryIsNotAFile) {
   auto r = load({dir_.string()});
   ASSERT_EQ(r.errors.size(), 1u);

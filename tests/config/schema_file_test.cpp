@@ -41,7 +41,9 @@ TEST(SchemaFile, UsesOnlySupportedKeywords) {
       EXPECT_TRUE(SchemaValidator::knownKeywords().count(keyword)) << at << ": unsupported keyword " << keyword;
     }
   });
-  for (const auto& [name, definition] : root.value("definitions", json::object()).items()) {
+  // Bound to a local: items() on the temporary value() returns would dangle.
+  const json definitions = root.value("definitions", json::object());
+  for (const auto& [name, definition] : definitions.items()) {
     for (const auto& [keyword, unused] : definition.items()) {
       EXPECT_TRUE(SchemaValidator::knownKeywords().count(keyword)) << "#/definitions/" << name << ": " << keyword;
     }
