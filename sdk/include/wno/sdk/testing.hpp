@@ -8,13 +8,21 @@
 // The plugin under test is compiled into the test binary, so create() finds
 // its components through the plugin's own wno_plugin_entry_v1. Everything
 // crosses the real C boundary: trampolines, set_error, sinks.
+// Repository services reach `host.repo`, an in-memory FakeRepository
+// (fake_repository.hpp): define a collection and the plugin's rows are real.
 // THREADS: FakeHost's state is guarded by a mutex; the fake cache is a map.
+// Scriptable members are for setup before the plugin runs; while it runs on
+// other threads, use the locking methods (stopJob, cacheValue, enqueuedJobs).
 #pragma once
 
+#include "wno/sdk/fake_repository.hpp"
 #include "wno/sdk/plugin.hpp"
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -98,10 +106,17 @@ class FakeHost {
       if (it == h.cache.end()) return WNO_NOT_FOUND;
       return out->write(out->ctx, it->second.data(), it->second.size());
     };
-    api_.cache_set = [](wno_host_ctx* c, wno_str key, wno_bytes value, const wno_cache_write_options*) -> wno_status {
+    api_.cache_set = [](wno_host_ctx* c, wno_str key, wno_bytes value, const wno_cache_write_options* o) -> wno_status {
       auto& h = self(c);
       std::lock_guard lock(h.mutex_);
       h.cache[std::string(view(key))] = std::string(reinterpret_cast<const char*>(value.data), value.len);
+      CacheWriteOptions& written = h.cacheWrites[std::string(view(key))];
+      written = CacheWriteOptions{};
+      if (o) {
+        written.ttlMs = o->ttl_ms;
+        for (size_t i = 0; i < o->tag_count && o->tags; ++i) written.tags.emplace_back(view(o->tags[i]));
+        written.region = std::string(view(o->region));
+      }
       return WNO_OK;
     };
     api_.cache_delete = [](wno_host_ctx* c, wno_str key) -> wno_status {
@@ -141,30 +156,43 @@ class FakeHost {
       h.cache.clear();
       return WNO_OK;
     };
+    // A scripted onRepoQuery wins over the in-memory repository.
     api_.repo_query = [](wno_host_ctx* c, wno_str coll, wno_str q, const wno_sink* out) -> wno_status {
       auto& h = self(c);
-      if (!h.onRepoQuery) return WNO_ERR_UNAVAILABLE;
-      for (const auto& row : h.onRepoQuery(std::string(view(coll)), std::string(view(q)))) {
-        const wno_status s = out->write(out->ctx, row.data(), row.size());
-        if (s != WNO_OK) return s;
+      if (h.onRepoQuery) {
+        for (const auto& row : h.onRepoQuery(std::string(view(coll)), std::string(view(q)))) {
+          const wno_status s = out->write(out->ctx, row.data(), row.size());
+          if (s != WNO_OK) return s;
+        }
+        return WNO_OK;
       }
-      return WNO_OK;
+      return h.deliver(h.repo.query(std::string(view(coll)), std::string(view(q))), out);
     };
-    api_.repo_get = [](wno_host_ctx*, wno_str, int64_t, const wno_sink*) -> wno_status { return WNO_NOT_FOUND; };
+    api_.repo_get = [](wno_host_ctx* c, wno_str coll, int64_t id, const wno_sink* out) -> wno_status {
+      auto& h = self(c);
+      return h.deliver(h.repo.get(std::string(view(coll)), id), out);
+    };
     api_.repo_create = [](wno_host_ctx* c, wno_str coll, wno_str row, const wno_sink* out) -> wno_status {
       auto& h = self(c);
-      std::lock_guard lock(h.mutex_);
-      h.created.emplace_back(std::string(view(coll)), std::string(view(row)));
-      return out ? out->write(out->ctx, row.data, row.len) : WNO_OK;
+      {
+        std::lock_guard lock(h.mutex_);
+        h.created.emplace_back(std::string(view(coll)), std::string(view(row)));
+      }
+      return h.deliver(h.repo.create(std::string(view(coll)), std::string(view(row))), out);
     };
-    api_.repo_update = [](wno_host_ctx* c, wno_str coll, int64_t id, int64_t, wno_str patch,
+    api_.repo_update = [](wno_host_ctx* c, wno_str coll, int64_t id, int64_t expected, wno_str patch,
                           const wno_sink* out) -> wno_status {
       auto& h = self(c);
-      std::lock_guard lock(h.mutex_);
-      h.updated.emplace_back(std::string(view(coll)) + "/" + std::to_string(id), std::string(view(patch)));
-      return out ? out->write(out->ctx, patch.data, patch.len) : WNO_OK;
+      {
+        std::lock_guard lock(h.mutex_);
+        h.updated.emplace_back(std::string(view(coll)) + "/" + std::to_string(id), std::string(view(patch)));
+      }
+      return h.deliver(h.repo.update(std::string(view(coll)), id, expected, std::string(view(patch))), out);
     };
-    api_.repo_delete = [](wno_host_ctx*, wno_str, int64_t) -> wno_status { return WNO_NOT_FOUND; };
+    api_.repo_delete = [](wno_host_ctx* c, wno_str coll, int64_t id) -> wno_status {
+      auto& h = self(c);
+      return h.deliver(h.repo.remove(std::string(view(coll)), id), nullptr);
+    };
     api_.job_enqueue = [](wno_host_ctx* c, wno_str request, const wno_sink* out, int32_t* created) -> wno_status {
       auto& h = self(c);
       std::lock_guard lock(h.mutex_);
@@ -221,6 +249,26 @@ class FakeHost {
     auto it = metrics_.find(key);
     return it == metrics_.end() ? 0.0 : it->second.value;
   }
+  // Whether the plugin registered that series at all.
+  bool hasMetric(const std::string& key) const {
+    std::lock_guard lock(mutex_);
+    return metrics_.count(key) != 0;
+  }
+  // Makes job_should_stop(id) answer true from now on; safe while the plugin runs.
+  void stopJob(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    stopJobs.insert(id);
+  }
+  std::optional<std::string> cacheValue(const std::string& key) const {
+    std::lock_guard lock(mutex_);
+    auto it = cache.find(key);
+    if (it == cache.end()) return std::nullopt;
+    return it->second;
+  }
+  std::vector<std::string> enqueuedJobs() const {
+    std::lock_guard lock(mutex_);
+    return enqueued;
+  }
 
   // Scriptable state; lock nothing yourself while the plugin runs.
   double loadFactor = 0.0;
@@ -231,6 +279,10 @@ class FakeHost {
   std::vector<std::pair<std::string, std::string>> updated;
   std::vector<std::string> enqueued;
   std::set<std::string> stopJobs;
+  // The options of the last cache_set per key (tags, region, ttl).
+  std::map<std::string, CacheWriteOptions> cacheWrites;
+  // Rows behind repo_*; define a collection to use it.
+  FakeRepository repo;
 
  private:
   struct MetricValue {
@@ -239,6 +291,23 @@ class FakeHost {
     uint64_t count = 0;
   };
   static FakeHost& self(wno_host_ctx* c) { return *reinterpret_cast<FakeHost*>(c); }
+
+  // Hands a FakeRepository outcome to the plugin as the host would.
+  wno_status deliver(const FakeRepository::Outcome& o, const wno_sink* out) {
+    if (o.status != WNO_OK) {
+      if (!o.error.empty()) {
+        std::lock_guard lock(mutex_);
+        lastError_ = o.error;
+      }
+      return o.status;
+    }
+    for (const auto& row : o.rows) {
+      if (!out || !out->write) continue;
+      const wno_status s = out->write(out->ctx, row.data(), row.size());
+      if (s != WNO_OK) return s;
+    }
+    return WNO_OK;
+  }
 
   wno_host_api api_{};
   mutable std::mutex mutex_;
@@ -269,17 +338,29 @@ inline ProbeResult check(const Instance<wno_type_health_probe>& probe, int64_t t
   return r;
 }
 
+// One job as the host would hand it to on_handle.
+struct JobRun {
+  std::string id = "job-1";
+  std::string type;
+  std::string queue = "default";
+  std::string dataJson = "{}";
+  uint32_t attempt = 1;
+  uint32_t maxAttempts = 3;
+  int64_t deadlineMs = 0;
+};
+
 // Runs a job handler through the vtable; returns the status and fills result.
-inline wno_status handle(const Instance<wno_type_job_handler>& handler, std::string_view type,
-                         std::string_view dataJson, std::string* result = nullptr, uint32_t attempt = 1) {
+inline wno_status handle(const Instance<wno_type_job_handler>& handler, const JobRun& run,
+                         std::string* result = nullptr) {
   wno_job job{};
   job.struct_size = sizeof job;
-  job.id = str("job-1");
-  job.type = str(type);
-  job.queue = str("default");
-  job.data_json = str(dataJson);
-  job.attempt = attempt;
-  job.max_attempts = 3;
+  job.id = str(run.id);
+  job.type = str(run.type);
+  job.queue = str(run.queue);
+  job.data_json = str(run.dataJson);
+  job.attempt = run.attempt;
+  job.max_attempts = run.maxAttempts;
+  job.deadline_ms = run.deadlineMs;
   std::string out;
   wno_sink sink{&out, [](void* c, const char* d, size_t n) -> wno_status {
                   static_cast<std::string*>(c)->assign(d, n);
@@ -288,6 +369,15 @@ inline wno_status handle(const Instance<wno_type_job_handler>& handler, std::str
   const wno_status s = handler.vtable().on_handle(handler.self(), &job, &sink);
   if (result) *result = out;
   return s;
+}
+
+inline wno_status handle(const Instance<wno_type_job_handler>& handler, std::string_view type,
+                         std::string_view dataJson, std::string* result = nullptr, uint32_t attempt = 1) {
+  JobRun run;
+  run.type = std::string(type);
+  run.dataJson = std::string(dataJson);
+  run.attempt = attempt;
+  return handle(handler, run, result);
 }
 
 }  // namespace wno::sdk::testing

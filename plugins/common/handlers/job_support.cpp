@@ -1,0 +1,148 @@
+#include "job_support.h"
+
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+
+namespace wno::handlers {
+
+json parseJobData(std::string_view dataJson) {
+  json data = json::parse(dataJson.begin(), dataJson.end(), nullptr, false);
+  if (data.is_discarded()) throw sdk::invalid("job data is not valid JSON");
+  if (!data.is_object()) throw sdk::invalid(std::string("job data must be a JSON object, got ") + data.type_name());
+  return data;
+}
+
+json parseConfig(std::string_view configJson, std::initializer_list<const char*> known) {
+  if (configJson.find_first_not_of(" \t\r\n") == std::string_view::npos) return json::object();
+  json config = json::parse(configJson.begin(), configJson.end(), nullptr, false);
+  if (config.is_discarded()) throw sdk::invalid("config is not valid JSON");
+  if (config.is_null()) return json::object();
+  if (!config.is_object()) throw sdk::invalid("config must be a JSON object");
+  for (const auto& [key, value] : config.items()) {
+    bool ok = false;
+    std::string list;
+    for (const char* k : known) {
+      ok = ok || key == k;
+      list += (list.empty() ? "" : ", ") + std::string(k);
+    }
+    if (!ok) throw sdk::invalid("unknown config key \"" + key + "\" (known: " + list + ")");
+  }
+  return config;
+}
+
+int64_t requireId(const json& data, const char* key) {
+  auto it = data.find(key);
+  if (it == data.end() || it->is_null()) throw sdk::invalid(std::string("job data needs \"") + key + "\"");
+  int64_t id = 0;
+  if (it->is_number_integer()) {
+    if (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) id = -1;
+    else id = it->get<int64_t>();
+  } else if (it->is_string()) {
+    const std::string& s = it->get_ref<const std::string&>();
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size()) id = -1;
+  } else {
+    id = -1;
+  }
+  if (id <= 0) throw sdk::invalid(std::string("job data \"") + key + "\" must be a positive integer id, got " + it->dump());
+  return id;
+}
+
+std::string optionalString(const json& data, const char* key, size_t maxLength) {
+  auto it = data.find(key);
+  if (it == data.end() || it->is_null()) return "";
+  if (!it->is_string() || it->get_ref<const std::string&>().empty()) {
+    throw sdk::invalid(std::string("job data \"") + key + "\" must be a non-empty string, got " + it->dump());
+  }
+  if (it->get_ref<const std::string&>().size() > maxLength) {
+    throw sdk::invalid(std::string("job data \"") + key + "\" is longer than " + std::to_string(maxLength) + " bytes");
+  }
+  return it->get<std::string>();
+}
+
+int64_t configInt(const json& config, const char* key, int64_t fallback, int64_t min, int64_t max) {
+  auto it = config.find(key);
+  if (it == config.end() || it->is_null()) return fallback;
+  const bool integer = it->is_number_integer() && !(it->is_number_unsigned() && it->get<uint64_t>() > INT64_MAX);
+  if (!integer || it->get<int64_t>() < min || it->get<int64_t>() > max) {
+    throw sdk::invalid(std::string(key) + ": expected an integer from " + std::to_string(min) + " to " +
+                       std::to_string(max) + ", got " + it->dump());
+  }
+  return it->get<int64_t>();
+}
+
+std::string utcTimestamp(int64_t unixMs) {
+  int64_t seconds = unixMs / 1000;
+  int64_t millis = unixMs % 1000;
+  if (millis < 0) {
+    millis += 1000;
+    seconds -= 1;
+  }
+  const std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char buffer[96];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03d000Z", utc.tm_year + 1900, utc.tm_mon + 1,
+                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(millis));
+  return buffer;
+}
+
+void stopIfAsked(const sdk::Host& host, const sdk::Job& job) {
+  if (host.jobShouldStop(job.id)) throw sdk::Error(WNO_ERR_CANCELLED, "job " + std::string(job.id) + " was asked to stop");
+}
+
+json parseRow(const std::string& text, std::string_view collection) {
+  json row = json::parse(text, nullptr, false);
+  if (row.is_discarded() || !row.is_object()) {
+    throw sdk::Error(WNO_ERR_INTERNAL, "the host returned a malformed " + std::string(collection) + " row");
+  }
+  return row;
+}
+
+void forEachRow(const sdk::Host& host, const Scan& scan, const std::function<bool(const json& row)>& visit,
+                const std::function<void()>& between) {
+  json fields = scan.fields;
+  // The keyset needs each row's id, whatever the caller selects.
+  if (!fields.empty()) {
+    bool hasId = false;
+    for (const auto& f : fields) hasId = hasId || f == "id";
+    if (!hasId) fields.push_back("id");
+  }
+  json after = nullptr;
+  for (;;) {
+    if (between) between();
+    json query = {{"filters", scan.filters},
+                  {"sort", json::array({{{"field", "id"}, {"desc", scan.newestFirst}}})},
+                  {"limit", scan.pageSize}};
+    if (!fields.empty()) query["fields"] = fields;
+    if (!after.is_null()) query["after"] = json::array({after});
+    const std::vector<std::string> page = host.repoQuery(scan.collection, query.dump());
+    for (const auto& text : page) {
+      json row = parseRow(text, scan.collection);
+      if (!row.contains("id") || !row["id"].is_number_integer()) {
+        throw sdk::Error(WNO_ERR_INTERNAL, "the host returned a " + scan.collection + " row without an id");
+      }
+      after = row["id"];
+      if (!visit(row)) return;
+    }
+    if (static_cast<int64_t>(page.size()) < scan.pageSize) return;
+  }
+}
+
+int64_t countRows(const sdk::Host& host, const std::string& collection, const json& filters,
+                  const std::function<void()>& between, int64_t pageSize) {
+  int64_t n = 0;
+  Scan scan;
+  scan.collection = collection;
+  scan.filters = filters;
+  scan.fields = json::array({"id"});
+  scan.pageSize = pageSize;
+  forEachRow(host, scan, [&](const json&) {
+    ++n;
+    return true;
+  }, between);
+  return n;
+}
+
+}  // namespace wno::handlers
