@@ -1,0 +1,90 @@
+// The /jobs config section as typed values: the store, queues with their
+// concurrency and load policy, job types with their handlers and defaults,
+// and domain events that enqueue jobs. The schema checks shapes; fromConfig
+// checks what a schema cannot (references between entries, ranges that
+// depend on each other) and names the offending pointer.
+#pragma once
+
+#include "jobs/backoff.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wno::host::jobs {
+
+// Job priorities as stored: 0 runs first.
+enum Priority : int { Critical = 0, High = 1, Normal = 2, Low = 3 };
+const char* priorityName(int priority);
+std::optional<int> parsePriority(const std::string& name);
+
+struct QueueAlerts {
+  double failureRateAbove = 2;  // > 1: off
+  int64_t backlogAbove = -1;    // < 0: off
+  int64_t windowMs = 60000;
+  int64_t minFinished = 10;     // attempts in the window before the rate counts
+  std::string webhookUrl;
+};
+
+struct QueueConfig {
+  std::string name;
+  int concurrency = 1;
+  // Critical queues never pause. Others stop claiming above pauseAboveLoad
+  // and resume below resumeBelowLoad (hysteresis); > 1 means never.
+  bool critical = false;
+  double pauseAboveLoad = 2;
+  double resumeBelowLoad = 2;
+  QueueAlerts alerts;
+};
+
+struct JobTypeConfig {
+  std::string type;     // the job "type" clients send
+  std::string handler;  // the job handler component that runs it
+  std::string queue;    // where jobs of this type go when the request names none
+  uint32_t attempts = 3;
+  Backoff backoff;
+  int64_t timeoutMs = 60000;
+  nlohmann::json handlerConfig = nlohmann::json::object();
+};
+
+// "contents" on "create" -> enqueue "process_content" with data built from
+// the row: dataFields maps job data keys to row fields; data adds constants.
+struct EventRule {
+  std::string collection;
+  std::string on;  // create | update | delete
+  std::string type;
+  std::string queue;  // empty: the type's queue
+  int priority = Normal;
+  nlohmann::json data = nlohmann::json::object();
+  std::map<std::string, std::string> dataFields;
+};
+
+struct JobsConfig {
+  std::string storeType;
+  nlohmann::json storeConfig = nlohmann::json::object();
+  bool runWorkers = true;
+  std::string workerId;  // empty: <hostname>:<pid>:<random>
+  int64_t leaseMs = 30000;
+  int64_t heartbeatMs = 10000;
+  int64_t pollMs = 1000;
+  uint32_t claimBatch = 16;
+  int64_t recoverIntervalMs = 5000;
+  int64_t retentionMs = 7LL * 24 * 3600 * 1000;
+  int64_t shutdownGraceMs = 10000;
+  int64_t maxBackoffMs = 3600 * 1000;
+  std::string defaultQueue = "default";
+  int defaultPriority = Normal;
+  std::map<std::string, QueueConfig> queues;
+  std::map<std::string, JobTypeConfig> types;
+  std::vector<EventRule> events;
+};
+
+// Reads the section (schema defaults already filled). Every problem is
+// appended to errors as "/jobs/...: message"; nullopt when there is any.
+std::optional<JobsConfig> jobsConfigFrom(const nlohmann::json& section, std::vector<std::string>& errors);
+
+}  // namespace wno::host::jobs

@@ -1,0 +1,86 @@
+#include "jobs/job_metrics.h"
+
+namespace wno::host::jobs {
+namespace {
+
+// Jobs wait and run from milliseconds to hours: 1 ms .. 1 h.
+const prometheus::Histogram::BucketBoundaries& jobBuckets() {
+  static const prometheus::Histogram::BucketBoundaries buckets = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1,
+                                                                   5,     10,    30,   60,   300, 900, 3600};
+  return buckets;
+}
+
+}  // namespace
+
+JobMetrics::JobMetrics(Metrics& metrics)
+    : enqueued_(prometheus::BuildCounter()
+                    .Name("wno_jobs_enqueued_total")
+                    .Help("Enqueue requests by queue, type and whether they created a job (created=false: an "
+                          "existing job_id)")
+                    .Register(metrics.registry())),
+      finished_(prometheus::BuildCounter()
+                    .Name("wno_job_attempts_total")
+                    .Help("Finished job attempts on this host by queue, type and outcome")
+                    .Register(metrics.registry())),
+      wait_(prometheus::BuildHistogram()
+                .Name("wno_job_wait_seconds")
+                .Help("Time from a job's run_at to its start, by queue")
+                .Register(metrics.registry())),
+      run_(prometheus::BuildHistogram()
+               .Name("wno_job_run_seconds")
+               .Help("Handler run time per attempt, by queue and type")
+               .Register(metrics.registry())),
+      recovered_(prometheus::BuildCounter()
+                     .Name("wno_jobs_recovered_total")
+                     .Help("Jobs whose lease lapsed (host died or hung) and were put back or dead-lettered")
+                     .Register(metrics.registry())),
+      counts_(prometheus::BuildGauge()
+                  .Name("wno_jobs")
+                  .Help("Jobs in the store by queue and state (waiting excludes delayed)")
+                  .Register(metrics.registry())),
+      paused_(prometheus::BuildGauge()
+                  .Name("wno_job_queue_paused")
+                  .Help("1 while this host does not claim from the queue because the load factor is too high")
+                  .Register(metrics.registry())),
+      running_(prometheus::BuildGauge()
+                   .Name("wno_jobs_running")
+                   .Help("Jobs claimed and running on this host, by queue")
+                   .Register(metrics.registry())),
+      alerts_(prometheus::BuildGauge()
+                  .Name("wno_job_queue_alert")
+                  .Help("1 while a queue alert (failure_rate, backlog) is firing")
+                  .Register(metrics.registry())) {}
+
+void JobMetrics::enqueued(const std::string& queue, const std::string& type, bool created) {
+  enqueued_.Add({{"queue", queue}, {"type", type}, {"created", created ? "true" : "false"}}).Increment();
+}
+
+void JobMetrics::finished(const std::string& queue, const std::string& type, const char* outcome) {
+  finished_.Add({{"queue", queue}, {"type", type}, {"outcome", outcome}}).Increment();
+}
+
+void JobMetrics::waited(const std::string& queue, double seconds) {
+  wait_.Add({{"queue", queue}}, jobBuckets()).Observe(seconds);
+}
+
+void JobMetrics::ran(const std::string& queue, const std::string& type, double seconds) {
+  run_.Add({{"queue", queue}, {"type", type}}, jobBuckets()).Observe(seconds);
+}
+
+void JobMetrics::recovered(uint64_t n) { recovered_.Add({}).Increment(static_cast<double>(n)); }
+
+void JobMetrics::setCount(const std::string& queue, const std::string& state, double n) {
+  counts_.Add({{"queue", queue}, {"state", state}}).Set(n);
+}
+
+void JobMetrics::setPaused(const std::string& queue, bool paused) {
+  paused_.Add({{"queue", queue}}).Set(paused ? 1 : 0);
+}
+
+void JobMetrics::setRunning(const std::string& queue, double n) { running_.Add({{"queue", queue}}).Set(n); }
+
+void JobMetrics::alert(const std::string& queue, const std::string& alert, bool firing) {
+  alerts_.Add({{"queue", queue}, {"alert", alert}}).Set(firing ? 1 : 0);
+}
+
+}  // namespace wno::host::jobs

@@ -1,0 +1,47 @@
+// The job system's series in the host registry: what was enqueued, how each
+// attempt ended, how long jobs waited to start and ran, how many sit in each
+// state, which queues are paused. Families are created once; Family::Add
+// finds an existing series under the family's lock, which is nothing next to
+// a job's store round trips.
+#pragma once
+
+#include "services/metrics.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace wno::host::jobs {
+
+class JobMetrics {
+ public:
+  explicit JobMetrics(Metrics& metrics);
+
+  void enqueued(const std::string& queue, const std::string& type, bool created);
+  // outcome: completed | retried | failed | cancelled | released | lease_lost
+  void finished(const std::string& queue, const std::string& type, const char* outcome);
+  void waited(const std::string& queue, double seconds);
+  void ran(const std::string& queue, const std::string& type, double seconds);
+  void recovered(uint64_t n);
+  void setCount(const std::string& queue, const std::string& state, double n);
+  void setPaused(const std::string& queue, bool paused);
+  void setRunning(const std::string& queue, double n);
+  void alert(const std::string& queue, const std::string& alert, bool firing);
+
+ private:
+  prometheus::Family<prometheus::Counter>& enqueued_;
+  prometheus::Family<prometheus::Counter>& finished_;
+  prometheus::Family<prometheus::Histogram>& wait_;
+  prometheus::Family<prometheus::Histogram>& run_;
+  prometheus::Family<prometheus::Counter>& recovered_;
+  prometheus::Family<prometheus::Gauge>& counts_;
+  prometheus::Family<prometheus::Gauge>& paused_;
+  prometheus::Family<prometheus::Gauge>& running_;
+  prometheus::Family<prometheus::Gauge>& alerts_;
+};
+
+}  // namespace wno::host::jobs

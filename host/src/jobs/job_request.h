@@ -1,0 +1,40 @@
+// Turns an enqueue request (HTTP body or a plugin's job_enqueue JSON) into
+// a JOB RECORD as job_store.h defines it, and a stored record into the
+// public job view the HTTP API returns. Validation is strict: unknown
+// members, wrong types and out-of-range values are refused, naming the
+// member, before anything reaches a store.
+#pragma once
+
+#include "jobs/job_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+namespace wno::host::jobs {
+
+struct RequestError {
+  std::string parameter;  // the offending member, e.g. "backoff.delay_ms"
+  std::string message;
+};
+
+// Job ids clients may choose: 1..200 of [A-Za-z0-9._:@-].
+bool validJobId(const std::string& id);
+
+// A fresh random job id (128 bits, hex).
+std::string newJobId();
+
+// nullopt with error filled when the request is invalid. nowMs stamps
+// created_at_ms and, with delay_ms, run_at_ms.
+std::optional<nlohmann::json> jobRecordFromRequest(const nlohmann::json& request, const JobsConfig& config,
+                                                   int64_t nowMs, RequestError& error);
+
+// The backoff a stored record carries (defaults where it has none).
+Backoff backoffOf(const nlohmann::json& record);
+
+// The record as clients see it: priority by name, times as RFC 3339, and
+// derived timings (wait_ms from run_at to start, run_ms from start to end).
+nlohmann::json publicJobView(const nlohmann::json& record);
+
+}  // namespace wno::host::jobs

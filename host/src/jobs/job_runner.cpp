@@ -1,0 +1,148 @@
+#include "jobs/job_runner.h"
+
+#include "core/logger.h"
+#include "core/utc_time.h"
+#include "jobs/job_request.h"
+
+#include <chrono>
+
+namespace wno::host::jobs {
+namespace {
+
+using nlohmann::json;
+
+wno_str view(const std::string& s) { return wno_str{s.data(), s.size()}; }
+
+// Takes the right to report an attempt; false when someone already has.
+bool claimReport(RunningJob& job) {
+  bool expected = false;
+  return job.reported.compare_exchange_strong(expected, true);
+}
+
+// A handler's result is one JSON value; anything else is kept as a string
+// so the work it reports is not lost.
+std::string resultJson(const std::string& written) {
+  if (written.empty()) return "null";
+  auto parsed = json::parse(written, nullptr, false);
+  return parsed.is_discarded() ? json(written).dump() : written;
+}
+
+}  // namespace
+
+JobRunner::JobRunner(const JobsConfig& config, JobStoreClient& store, JobMetrics& metrics, const HandlerMap& handlers,
+                     std::string workerId, std::function<void(const std::string&, bool)> onFinished)
+    : config_(config),
+      store_(store),
+      metrics_(metrics),
+      handlers_(handlers),
+      workerId_(std::move(workerId)),
+      onFinished_(std::move(onFinished)) {}
+
+void JobRunner::run(const json& record) {
+  auto job = std::make_shared<RunningJob>();
+  job->record = record;
+  job->id = record.value("id", "");
+  job->queue = record.value("queue", "");
+  job->type = record.value("type", "");
+  job->startedAtMs = unixNowMs();
+  const int64_t timeoutMs = record.value("timeout_ms", int64_t{0});
+  job->deadlineMs = timeoutMs > 0 ? job->startedAtMs + timeoutMs : 0;
+  running_->add(job);
+  metrics_.waited(job->queue, std::max<int64_t>(0, job->startedAtMs - record.value("run_at_ms", job->startedAtMs)) / 1000.0);
+
+  Status outcome;
+  std::string written;
+  const auto began = std::chrono::steady_clock::now();
+  auto handler = handlers_.find(job->type);
+  if (handler == handlers_.end()) {
+    // Another host may have the handler; this attempt is retried there.
+    outcome = Status(WNO_ERR_UNAVAILABLE, "no handler for job type \"" + job->type + "\" on worker " + workerId_);
+  } else {
+    const std::string data = record.contains("data") ? record["data"].dump() : "null";
+    wno_job j{};
+    j.struct_size = sizeof j;
+    j.id = view(job->id);
+    j.type = view(job->type);
+    j.queue = view(job->queue);
+    j.data_json = view(data);
+    j.attempt = record.value("attempts_made", 1u);
+    j.max_attempts = record.value("max_attempts", 1u);
+    j.deadline_ms = job->deadlineMs;
+    const wno_sink sink{&written, [](void* ctx, const char* bytes, size_t len) -> wno_status {
+                          static_cast<std::string*>(ctx)->assign(bytes, len);
+                          return WNO_OK;
+                        }};
+    JobHandlerInstance& h = *handler->second;
+    outcome = h.call("on_handle", h.vtable().on_handle, &j, &sink);
+  }
+  metrics_.ran(job->queue, job->type, std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+  if (claimReport(*job)) report(*job, outcome, resultJson(written));
+  running_->remove(job->id);
+}
+
+void JobRunner::abandon(RunningJob& job) {
+  if (!claimReport(job)) return;
+  const StopReason reason = job.stop.load();
+  report(job, Status(reason == StopReason::Cancelled ? WNO_ERR_CANCELLED : WNO_ERR_TIMEOUT,
+                     "the handler did not stop within " + std::to_string(config_.heartbeatMs) + " ms of being asked"),
+         "null");
+}
+
+void JobRunner::release(const json& record) {
+  const std::string id = record.value("id", "");
+  const int64_t now = unixNowMs();
+  Status s = store_.fail(id, workerId_, now, "released unstarted: host shutting down", now);
+  if (!s.isOk()) logWarn("jobs", "could not release a claimed job", {{"job_id", id}, {"error", s.message()}});
+  metrics_.finished(record.value("queue", ""), record.value("type", ""), "released");
+}
+
+void JobRunner::report(RunningJob& job, const Status& outcome, const std::string& result) {
+  const int64_t now = unixNowMs();
+  const StopReason reason = job.stop.load();
+  const json& r = job.record;
+  const auto attemptsMade = r.value("attempts_made", 1u);
+  const auto maxAttempts = r.value("max_attempts", 1u);
+  const char* label = nullptr;
+  Status stored;
+  std::string error = outcome.message();
+
+  if (reason == StopReason::LeaseLost) {
+    // The store gave the job to someone else; reporting would be refused.
+    label = "lease_lost";
+  } else if (outcome.isOk()) {
+    stored = store_.complete(job.id, workerId_, now, result);
+    label = "completed";
+  } else if (reason == StopReason::Shutdown) {
+    stored = store_.fail(job.id, workerId_, now, "interrupted: host shutting down (" + error + ")", now);
+    label = "released";
+  } else if (reason == StopReason::Cancelled) {
+    stored = store_.fail(job.id, workerId_, now, "cancelled", -1);
+    label = "cancelled";
+  } else {
+    if (reason == StopReason::TimedOut) {
+      error = "timed out after " + std::to_string(r.value("timeout_ms", int64_t{0})) + " ms (" + error + ")";
+    }
+    // Bad input never gets better: no retry.
+    const int64_t retryAt = outcome.code() == WNO_ERR_INVALID
+                                ? -1
+                                : nextAttemptAtMs(backoffOf(r), attemptsMade, maxAttempts, now, config_.maxBackoffMs,
+                                                  jitterUnit());
+    stored = store_.fail(job.id, workerId_, now, error, retryAt);
+    label = retryAt < 0 ? "failed" : "retried";
+    if (retryAt < 0) {
+      logWarn("jobs", "job failed for good (dead letter)",
+              {{"job_id", job.id}, {"type", job.type}, {"queue", job.queue}, {"attempts", attemptsMade},
+               {"error", error}});
+    }
+  }
+  if (!stored.isOk()) {
+    // The lease lapses and recovery puts the job back; nothing is lost.
+    logError("jobs", "could not record the end of an attempt",
+             {{"job_id", job.id}, {"outcome", label}, {"error", stored.message()}});
+  }
+  metrics_.finished(job.queue, job.type, label);
+  const bool failed = std::string_view(label) == "failed" || std::string_view(label) == "retried";
+  if (std::string_view(label) == "completed" || failed) onFinished_(job.queue, failed);
+}
+
+}  // namespace wno::host::jobs

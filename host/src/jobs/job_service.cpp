@@ -1,0 +1,232 @@
+#include "jobs/job_service.h"
+
+#include "core/logger.h"
+#include "core/utc_time.h"
+
+#include <unistd.h>
+
+#include <random>
+
+namespace wno::host::jobs {
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kStatsIntervalMs = 1000;
+constexpr int64_t kPurgeIntervalMs = 3600 * 1000;
+// After the grace, running handlers are asked to stop; this is how long
+// they get to notice before their jobs are given back regardless.
+constexpr auto kStopNoticeTime = std::chrono::milliseconds(2000);
+
+}  // namespace
+
+std::string defaultWorkerId() {
+  char host[256] = {0};
+  if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "host");
+  std::random_device random;
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, "%04x", static_cast<unsigned>(random() & 0xffff));
+  return std::string(host) + ":" + std::to_string(::getpid()) + ":" + suffix;
+}
+
+JobService::JobService(JobsConfig config, std::unique_ptr<JobStoreClient> store, HandlerMap handlers,
+                       HostServices& services)
+    : config_(std::move(config)),
+      store_(std::move(store)),
+      handlers_(std::move(handlers)),
+      services_(services),
+      workerId_(config_.workerId.empty() ? defaultWorkerId() : config_.workerId),
+      metrics_(services.metrics()),
+      monitor_(config_, metrics_, workerId_) {
+  runner_ = std::make_unique<JobRunner>(config_, *store_, metrics_, handlers_, workerId_,
+                                        [this](const std::string& queue, bool failed) {
+                                          monitor_.recordFinished(queue, failed);
+                                        });
+  running_ = std::make_unique<RunningJobs>(config_, *store_, workerId_, [this](RunningJob& job) { runner_->abandon(job); });
+  runner_->setRunning(running_.get());
+}
+
+JobService::~JobService() {
+  // The owner calls stop() and leaks a service that did not stop cleanly;
+  // reaching here with threads still running would be a use after free.
+  stop(std::chrono::milliseconds(config_.shutdownGraceMs));
+}
+
+void JobService::start() {
+  if (started_) return;
+  started_ = true;
+  running_->start();
+  if (config_.runWorkers) {
+    for (const auto& [name, queue] : config_.queues) {
+      auto worker = std::make_unique<QueueWorker>(queue, config_, *store_, *runner_, metrics_, workerId_,
+                                                  [this] { return services_.loadFactor(); });
+      worker->start();
+      workers_.emplace(name, std::move(worker));
+    }
+  }
+  maintenance_ = std::thread([this] { maintain(); });
+  logInfo("jobs", "job system started",
+          {{"store", store_->name()}, {"worker", workerId_}, {"queues", config_.queues.size()},
+           {"handlers", handlers_.size()}, {"workers", config_.runWorkers}});
+}
+
+bool JobService::stop(std::chrono::milliseconds grace) {
+  if (!started_ || stopping_.exchange(true)) return true;
+  for (auto& [name, worker] : workers_) worker->stopClaiming();
+  const size_t runningAtStop = running_->count();
+  bool idle = running_->waitIdle(grace);
+  if (!idle) {
+    const size_t asked = running_->stopAll(StopReason::Shutdown, unixNowMs());
+    logWarn("jobs", "grace period over; asking running jobs to stop", {{"running", asked}});
+    idle = running_->waitIdle(kStopNoticeTime);
+  }
+  if (!idle) {
+    // Handlers that ignore the stop request: give their jobs back now so no
+    // job stays claimed by a host that is going away.
+    for (const auto& job : running_->snapshot()) runner_->abandon(*job);
+    logError("jobs", "handlers did not stop; their jobs were given back and their threads left behind",
+             {{"running", running_->count()}});
+  }
+  running_->stop();
+  {
+    std::lock_guard lock(maintenanceMutex_);
+    maintenanceStop_ = true;
+  }
+  maintenanceWake_.notify_all();
+  if (maintenance_.joinable()) maintenance_.join();
+  if (idle) {
+    for (auto& [name, worker] : workers_) worker->join();
+    workers_.clear();
+  }
+  logInfo("jobs", "job system stopped", {{"running_at_stop", runningAtStop}, {"clean", idle}});
+  return idle;
+}
+
+QueueWorker* JobService::worker(const std::string& queue) {
+  auto it = workers_.find(queue);
+  return it == workers_.end() ? nullptr : it->second.get();
+}
+
+Result<JobStoreClient::Enqueued> JobService::enqueueRequest(const json& request, RequestError* invalid) {
+  RequestError error;
+  const int64_t now = unixNowMs();
+  auto record = jobRecordFromRequest(request, config_, now, error);
+  if (!record) {
+    if (invalid) *invalid = error;
+    return Status(WNO_ERR_INVALID, error.parameter + ": " + error.message);
+  }
+  auto enqueued = store_->enqueue(*record);
+  if (!enqueued.isOk()) return enqueued.status();
+  const auto& stored = enqueued.value().record;
+  metrics_.enqueued(stored.value("queue", ""), stored.value("type", ""), enqueued.value().created);
+  if (enqueued.value().created && stored.value("run_at_ms", now) <= now && !stopping_.load()) {
+    if (QueueWorker* w = worker(stored.value("queue", ""))) w->poke();
+  }
+  return enqueued;
+}
+
+Result<JobApi::Enqueued> JobService::enqueue(const std::string& requestJson) {
+  auto request = json::parse(requestJson, nullptr, false);
+  if (request.is_discarded()) return Status(WNO_ERR_INVALID, "the job request is not valid JSON");
+  auto enqueued = enqueueRequest(request);
+  if (!enqueued.isOk()) return enqueued.status();
+  return Enqueued{enqueued.value().record.dump(), enqueued.value().created};
+}
+
+bool JobService::shouldStop(const std::string& jobId) { return running_->shouldStop(jobId); }
+
+Result<std::optional<json>> JobService::get(const std::string& id) { return store_->get(id); }
+
+Result<std::vector<json>> JobService::list(const json& filter) { return store_->list(filter); }
+
+Status JobService::cancel(const std::string& id) {
+  const int64_t now = unixNowMs();
+  Status s = store_->cancel(id, now);
+  // Running here: stop it now rather than at its next heartbeat.
+  if (s.isOk()) running_->requestStop(id, StopReason::Cancelled, now);
+  return s;
+}
+
+Status JobService::retry(const std::string& id) {
+  Status s = store_->retry(id, unixNowMs());
+  if (s.isOk()) {
+    auto record = store_->get(id);
+    if (record.isOk() && record.value()) {
+      if (QueueWorker* w = worker(record.value()->value("queue", ""))) w->poke();
+    }
+  }
+  return s;
+}
+
+Result<json> JobService::queuesJson() {
+  auto stats = store_->stats(unixNowMs());
+  if (!stats.isOk()) return stats.status();
+  const json& byQueue = stats.value().contains("queues") ? stats.value()["queues"] : json::object();
+  json queues = json::array();
+  for (const auto& [name, q] : config_.queues) {
+    json entry = {{"name", name},
+                  {"concurrency", q.concurrency},
+                  {"critical", q.critical},
+                  {"pause_above_load", q.pauseAboveLoad <= 1 ? json(q.pauseAboveLoad) : json(nullptr)}};
+    QueueWorker* w = worker(name);
+    entry["paused"] = w ? w->paused() : false;
+    entry["running_here"] = w ? w->busy() : 0;
+    entry["counts"] = byQueue.contains(name) ? byQueue[name] : json::object();
+    entry["rates"] = monitor_.ratesJson(name);
+    queues.push_back(std::move(entry));
+  }
+  return json{{"worker", workerId_}, {"store", store_->name()}, {"queues", queues}};
+}
+
+void JobService::onRowEvent(const std::string& collection, const std::string& event, const json& row) {
+  for (const auto& rule : config_.events) {
+    if (rule.collection != collection || rule.on != event) continue;
+    json data = rule.data;
+    for (const auto& [key, field] : rule.dataFields) data[key] = row.contains(field) ? row[field] : json(nullptr);
+    // The same row event always maps to the same job id, so a retried write
+    // or a second host seeing it does not enqueue twice.
+    std::string jobId = rule.type + ":" + collection + ":" + row.value("id", json(nullptr)).dump() + ":" + event;
+    if (event == "update" && row.contains("version")) jobId += ":" + row["version"].dump();
+    json request = {{"type", rule.type}, {"data", data}, {"priority", priorityName(rule.priority)}, {"job_id", jobId}};
+    if (!rule.queue.empty()) request["queue"] = rule.queue;
+    auto enqueued = enqueueRequest(request);
+    if (!enqueued.isOk()) {
+      logError("jobs", "could not enqueue the job for a row event",
+               {{"collection", collection}, {"event", event}, {"type", rule.type}, {"error", enqueued.status().message()}});
+    }
+  }
+}
+
+void JobService::maintain() {
+  while (true) {
+    {
+      std::unique_lock lock(maintenanceMutex_);
+      const auto interval = std::chrono::milliseconds(std::min(kStatsIntervalMs, config_.recoverIntervalMs));
+      if (maintenanceWake_.wait_for(lock, interval, [this] { return maintenanceStop_; })) return;
+    }
+    maintenanceStep();
+  }
+}
+
+void JobService::maintenanceStep() {
+  const int64_t now = unixNowMs();
+  if (now - lastRecoverMs_ >= config_.recoverIntervalMs) {
+    lastRecoverMs_ = now;
+    auto recovered = store_->recoverStalled(now);
+    if (!recovered.isOk()) {
+      logWarn("jobs", "stalled-job recovery failed", {{"error", recovered.status().message()}});
+    } else if (recovered.value() > 0) {
+      metrics_.recovered(recovered.value());
+      logWarn("jobs", "recovered jobs whose lease lapsed", {{"count", recovered.value()}});
+    }
+  }
+  if (now - lastPurgeMs_ >= kPurgeIntervalMs) {
+    lastPurgeMs_ = now;
+    auto purged = store_->purge(now - config_.retentionMs);
+    if (purged.isOk() && purged.value() > 0) logInfo("jobs", "purged finished jobs", {{"count", purged.value()}});
+  }
+  auto stats = store_->stats(now);
+  if (stats.isOk()) monitor_.refresh(stats.value());
+}
+
+}  // namespace wno::host::jobs

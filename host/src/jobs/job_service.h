@@ -1,0 +1,94 @@
+// The host's job system: validates and enqueues jobs (HTTP, plugins, domain
+// events), runs each configured queue's workers, keeps leases, recovers
+// jobs whose host died, purges old ones, and reports per-queue state.
+// Lifecycle: construct, start(), then stop(grace) before the repositories
+// and cache the handlers use are torn down.
+// THREADS: every public method is safe from any thread.
+#pragma once
+
+#include "jobs/job_config.h"
+#include "jobs/job_metrics.h"
+#include "jobs/job_request.h"
+#include "jobs/job_runner.h"
+#include "jobs/job_store_client.h"
+#include "jobs/queue_monitor.h"
+#include "jobs/queue_worker.h"
+#include "jobs/running_jobs.h"
+#include "services/host_services.h"
+
+#include <nlohmann/json.hpp>
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace wno::host::jobs {
+
+class JobService : public JobApi {
+ public:
+  JobService(JobsConfig config, std::unique_ptr<JobStoreClient> store, HandlerMap handlers, HostServices& services);
+  ~JobService() override;
+
+  void start();
+  // Stops claiming, gives back unstarted jobs, lets running ones finish for
+  // up to grace, then asks them to stop and gives back what is still held.
+  // False when a handler would not stop: its thread still runs inside this
+  // object, so the owner must leak it rather than destroy it.
+  bool stop(std::chrono::milliseconds grace);
+
+  // Enqueues a request as the HTTP API takes it. WNO_ERR_INVALID carries
+  // "<parameter>: <message>" and fills *invalid when given.
+  Result<JobStoreClient::Enqueued> enqueueRequest(const nlohmann::json& request, RequestError* invalid = nullptr);
+  Result<std::optional<nlohmann::json>> get(const std::string& id);
+  Result<std::vector<nlohmann::json>> list(const nlohmann::json& filter);
+  Status cancel(const std::string& id);
+  Status retry(const std::string& id);
+  // {"queues":[{name, concurrency, critical, paused, running, counts..., rates}]}
+  Result<nlohmann::json> queuesJson();
+  const JobsConfig& config() const { return config_; }
+  const std::string& workerId() const { return workerId_; }
+  size_t running() const { return running_ ? running_->count() : 0; }
+
+  // A repository write happened: enqueue what /jobs/events asks for. Never
+  // fails the write; problems are logged.
+  void onRowEvent(const std::string& collection, const std::string& event, const nlohmann::json& row);
+
+  // JobApi (plugins, through the ABI).
+  Result<Enqueued> enqueue(const std::string& requestJson) override;
+  bool shouldStop(const std::string& jobId) override;
+
+ private:
+  void maintain();
+  void maintenanceStep();
+  QueueWorker* worker(const std::string& queue);
+
+  JobsConfig config_;
+  std::unique_ptr<JobStoreClient> store_;
+  HandlerMap handlers_;
+  HostServices& services_;
+  std::string workerId_;
+  JobMetrics metrics_;
+  QueueMonitor monitor_;
+  std::unique_ptr<JobRunner> runner_;
+  std::unique_ptr<RunningJobs> running_;
+  std::map<std::string, std::unique_ptr<QueueWorker>> workers_;
+  std::atomic<bool> stopping_{false};
+
+  std::mutex maintenanceMutex_;
+  std::condition_variable maintenanceWake_;
+  bool maintenanceStop_ = false;
+  std::thread maintenance_;
+  int64_t lastRecoverMs_ = 0;
+  int64_t lastPurgeMs_ = 0;
+  bool started_ = false;
+};
+
+// <hostname>:<pid>:<4 random hex>: unique per process, readable in logs.
+std::string defaultWorkerId();
+
+}  // namespace wno::host::jobs

@@ -1,0 +1,133 @@
+#include "jobs/job_store_client.h"
+
+namespace wno::host::jobs {
+namespace {
+
+using nlohmann::json;
+
+wno_str view(const std::string& s) { return wno_str{s.data(), s.size()}; }
+
+struct Collector {
+  std::vector<std::string> items;
+  wno_sink sink() {
+    return wno_sink{this, [](void* ctx, const char* data, size_t len) -> wno_status {
+                      static_cast<Collector*>(ctx)->items.emplace_back(data, len);
+                      return WNO_OK;
+                    }};
+  }
+};
+
+Result<std::vector<json>> parseAll(const std::vector<std::string>& items, const char* hook) {
+  std::vector<json> out;
+  out.reserve(items.size());
+  for (const auto& item : items) {
+    auto j = json::parse(item, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      return Status(WNO_ERR_INTERNAL, std::string("the job store wrote a record that is not a JSON object from ") + hook);
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<JobStoreClient::Enqueued> JobStoreClient::enqueue(const json& record) {
+  const std::string text = record.dump();
+  Collector out;
+  const wno_sink sink = out.sink();
+  int32_t created = 0;
+  Status s = store_->call("on_enqueue", store_->vtable().on_enqueue, view(text), &sink, &created);
+  if (!s.isOk()) return s;
+  auto records = parseAll(out.items, "on_enqueue");
+  if (!records.isOk()) return records.status();
+  if (records.value().empty()) return Status(WNO_ERR_INTERNAL, "the job store enqueued a job but wrote no record");
+  return Enqueued{std::move(records.value().front()), created != 0};
+}
+
+Result<std::vector<json>> JobStoreClient::claim(const std::string& queue, const std::string& worker, uint32_t maxJobs,
+                                                int64_t nowMs, int64_t leaseMs) {
+  Collector out;
+  const wno_sink sink = out.sink();
+  Status s = store_->call("on_claim", store_->vtable().on_claim, view(queue), view(worker), maxJobs, nowMs, leaseMs,
+                          &sink);
+  if (!s.isOk()) return s;
+  return parseAll(out.items, "on_claim");
+}
+
+Status JobStoreClient::heartbeat(const std::string& id, const std::string& worker, int64_t nowMs, int64_t leaseMs) {
+  return store_->call("on_heartbeat", store_->vtable().on_heartbeat, view(id), view(worker), nowMs, leaseMs);
+}
+
+Status JobStoreClient::complete(const std::string& id, const std::string& worker, int64_t nowMs,
+                                const std::string& resultJson) {
+  return store_->call("on_complete", store_->vtable().on_complete, view(id), view(worker), nowMs, view(resultJson));
+}
+
+Status JobStoreClient::fail(const std::string& id, const std::string& worker, int64_t nowMs, const std::string& error,
+                            int64_t retryAtMs) {
+  return store_->call("on_fail", store_->vtable().on_fail, view(id), view(worker), nowMs, view(error), retryAtMs);
+}
+
+Status JobStoreClient::cancel(const std::string& id, int64_t nowMs) {
+  return store_->call("on_cancel", store_->vtable().on_cancel, view(id), nowMs);
+}
+
+Status JobStoreClient::retry(const std::string& id, int64_t nowMs) {
+  return store_->call("on_retry", store_->vtable().on_retry, view(id), nowMs);
+}
+
+Result<std::optional<json>> JobStoreClient::get(const std::string& id) {
+  Collector out;
+  const wno_sink sink = out.sink();
+  Status s = store_->call("on_get", store_->vtable().on_get, view(id), &sink);
+  if (s.code() == WNO_NOT_FOUND) return std::optional<json>();
+  if (!s.isOk()) return s;
+  auto records = parseAll(out.items, "on_get");
+  if (!records.isOk()) return records.status();
+  if (records.value().empty()) return std::optional<json>();
+  return std::optional<json>(std::move(records.value().front()));
+}
+
+Result<std::vector<json>> JobStoreClient::list(const json& filter) {
+  const std::string text = filter.dump();
+  Collector out;
+  const wno_sink sink = out.sink();
+  Status s = store_->call("on_list", store_->vtable().on_list, view(text), &sink);
+  if (!s.isOk()) return s;
+  return parseAll(out.items, "on_list");
+}
+
+Result<uint64_t> JobStoreClient::recoverStalled(int64_t nowMs) {
+  uint64_t recovered = 0;
+  Status s = store_->call("on_recover_stalled", store_->vtable().on_recover_stalled, nowMs, &recovered);
+  if (!s.isOk()) return s;
+  return recovered;
+}
+
+Result<json> JobStoreClient::stats(int64_t nowMs) {
+  Collector out;
+  const wno_sink sink = out.sink();
+  Status s = store_->call("on_stats", store_->vtable().on_stats, nowMs, &sink);
+  if (!s.isOk()) return s;
+  auto records = parseAll(out.items, "on_stats");
+  if (!records.isOk()) return records.status();
+  if (records.value().empty()) return json{{"queues", json::object()}};
+  return std::move(records.value().front());
+}
+
+Result<uint64_t> JobStoreClient::purge(int64_t beforeMs) {
+  uint64_t purged = 0;
+  Status s = store_->call("on_purge", store_->vtable().on_purge, beforeMs, &purged);
+  if (!s.isOk()) return s;
+  return purged;
+}
+
+Status JobStoreClient::wait(const std::string& queue, int64_t timeoutMs) {
+  if (!canWait()) return Status(WNO_ERR_UNSUPPORTED, "the job store cannot wait");
+  Status s = store_->call("on_wait", store_->vtable().on_wait, view(queue), timeoutMs);
+  if (s.code() == WNO_ERR_UNSUPPORTED) waitUnsupported_.store(true);
+  return s;
+}
+
+}  // namespace wno::host::jobs

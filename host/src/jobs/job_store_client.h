@@ -1,0 +1,54 @@
+// The job store component behind typed C++ calls: JSON in and out, every
+// hook through ComponentInstance::call so a failing or throwing store
+// becomes a Status. THREADS: safe from any thread (the store's contract).
+#pragma once
+
+#include "core/status.h"
+#include "plugins/component_instance.h"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wno::host::jobs {
+
+class JobStoreClient {
+ public:
+  explicit JobStoreClient(std::unique_ptr<JobStoreInstance> instance) : store_(std::move(instance)) {}
+
+  struct Enqueued {
+    nlohmann::json record;
+    bool created = false;
+  };
+  Result<Enqueued> enqueue(const nlohmann::json& record);
+  Result<std::vector<nlohmann::json>> claim(const std::string& queue, const std::string& worker, uint32_t maxJobs,
+                                            int64_t nowMs, int64_t leaseMs);
+  Status heartbeat(const std::string& id, const std::string& worker, int64_t nowMs, int64_t leaseMs);
+  Status complete(const std::string& id, const std::string& worker, int64_t nowMs, const std::string& resultJson);
+  Status fail(const std::string& id, const std::string& worker, int64_t nowMs, const std::string& error,
+              int64_t retryAtMs);
+  Status cancel(const std::string& id, int64_t nowMs);
+  Status retry(const std::string& id, int64_t nowMs);
+  Result<std::optional<nlohmann::json>> get(const std::string& id);
+  Result<std::vector<nlohmann::json>> list(const nlohmann::json& filter);
+  Result<uint64_t> recoverStalled(int64_t nowMs);
+  Result<nlohmann::json> stats(int64_t nowMs);
+  Result<uint64_t> purge(int64_t beforeMs);
+  // True when the store can block until work may be there (LISTEN/NOTIFY).
+  // A store may have the hook yet answer WNO_ERR_UNSUPPORTED (the SDK's
+  // default); from then on the host polls.
+  bool canWait() const { return store_->vtable().on_wait != nullptr && !waitUnsupported_.load(); }
+  Status wait(const std::string& queue, int64_t timeoutMs);
+
+  const std::string& name() const { return store_->type().name; }
+
+ private:
+  std::unique_ptr<JobStoreInstance> store_;
+  std::atomic<bool> waitUnsupported_{false};
+};
+
+}  // namespace wno::host::jobs

@@ -1,0 +1,69 @@
+// One queue's workers on this host: a dispatcher claims up to the free
+// slots (in batches) and hands the jobs to `concurrency` worker threads.
+// Above the queue's pause_above_load the dispatcher stops claiming until the
+// load factor falls below resume_below_load; critical queues never pause.
+// THREADS: start/stop from one thread; paused()/running() from any.
+#pragma once
+
+#include "jobs/job_config.h"
+#include "jobs/job_metrics.h"
+#include "jobs/job_runner.h"
+#include "jobs/job_store_client.h"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace wno::host::jobs {
+
+class QueueWorker {
+ public:
+  QueueWorker(QueueConfig queue, const JobsConfig& config, JobStoreClient& store, JobRunner& runner,
+              JobMetrics& metrics, std::string workerId, std::function<double()> loadFactor);
+  ~QueueWorker();
+
+  void start();
+  // Stops claiming and gives back claimed jobs that have not started; jobs
+  // already running go on (the caller waits for them, then join()s).
+  void stopClaiming();
+  void join();
+  // A job was enqueued on this host for this queue: claim now, not at the next poll.
+  void poke();
+
+  const QueueConfig& config() const { return queue_; }
+  bool paused() const { return paused_.load(); }
+  int busy() const { return busy_.load(); }
+
+ private:
+  void dispatch();
+  void work();
+  bool updatePause();
+
+  QueueConfig queue_;
+  const JobsConfig& config_;
+  JobStoreClient& store_;
+  JobRunner& runner_;
+  JobMetrics& metrics_;
+  std::string workerId_;
+  std::function<double()> loadFactor_;
+
+  std::mutex mutex_;
+  std::condition_variable workAvailable_;  // workers wait for ready jobs
+  std::condition_variable slotFree_;       // the dispatcher waits for a free slot or a poke
+  std::deque<nlohmann::json> ready_;       // claimed, not started
+  bool stopping_ = false;
+  bool poked_ = false;
+  std::atomic<int> busy_{0};  // claimed jobs on this host (ready + running)
+  std::atomic<bool> paused_{false};
+  std::thread dispatcher_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace wno::host::jobs

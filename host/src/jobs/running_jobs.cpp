@@ -1,0 +1,152 @@
+#include "jobs/running_jobs.h"
+
+#include "core/logger.h"
+#include "core/utc_time.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace wno::host::jobs {
+
+const char* stopReasonName(StopReason reason) {
+  switch (reason) {
+    case StopReason::None: return "none";
+    case StopReason::Cancelled: return "cancelled";
+    case StopReason::TimedOut: return "timed out";
+    case StopReason::LeaseLost: return "lease lost";
+    case StopReason::Shutdown: return "host shutting down";
+  }
+  return "unknown";
+}
+
+void RunningJob::requestStop(StopReason reason, int64_t nowMs) {
+  StopReason expected = StopReason::None;
+  // The first reason sticks: a job that timed out and is then cancelled is
+  // still reported as timed out, as that is what ended it.
+  if (stop.compare_exchange_strong(expected, reason)) stopRequestedAtMs.store(nowMs);
+}
+
+RunningJobs::RunningJobs(const JobsConfig& config, JobStoreClient& store, std::string workerId,
+                         std::function<void(RunningJob&)> onAbandon)
+    : config_(config), store_(store), workerId_(std::move(workerId)), onAbandon_(std::move(onAbandon)) {}
+
+RunningJobs::~RunningJobs() { stop(); }
+
+void RunningJobs::start() {
+  {
+    std::lock_guard lock(wakeMutex_);
+    stopping_ = false;
+  }
+  keeper_ = std::thread([this] { keepLeases(); });
+}
+
+void RunningJobs::stop() {
+  {
+    std::lock_guard lock(wakeMutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (keeper_.joinable()) keeper_.join();
+}
+
+void RunningJobs::add(const std::shared_ptr<RunningJob>& job) {
+  std::unique_lock lock(mutex_);
+  jobs_[job->id] = job;
+}
+
+void RunningJobs::remove(const std::string& id) {
+  {
+    std::unique_lock lock(mutex_);
+    jobs_.erase(id);
+  }
+  std::lock_guard lock(idleMutex_);
+  idle_.notify_all();
+}
+
+bool RunningJobs::shouldStop(const std::string& id) const {
+  std::shared_lock lock(mutex_);
+  auto it = jobs_.find(id);
+  // A job that is not running here has nothing to continue for.
+  return it == jobs_.end() || it->second->stop.load() != StopReason::None;
+}
+
+size_t RunningJobs::count() const {
+  std::shared_lock lock(mutex_);
+  return jobs_.size();
+}
+
+bool RunningJobs::requestStop(const std::string& id, StopReason reason, int64_t nowMs) {
+  std::shared_lock lock(mutex_);
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return false;
+  it->second->requestStop(reason, nowMs);
+  return true;
+}
+
+std::vector<std::shared_ptr<RunningJob>> RunningJobs::snapshot() const {
+  std::shared_lock lock(mutex_);
+  std::vector<std::shared_ptr<RunningJob>> jobs;
+  jobs.reserve(jobs_.size());
+  for (const auto& [id, job] : jobs_) jobs.push_back(job);
+  return jobs;
+}
+
+size_t RunningJobs::stopAll(StopReason reason, int64_t nowMs) {
+  std::shared_lock lock(mutex_);
+  for (auto& [id, job] : jobs_) job->requestStop(reason, nowMs);
+  return jobs_.size();
+}
+
+bool RunningJobs::waitIdle(std::chrono::milliseconds limit) {
+  std::unique_lock lock(idleMutex_);
+  return idle_.wait_for(lock, limit, [this] { return count() == 0; });
+}
+
+void RunningJobs::keepLeases() {
+  // Deadlines are checked every tick; each lease is renewed once per
+  // heartbeat interval. A failed renewal is retried on the next tick rather
+  // than a whole interval later, as the lease may be close to lapsing.
+  const auto tick = std::chrono::milliseconds(std::clamp<int64_t>(config_.heartbeatMs / 4, 5, 100));
+  std::map<std::string, int64_t> nextBeat;
+  while (true) {
+    {
+      std::unique_lock lock(wakeMutex_);
+      if (wake_.wait_for(lock, tick, [this] { return stopping_; })) return;
+    }
+    const auto jobs = snapshot();
+    for (auto it = nextBeat.begin(); it != nextBeat.end();) {
+      const bool live = std::any_of(jobs.begin(), jobs.end(), [&](const auto& j) { return j->id == it->first; });
+      it = live ? std::next(it) : nextBeat.erase(it);
+    }
+    for (const auto& job : jobs) {
+      if (job->reported.load()) continue;
+      const int64_t now = unixNowMs();
+      if (job->deadlineMs > 0 && now >= job->deadlineMs) job->requestStop(StopReason::TimedOut, now);
+      const StopReason reason = job->stop.load();
+      if ((reason == StopReason::TimedOut || reason == StopReason::Cancelled) &&
+          now - job->stopRequestedAtMs.load() > config_.heartbeatMs) {
+        logWarn("jobs", "handler ignored its stop request; abandoning the attempt",
+                {{"job_id", job->id}, {"type", job->type}, {"reason", stopReasonName(reason)}});
+        onAbandon_(*job);
+        continue;
+      }
+      if (reason == StopReason::LeaseLost) continue;
+      auto [slot, inserted] = nextBeat.try_emplace(job->id, job->startedAtMs + config_.heartbeatMs);
+      if (now < slot->second) continue;
+      Status s = store_.heartbeat(job->id, workerId_, now, config_.leaseMs);
+      if (s.isOk()) {
+        slot->second = now + config_.heartbeatMs;
+      } else if (s.code() == WNO_ERR_CANCELLED) {
+        slot->second = now + config_.heartbeatMs;  // the store extended the lease anyway
+        job->requestStop(StopReason::Cancelled, now);
+      } else if (s.code() == WNO_ERR_PRECONDITION || s.code() == WNO_NOT_FOUND) {
+        logWarn("jobs", "lease lost; the job may run elsewhere", {{"job_id", job->id}, {"error", s.message()}});
+        job->requestStop(StopReason::LeaseLost, now);
+      } else {
+        logWarn("jobs", "lease renewal failed; retrying", {{"job_id", job->id}, {"error", s.message()}});
+      }
+    }
+  }
+}
+
+}  // namespace wno::host::jobs

@@ -1,0 +1,87 @@
+// The jobs this host is running, and the thread that keeps their leases:
+// it renews each lease every heartbeat interval, turns the store's answer
+// into a stop request (cancelled, lease lost), and enforces timeouts. A
+// handler that ignores its stop request past the grace is abandoned: its
+// attempt is failed (retried with backoff) so the job does not wait for a
+// hung thread, and whatever the handler reports later is refused by the
+// store because the lease is gone.
+// THREADS: every method is safe from any thread.
+#pragma once
+
+#include "jobs/job_config.h"
+#include "jobs/job_store_client.h"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace wno::host::jobs {
+
+enum class StopReason : int { None = 0, Cancelled, TimedOut, LeaseLost, Shutdown };
+const char* stopReasonName(StopReason reason);
+
+struct RunningJob {
+  nlohmann::json record;  // as claimed
+  std::string id;
+  std::string queue;
+  std::string type;
+  int64_t startedAtMs = 0;
+  int64_t deadlineMs = 0;  // 0: no timeout
+  std::atomic<StopReason> stop{StopReason::None};
+  std::atomic<int64_t> stopRequestedAtMs{0};
+  // Set once by whoever reports the attempt's end to the store (the worker
+  // or the lease keeper abandoning it), so it is reported exactly once.
+  std::atomic<bool> reported{false};
+
+  void requestStop(StopReason reason, int64_t nowMs);
+};
+
+class RunningJobs {
+ public:
+  // onAbandon(job): the keeper gave up on a hung handler; report the attempt.
+  RunningJobs(const JobsConfig& config, JobStoreClient& store, std::string workerId,
+              std::function<void(RunningJob&)> onAbandon);
+  ~RunningJobs();
+
+  void start();
+  void stop();
+
+  void add(const std::shared_ptr<RunningJob>& job);
+  void remove(const std::string& id);
+  bool shouldStop(const std::string& id) const;
+  size_t count() const;
+  // Asks one running job to stop; false when it does not run here.
+  bool requestStop(const std::string& id, StopReason reason, int64_t nowMs);
+  std::vector<std::shared_ptr<RunningJob>> snapshot() const;
+  // Asks every running job to stop (shutdown); returns how many there were.
+  size_t stopAll(StopReason reason, int64_t nowMs);
+  // Blocks until nothing runs or the time is up; true when nothing runs.
+  bool waitIdle(std::chrono::milliseconds limit);
+
+ private:
+  void keepLeases();
+
+  const JobsConfig& config_;
+  JobStoreClient& store_;
+  std::string workerId_;
+  std::function<void(RunningJob&)> onAbandon_;
+  mutable std::shared_mutex mutex_;
+  std::map<std::string, std::shared_ptr<RunningJob>> jobs_;
+  std::mutex idleMutex_;
+  std::condition_variable idle_;
+  std::mutex wakeMutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread keeper_;
+};
+
+}  // namespace wno::host::jobs
