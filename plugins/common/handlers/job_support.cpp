@@ -1,5 +1,6 @@
 #include "job_support.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -86,6 +87,13 @@ std::string utcTimestamp(int64_t unixMs) {
   std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03d000Z", utc.tm_year + 1900, utc.tm_mon + 1,
                 utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(millis));
   return buffer;
+}
+
+std::chrono::milliseconds callBudget(const sdk::Host& host, const sdk::Job& job, std::chrono::milliseconds configured) {
+  if (job.deadlineMs <= 0) return configured;
+  const int64_t left = job.deadlineMs - host.nowMs();
+  if (left <= 0) throw sdk::Error(WNO_ERR_TIMEOUT, "job " + std::string(job.id) + " is past its deadline");
+  return std::min(configured, std::chrono::milliseconds(left));
 }
 
 void stopIfAsked(const sdk::Host& host, const sdk::Job& job) {

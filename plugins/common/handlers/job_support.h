@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -37,6 +38,11 @@ int64_t configInt(const json& config, const char* key, int64_t fallback, int64_t
 // "2026-11-25T02:55:49.918000Z": the width the host stores (microseconds),
 // so text comparison of stored timestamps orders correctly.
 std::string utcTimestamp(int64_t unixMs);
+
+// The time a slow call of this job may take: `configured`, cut to what is
+// left before the job's deadline (if it has one). Throws
+// Error(WNO_ERR_TIMEOUT) when the deadline has already passed.
+std::chrono::milliseconds callBudget(const sdk::Host& host, const sdk::Job& job, std::chrono::milliseconds configured);
 
 // Throws Error(WNO_ERR_CANCELLED) when the host wants the job stopped
 // (cancelled, timed out, lease lost, shutting down).

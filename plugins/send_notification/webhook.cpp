@@ -1,0 +1,136 @@
+#include "webhook.h"
+
+#include "job_support.h"
+
+#include <Poco/DigestEngine.h>
+#include <Poco/HMACEngine.h>
+#include <Poco/SHA2Engine.h>
+
+namespace wno::notify {
+namespace {
+
+using nlohmann::json;
+
+// HMACEngine needs the block and digest sizes as constants, which
+// Poco's SHA2Engine (one class for every SHA-2 width) does not declare.
+struct Sha256 : Poco::SHA2Engine {
+  enum { BLOCK_SIZE = 64, DIGEST_SIZE = 32 };
+  Sha256() : Poco::SHA2Engine(SHA_256) {}
+};
+
+std::string hmacSha256Hex(const std::string& key, const std::string& message) {
+  Poco::HMACEngine<Sha256> hmac(key);
+  hmac.update(message);
+  return Poco::DigestEngine::digestToHex(hmac.digest());
+}
+
+bool retryableStatus(int status) { return status == 408 || status == 429 || status >= 500; }
+
+}  // namespace
+
+Webhook::Webhook(const wno::sdk::Host& host, const json& config) : host_(host) {
+  const std::string url = config.at("webhook_url").get<std::string>();
+  try {
+    poster_ = std::make_unique<wno::handlers::HttpPoster>(url);
+  } catch (const std::invalid_argument& e) {
+    throw wno::sdk::invalid(std::string("webhook_url: ") + e.what());
+  }
+  timeout_ = std::chrono::milliseconds(wno::handlers::configInt(config, "timeout_ms", 5000, 1, 600000));
+  if (auto it = config.find("webhook_secret"); it != config.end() && !it->is_null()) {
+    if (!it->is_string()) throw wno::sdk::invalid("webhook_secret: expected a string");
+    secret_ = it->get<std::string>();
+  }
+  if (auto it = config.find("webhook_headers"); it != config.end() && !it->is_null()) {
+    if (!it->is_object()) throw wno::sdk::invalid("webhook_headers: expected an object of header -> value");
+    for (const auto& [name, value] : it->items()) {
+      if (!value.is_string()) throw wno::sdk::invalid("webhook_headers." + name + ": expected a string");
+      headers_.emplace_back(name, value.get<std::string>());
+    }
+  }
+  CircuitBreaker::Options options;
+  if (auto it = config.find("breaker"); it != config.end() && !it->is_null()) {
+    if (!it->is_object()) throw wno::sdk::invalid("breaker: expected {\"failure_threshold\", \"open_ms\"}");
+    for (const auto& [key, value] : it->items()) {
+      if (key != "failure_threshold" && key != "open_ms") {
+        throw wno::sdk::invalid("breaker: unknown key \"" + key + "\" (known: failure_threshold, open_ms)");
+      }
+    }
+    try {
+      options.failureThreshold = static_cast<int>(wno::handlers::configInt(*it, "failure_threshold", 5, 1, 1000));
+      options.openMs = wno::handlers::configInt(*it, "open_ms", 30000, 1, int64_t{24} * 3600 * 1000);
+    } catch (const wno::sdk::Error& e) {
+      throw wno::sdk::invalid(std::string("breaker.") + e.what());
+    }
+  }
+  const std::string target = poster_->target();
+  stateGauge_ = host_.gauge("wno_notification_webhook_breaker_state",
+                            "Notification webhook circuit: 0 closed, 1 open, 2 half-open", {{"target", target}});
+  stateGauge_.set(0);
+  for (const char* outcome : {"delivered", "failed", "refused", "short_circuited"}) {
+    outcomes_[outcome] = host_.counter("wno_notification_webhook_total", "Notification webhook calls, by outcome",
+                                       {{"outcome", outcome}, {"target", target}});
+  }
+  wno::sdk::Host logHost = host_;
+  wno::sdk::Metric gauge = stateGauge_;
+  breaker_ = std::make_unique<CircuitBreaker>(
+      options, [logHost] { return logHost.monotonicNs() / 1000000; },
+      [logHost, gauge, target](CircuitBreaker::State from, CircuitBreaker::State to) {
+        gauge.set(static_cast<double>(static_cast<int>(to)));
+        logHost.warn("notification webhook " + target + ": circuit " + stateName(from) + " -> " + stateName(to));
+      });
+}
+
+void Webhook::record(const char* outcome) { outcomes_.at(outcome).add(1); }
+
+void Webhook::deliver(const json& notification, const wno::sdk::Job& job) {
+  const std::string_view jobId = job.id;
+  const std::chrono::milliseconds budget = wno::handlers::callBudget(host_, job, timeout_);
+  if (!breaker_->tryAcquire()) {
+    record("short_circuited");
+    const int64_t wait = breaker_->msUntilTrial();
+    throw wno::sdk::unavailable("notification webhook " + poster_->target() + ": circuit breaker is " +
+                                stateName(breaker_->state()) + " after " +
+                                std::to_string(breaker_->consecutiveFailures()) + " consecutive failures" +
+                                (wait > 0 ? "; a trial call is allowed in " + std::to_string(wait) + " ms" : "") +
+                                "; the notification row exists, only the webhook is pending");
+  }
+  const json payload = {{"event", "notification.created"}, {"job_id", jobId}, {"notification", notification}};
+  const std::string body = payload.dump();
+  wno::handlers::HttpHeaders headers = headers_;
+  headers.emplace_back("Idempotency-Key", std::string(jobId));
+  headers.emplace_back("X-Wno-Event", "notification.created");
+  if (notification.contains("id")) headers.emplace_back("X-Wno-Notification-Id", notification["id"].dump());
+  if (!secret_.empty()) {
+    const std::string timestamp = std::to_string(host_.nowMs() / 1000);
+    headers.emplace_back("X-Wno-Timestamp", timestamp);
+    headers.emplace_back("X-Wno-Signature", "sha256=" + hmacSha256Hex(secret_, timestamp + "." + body));
+  }
+  wno::handlers::HttpResponse response;
+  try {
+    response = poster_->post(body, budget, headers);
+  } catch (const wno::handlers::HttpError& e) {
+    breaker_->failed();
+    record("failed");
+    throw wno::sdk::Error(e.status, std::string("notification webhook: ") + e.what());
+  } catch (...) {
+    breaker_->abandoned();
+    throw;
+  }
+  if (response.status >= 200 && response.status < 300) {
+    breaker_->succeeded();
+    record("delivered");
+    return;
+  }
+  const std::string answered = "notification webhook " + poster_->target() + " answered HTTP " +
+                               std::to_string(response.status) + " " + response.reason;
+  if (retryableStatus(response.status)) {
+    breaker_->failed();
+    record("failed");
+    throw wno::sdk::unavailable(answered + (response.retryAfter.empty() ? "" : " (Retry-After: " + response.retryAfter + ")"));
+  }
+  breaker_->succeeded();
+  record("refused");
+  throw wno::sdk::invalid(answered + ": it refuses this notification; retrying will not help");
+}
+
+}  // namespace wno::notify
