@@ -68,17 +68,20 @@ TEST(MultiHost, AWriteOnOneHostEvictsTheOtherHostsL1) {
   auto stats = json::parse(httpRequest(portB, "GET", "/admin/cache/stats").body);
   EXPECT_GE(stats["levels"][1]["stats"]["backplane_received"].get<int>(), 1);
   // The L2 circuit is visible in /health while Redis is up, and opens when it dies.
-  auto health = json::parse(httpRequest(portB, "GET", "/health").body);
-  ASSERT_EQ(health["breakers"].size(), 1u);
-  EXPECT_EQ(health["breakers"][0]["name"], "cache l2");
-  EXPECT_EQ(health["breakers"][0]["state"], "closed");
+  auto l2State = [&] {
+    for (const auto& b : json::parse(httpRequest(portB, "GET", "/health").body)["breakers"]) {
+      if (b["name"] == "cache l2") return b["state"].get<std::string>();
+    }
+    return std::string("missing");
+  };
+  EXPECT_EQ(l2State(), "closed");
   redis.kill();
   bool opened = false;
   for (int i = 0; i < 50 && !opened; ++i) {
     // Uncached ids go past L1 to the dead L2: still a clean 404, never a 5xx.
     EXPECT_EQ(httpRequest(portB, "GET", "/api/v1/battles/" + std::to_string(900000 + i)).status, 404);
     EXPECT_EQ(httpRequest(portB, "GET", path).status, 200);
-    opened = json::parse(httpRequest(portB, "GET", "/health").body)["breakers"][0]["state"] == "open";
+    opened = l2State() == "open";
   }
   EXPECT_TRUE(opened);
 

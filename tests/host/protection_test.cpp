@@ -1,7 +1,10 @@
+#include "protection/breaker_registry.h"
 #include "protection/circuit_breaker.h"
 #include "protection/gcra.h"
 #include "protection/load_shedder.h"
+#include "services/metrics.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace wno::host {
@@ -83,7 +86,7 @@ TEST_F(BreakerTest, OpensAfterConsecutiveFailuresAndRecoversThroughHalfOpen) {
   options.openFor = std::chrono::milliseconds(1000);
   auto breaker = make(options);
   std::vector<std::string> transitions;
-  breaker.setListener([&](BreakerState from, BreakerState to) {
+  breaker.addListener([&](BreakerState from, BreakerState to) {
     transitions.push_back(std::string(breakerStateName(from)) + "->" + breakerStateName(to));
   });
   for (int i = 0; i < 3; ++i) {
@@ -131,6 +134,61 @@ TEST_F(BreakerTest, OpensOnFailureRateOverTheWindow) {
   breaker.allow();
   breaker.onFailure();  // the window slides to 5 failures of the last 10: 50 %
   EXPECT_EQ(breaker.state(), BreakerState::Open);
+}
+
+}  // namespace
+}  // namespace wno::host
+
+namespace wno::host {
+namespace {
+
+TEST(BreakerRegistry, ListsEveryBreakerAndMirrorsTransitionsAtMetrics) {
+  Metrics metrics;
+  BreakerRegistry registry(metrics);
+  BreakerOptions options;
+  options.failureThreshold = 2;
+  options.openFor = std::chrono::milliseconds(60000);
+  auto db = registry.create("repository main", "repository", options);
+  auto cache = registry.create("cache l2", "cache", options);
+  auto again = registry.create("repository main", "repository", options);
+  EXPECT_EQ(again->name(), "repository main#2");  // live names stay unique
+
+  EXPECT_FALSE(registry.anyNotClosed());
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(db->allow());
+    db->onFailure();
+  }
+  EXPECT_FALSE(db->allow());
+  EXPECT_TRUE(registry.anyNotClosed());
+  const nlohmann::json list = registry.toJson();
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0]["name"], "repository main");
+  EXPECT_EQ(list[0]["kind"], "repository");
+  EXPECT_EQ(list[0]["state"], "open");
+  EXPECT_EQ(list[0]["rejected"], 1);
+  EXPECT_EQ(list[0]["transitions"], 1);
+  EXPECT_GT(list[0]["retry_in_ms"].get<int64_t>(), 0);
+  EXPECT_EQ(list[1]["state"], "closed");
+
+  const std::string text = metrics.serialize();
+  EXPECT_THAT(text, ::testing::HasSubstr("wno_circuit_breaker_state{breaker=\"repository main\",kind=\"repository\"} 1"));
+  EXPECT_THAT(text, ::testing::HasSubstr("wno_circuit_breaker_state{breaker=\"cache l2\",kind=\"cache\"} 0"));
+  EXPECT_THAT(text, ::testing::HasSubstr(
+                        "wno_circuit_breaker_transitions_total{breaker=\"repository main\",kind=\"repository\",to=\"open\"} 1"));
+
+  // A dropped breaker is no longer listed.
+  cache.reset();
+  EXPECT_EQ(registry.toJson().size(), 2u);
+}
+
+TEST(BreakerRegistry, ReadsOptionsAndTheEnabledSwitchFromConfig) {
+  auto options = breakerOptionsFrom({{"failure_threshold", 3}, {"open_ms", 250}, {"half_open_calls", 2}});
+  EXPECT_EQ(options.failureThreshold, 3);
+  EXPECT_EQ(options.openFor, std::chrono::milliseconds(250));
+  EXPECT_EQ(options.halfOpenCalls, 2);
+  EXPECT_EQ(options.window, BreakerOptions{}.window);
+  EXPECT_EQ(breakerEnabled(nlohmann::json::object()), std::nullopt);
+  EXPECT_EQ(breakerEnabled({{"enabled", false}}), false);
 }
 
 }  // namespace

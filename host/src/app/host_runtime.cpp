@@ -131,6 +131,12 @@ Status HostRuntime::createProbes() {
     auto instance = HealthProbeInstance::create(type, api, services_.get(), options.name,
                                                 probe.value("config", nlohmann::json::object()));
     if (!instance.isOk()) {
+    // Off unless asked for: a breaker suits probes of remote dependencies
+    // (http, postgres), not readings of this machine (cpu, memory).
+    const nlohmann::json breaker = probe.value("breaker", nlohmann::json::object());
+    if (breakerEnabled(breaker).value_or(false)) {
+      options.breaker = services_->breakers().create("probe " + options.name, "probe", breakerOptionsFrom(breaker));
+    }
       return Status(instance.status().code(), pointer + "/config: health probe \"" + type->name +
                                                   "\" refused its config: " + instance.status().message());
     }
@@ -180,6 +186,15 @@ Status HostRuntime::createRepositories() {
   if (Status s = repositories_->defineCollections(); !s.isOk()) return s;
   repositories_->setCache(cache_.get());
   services_->setRepositories(repositories_.get());
+  for (const auto& r : repoConfigs) {
+    // On unless turned off: a failing database then costs requests nothing
+    // but a fast 503 with Retry-After.
+    const nlohmann::json breaker = r.value("breaker", nlohmann::json::object());
+    if (!breakerEnabled(breaker).value_or(true)) continue;
+    const std::string name = r.value("name", r.value("type", ""));
+    repositories_->setBreaker(name, services_->breakers().create("repository " + name, "repository",
+                                                                 breakerOptionsFrom(breaker)));
+  }
   std::string secret = dataConfig.value("cursor_secret", "");
   if (secret.empty()) {
     // Random per process: cursors still verify, but not across restarts or
@@ -324,16 +339,11 @@ nlohmann::json HostRuntime::healthJson() const {
     wno_health effect = s.required ? s.status : std::min<wno_health>(s.status, WNO_HEALTH_DEGRADED);
     overall = std::max(overall, effect);
   }
-  // Circuit breakers guarding shared dependencies (cache levels after L1).
-  nlohmann::json breakers = nlohmann::json::array();
-  if (cache_) {
-    // Bound to a local: iterating a subobject of the temporary would dangle.
-    const nlohmann::json cacheStats = cache_->stats();
-    for (const auto& level : cacheStats["levels"]) {
-      if (level["circuit"] == "none") continue;
-      breakers.push_back({{"name", "cache " + level["name"].get<std::string>()}, {"state", level["circuit"]}});
-      if (level["circuit"] != "closed") overall = std::max<wno_health>(overall, WNO_HEALTH_DEGRADED);
-    }
+  // Every circuit breaker (cache levels, repositories, shared rate limits,
+  // probes): one that is not closed means a dependency is failing.
+  nlohmann::json breakers = services_->breakers().toJson();
+  for (const auto& b : breakers) {
+    if (b["state"] != "closed") overall = std::max<wno_health>(overall, WNO_HEALTH_DEGRADED);
   }
   const double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - startedAt_).count();
   return {{"status", healthName(overall)},
@@ -372,6 +382,7 @@ void HostRuntime::shutdown() {
     const int cutOff = http_->shutdown(grace);
     if (cutOff > 0) logWarn("host", "grace period ended with requests in flight", {{"cut_off", cutOff}});
     http_.reset();
+  services_->breakers().refreshGauges();
   }
   if (load_) load_->stop();
   load_.reset();

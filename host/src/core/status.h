@@ -5,6 +5,7 @@
 
 #include <wno/common.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -23,9 +24,19 @@ class Status {
   wno_status code() const { return code_; }
   const std::string& message() const { return message_; }
 
+  // A hint for "retry later" failures (an open circuit knows when it will
+  // let calls through again); 0 when there is none. HTTP turns it into
+  // Retry-After.
+  int64_t retryAfterMs() const { return retryAfterMs_; }
+  Status& withRetryAfterMs(int64_t ms) {
+    retryAfterMs_ = ms;
+    return *this;
+  }
+
  private:
   wno_status code_ = WNO_OK;
   std::string message_;
+  int64_t retryAfterMs_ = 0;
 };
 
 // Short, stable names of status codes for logs and problem details.

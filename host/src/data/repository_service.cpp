@@ -4,6 +4,7 @@
 
 #include <prometheus/counter.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace wno::host::data {
@@ -70,10 +71,36 @@ RepositoryInstance& RepositoryService::repositoryFor(const Collection& c) {
   return *it->second;
 }
 
+void RepositoryService::setBreaker(const std::string& repository, std::shared_ptr<CircuitBreaker> breaker) {
+  breakers_[repository] = std::move(breaker);
+}
+
+CircuitBreaker* RepositoryService::breakerFor(const Collection& c) const {
+  if (breakers_.empty()) return nullptr;
+  auto it = breakers_.find(c.repository);
+  // Same fallback as repositoryFor: an unnamed repository is the first one.
+  if (it == breakers_.end() && !repositories_.count(c.repository)) it = breakers_.find(repositories_.begin()->first);
+  return it == breakers_.end() ? nullptr : it->second.get();
+}
+
 template <typename Fn>
 Status RepositoryService::timed(const Collection& c, const char* op, const std::string& shape, Fn&& fn) {
+  CircuitBreaker* breaker = breakerFor(c);
+  if (breaker && !breaker->allow()) {
+    // Failing fast is the point: a request must not queue for a pool
+    // connection to a database that has been failing.
+    const int64_t retryMs = std::max<int64_t>(1000, breaker->retryIn().count());
+    return Status(WNO_ERR_UNAVAILABLE, "circuit " + breaker->name() + " is open after repeated failures; failing fast")
+        .withRetryAfterMs(retryMs);
+  }
   const auto started = std::chrono::steady_clock::now();
   Status status = fn();
+  if (breaker) {
+    const wno_status code = status.code();
+    const bool dependencyFailed =
+        code == WNO_ERR_UNAVAILABLE || code == WNO_ERR_TIMEOUT || code == WNO_ERR_RESOURCE_EXHAUSTED;
+    dependencyFailed ? breaker->onFailure() : breaker->onSuccess();
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   durations_->Add({{"collection", c.name}, {"op", op}}, Metrics::latencyBuckets()).Observe(seconds);
   if (slowQueryMs_ > 0 && seconds * 1000.0 > static_cast<double>(slowQueryMs_)) {

@@ -25,6 +25,7 @@ nlohmann::json ProbeSnapshot::toJson() const {
                         {"age_ms", ageMs}};
   out["load"] = load >= 0 ? nlohmann::json(load) : nlohmann::json(nullptr);
   if (timedOut) out["timed_out"] = true;
+  if (circuitOpen) out["circuit"] = "open";
   return out;
 }
 
@@ -77,7 +78,27 @@ void ProbeRunner::loop(std::shared_ptr<State> state) {
       if (state->stopping) break;
       state->runningSince = Clock::now();
     }
+    CircuitBreaker* breaker = state->options.breaker.get();
+    if (breaker && !breaker->allow()) {
+      std::unique_lock lock(state->mutex);
+      state->runningSince.reset();
+      // Keep the last real result's details and age; say why it is not fresh.
+      ProbeSnapshot& last = state->last;
+      if (!last.circuitOpen) last.message = "circuit open after repeated failures (last: " + last.message + ")";
+      last.status = WNO_HEALTH_DOWN;
+      last.circuitOpen = true;
+      state->statusGauge->Set(WNO_HEALTH_DOWN);
+      state->wake.wait_for(lock, state->options.interval, [&] { return state->stopping; });
+      if (state->stopping) break;
+      continue;
+    }
     ProbeSnapshot result = checkOnce(*state);
+    if (breaker) {
+      // A check slower than its timeout already showed as down to readers.
+      const bool failed = result.status == WNO_HEALTH_DOWN ||
+                          result.latencyMs > static_cast<double>(state->options.timeout.count());
+      failed ? breaker->onFailure() : breaker->onSuccess();
+    }
     {
       std::unique_lock lock(state->mutex);
       state->runningSince.reset();

@@ -1,10 +1,14 @@
 // Runs one health probe on its own thread, every interval, and keeps the
 // latest result. Readers never wait on a probe: a check still running past
 // its timeout is reported as DOWN ("timed out") while it keeps running, and
-// the instance stays alive until the plugin's call returns.
+// the instance stays alive until the plugin's call returns. With a breaker,
+// a probe that keeps failing (down, or slower than its timeout) is not
+// called while the breaker is open: the dependency it checks (a URL, a
+// database) gets a rest and the probe thread is not tied up in timeouts.
 #pragma once
 
 #include "plugins/component_instance.h"
+#include "protection/circuit_breaker.h"
 #include "services/metrics.h"
 
 #include <nlohmann/json.hpp>
@@ -23,6 +27,7 @@ struct ProbeOptions {
   std::chrono::milliseconds interval{5000};
   std::chrono::milliseconds timeout{2000};
   bool required = false;
+  std::shared_ptr<CircuitBreaker> breaker;  // optional
 };
 
 struct ProbeSnapshot {
@@ -37,6 +42,7 @@ struct ProbeSnapshot {
   double latencyMs = 0;
   int64_t ageMs = -1;  // since the last completed check
   bool timedOut = false;
+  bool circuitOpen = false;  // the last check was skipped by the breaker
 
   nlohmann::json toJson() const;
 };

@@ -4,6 +4,25 @@
 
 namespace wno::host {
 
+BreakerOptions breakerOptionsFrom(const nlohmann::json& b) {
+  BreakerOptions o;
+  if (!b.is_object()) return o;
+  o.failureThreshold = b.value("failure_threshold", o.failureThreshold);
+  o.failureRate = b.value("failure_rate", o.failureRate);
+  o.window = b.value("window", o.window);
+  o.minimumCalls = b.value("minimum_calls", o.minimumCalls);
+  o.openFor = std::chrono::milliseconds(b.value("open_ms", static_cast<int64_t>(o.openFor.count())));
+  o.halfOpenCalls = b.value("half_open_calls", o.halfOpenCalls);
+  return o;
+}
+
+std::optional<bool> breakerEnabled(const nlohmann::json& b) {
+  if (!b.is_object()) return std::nullopt;
+  auto it = b.find("enabled");
+  if (it == b.end() || !it->is_boolean()) return std::nullopt;
+  return it->get<bool>();
+}
+
 const char* breakerStateName(BreakerState state) {
   switch (state) {
     case BreakerState::Closed: return "closed";
@@ -12,12 +31,20 @@ const char* breakerStateName(BreakerState state) {
   }
 }
 
+int breakerStateValue(BreakerState state) {
+  switch (state) {
+    case BreakerState::Closed: return 0;
+    case BreakerState::Open: return 1;
+    default: return 2;
+  }
+}
+
 CircuitBreaker::CircuitBreaker(std::string name, BreakerOptions options, std::function<Clock::time_point()> now)
     : name_(std::move(name)), options_(options), now_(std::move(now)) {}
 
-void CircuitBreaker::setListener(StateListener listener) {
+void CircuitBreaker::addListener(StateListener listener) {
   std::lock_guard lock(mutex_);
-  listener_ = std::move(listener);
+  listeners_.push_back(std::move(listener));
 }
 
 void CircuitBreaker::transition(BreakerState to) {
@@ -29,17 +56,23 @@ void CircuitBreaker::transition(BreakerState to) {
   halfOpenInFlight_ = 0;
   halfOpenSucceeded_ = 0;
   if (to == BreakerState::Open) openedAt_ = now_();
-  if (listener_) listener_(from, to);
+  for (const auto& listener : listeners_) listener(from, to);
 }
 
 bool CircuitBreaker::allow() {
   std::lock_guard lock(mutex_);
   if (state_ == BreakerState::Open) {
-    if (now_() - openedAt_ < options_.openFor) return false;
+    if (now_() - openedAt_ < options_.openFor) {
+      ++rejected_;
+      return false;
+    }
     transition(BreakerState::HalfOpen);
   }
   if (state_ == BreakerState::HalfOpen) {
-    if (halfOpenInFlight_ >= options_.halfOpenCalls) return false;
+    if (halfOpenInFlight_ >= options_.halfOpenCalls) {
+      ++rejected_;
+      return false;
+    }
     ++halfOpenInFlight_;
   }
   return true;
@@ -74,11 +107,37 @@ void CircuitBreaker::onFailure() {
   if (consecutiveFailures_ >= options_.failureThreshold || rateTripped) transition(BreakerState::Open);
 }
 
-BreakerState CircuitBreaker::state() {
-  std::lock_guard lock(mutex_);
+BreakerState CircuitBreaker::visibleState() const {
   // Report half-open as soon as the open period is over, even before a call.
   if (state_ == BreakerState::Open && now_() - openedAt_ >= options_.openFor) return BreakerState::HalfOpen;
   return state_;
+}
+
+BreakerState CircuitBreaker::state() {
+  std::lock_guard lock(mutex_);
+  return visibleState();
+}
+
+std::chrono::milliseconds CircuitBreaker::retryIn() {
+  std::lock_guard lock(mutex_);
+  if (state_ != BreakerState::Open) return std::chrono::milliseconds(0);
+  const auto left = options_.openFor - std::chrono::duration_cast<std::chrono::milliseconds>(now_() - openedAt_);
+  return std::max(left, std::chrono::milliseconds(0));
+}
+
+BreakerSnapshot CircuitBreaker::snapshot() {
+  std::lock_guard lock(mutex_);
+  BreakerSnapshot s;
+  s.state = visibleState();
+  s.consecutiveFailures = consecutiveFailures_;
+  s.windowCalls = outcomes_.size();
+  s.windowFailures = static_cast<size_t>(std::count(outcomes_.begin(), outcomes_.end(), true));
+  if (s.state == BreakerState::Open) {
+    const auto left = options_.openFor - std::chrono::duration_cast<std::chrono::milliseconds>(now_() - openedAt_);
+    s.retryInMs = std::max<int64_t>(0, left.count());
+  }
+  s.rejected = rejected_;
+  return s;
 }
 
 }  // namespace wno::host

@@ -4,13 +4,21 @@
 // `minimumCalls`) reaches `failureRate`. Open: calls are refused at once for
 // `openFor`. Half-open: up to `halfOpenCalls` trial calls pass; all
 // succeeding closes it, any failure reopens it.
+// THREADS: every method is safe to call concurrently. Listeners run on the
+// thread that caused the transition, with the breaker's lock held: they must
+// not call back into the breaker.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace wno::host {
 
@@ -23,8 +31,25 @@ struct BreakerOptions {
   int halfOpenCalls = 1;
 };
 
+// Reads a breaker object of the config (definitions/breaker); missing keys
+// keep the defaults above. `enabled` is returned separately: absent means
+// the caller's default.
+BreakerOptions breakerOptionsFrom(const nlohmann::json& breaker);
+std::optional<bool> breakerEnabled(const nlohmann::json& breaker);
+
 enum class BreakerState { Closed, Open, HalfOpen };
 const char* breakerStateName(BreakerState state);
+// 0 closed, 1 open, 2 half-open: the value of every breaker state gauge.
+int breakerStateValue(BreakerState state);
+
+struct BreakerSnapshot {
+  BreakerState state = BreakerState::Closed;
+  int consecutiveFailures = 0;
+  size_t windowCalls = 0;
+  size_t windowFailures = 0;
+  int64_t retryInMs = 0;  // open: until trial calls are let through
+  uint64_t rejected = 0;  // calls refused since start
+};
 
 class CircuitBreaker {
  public:
@@ -40,12 +65,20 @@ class CircuitBreaker {
   void onFailure();
 
   BreakerState state();
+  BreakerSnapshot snapshot();
+  // While open, how long until trial calls pass; 0 otherwise.
+  std::chrono::milliseconds retryIn();
   const std::string& name() const { return name_; }
-  void setListener(StateListener listener);
+  const BreakerOptions& options() const { return options_; }
+  // Listeners are kept for the breaker's life, called in the order added.
+  void addListener(StateListener listener);
+  // Same as addListener (the name older callers use).
+  void setListener(StateListener listener) { addListener(std::move(listener)); }
 
  private:
   void transition(BreakerState to);  // mutex held
   void record(bool failed);          // mutex held
+  BreakerState visibleState() const; // mutex held
 
   std::string name_;
   BreakerOptions options_;
@@ -57,7 +90,8 @@ class CircuitBreaker {
   Clock::time_point openedAt_{};
   int halfOpenInFlight_ = 0;
   int halfOpenSucceeded_ = 0;
-  StateListener listener_;
+  uint64_t rejected_ = 0;
+  std::vector<StateListener> listeners_;
 };
 
 }  // namespace wno::host

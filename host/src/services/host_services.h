@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/status.h"
+#include "protection/breaker_registry.h"
 #include "services/metrics.h"
 
 #include <atomic>
@@ -61,6 +62,8 @@ class JobApi {
 class HostServices {
  public:
   Metrics& metrics() { return metrics_; }
+  // Every circuit breaker of the host, listed at /health and /metrics.
+  BreakerRegistry& breakers() { return breakers_; }
 
   double loadFactor() const { return loadFactor_.load(std::memory_order_relaxed); }
   void setLoadFactor(double value) { loadFactor_.store(value, std::memory_order_relaxed); }
@@ -74,6 +77,7 @@ class HostServices {
 
  private:
   Metrics metrics_;
+  BreakerRegistry breakers_{metrics_};
   std::atomic<double> loadFactor_{0.0};
   CacheApi* cache_ = nullptr;
   RepositoryApi* repositories_ = nullptr;
