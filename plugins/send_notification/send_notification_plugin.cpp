@@ -139,18 +139,11 @@ class SendNotification : public wno::sdk::JobHandler {
                               const std::string& since, const std::function<void()>& between) const {
     std::vector<json> rows = ownRows(job, userId, type, since, between);
     if (rows.empty()) return std::nullopt;
-    return rows.front();
+    return keepFirst(job, rows);
   }
 
-  // After creating `fresh`: if a concurrent run of this job created a row
-  // too, the lowest id wins and every other row of this job goes, whoever
-  // wrote it. Each racing run does this once its own row is visible, so
-  // the last one to look removes all but one, even when ids were handed out
-  // in another order than the rows became visible (PostgreSQL sequences).
-  json settle(const wno::sdk::Job& job, int64_t userId, const std::string& type, const std::string& since,
-              const json& fresh) const {
-    std::vector<json> rows = ownRows(job, userId, type, since, {});
-    if (rows.empty()) return fresh;  // not visible yet to this read; trust the create
+  // The lowest id wins; every other row of this job goes, whoever wrote it.
+  json keepFirst(const wno::sdk::Job& job, const std::vector<json>& rows) const {
     const json winner = rows.front();
     for (size_t i = 1; i < rows.size(); ++i) {
       const int64_t loser = rows[i].value("id", int64_t{0});
@@ -159,6 +152,17 @@ class SendNotification : public wno::sdk::JobHandler {
                  winner["id"].dump() + ", deleted row " + std::to_string(loser));
     }
     return winner;
+  }
+
+  // After creating `fresh`: if a concurrent run of this job created a row
+  // too, keepFirst. Each racing run does this once its own row is visible,
+  // so the last one to look removes all but one, even when ids were handed
+  // out in another order than the rows became visible (PostgreSQL sequences).
+  json settle(const wno::sdk::Job& job, int64_t userId, const std::string& type, const std::string& since,
+              const json& fresh) const {
+    std::vector<json> rows = ownRows(job, userId, type, since, {});
+    if (rows.empty()) return fresh;  // not visible yet to this read; trust the create
+    return keepFirst(job, rows);
   }
 
   wno::sdk::Host host_;

@@ -61,9 +61,10 @@ class FakeRepository {
 
   // ---- direct access for tests (no host call, no failure injection) ----
 
+  // Seeds a row; an "id" in it is kept (if free), else the next id is used.
   json insert(const std::string& collection, json row) {
     std::lock_guard lock(mutex_);
-    return insertLocked(table(collection), std::move(row));
+    return insertLocked(table(collection), std::move(row), true);
   }
   std::optional<json> row(const std::string& collection, int64_t id) const {
     std::lock_guard lock(mutex_);
@@ -111,6 +112,9 @@ class FakeRepository {
   // Runs before an update is applied, outside the lock: a test can change
   // the row "concurrently" here (patch) to provoke a stale version.
   std::function<void(const std::string& collection, int64_t id)> beforeUpdate;
+  // Runs after a create through the service, outside the lock, with the
+  // stored row: a test can play a concurrent writer here (insert).
+  std::function<void(const std::string& collection, const json& row)> afterCreate;
 
   // ---- the services FakeHost forwards to ----
 
@@ -137,13 +141,18 @@ class FakeRepository {
     return {WNO_OK, {r->second.dump()}, ""};
   }
   Outcome create(const std::string& collection, const std::string& rowJson) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     if (auto f = injected("create", collection)) return *f;
     auto t = tables_.find(collection);
     if (t == tables_.end()) return {WNO_OK, {rowJson}, ""};
     json row = json::parse(rowJson, nullptr, false);
     if (row.is_discarded() || !row.is_object()) return fail(WNO_ERR_INVALID, "row_json is not a JSON object");
-    return {WNO_OK, {insertLocked(t->second, std::move(row)).dump()}, ""};
+    json stored = insertLocked(t->second, std::move(row), false);
+    if (afterCreate) {
+      lock.unlock();
+      afterCreate(collection, stored);
+    }
+    return {WNO_OK, {stored.dump()}, ""};
   }
   Outcome update(const std::string& collection, int64_t id, int64_t expectedVersion, const std::string& patchJson) {
     {
@@ -221,10 +230,15 @@ class FakeRepository {
     return std::nullopt;
   }
 
-  json insertLocked(Table& t, json row) {
+  json insertLocked(Table& t, json row, bool keepId) {
     if (!row.is_object()) throw std::invalid_argument("FakeRepository: a row must be a JSON object");
-    row.erase("id");
-    const int64_t id = t.nextId++;
+    int64_t id = 0;
+    if (keepId && row.contains("id") && row["id"].is_number_integer() && !t.rows.count(row["id"].get<int64_t>())) {
+      id = row["id"].get<int64_t>();
+      t.nextId = std::max(t.nextId, id + 1);
+    } else {
+      id = t.nextId++;
+    }
     row["id"] = id;
     if (!row.contains("created_at")) row["created_at"] = nowTimestamp();
     if (t.versioned) row["version"] = 1;
