@@ -46,6 +46,14 @@ struct CannedReply {
   int delayMs = 0;  // wait this long before answering (released early on shutdown)
 };
 
+inline CannedReply answer(int status, std::string body, int delayMs = 0) {
+  CannedReply r;
+  r.status = status;
+  r.body = std::move(body);
+  r.delayMs = delayMs;
+  return r;
+}
+
 class FakeHttpServer {
  public:
   using Handler = std::function<CannedReply(const RecordedRequest&)>;
