@@ -1,0 +1,130 @@
+// The compute_user_stats handler through its C vtable: the counts the stats
+// route computes, written to the route's cache key with its tags and
+// region, paged counting, collections a host lacks, failures and cancel.
+#include <wno/sdk/testing.hpp>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace {
+
+using ::testing::HasSubstr;
+using nlohmann::json;
+using wno::sdk::testing::FakeHost;
+using wno::sdk::testing::handle;
+
+class ComputeUserStatsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* c : {"users", "battles", "contents", "token_holdings"}) host.repo.define(c);
+    host.repo.define("comments", false);
+    user = host.repo.insert("users", {{"username", "pepe"}})["id"];
+    other = host.repo.insert("users", {{"username", "wojak"}})["id"];
+    for (int i = 0; i < 3; ++i) host.repo.insert("battles", {{"title", "b"}, {"creator_id", user}, {"opponent_id", other}});
+    for (int i = 0; i < 2; ++i) host.repo.insert("battles", {{"title", "b"}, {"creator_id", other}, {"opponent_id", user}});
+    host.repo.insert("battles", {{"title", "open"}, {"creator_id", other}});
+    for (int i = 0; i < 7; ++i) host.repo.insert("contents", {{"user_id", user}, {"kind", "text"}, {"body", "x"}});
+    host.repo.insert("contents", {{"user_id", other}, {"kind", "text"}, {"body", "x"}});
+    for (int i = 0; i < 4; ++i) host.repo.insert("comments", {{"content_id", 1}, {"user_id", user}, {"content", "c"}});
+    host.repo.insert("token_holdings", {{"user_id", user}, {"wallet_address", "w"}});
+  }
+  wno::sdk::testing::Instance<wno_type_job_handler> handler(const json& config = json::object()) {
+    return host.create<wno_type_job_handler>(WNO_KIND_JOB_HANDLER, "compute_user_stats", config.dump());
+  }
+  json run(const wno::sdk::testing::Instance<wno_type_job_handler>& h, int64_t id, wno_status expected = WNO_OK) {
+    std::string result;
+    EXPECT_EQ(handle(h, "compute_user_stats", json{{"user_id", id}}.dump(), &result), expected) << host.lastError();
+    return result.empty() ? json() : json::parse(result);
+  }
+
+  FakeHost host;
+  int64_t user = 0;
+  int64_t other = 0;
+};
+
+TEST_F(ComputeUserStatsTest, ComputesTheRoutesStatsAndRefreshesItsCacheEntry) {
+  auto h = handler();
+  const json stats = run(h, user);
+  ASSERT_TRUE(stats["computed_at"].is_string());
+  json expected = {{"user_id", user},   {"computed_at", stats["computed_at"]}, {"battles_created", 3},
+                   {"battles_joined", 2}, {"contents", 7},                      {"comments", 4},
+                   {"token_holdings", 1}};
+  EXPECT_EQ(stats, expected);
+
+  const std::string key = "stats:user:" + std::to_string(user);
+  ASSERT_TRUE(host.cacheValue(key));
+  EXPECT_EQ(json::parse(*host.cacheValue(key)), stats);
+  const auto& written = host.cacheWrites.at(key);
+  EXPECT_EQ(written.region, "statistics");
+  EXPECT_EQ(written.tags, (std::vector<std::string>{"users:" + std::to_string(user), "user_stats"}));
+  EXPECT_EQ(written.ttlMs, 0);  // the region's TTL, as the route uses
+  EXPECT_EQ(host.metric("wno_user_stats_refreshed_total"), 1);
+
+  const json others = run(h, other);
+  EXPECT_EQ(others["battles_created"], 3);
+  EXPECT_EQ(others["battles_joined"], 3);
+  EXPECT_EQ(others["comments"], 0);
+}
+
+TEST_F(ComputeUserStatsTest, CountsPageThroughLargeCollections) {
+  for (int i = 0; i < 25; ++i) host.repo.insert("contents", {{"user_id", user}, {"kind", "text"}, {"body", "y"}});
+  auto h = handler({{"page_size", 4}, {"ttl_ms", 120000}});
+  const int before = host.repo.calls("query");
+  EXPECT_EQ(run(h, user)["contents"], 32);
+  // 32 contents rows at 4 per page: 9 queries (the last one comes back empty).
+  EXPECT_GE(host.repo.calls("query") - before, 9);
+  EXPECT_EQ(host.cacheWrites.at("stats:user:" + std::to_string(user)).ttlMs, 120000);
+}
+
+TEST_F(ComputeUserStatsTest, ACollectionThisHostLacksIsLeftOutLikeTheRouteDoes) {
+  auto h = handler();
+  // The host answers INVALID for a collection config does not declare.
+  host.repo.failNext("query", WNO_ERR_INVALID, "no collection \"comments\"", "comments");
+  const json stats = run(h, user);
+  EXPECT_FALSE(stats.contains("comments"));
+  EXPECT_EQ(stats["contents"], 7);
+}
+
+TEST_F(ComputeUserStatsTest, AnUnknownUserFailsForGood) {
+  auto h = handler();
+  run(h, 777, WNO_ERR_INVALID);
+  EXPECT_EQ(host.lastError(), "users 777 does not exist");
+  EXPECT_TRUE(host.cacheWrites.empty());
+  EXPECT_EQ(handle(h, "compute_user_stats", "{}"), WNO_ERR_INVALID);
+  EXPECT_EQ(host.lastError(), "job data needs \"user_id\"");
+}
+
+TEST_F(ComputeUserStatsTest, RepositoryFailuresAreRetryable) {
+  auto h = handler();
+  host.repo.failNext("query", WNO_ERR_UNAVAILABLE, "database is locked", "battles");
+  run(h, user, WNO_ERR_UNAVAILABLE);
+  EXPECT_EQ(host.lastError(), "database is locked");
+  EXPECT_TRUE(host.cacheWrites.empty());
+  EXPECT_EQ(run(h, user)["contents"], 7);
+}
+
+TEST_F(ComputeUserStatsTest, ACancelledJobWritesNoCacheEntry) {
+  auto h = handler();
+  host.stopJob("job-1");
+  run(h, user, WNO_ERR_CANCELLED);
+  EXPECT_TRUE(host.cacheWrites.empty());
+  EXPECT_EQ(host.repo.calls("query"), 0);
+}
+
+TEST_F(ComputeUserStatsTest, BadConfigIsRefusedAtCreate) {
+  try {
+    handler({{"page_size", 0}});
+    FAIL();
+  } catch (const wno::sdk::Error& e) {
+    EXPECT_EQ(e.status(), WNO_ERR_INVALID);
+    EXPECT_THAT(e.what(), HasSubstr("page_size: expected an integer from 1"));
+  }
+  try {
+    handler({{"region", "other"}});
+    FAIL();
+  } catch (const wno::sdk::Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("unknown config key \"region\""));
+  }
+}
+
+}  // namespace
