@@ -1,7 +1,8 @@
 // The `postgres` repository: collections as tables, the structured QUERY as
 // parameterized SQL (shared builder, $n placeholders), prepared once per
 // pooled connection. Config: {"url":"postgresql://user:pw@host:5432/db",
-// "pool_size":16,"pool_wait_ms":2000}.
+// "pool_size":16,"pool_wait_ms":2000}. The job store is pg_job_store.*.
+#include "pg_job_store.h"
 #include "pg_pool.h"
 #include "sql/sql_builder.h"
 
@@ -295,5 +296,5 @@ class PostgresRepository : public wno::sdk::Repository {
 
 }  // namespace
 
-WNO_PLUGIN("postgres", "0.1.0", "PostgreSQL repository (libpqxx, pooled, prepared statements)",
-           WNO_REPOSITORY("postgres", PostgresRepository));
+WNO_PLUGIN("postgres", "0.1.0", "PostgreSQL repository and job store (libpqxx, pooled, prepared statements)",
+           WNO_REPOSITORY("postgres", PostgresRepository), WNO_JOB_STORE("postgres", wno::pg::PostgresJobStore));

@@ -1,6 +1,8 @@
-// Adapts SqliteRepository to the C ABI (wno_type_repository). Every hook
+// Adapts SqliteRepository to the C ABI (wno_type_repository) and lists the
+// plugin's components (the job store's adapter is sqlite_job_store_abi.cpp). Every hook
 // catches at the boundary: RepoError keeps its status, anything else is
 // WNO_ERR_INTERNAL; the message goes through set_error.
+#include "sqlite_job_store_abi.h"
 #include "sqlite_repository.h"
 
 #include <wno/plugin.h>
@@ -136,10 +138,12 @@ const wno_type_repository kRepository = {
 
 const wno_component kComponents[] = {
     {sizeof(wno_component), WNO_KIND_REPOSITORY, "sqlite", "SQLite repository (embedded, WAL)", &kRepository},
+    {sizeof(wno_component), WNO_KIND_JOB_STORE, "sqlite", "SQLite job store (embedded, WAL, BEGIN IMMEDIATE claims)",
+     &wno::sqlite::jobStoreVtable()},
 };
 
 const wno_plugin kPlugin = {sizeof(wno_plugin), WNO_ABI_VERSION_MAJOR, WNO_TARGET_ABI_MINOR, "sqlite", "0.1.0",
-                            "SQLite repository", kComponents, sizeof kComponents / sizeof kComponents[0],
+                            "SQLite repository and job store", kComponents, sizeof kComponents / sizeof kComponents[0],
                             nullptr, nullptr};
 
 }  // namespace

@@ -34,6 +34,7 @@ struct Backoff {
   std::string type = "fixed";  // "fixed" | "exponential"
   int64_t delayMs = 0;
   double jitter = 0;  // 0..1
+  bool operator==(const Backoff&) const = default;
 };
 
 struct JobRecord {
@@ -56,6 +57,7 @@ struct JobRecord {
   std::optional<std::string> lastError;
   std::optional<std::string> resultJson;  // compact JSON text
   bool cancelRequested = false;
+  bool operator==(const JobRecord&) const = default;
 };
 
 // Parses the record given to on_enqueue. Required: id, type, queue (non-empty

@@ -1,0 +1,475 @@
+#include "pg_job_store.h"
+
+#include "jobs/job_record.h"
+#include "jobs/job_transitions.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <regex>
+#include <set>
+#include <tuple>
+#include <vector>
+
+namespace wno::pg {
+namespace {
+
+using jobs::InvalidInput;
+using jobs::JobRecord;
+using jobs::Outcome;
+using nlohmann::json;
+
+using Params = std::vector<std::optional<std::string>>;
+
+constexpr const char* kColumns =
+    "seq, id, type, queue, priority, data, state, attempts_made, max_attempts, backoff_type, backoff_delay_ms, "
+    "backoff_jitter, timeout_ms, run_at_ms, created_at_ms, started_at_ms, finished_at_ms, lease_owner, "
+    "lease_expires_at_ms, last_error, result, cancel_requested";
+
+std::string text(std::string_view s) { return std::string(s); }
+std::string num(int64_t n) { return std::to_string(n); }
+
+std::optional<int64_t> optInt(const pqxx::field& f) {
+  return f.is_null() ? std::nullopt : std::optional<int64_t>(f.as<int64_t>());
+}
+std::optional<std::string> optText(const pqxx::field& f) {
+  return f.is_null() ? std::nullopt : std::optional<std::string>(std::string(f.c_str(), f.size()));
+}
+
+// A row selected with kColumns: (seq, record).
+std::pair<int64_t, JobRecord> readJob(const pqxx::row& r) {
+  JobRecord j;
+  j.id = r[1].c_str();
+  j.type = r[2].c_str();
+  j.queue = r[3].c_str();
+  j.priority = r[4].as<int32_t>();
+  j.dataJson = r[5].c_str();
+  j.state = r[6].c_str();
+  j.attemptsMade = r[7].as<int64_t>();
+  j.maxAttempts = r[8].as<int64_t>();
+  j.backoff.type = r[9].c_str();
+  j.backoff.delayMs = r[10].as<int64_t>();
+  j.backoff.jitter = r[11].as<double>();
+  j.timeoutMs = r[12].as<int64_t>();
+  j.runAtMs = r[13].as<int64_t>();
+  j.createdAtMs = r[14].as<int64_t>();
+  j.startedAtMs = optInt(r[15]);
+  j.finishedAtMs = optInt(r[16]);
+  j.leaseOwner = optText(r[17]);
+  j.leaseExpiresAtMs = optInt(r[18]);
+  j.lastError = optText(r[19]);
+  j.resultJson = optText(r[20]);
+  j.cancelRequested = r[21].c_str()[0] == 't';
+  return {r[0].as<int64_t>(), std::move(j)};
+}
+
+// libpqxx failures as ABI statuses with a message (the SDK boundary reports them).
+template <typename Fn>
+auto mapErrors(Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const PgError& e) {
+    throw sdk::Error(e.status, e.what());
+  } catch (const pqxx::broken_connection& e) {
+    throw sdk::Error(WNO_ERR_UNAVAILABLE, std::string("job database connection lost: ") + e.what());
+  } catch (const pqxx::data_exception& e) {
+    // SQLSTATE class 22: a value the database cannot take (e.g. bytes that are not UTF-8).
+    throw sdk::Error(WNO_ERR_INVALID, std::string("job database rejected a value: ") + e.what());
+  } catch (const pqxx::sql_error& e) {
+    throw sdk::Error(WNO_ERR_INTERNAL, std::string("job database error: ") + e.what());
+  }
+}
+
+// Text bound for a TEXT column must be valid UTF-8: replace what is not.
+std::string validUtf8(std::string_view s) {
+  return json::parse(json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace)).get<std::string>();
+}
+
+wno_status report(const Outcome& o) {
+  if (!o.ok()) throw sdk::Error(o.status, o.message);
+  return WNO_OK;
+}
+
+}  // namespace
+
+struct PostgresJobStore::Sql {
+  explicit Sql(const std::string& table) {
+    const std::string t = "\"" + table + "\"";
+    const std::string cols = kColumns;
+    channel = table + "_wake";
+    schema = {
+        "CREATE TABLE IF NOT EXISTS " + t +
+            " (seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,"
+            " id TEXT PRIMARY KEY,"
+            " type TEXT NOT NULL,"
+            " queue TEXT NOT NULL,"
+            " priority SMALLINT NOT NULL,"
+            " data JSON NOT NULL,"
+            " state TEXT NOT NULL,"
+            " attempts_made BIGINT NOT NULL,"
+            " max_attempts BIGINT NOT NULL,"
+            " backoff_type TEXT NOT NULL,"
+            " backoff_delay_ms BIGINT NOT NULL,"
+            " backoff_jitter DOUBLE PRECISION NOT NULL,"
+            " timeout_ms BIGINT NOT NULL,"
+            " run_at_ms BIGINT NOT NULL,"
+            " created_at_ms BIGINT NOT NULL,"
+            " started_at_ms BIGINT,"
+            " finished_at_ms BIGINT,"
+            " lease_owner TEXT,"
+            " lease_expires_at_ms BIGINT,"
+            " last_error TEXT,"
+            " result JSON,"
+            " cancel_requested BOOLEAN NOT NULL DEFAULT false)",
+        // The claim order of job_store.h, for waiting jobs only.
+        "CREATE INDEX IF NOT EXISTS \"" + table + "_claim\" ON " + t +
+            " (queue, priority, run_at_ms, seq) WHERE state = 'waiting'",
+        "CREATE INDEX IF NOT EXISTS \"" + table + "_lease\" ON " + t + " (lease_expires_at_ms) WHERE state = 'active'",
+        "CREATE INDEX IF NOT EXISTS \"" + table + "_finished\" ON " + t +
+            " (finished_at_ms) WHERE finished_at_ms IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS \"" + table + "_state\" ON " + t + " (state, seq)",
+    };
+    // The notification rides in the INSERT's statement: delivered at its commit.
+    enqueue = "WITH ins AS (INSERT INTO " + t +
+              " (id, type, queue, priority, data, state, attempts_made, max_attempts, backoff_type,"
+              " backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, cancel_requested)"
+              " VALUES ($1::text, $2::text, $3::text, $4::smallint, $5::json, 'waiting', $6::bigint, $7::bigint,"
+              " $8::text, $9::bigint, $10::double precision, $11::bigint, $12::bigint, $13::bigint, false)"
+              " ON CONFLICT (id) DO NOTHING RETURNING queue)"
+              " SELECT pg_notify($14::text, queue) FROM ins";
+    get = "SELECT " + cols + " FROM " + t + " WHERE id = $1::text";
+    claim = "UPDATE " + t +
+            " SET state = 'active', attempts_made = attempts_made + 1, lease_owner = $2::text,"
+            " lease_expires_at_ms = $3::bigint + $4::bigint, started_at_ms = $3::bigint, finished_at_ms = NULL"
+            " WHERE id IN (SELECT id FROM " + t +
+            " WHERE queue = $1::text AND state = 'waiting' AND run_at_ms <= $3::bigint"
+            " ORDER BY priority, run_at_ms, seq LIMIT $5::bigint FOR UPDATE SKIP LOCKED)"
+            " RETURNING " + cols;
+    const std::string held = " WHERE id = $1::text AND state = 'active' AND lease_owner = $2::text";
+    heartbeat = "UPDATE " + t + " SET lease_expires_at_ms = $3::bigint + $4::bigint" + held + " RETURNING cancel_requested";
+    complete = "UPDATE " + t +
+               " SET state = 'completed', finished_at_ms = $3::bigint, result = $4::json, lease_owner = NULL,"
+               " lease_expires_at_ms = NULL" + held + " RETURNING queue";
+    // Old values on the right of SET: cancel_requested decides before anything changes.
+    fail = "UPDATE " + t +
+           " SET last_error = $4::text,"
+           " state = CASE WHEN cancel_requested THEN 'cancelled' WHEN $5::bigint >= 0 THEN 'waiting' ELSE 'failed' END,"
+           " run_at_ms = CASE WHEN NOT cancel_requested AND $5::bigint >= 0 THEN $5::bigint ELSE run_at_ms END,"
+           " finished_at_ms = CASE WHEN cancel_requested OR $5::bigint < 0 THEN $3::bigint ELSE NULL END,"
+           " lease_owner = NULL, lease_expires_at_ms = NULL" + held + " RETURNING state, queue";
+    cancel = "UPDATE " + t +
+             " SET state = CASE WHEN state = 'waiting' THEN 'cancelled' ELSE state END,"
+             " finished_at_ms = CASE WHEN state = 'waiting' THEN $2::bigint ELSE finished_at_ms END,"
+             " cancel_requested = cancel_requested OR state = 'active'"
+             " WHERE id = $1::text AND state IN ('waiting', 'active') RETURNING state";
+    retry = "UPDATE " + t +
+            " SET state = 'waiting', run_at_ms = $2::bigint, attempts_made = 0, finished_at_ms = NULL,"
+            " cancel_requested = false, result = NULL, lease_owner = NULL, lease_expires_at_ms = NULL"
+            " WHERE id = $1::text AND state IN ('failed', 'cancelled') RETURNING queue";
+    recover = "UPDATE " + t +
+              " SET last_error = 'lease expired',"
+              " state = CASE WHEN cancel_requested THEN 'cancelled'"
+              " WHEN attempts_made >= max_attempts THEN 'failed' ELSE 'waiting' END,"
+              " finished_at_ms = CASE WHEN cancel_requested OR attempts_made >= max_attempts THEN $1::bigint"
+              " ELSE NULL END,"
+              " lease_owner = NULL, lease_expires_at_ms = NULL"
+              " WHERE state = 'active' AND lease_expires_at_ms < $1::bigint RETURNING state, queue";
+    stats = "SELECT queue, state, (state = 'waiting' AND run_at_ms > $1::bigint) AS delayed, count(*) FROM " + t +
+            " GROUP BY 1, 2, 3";
+    purge = "DELETE FROM " + t +
+            " WHERE finished_at_ms < $1::bigint AND state IN ('completed', 'failed', 'cancelled')";
+    seqOf = "SELECT seq FROM " + t + " WHERE id = $1::text";
+    // LEAST ignores NULLs; each probe is the first entry of the claim index.
+    std::string probes;
+    for (int p = 0; p < 4; ++p) {
+      probes += std::string(p ? ", " : "") + "(SELECT run_at_ms FROM " + t +
+                " WHERE queue = $1::text AND state = 'waiting' AND priority = " + std::to_string(p) +
+                " ORDER BY run_at_ms LIMIT 1)";
+    }
+    nextRunAt = "SELECT LEAST(" + probes + ")";
+    list = "SELECT " + cols + " FROM " + t;
+  }
+
+  std::string channel;
+  std::vector<std::string> schema;
+  std::string enqueue, get, claim, heartbeat, complete, fail, cancel, retry, recover, stats, purge, seqOf,
+      nextRunAt, list;
+};
+
+namespace {
+
+// Runs one prepared statement in autocommit: a single statement is its own
+// transaction, so no BEGIN/COMMIT round trips.
+pqxx::result run(Pool& pool, const std::string& sql, const Params& params) {
+  auto c = pool.acquire();
+  pqxx::nontransaction tx(*c->conn);
+  return tx.exec_prepared(c->prepare(sql), pqxx::prepare::make_dynamic_params(params));
+}
+
+}  // namespace
+
+PostgresJobStore::PostgresJobStore(sdk::Host host, std::string_view configJson) : host_(host) {
+  auto c = json::parse(configJson.empty() ? std::string_view("{}") : configJson, nullptr, false);
+  if (c.is_discarded() || !c.is_object()) throw sdk::invalid("config must be a JSON object");
+  static const std::set<std::string> known = {"url", "pool_size", "pool_wait_ms", "table"};
+  for (const auto& [key, value] : c.items()) {
+    if (!known.count(key)) {
+      throw sdk::invalid("unknown config key \"" + key + "\" (known: url, pool_size, pool_wait_ms, table)");
+    }
+  }
+  if (!c.contains("url") || !c["url"].is_string() || c["url"].get<std::string>().empty()) {
+    throw sdk::invalid("url: expected a postgresql:// connection URL");
+  }
+  const json size = c.value("pool_size", json(8));
+  const json wait = c.value("pool_wait_ms", json(2000));
+  if (!size.is_number_integer() || size.get<int64_t>() < 1 || size.get<int64_t>() > 512) {
+    throw sdk::invalid("pool_size: expected an integer from 1 to 512");
+  }
+  if (!wait.is_number_integer() || wait.get<int64_t>() < 1) throw sdk::invalid("pool_wait_ms: expected a positive integer");
+  const json table = c.value("table", json("wno_jobs"));
+  static const std::regex identifier("[a-z_][a-z0-9_]{0,47}");
+  if (!table.is_string() || !std::regex_match(table.get<std::string>(), identifier)) {
+    throw sdk::invalid("table: expected a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 48 characters)");
+  }
+  table_ = table.get<std::string>();
+  const std::string url = c["url"].get<std::string>();
+  pool_ = mapErrors([&] {
+    return std::make_unique<Pool>(url, size.get<size_t>(), std::chrono::milliseconds(wait.get<int64_t>()));
+  });
+  sql_ = std::make_unique<Sql>(table_);
+  listener_ = std::make_unique<Listener>(url, sql_->channel);
+  migrate();
+}
+
+PostgresJobStore::~PostgresJobStore() = default;
+
+void PostgresJobStore::migrate() {
+  mapErrors([&] {
+    auto c = pool_->acquire();
+    pqxx::work txn(*c->conn);
+    // Several hosts may start at once on an empty database: one migrates,
+    // the others wait here and then find everything in place.
+    txn.exec_params("SELECT pg_advisory_xact_lock(hashtext($1))", "wno_job_store:" + table_);
+    for (const auto& statement : sql_->schema) txn.exec(statement);
+    txn.commit();
+    return 0;
+  });
+}
+
+void PostgresJobStore::notify(const std::string& queue) {
+  // Best effort: a lost wake-up only delays a waiter until its timeout.
+  try {
+    run(*pool_, "SELECT pg_notify($1::text, $2::text)", {sql_->channel, queue});
+  } catch (const std::exception& e) {
+    host_.warn(std::string("job store: NOTIFY failed: ") + e.what());
+  }
+}
+
+bool PostgresJobStore::enqueue(std::string_view jobJson, sdk::Writer& out) {
+  const JobRecord job = jobs::parseEnqueue(jobJson);
+  return mapErrors([&] {
+    const Params params = {job.id,
+                           job.type,
+                           job.queue,
+                           num(job.priority),
+                           job.dataJson,
+                           num(job.attemptsMade),
+                           num(job.maxAttempts),
+                           job.backoff.type,
+                           num(job.backoff.delayMs),
+                           json(job.backoff.jitter).dump(),
+                           num(job.timeoutMs),
+                           num(job.runAtMs),
+                           num(job.createdAtMs),
+                           sql_->channel};
+    // ON CONFLICT DO NOTHING waits for a concurrent insert of the same id to
+    // commit, so the read below finds it. Retried only if a purge deleted the
+    // existing job in between.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      if (!run(*pool_, sql_->enqueue, params).empty()) {
+        out.write(jobs::toJson(job));
+        return true;
+      }
+      const auto existing = run(*pool_, sql_->get, {job.id});
+      if (!existing.empty()) {
+        out.write(jobs::toJson(readJob(existing[0]).second));
+        return false;
+      }
+    }
+    throw sdk::Error(WNO_ERR_UNAVAILABLE, "job \"" + job.id + "\" kept disappearing during enqueue; retry");
+  });
+}
+
+void PostgresJobStore::claim(std::string_view queue, std::string_view worker, uint32_t maxJobs, int64_t nowMs,
+                             int64_t leaseMs, sdk::Writer& out) {
+  jobs::requireNonEmpty(queue, "queue");
+  jobs::requireNonEmpty(worker, "worker");
+  jobs::requireLease(leaseMs);
+  if (maxJobs == 0) return;
+  const auto rows = mapErrors(
+      [&] { return run(*pool_, sql_->claim, {text(queue), text(worker), num(nowMs), num(leaseMs), num(maxJobs)}); });
+  // RETURNING has no order: restore the claim order.
+  std::vector<std::pair<int64_t, JobRecord>> claimed;
+  for (const auto& row : rows) claimed.push_back(readJob(row));
+  std::sort(claimed.begin(), claimed.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.second.priority, a.second.runAtMs, a.first) < std::tie(b.second.priority, b.second.runAtMs, b.first);
+  });
+  for (const auto& [seq, job] : claimed) {
+    if (!out.write(jobs::toJson(job))) return;
+  }
+}
+
+namespace {
+
+// When a guarded UPDATE matched nothing: the current row through the same
+// rules says why (missing, not active, another worker's lease, finished).
+template <typename Apply>
+Outcome explain(Pool& pool, const std::string& getSql, std::string_view id, Apply&& apply) {
+  const auto rows = run(pool, getSql, {text(id)});
+  if (rows.empty()) return {WNO_NOT_FOUND, "job \"" + text(id) + "\" does not exist"};
+  JobRecord job = readJob(rows[0]).second;
+  Outcome o = apply(job);
+  if (o.ok()) o = {WNO_ERR_UNAVAILABLE, "job \"" + text(id) + "\" changed concurrently; retry"};
+  return o;
+}
+
+}  // namespace
+
+wno_status PostgresJobStore::heartbeat(std::string_view id, std::string_view worker, int64_t nowMs, int64_t leaseMs) {
+  jobs::requireLease(leaseMs);
+  return report(mapErrors([&]() -> Outcome {
+    const auto rows = run(*pool_, sql_->heartbeat, {text(id), text(worker), num(nowMs), num(leaseMs)});
+    if (!rows.empty()) {
+      if (rows[0][0].c_str()[0] == 't') return {WNO_ERR_CANCELLED, "job \"" + text(id) + "\" was cancelled"};
+      return {};
+    }
+    return explain(*pool_, sql_->get, id, [&](JobRecord& j) { return jobs::checkLease(j, worker); });
+  }));
+}
+
+wno_status PostgresJobStore::complete(std::string_view id, std::string_view worker, int64_t nowMs,
+                                      std::string_view resultJson) {
+  const auto result = jobs::parseResult(resultJson);
+  return report(mapErrors([&]() -> Outcome {
+    const auto rows = run(*pool_, sql_->complete, {text(id), text(worker), num(nowMs), result});
+    if (!rows.empty()) return {};
+    return explain(*pool_, sql_->get, id, [&](JobRecord& j) { return jobs::checkLease(j, worker); });
+  }));
+}
+
+wno_status PostgresJobStore::fail(std::string_view id, std::string_view worker, int64_t nowMs, std::string_view error,
+                                  int64_t retryAtMs) {
+  std::string wake;
+  const Outcome o = mapErrors([&]() -> Outcome {
+    const auto rows = run(*pool_, sql_->fail,
+                          {text(id), text(worker), num(nowMs), validUtf8(jobs::cappedError(error)), num(retryAtMs)});
+    if (!rows.empty()) {
+      if (std::string_view(rows[0][0].c_str()) == jobs::kWaiting) wake = rows[0][1].c_str();
+      return {};
+    }
+    return explain(*pool_, sql_->get, id, [&](JobRecord& j) { return jobs::checkLease(j, worker); });
+  });
+  if (!wake.empty()) notify(wake);
+  return report(o);
+}
+
+wno_status PostgresJobStore::cancel(std::string_view id, int64_t nowMs) {
+  return report(mapErrors([&]() -> Outcome {
+    if (!run(*pool_, sql_->cancel, {text(id), num(nowMs)}).empty()) return {};
+    return explain(*pool_, sql_->get, id, [&](JobRecord& j) { return jobs::cancel(j, nowMs); });
+  }));
+}
+
+wno_status PostgresJobStore::retry(std::string_view id, int64_t nowMs) {
+  std::string wake;
+  const Outcome o = mapErrors([&]() -> Outcome {
+    const auto rows = run(*pool_, sql_->retry, {text(id), num(nowMs)});
+    if (!rows.empty()) {
+      wake = rows[0][0].c_str();
+      return {};
+    }
+    return explain(*pool_, sql_->get, id, [&](JobRecord& j) { return jobs::retry(j, nowMs); });
+  });
+  if (!wake.empty()) notify(wake);
+  return report(o);
+}
+
+bool PostgresJobStore::get(std::string_view id, sdk::Writer& out) {
+  const auto rows = mapErrors([&] { return run(*pool_, sql_->get, {text(id)}); });
+  if (rows.empty()) return false;
+  out.write(jobs::toJson(readJob(rows[0]).second));
+  return true;
+}
+
+void PostgresJobStore::list(std::string_view filterJson, sdk::Writer& out) {
+  const jobs::ListFilter f = jobs::parseListFilter(filterJson);
+  const auto rows = mapErrors([&] {
+    Params params;
+    std::string where;
+    auto add = [&](const char* condition, std::string value) {
+      params.push_back(std::move(value));
+      where += std::string(where.empty() ? " WHERE " : " AND ") + condition + " $" + std::to_string(params.size());
+    };
+    if (f.afterId) {
+      const auto seq = run(*pool_, sql_->seqOf, {*f.afterId});
+      if (seq.empty()) throw InvalidInput("after_id: no job \"" + *f.afterId + "\"");
+      add("seq <", seq[0][0].c_str());
+      where += "::bigint";
+    }
+    // Only the filters given appear in the SQL, so indexes can serve them.
+    if (f.state) add("state =", *f.state);
+    if (f.queue) add("queue =", *f.queue);
+    if (f.type) add("type =", *f.type);
+    params.push_back(std::to_string(f.limit));
+    const std::string sql =
+        sql_->list + where + " ORDER BY seq DESC LIMIT $" + std::to_string(params.size()) + "::bigint";
+    return run(*pool_, sql, params);
+  });
+  for (const auto& row : rows) {
+    if (!out.write(jobs::toJson(readJob(row).second))) return;
+  }
+}
+
+uint64_t PostgresJobStore::recoverStalled(int64_t nowMs) {
+  const auto rows = mapErrors([&] { return run(*pool_, sql_->recover, {num(nowMs)}); });
+  std::set<std::string> wake;
+  for (const auto& row : rows) {
+    if (std::string_view(row[0].c_str()) == jobs::kWaiting) wake.insert(row[1].c_str());
+  }
+  for (const auto& queue : wake) notify(queue);
+  return rows.size();
+}
+
+std::string PostgresJobStore::statsJson(int64_t nowMs) {
+  const auto rows = mapErrors([&] { return run(*pool_, sql_->stats, {num(nowMs)}); });
+  std::map<std::string, jobs::QueueCounts> queues;
+  for (const auto& row : rows) {
+    queues[row[0].c_str()].add(row[1].c_str(), row[2].c_str()[0] == 't', row[3].as<int64_t>());
+  }
+  return jobs::statsJson(queues);
+}
+
+uint64_t PostgresJobStore::purge(int64_t beforeMs) {
+  return mapErrors([&] { return static_cast<uint64_t>(run(*pool_, sql_->purge, {num(beforeMs)}).affected_rows()); });
+}
+
+wno_status PostgresJobStore::wait(std::string_view queue, int64_t timeoutMs) {
+  const auto start = std::chrono::steady_clock::now();
+  auto until = start + std::chrono::milliseconds(std::max<int64_t>(0, timeoutMs));
+  const std::string name(queue);
+  // Listening before looking, and the generation read before the look: a
+  // NOTIFY committed after the look is then never missed.
+  listener_->ensureListening(until);
+  const uint64_t seen = listener_->generation(name);
+  const auto next = mapErrors([&] { return run(*pool_, sql_->nextRunAt, {name}); });
+  if (!next.empty() && !next[0][0].is_null()) {
+    const int64_t now = host_.nowMs();
+    const int64_t runAt = next[0][0].as<int64_t>();
+    if (runAt <= now) return WNO_OK;
+    until = std::min(until, std::chrono::steady_clock::now() + std::chrono::milliseconds(runAt - now));
+  }
+  listener_->waitFor(name, seen, until);
+  return WNO_OK;
+}
+
+}  // namespace wno::pg

@@ -1,0 +1,60 @@
+// The `postgres` job store: one table (config "table", default wno_jobs)
+// shared by every host. Each transition is ONE statement (autocommit), so it
+// is atomic in the database whichever host runs it: claims take a batch with
+// UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n), so
+// concurrent claimers skip each other's rows instead of queueing on them;
+// lease checks sit in the UPDATE's WHERE. The rules are those of
+// jobs/job_transitions.h; when an UPDATE matches nothing, the current row is
+// run through them to say why. Enqueue, retry, failure-with-retry and
+// recovery NOTIFY "<table>_wake" with the queue as payload; wait() LISTENs.
+// Config: {"url","pool_size":8,"pool_wait_ms":2000,"table":"wno_jobs"}.
+// Migrations run at create under an advisory lock (hosts may start at once).
+// THREADS: every method may be called concurrently (pooled connections).
+#pragma once
+
+#include "pg_listener.h"
+#include "pg_pool.h"
+
+#include <wno/sdk/sdk.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace wno::pg {
+
+class PostgresJobStore : public sdk::JobStore {
+ public:
+  PostgresJobStore(sdk::Host host, std::string_view configJson);
+  ~PostgresJobStore() override;
+
+  bool enqueue(std::string_view jobJson, sdk::Writer& job) override;
+  void claim(std::string_view queue, std::string_view worker, uint32_t maxJobs, int64_t nowMs, int64_t leaseMs,
+             sdk::Writer& jobs) override;
+  wno_status heartbeat(std::string_view id, std::string_view worker, int64_t nowMs, int64_t leaseMs) override;
+  wno_status complete(std::string_view id, std::string_view worker, int64_t nowMs,
+                      std::string_view resultJson) override;
+  wno_status fail(std::string_view id, std::string_view worker, int64_t nowMs, std::string_view error,
+                  int64_t retryAtMs) override;
+  wno_status cancel(std::string_view id, int64_t nowMs) override;
+  wno_status retry(std::string_view id, int64_t nowMs) override;
+  bool get(std::string_view id, sdk::Writer& job) override;
+  void list(std::string_view filterJson, sdk::Writer& jobs) override;
+  uint64_t recoverStalled(int64_t nowMs) override;
+  std::string statsJson(int64_t nowMs) override;
+  uint64_t purge(int64_t beforeMs) override;
+  wno_status wait(std::string_view queue, int64_t timeoutMs) override;
+
+ private:
+  struct Sql;  // the statements, with the table name spliced in once
+  void migrate();
+  void notify(const std::string& queue);
+
+  sdk::Host host_;
+  std::string table_;
+  std::unique_ptr<Pool> pool_;
+  std::unique_ptr<Sql> sql_;
+  std::unique_ptr<Listener> listener_;
+};
+
+}  // namespace wno::pg
