@@ -1,0 +1,110 @@
+// FakeHost's in-memory repository, reached through the real host table as a
+// plugin reaches it: ids, versions and the version check, QUERY filters,
+// sort with NULLs last, keyset "after", limits and fields, injected
+// failures, and the thin behaviour of collections nobody defined.
+#include <wno/sdk/sdk.hpp>
+#include <wno/sdk/testing.hpp>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace {
+
+using nlohmann::json;
+using wno::sdk::testing::FakeHost;
+
+class FakeRepositoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    h.repo.define("users");
+    for (const auto& [name, role, score] : std::vector<std::tuple<std::string, std::string, json>>{
+             {"ann", "admin", 5}, {"bob", "user", nullptr}, {"cid", "user", 9}, {"dan", "moderator", 5}}) {
+      h.repo.insert("users", {{"username", name}, {"role", role}, {"score", score}});
+    }
+  }
+  std::vector<std::string> names(const json& query) {
+    std::vector<std::string> out;
+    for (const auto& row : host.repoQuery("users", query.dump())) out.push_back(json::parse(row)["username"]);
+    return out;
+  }
+
+  FakeHost h;
+  wno::sdk::Host host{h.api(), h.ctx()};
+};
+
+TEST_F(FakeRepositoryTest, CreateGetUpdateDeleteWithVersions) {
+  const json created = json::parse(host.repoCreate("users", R"({"username":"eve","id":99})"));
+  EXPECT_EQ(created["id"], 5);  // ids come from the repository, not the caller
+  EXPECT_EQ(created["version"], 1);
+  EXPECT_TRUE(created["created_at"].is_string());
+  EXPECT_EQ(json::parse(*host.repoGet("users", 5))["username"], "eve");
+  EXPECT_FALSE(host.repoGet("users", 42));
+
+  const json updated = json::parse(host.repoUpdate("users", 5, 1, R"({"role":"admin"})"));
+  EXPECT_EQ(updated["version"], 2);
+  EXPECT_EQ(updated["role"], "admin");
+  try {
+    host.repoUpdate("users", 5, 1, R"({"role":"user"})");
+    FAIL();
+  } catch (const wno::sdk::Error& e) {
+    EXPECT_EQ(e.status(), WNO_ERR_PRECONDITION);
+    EXPECT_EQ(h.lastError(), "stale version: expected 1, stored 2");
+  }
+  EXPECT_EQ(json::parse(host.repoUpdate("users", 5, -1, R"({"role":"user"})"))["version"], 3);  // -1: no check
+  EXPECT_TRUE(host.repoDelete("users", 5));
+  EXPECT_FALSE(host.repoDelete("users", 5));
+  EXPECT_EQ(h.created.size(), 1u);  // the recorded calls are still there
+  EXPECT_EQ(h.updated.size(), 3u);
+}
+
+TEST_F(FakeRepositoryTest, QueryFiltersSortAfterLimitAndFields) {
+  EXPECT_EQ(names({{"filters", {{{"field", "role"}, {"op", "eq"}, {"value", "user"}}}}}),
+            (std::vector<std::string>{"bob", "cid"}));
+  EXPECT_EQ(names({{"filters", {{{"field", "role"}, {"op", "in"}, {"value", {"admin", "moderator"}}}}}}),
+            (std::vector<std::string>{"ann", "dan"}));
+  EXPECT_EQ(names({{"filters", {{{"field", "score"}, {"op", "gte"}, {"value", 5}}}}}),
+            (std::vector<std::string>{"ann", "cid", "dan"}));
+  EXPECT_EQ(names({{"filters", {{{"field", "score"}, {"op", "is_null"}}}}}), (std::vector<std::string>{"bob"}));
+  EXPECT_EQ(names({{"filters", {{{"field", "username"}, {"op", "like"}, {"value", "%n"}}}}}),
+            (std::vector<std::string>{"ann", "dan"}));
+  // NULL never matches a comparison, not even ne.
+  EXPECT_EQ(names({{"filters", {{{"field", "score"}, {"op", "ne"}, {"value", 5}}}}}), (std::vector<std::string>{"cid"}));
+  // Sort by score desc, id as tie-breaker; NULL sorts as +infinity (first when descending).
+  const json sort = {{{"field", "score"}, {"desc", true}}, {{"field", "id"}, {"desc", true}}};
+  EXPECT_EQ(names({{"sort", sort}}), (std::vector<std::string>{"bob", "cid", "dan", "ann"}));
+  EXPECT_EQ(names({{"sort", sort}, {"after", {9, 3}}, {"limit", 1}}), (std::vector<std::string>{"dan"}));
+  EXPECT_EQ(names({{"sort", {{{"field", "id"}}}}, {"after", {2}}}), (std::vector<std::string>{"cid", "dan"}));
+  const auto rows = host.repoQuery("users", R"({"fields":["id","role"],"limit":1})");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(json::parse(rows[0]), (json{{"id", 1}, {"role", "admin"}}));
+}
+
+TEST_F(FakeRepositoryTest, InjectedFailuresAndHooks) {
+  h.repo.failNext("get", WNO_ERR_UNAVAILABLE, "db down", "users");
+  try {
+    host.repoGet("users", 1);
+    FAIL();
+  } catch (const wno::sdk::Error& e) {
+    EXPECT_EQ(e.status(), WNO_ERR_UNAVAILABLE);
+    EXPECT_EQ(h.lastError(), "db down");
+  }
+  EXPECT_TRUE(host.repoGet("users", 1));  // once only
+  EXPECT_EQ(h.repo.calls("get"), 2);
+
+  h.repo.beforeUpdate = [&](const std::string& c, int64_t id) { h.repo.patch(c, id, {{"score", 1}}); };
+  EXPECT_THROW(host.repoUpdate("users", 1, 1, R"({"score":2})"), wno::sdk::Error);
+  EXPECT_EQ(h.repo.row("users", 1)->at("score"), 1);
+}
+
+TEST_F(FakeRepositoryTest, UndefinedCollectionsKeepTheThinFakes) {
+  EXPECT_FALSE(host.repoGet("nowhere", 1));
+  EXPECT_FALSE(host.repoDelete("nowhere", 1));
+  EXPECT_EQ(host.repoCreate("nowhere", R"({"a":1})"), R"({"a":1})");
+  EXPECT_EQ(host.repoUpdate("nowhere", 1, 1, R"({"a":2})"), R"({"a":2})");
+  EXPECT_THROW(host.repoQuery("nowhere", "{}"), wno::sdk::Error);
+  // A scripted onRepoQuery still wins over the repository.
+  h.onRepoQuery = [](const std::string&, const std::string&) { return std::vector<std::string>{"{\"id\":7}"}; };
+  EXPECT_EQ(host.repoQuery("users", "{}"), std::vector<std::string>{"{\"id\":7}"});
+}
+
+}  // namespace
