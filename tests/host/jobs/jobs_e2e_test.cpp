@@ -1,0 +1,305 @@
+// The job system end to end: real wno-host processes over HTTP on loopback,
+// real job stores (SQLite file shared by the hosts, or a throwaway
+// PostgreSQL), the scriptable SDK handler. Covers the jobs API contract,
+// idempotent job ids under concurrent adds from two hosts, kill -9 of a host
+// mid-job, SIGTERM draining, pausing above load and domain events.
+#include "postgres_server.h"
+#include "process_runner.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+namespace wno::test {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+template <typename Cond>
+bool eventually(Cond cond, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return cond();
+}
+
+PostgresServer* postgres = nullptr;
+
+class JobsE2e : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void TearDownTestSuite() {
+    delete postgres;
+    postgres = nullptr;
+  }
+  void SetUp() override {
+    static int n = 0;
+    dir_ = std::filesystem::temp_directory_path() / ("wno-jobs-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(++n));
+    std::filesystem::create_directories(dir_);
+    table_ = "jobs_" + std::to_string(n);
+    if (GetParam() == "postgres" && !postgres) postgres = new PostgresServer();
+  }
+  void TearDown() override {
+    hosts_.clear();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  std::string logPath() const { return (dir_ / "runs.log").string(); }
+
+  json config(int port, const std::string& worker, json jobsExtra = json::object()) {
+    const bool pg = GetParam() == "postgres";
+    json jobs = {{"store", {{"type", GetParam()},
+                            {"config", pg ? json{{"url", postgres->url()}, {"table", table_}}
+                                          : json{{"path", (dir_ / "jobs.db").string()}}}}},
+                 {"worker_id", worker},
+                 {"lease_ms", 1000},
+                 {"heartbeat_ms", 200},
+                 {"poll_ms", 20},
+                 {"recover_interval_ms", 200},
+                 {"shutdown_grace_ms", 3000},
+                 {"queues", {{{"name", "default"}, {"concurrency", 4}}, {{"name", "urgent"}, {"critical", true}}}},
+                 {"handlers", {{{"type", "work"}, {"handler", "test_job"}, {"config", {{"log_path", logPath()}}}}}}};
+    jobs.merge_patch(jobsExtra);
+    return {{"http", {{"port", port}, {"access_log", false}}},
+            {"log", {{"level", "warn"}}},
+            {"plugins", {{"directories", {WNO_TEST_PLUGIN_DIR, WNO_FIXTURE_PLUGIN_DIR}},
+                         {"load", {{{"name", "sqlite"}}, {{"name", "postgres"}}, {{"name", "test_jobs"}}}}}},
+            {"data", {{"cursor_secret", "e2e"}}},
+            {"jobs", jobs}};
+  }
+
+  // Starts a host and waits until it is ready; returns its port.
+  int start(const std::string& worker, json jobsExtra = json::object(), json top = json::object()) {
+    const int port = freePort();
+    json c = config(port, worker, std::move(jobsExtra));
+    c.merge_patch(top);
+    auto host = ChildProcess::start(WNO_HOST_BINARY, {"--config", writeTempFile(worker + "-" + table_ + ".json", c.dump())});
+    for (int i = 0; i < 300 && host->running(); ++i) {
+      try {
+        if (httpRequest(port, "GET", "/readyz").status == 200) {
+          hosts_[worker] = std::move(host);
+          return port;
+        }
+      } catch (const std::exception&) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    }
+    throw std::runtime_error("host " + worker + " did not become ready: " + host->err());
+  }
+  ChildProcess& host(const std::string& worker) { return *hosts_.at(worker); }
+
+  static json post(int port, const std::string& path, const json& body, int* status = nullptr) {
+    auto r = httpRequest(port, "POST", path, body.dump());
+    if (status) *status = r.status;
+    return json::parse(r.body, nullptr, false);
+  }
+  static json get(int port, const std::string& path) { return json::parse(httpRequest(port, "GET", path).body, nullptr, false); }
+  static std::string state(int port, const std::string& id) { return get(port, "/api/v1/jobs/" + id).value("state", "?"); }
+
+  // "completed" lines per job id in the handler's log.
+  std::map<std::string, int> completions() {
+    std::map<std::string, int> out;
+    std::ifstream in(logPath());
+    std::string id, outcome;
+    int attempt, pid;
+    int64_t at;
+    while (in >> id >> attempt >> pid >> at >> outcome) {
+      if (outcome == "completed") ++out[id];
+    }
+    return out;
+  }
+
+  std::filesystem::path dir_;
+  std::string table_;
+  std::map<std::string, std::unique_ptr<ChildProcess>> hosts_;
+};
+
+TEST_P(JobsE2e, TheJobsApiContract) {
+  const int port = start("api");
+  int status = 0;
+  auto created = post(port, "/api/v1/jobs", {{"type", "work"}, {"job_id", "contract-1"}, {"priority", "high"}}, &status);
+  EXPECT_EQ(status, 201) << created.dump();
+  EXPECT_EQ(created["id"], "contract-1");
+  EXPECT_EQ(created["priority"], "high");
+  auto again = httpRequest(port, "POST", "/api/v1/jobs", R"({"type":"work","job_id":"contract-1"})");
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.header("Location"), "/api/v1/jobs/contract-1");
+  ASSERT_TRUE(eventually([&] { return state(port, "contract-1") == "completed"; }));
+  auto job = get(port, "/api/v1/jobs/contract-1");
+  EXPECT_EQ(job["attempts_made"], 1);
+  EXPECT_TRUE(job["finished_at"].is_string());
+  EXPECT_TRUE(job["wait_ms"].is_number());
+  EXPECT_TRUE(job["run_ms"].is_number());
+  EXPECT_EQ(job["result"]["attempt"], 1);
+
+  // Errors are problem+json naming the parameter.
+  auto bad = httpRequest(port, "POST", "/api/v1/jobs", R"({"type":"work","attempts":"many"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.contentType, "application/problem+json");
+  EXPECT_EQ(json::parse(bad.body)["parameter"], "attempts");
+  EXPECT_EQ(json::parse(httpRequest(port, "POST", "/api/v1/jobs", R"({"type":"nope"})").body)["parameter"], "type");
+  EXPECT_EQ(httpRequest(port, "POST", "/api/v1/jobs", R"({"type":)").status, 400);
+  EXPECT_EQ(httpRequest(port, "GET", "/api/v1/jobs/missing").status, 404);
+  EXPECT_EQ(json::parse(httpRequest(port, "GET", "/api/v1/jobs?colour=red").body)["parameter"], "colour");
+  EXPECT_EQ(json::parse(httpRequest(port, "GET", "/api/v1/jobs?state=lost").body)["parameter"], "state");
+  EXPECT_EQ(json::parse(httpRequest(port, "GET", "/api/v1/jobs?limit=1000").body)["parameter"], "limit");
+  EXPECT_EQ(json::parse(httpRequest(port, "GET", "/api/v1/jobs?cursor=forged").body)["parameter"], "cursor");
+
+  // Pages of completed jobs, newest first, each job once.
+  for (int i = 0; i < 7; ++i) post(port, "/api/v1/jobs", {{"type", "work"}, {"job_id", "page-" + std::to_string(i)}});
+  ASSERT_TRUE(eventually([&] { return get(port, "/api/v1/jobs?state=completed&limit=100")["data"].size() == 8; }));
+  std::vector<std::string> seen;
+  std::string cursor;
+  for (int page = 0; page < 10; ++page) {
+    auto r = get(port, "/api/v1/jobs?state=completed&limit=3" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    for (const auto& j : r["data"]) seen.push_back(j["id"]);
+    if (!r["has_more"].get<bool>()) break;
+    cursor = r["next_cursor"];
+  }
+  EXPECT_EQ(seen.size(), 8u);
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 8u);
+  // A cursor issued for one filter is refused for another.
+  auto first = get(port, "/api/v1/jobs?state=completed&limit=3");
+  EXPECT_EQ(httpRequest(port, "GET", "/api/v1/jobs?state=failed&cursor=" + first["next_cursor"].get<std::string>()).status, 400);
+
+  // Cancel a delayed job, refuse a second cancel, retry it: it runs.
+  post(port, "/api/v1/jobs", {{"type", "work"}, {"job_id", "later"}, {"delay_ms", 600000}});
+  auto cancelled = httpRequest(port, "POST", "/api/v1/jobs/later/cancel");
+  EXPECT_EQ(cancelled.status, 200);
+  EXPECT_EQ(json::parse(cancelled.body)["state"], "cancelled");
+  EXPECT_EQ(httpRequest(port, "POST", "/api/v1/jobs/later/cancel").status, 409);
+  EXPECT_EQ(httpRequest(port, "POST", "/api/v1/jobs/contract-1/retry").status, 409);  // completed: nothing to retry
+  EXPECT_EQ(httpRequest(port, "POST", "/api/v1/jobs/later/retry").status, 200);
+  EXPECT_TRUE(eventually([&] { return state(port, "later") == "completed"; }));
+  EXPECT_EQ(httpRequest(port, "POST", "/api/v1/jobs/nobody/cancel").status, 404);
+
+  auto queues = get(port, "/api/v1/queues");
+  ASSERT_EQ(queues["queues"].size(), 2u);
+  EXPECT_EQ(queues["queues"][0]["name"], "default");
+  EXPECT_GE(queues["queues"][0]["counts"]["completed"].get<int>(), 9);
+  EXPECT_GE(queues["queues"][0]["rates"]["completed_per_min"].get<int>(), 9);
+  const std::string metrics = httpRequest(port, "GET", "/metrics").body;
+  EXPECT_THAT(metrics, HasSubstr("wno_job_attempts_total{"));
+  EXPECT_THAT(metrics, HasSubstr("wno_job_wait_seconds_bucket{"));
+  EXPECT_THAT(metrics, HasSubstr("wno_jobs{queue=\"default\",state=\"completed\"}"));
+}
+
+TEST_P(JobsE2e, OneJobIdUnder32ConcurrentAddsFromTwoHosts) {
+  const int a = start("a");
+  const int b = start("b");
+  std::vector<std::thread> threads;
+  std::vector<int> statuses(32);
+  std::vector<std::string> ids(32);
+  for (int i = 0; i < 32; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = httpRequest(i % 2 ? a : b, "POST", "/api/v1/jobs", R"({"type":"work","job_id":"the-one","data":{"sleep_ms":50}})");
+      statuses[i] = r.status;
+      ids[i] = json::parse(r.body, nullptr, false).value("id", "");
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 201), 1) << ::testing::PrintToString(statuses);
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 200), 31);
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), "the-one"), 32);
+  ASSERT_TRUE(eventually([&] { return state(a, "the-one") == "completed"; }));
+  // While it is finished, adding it again still answers the existing job.
+  EXPECT_EQ(httpRequest(b, "POST", "/api/v1/jobs", R"({"type":"work","job_id":"the-one"})").status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(completions()["the-one"], 1);
+}
+
+TEST_P(JobsE2e, AKilledHostsJobsCompleteOnTheOtherHost) {
+  const int a = start("a");
+  const int b = start("b", {{"workers", false}});  // enqueue-only until A is dead
+  std::vector<std::string> ids;
+  for (int i = 0; i < 12; ++i) {
+    ids.push_back(post(b, "/api/v1/jobs", {{"type", "work"}, {"data", {{"sleep_ms", 400}}}})["id"]);
+  }
+  // A takes four at a time; kill it while it holds some.
+  ASSERT_TRUE(eventually([&] { return get(a, "/health")["jobs"]["running"].get<int>() > 0; }));
+  host("a").signal(SIGKILL);
+  host("a").wait(std::chrono::seconds(5));
+  const int c = start("c");  // a worker host takes over
+  for (const auto& id : ids) {
+    ASSERT_TRUE(eventually([&] { return state(c, id) == "completed"; })) << id << ": " << get(c, "/api/v1/jobs/" + id).dump();
+  }
+  // Each job completed; the ones A held ran again after their lease lapsed.
+  auto done = completions();
+  int retried = 0;
+  for (const auto& id : ids) {
+    EXPECT_EQ(done[id], 1) << id;
+    const int attempts = get(c, "/api/v1/jobs/" + id)["attempts_made"];
+    if (attempts > 1) ++retried;
+  }
+  EXPECT_GE(retried, 1) << "no job was held by the killed host";
+  (void)b;
+}
+
+TEST_P(JobsE2e, SigtermLetsRunningJobsFinishAndLeavesNoneClaimed) {
+  const int a = start("a", {{"shutdown_grace_ms", 5000}});
+  const std::string quick = post(a, "/api/v1/jobs", {{"type", "work"}, {"data", {{"sleep_ms", 600}}}})["id"];
+  ASSERT_TRUE(eventually([&] { return state(a, quick) == "active"; }));
+  host("a").signal(SIGTERM);
+  EXPECT_EQ(host("a").wait(std::chrono::seconds(20)), 0) << host("a").err();
+  const int b = start("b", {{"workers", false}});
+  EXPECT_EQ(state(b, quick), "completed");
+
+  // A job that outlives the grace is asked to stop and given back, not left active.
+  const int c = start("c", {{"shutdown_grace_ms", 200}});
+  const std::string slow = post(c, "/api/v1/jobs", {{"type", "work"}, {"data", {{"sleep_ms", 60000}}}})["id"];
+  ASSERT_TRUE(eventually([&] { return state(c, slow) == "active"; }));
+  host("c").signal(SIGTERM);
+  EXPECT_EQ(host("c").wait(std::chrono::seconds(20)), 0) << host("c").err();
+  auto job = get(b, "/api/v1/jobs/" + slow);
+  EXPECT_EQ(job["state"], "waiting") << job.dump();
+  EXPECT_TRUE(job["lease_owner"].is_null());
+}
+
+TEST_P(JobsE2e, QueuesPauseAboveLoadButCriticalQueuesRun) {
+  const int a = start("a", {{"queues", {{{"name", "default"}, {"pause_above_load", 0.9}}, {{"name", "urgent"}, {"critical", true}}}}},
+                      {{"load_factor", {{"fixed", 0.95}}}});
+  const std::string normal = post(a, "/api/v1/jobs", {{"type", "work"}})["id"];
+  const std::string urgent = post(a, "/api/v1/jobs", {{"type", "work"}, {"queue", "urgent"}})["id"];
+  ASSERT_TRUE(eventually([&] { return state(a, urgent) == "completed"; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(state(a, normal), "waiting");
+  auto queues = get(a, "/api/v1/queues");
+  EXPECT_EQ(queues["queues"][0]["paused"], true);
+  EXPECT_THAT(httpRequest(a, "GET", "/metrics").body, HasSubstr("wno_job_queue_paused{queue=\"default\"} 1"));
+}
+
+TEST_P(JobsE2e, AWriteToACollectionEnqueuesItsJobOnce) {
+  const json data = {
+      {"repositories", {{{"type", "sqlite"}, {"config", {{"path", (dir_ / "data.db").string()}}}}}},
+      {"cursor_secret", "e2e"},
+      {"collections", {{"items", {{"fields", {{"name", {{"type", "text"}, {"required", true}}}}}}}}}};
+  const int a = start("a", {{"events", {{{"collection", "items"}, {"on", "create"}, {"type", "work"},
+                                         {"data", {{"source", "event"}}}, {"data_fields", {{"item_id", "id"}}}}}}},
+                      {{"data", data}});
+  int status = 0;
+  auto item = post(a, "/api/v1/items", {{"name", "first"}}, &status);
+  ASSERT_EQ(status, 201) << item.dump();
+  const std::string id = "work:items:" + item["id"].dump() + ":create";
+  ASSERT_TRUE(eventually([&] { return state(a, id) == "completed"; })) << get(a, "/api/v1/jobs/" + id).dump();
+  auto job = get(a, "/api/v1/jobs/" + id);
+  EXPECT_EQ(job["data"]["item_id"], item["id"]);
+  EXPECT_EQ(job["data"]["source"], "event");
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, JobsE2e, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace wno::test
