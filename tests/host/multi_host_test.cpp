@@ -69,7 +69,9 @@ TEST(MultiHost, AWriteOnOneHostEvictsTheOtherHostsL1) {
   EXPECT_GE(stats["levels"][1]["stats"]["backplane_received"].get<int>(), 1);
   // The L2 circuit is visible in /health while Redis is up, and opens when it dies.
   auto l2State = [&] {
-    for (const auto& b : json::parse(httpRequest(portB, "GET", "/health").body)["breakers"]) {
+    // Bound to a local: iterating a member of a temporary would dangle.
+    const json health = json::parse(httpRequest(portB, "GET", "/health").body);
+    for (const auto& b : health["breakers"]) {
       if (b["name"] == "cache l2") return b["state"].get<std::string>();
     }
     return std::string("missing");

@@ -3,6 +3,7 @@
 #include "app/routes.h"
 #include "core/logger.h"
 #include "data/data_routes.h"
+#include "health/process_resources.h"
 #include "services/host_api.h"
 
 #include <random>
@@ -128,15 +129,15 @@ Status HostRuntime::createProbes() {
     options.interval = std::chrono::milliseconds(probe.value("interval_ms", 5000));
     options.timeout = std::chrono::milliseconds(probe.value("timeout_ms", 2000));
     options.required = probe.value("required", false);
-    auto instance = HealthProbeInstance::create(type, api, services_.get(), options.name,
-                                                probe.value("config", nlohmann::json::object()));
-    if (!instance.isOk()) {
     // Off unless asked for: a breaker suits probes of remote dependencies
     // (http, postgres), not readings of this machine (cpu, memory).
     const nlohmann::json breaker = probe.value("breaker", nlohmann::json::object());
     if (breakerEnabled(breaker).value_or(false)) {
       options.breaker = services_->breakers().create("probe " + options.name, "probe", breakerOptionsFrom(breaker));
     }
+    auto instance = HealthProbeInstance::create(type, api, services_.get(), options.name,
+                                                probe.value("config", nlohmann::json::object()));
+    if (!instance.isOk()) {
       return Status(instance.status().code(), pointer + "/config: health probe \"" + type->name +
                                                   "\" refused its config: " + instance.status().message());
     }
@@ -183,9 +184,6 @@ Status HostRuntime::createRepositories() {
   }
   repositories_ = std::make_unique<data::RepositoryService>(std::move(repositories), std::move(collections),
                                                             dataConfig.value("slow_query_ms", int64_t{200}), *services_);
-  if (Status s = repositories_->defineCollections(); !s.isOk()) return s;
-  repositories_->setCache(cache_.get());
-  services_->setRepositories(repositories_.get());
   for (const auto& r : repoConfigs) {
     // On unless turned off: a failing database then costs requests nothing
     // but a fast 503 with Retry-After.
@@ -195,6 +193,9 @@ Status HostRuntime::createRepositories() {
     repositories_->setBreaker(name, services_->breakers().create("repository " + name, "repository",
                                                                  breakerOptionsFrom(breaker)));
   }
+  if (Status s = repositories_->defineCollections(); !s.isOk()) return s;
+  repositories_->setCache(cache_.get());
+  services_->setRepositories(repositories_.get());
   std::string secret = dataConfig.value("cursor_secret", "");
   if (secret.empty()) {
     // Random per process: cursors still verify, but not across restarts or
@@ -286,11 +287,15 @@ Status HostRuntime::startHttp() {
   auto router = std::make_shared<http::Router>();
   addRoutes(*router);
   http_ = std::make_unique<http::HttpServer>(options, router, services_->metrics());
-  protection_ = std::make_unique<Protection>(
-      protectionOptionsFrom(section("protection")), *services_);
+  auto protection = Protection::create(protectionOptionsFrom(section("protection")), *services_);
+  if (!protection.isOk()) {
+    http_.reset();
+    return protection.status();
+  }
+  protection_ = std::move(protection).value();
   // Protection first: shedding and rate limits are cheaper than auth and
   // must hold even for clients that send bad credentials.
-  http_->addMiddleware(protection_->middleware());
+  if (protection_->enabled()) http_->addMiddleware(protection_->middleware());
   http_->addMiddleware(adminAuthMiddleware(section("admin").value("api_key", "")));
   try {
     http_->start();
@@ -354,7 +359,9 @@ nlohmann::json HostRuntime::healthJson() const {
           {"load", load_ ? load_->toJson() : nlohmann::json(nullptr)},
           {"accepting", accepting_.load()},
           {"shedding", protection_ ? protection_->shedding() : false},
+          {"protection", protection_ ? protection_->toJson() : nlohmann::json(nullptr)},
           {"http_in_flight", http_ ? http_->inFlight() : 0},
+          {"resources", processResources()},
           {"probes", probes},
           {"breakers", breakers}};
 }

@@ -25,13 +25,13 @@ class RepositoryService : public RepositoryApi {
 
   // Creates missing tables and indexes (idempotent); "<pointer>: <message>" on failure.
   Status defineCollections();
-
   // Guards every call to `repository` with `breaker`: while it is open, calls
   // fail fast with WNO_ERR_UNAVAILABLE and a retry hint instead of waiting on
   // the database. Unavailable, timed-out and exhausted answers count as
   // failures; answers about the data (not found, conflict, ...) as successes.
   // Call before serving traffic.
   void setBreaker(const std::string& repository, std::shared_ptr<CircuitBreaker> breaker);
+
   const Collection* collection(const std::string& name) const;
   // Writes invalidate the cache tags "<collection>" and "<collection>:<id>".
   void setCache(CacheApi* cache) { cache_ = cache; }
@@ -58,19 +58,19 @@ class RepositoryService : public RepositoryApi {
 
  private:
   RepositoryInstance& repositoryFor(const Collection& c);
+  CircuitBreaker* breakerFor(const Collection& c) const;
   void invalidate(const Collection& c, std::optional<int64_t> id);
   // Runs fn, observing its duration as (collection, op) and logging it when slow.
   template <typename Fn>
   Status timed(const Collection& c, const char* op, const std::string& shape, Fn&& fn);
 
-  CircuitBreaker* breakerFor(const Collection& c) const;
   std::map<std::string, std::unique_ptr<RepositoryInstance>> repositories_;
+  std::map<std::string, std::shared_ptr<CircuitBreaker>> breakers_;  // by repository name
   std::map<std::string, Collection> collections_;
   int64_t slowQueryMs_;
   HostServices& services_;
   CacheApi* cache_ = nullptr;
   prometheus::Family<prometheus::Histogram>* durations_ = nullptr;
-  std::map<std::string, std::shared_ptr<CircuitBreaker>> breakers_;  // by repository name
   prometheus::Family<prometheus::Counter>* slowQueries_ = nullptr;
 };
 

@@ -10,8 +10,12 @@
 namespace wno::host {
 namespace {
 
-int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+// Idle buckets are dropped this often, which bounds the local limiter's
+// memory by the clients seen in about one window.
+constexpr int64_t kSweepEveryUs = 10'000'000;
+
+int64_t nowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -39,6 +43,7 @@ std::string clientKey(http::RequestContext& ctx, bool byApiKey) {
 
 ProtectionOptions protectionOptionsFrom(const nlohmann::json& protection) {
   ProtectionOptions options;
+  options.enabled = protection.value("enabled", true);
   const auto& shedding = protection.value("shedding", nlohmann::json::object());
   options.shedding = shedding.value("enabled", false);
   options.shedAbove = shedding.value("shed_above", 0.9);
@@ -58,7 +63,27 @@ ProtectionOptions protectionOptionsFrom(const nlohmann::json& protection) {
     rule.tightenedScale = r.value("tightened_scale", 0.5);
     options.rateLimits.push_back(std::move(rule));
   }
+  const auto& shared = protection.value("shared", nlohmann::json::object());
+  options.shared.redisUrl = shared.value("redis_url", "");
+  options.shared.timeout = std::chrono::milliseconds(shared.value("timeout_ms", 50));
+  options.shared.poolSize = shared.value("pool_size", static_cast<size_t>(16));
+  options.shared.keyPrefix = shared.value("key_prefix", "wno:rl:");
+  options.shared.fallbackScale = shared.value("fallback_scale", 1.0);
+  options.shared.breaker = breakerOptionsFrom(shared.value("breaker", nlohmann::json::object()));
   return options;
+}
+
+Result<std::unique_ptr<Protection>> Protection::create(ProtectionOptions options, HostServices& services) {
+  std::unique_ptr<Protection> p(new Protection(std::move(options), services));
+  // Shared limits only matter when there are limits; a URL is still checked.
+  if (!p->options_.shared.redisUrl.empty()) {
+    auto shared = SharedRateLimiter::create(
+        p->options_.shared, services.breakers().create("rate_limit redis", "rate_limit", p->options_.shared.breaker),
+        services.metrics());
+    if (!shared.isOk()) return shared.status();
+    p->shared_ = std::move(shared).value();
+  }
+  return p;
 }
 
 Protection::Protection(ProtectionOptions options, HostServices& services)
@@ -79,6 +104,17 @@ http::Middleware Protection::middleware() {
   return [this](http::RequestContext& ctx, const http::Route& route) { return shed(ctx, route) || limit(ctx, route); };
 }
 
+nlohmann::json Protection::toJson() const {
+  nlohmann::json out = {{"enabled", options_.enabled},
+                        {"shedding_enabled", options_.shedding},
+                        {"rate_limit_rules", options_.rateLimits.size()},
+                        {"rate_limits", shared_ ? "shared" : "local"},
+                        {"local_buckets", limiter_.size()}};
+  // Shared limits in effect only while Redis answers; the breaker says so.
+  if (shared_) out["shared_circuit"] = breakerStateName(shared_->breaker().state());
+  return out;
+}
+
 bool Protection::shed(http::RequestContext& ctx, const http::Route& route) {
   if (!options_.shedding) return false;
   const bool shedding = shedder_.update(services_.loadFactor());
@@ -92,13 +128,32 @@ bool Protection::shed(http::RequestContext& ctx, const http::Route& route) {
   return true;
 }
 
+void Protection::sweepIfDue(int64_t now) {
+  int64_t due = nextSweepUs_.load(std::memory_order_relaxed);
+  if (now < due) return;
+  // One thread sweeps; the others carry on.
+  if (!nextSweepUs_.compare_exchange_strong(due, now + kSweepEveryUs)) return;
+  limiter_.sweep(now / 1000);
+}
+
+RateDecision Protection::decide(const RateLimitRule& rule, const std::string& key, double scale, int64_t now) {
+  if (shared_) {
+    if (auto d = shared_->decide(key, gcraParams(rule.policy, scale))) return *d;
+    // Redis could not be asked: this host alone, at its share of the limit.
+    return limiter_.decideUs(key, now, gcraParams(rule.policy, scale * options_.shared.fallbackScale));
+  }
+  return limiter_.decideUs(key, now, gcraParams(rule.policy, scale));
+}
+
 bool Protection::limit(http::RequestContext& ctx, const http::Route& route) {
-  const int64_t now = nowMs();
+  if (options_.rateLimits.empty()) return false;
+  const int64_t now = nowUs();
+  sweepIfDue(now);
   for (size_t i = 0; i < options_.rateLimits.size(); ++i) {
     const auto& rule = options_.rateLimits[i];
     if (std::find(rule.groups.begin(), rule.groups.end(), route.group) == rule.groups.end()) continue;
     const double scale = services_.loadFactor() > rule.tightenAboveLoad ? rule.tightenedScale : 1.0;
-    const RateDecision d = limiter_.decide(rule.name + "|" + clientKey(ctx, rule.keyByApiKey), now, rule.policy, scale);
+    const RateDecision d = decide(rule, rule.name + "|" + clientKey(ctx, rule.keyByApiKey), scale, now);
     auto& response = ctx.response();
     response.set("RateLimit-Policy", "\"" + rule.name + "\";q=" + std::to_string(d.limit) +
                                          ";w=" + seconds(rule.policy.windowMs));
