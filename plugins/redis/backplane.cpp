@@ -25,10 +25,14 @@ Backplane::Backplane(RedisUrl url, std::string channel, std::chrono::millisecond
 
 Backplane::~Backplane() { setListener(nullptr); }
 
+std::string Backplane::message(wno_cache_event event, std::string_view subject) const {
+  return hostId_ + "|" + eventCode(event) + "|" + std::string(subject);
+}
+
 void Backplane::publish(Pool& pool, wno_cache_event event, std::string_view subject) {
-  const std::string message = hostId_ + "|" + eventCode(event) + "|" + std::string(subject);
+  const std::string text = message(event, subject);
   auto c = pool.acquire();
-  c->command({"PUBLISH", channel_, message});
+  c->command({"PUBLISH", channel_, text});
 }
 
 void Backplane::setListener(const wno_cache_listener* listener) {

@@ -47,6 +47,7 @@ Connection::Connection(const RedisUrl& url, std::chrono::milliseconds timeout) {
   try {
     if (ctx_->err) fail("connect to " + url.host + ":" + std::to_string(url.port));
     redisSetTimeout(ctx_, toTimeval(timeout));
+    timeout_ = timeout;
     redisEnableKeepAlive(ctx_);
     if (!url.password.empty()) {
       if (url.user.empty()) command({"AUTH", url.password});
@@ -64,7 +65,11 @@ Connection::~Connection() {
   if (ctx_) redisFree(ctx_);
 }
 
-void Connection::setTimeout(std::chrono::milliseconds timeout) { redisSetTimeout(ctx_, toTimeval(timeout)); }
+void Connection::setTimeout(std::chrono::milliseconds timeout) {
+  if (timeout == timeout_) return;
+  if (redisSetTimeout(ctx_, toTimeval(timeout)) != REDIS_OK) fail("set timeout");
+  timeout_ = timeout;
+}
 
 void Connection::fail(const std::string& what) {
   broken_ = true;
@@ -128,9 +133,13 @@ Reply Connection::readIfReady(std::chrono::milliseconds wait) {
 Pool::Pool(RedisUrl url, size_t size, std::chrono::milliseconds timeout)
     : url_(std::move(url)), size_(std::max<size_t>(1, size)), timeout_(timeout) {}
 
-Pool::Lease Pool::acquire() {
+Pool::Lease Pool::acquire() { return acquire(timeout_); }
+
+Pool::Lease Pool::acquire(std::chrono::milliseconds budget) { return Lease(*this, take(budget), budget); }
+
+std::unique_ptr<Connection> Pool::take(std::chrono::milliseconds budget) {
   std::unique_lock lock(mutex_);
-  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  const auto deadline = std::chrono::steady_clock::now() + budget;
   while (idle_.empty() && open_ >= size_) {
     if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && open_ >= size_) {
       throw RedisError(WNO_ERR_RESOURCE_EXHAUSTED, "no redis connection free within the timeout");
@@ -139,7 +148,7 @@ Pool::Lease Pool::acquire() {
   if (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
-    return Lease(*this, std::move(c));
+    return c;
   }
   // While Redis is down every caller would otherwise pay a connect timeout;
   // after a failure, fail fast until the backoff (doubling, max 5 s) passes.
@@ -148,10 +157,10 @@ Pool::Lease Pool::acquire() {
   ++open_;
   lock.unlock();
   try {
-    auto c = std::make_unique<Connection>(url_, timeout_);
+    auto c = std::make_unique<Connection>(url_, budget);
     std::lock_guard relock(mutex_);
     backoff_ = std::chrono::milliseconds(0);
-    return Lease(*this, std::move(c));
+    return c;
   } catch (...) {
     std::lock_guard relock(mutex_);
     --open_;

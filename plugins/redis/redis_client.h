@@ -52,6 +52,8 @@ class Connection {
   // timeouts, which leave the context unusable.
   Reply readIfReady(std::chrono::milliseconds wait);
   bool broken() const { return broken_; }
+  // Socket read/write timeout for the following commands; a no-op when it
+  // is already that (so per-call budgets cost no syscalls in steady state).
   void setTimeout(std::chrono::milliseconds timeout);
 
  private:
@@ -60,6 +62,7 @@ class Connection {
 
   redisContext* ctx_ = nullptr;
   bool broken_ = false;
+  std::chrono::milliseconds timeout_{0};
 };
 
 class Pool {
@@ -68,7 +71,14 @@ class Pool {
 
   class Lease {
    public:
-    Lease(Pool& pool, std::unique_ptr<Connection> c) : pool_(pool), c_(std::move(c)) {}
+    Lease(Pool& pool, std::unique_ptr<Connection> c, std::chrono::milliseconds timeout) : pool_(pool), c_(std::move(c)) {
+      try {
+        c_->setTimeout(timeout);
+      } catch (...) {
+        pool_.release(std::move(c_));  // broken now: the pool forgets it
+        throw;
+      }
+    }
     ~Lease() { pool_.release(std::move(c_)); }
     Connection& operator*() { return *c_; }
     Connection* operator->() { return c_.get(); }
@@ -78,13 +88,17 @@ class Pool {
     std::unique_ptr<Connection> c_;
   };
 
-  // Waits at most the timeout for a free connection; while Redis is down,
-  // fails fast until the backoff allows another connect attempt.
+  // Waits at most `budget` (default: the pool's timeout) for a free
+  // connection, connecting within it if the pool has room; while Redis is
+  // down, fails fast until the backoff allows another connect attempt. The
+  // lease's socket timeout is set to the budget.
   Lease acquire();
+  Lease acquire(std::chrono::milliseconds budget);
   const RedisUrl& url() const { return url_; }
   std::chrono::milliseconds timeout() const { return timeout_; }
 
  private:
+  std::unique_ptr<Connection> take(std::chrono::milliseconds budget);
   void release(std::unique_ptr<Connection> c);
 
   RedisUrl url_;

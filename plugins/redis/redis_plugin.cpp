@@ -1,9 +1,13 @@
 // The `redis` cache backend (L2) and the `redis` health probe.
 // Cache config: {"url":"redis://[:password@]host:port/db","pool_size":8,"timeout_ms":100,
-//   "key_prefix":"wno:","backplane":true,"backplane_channel":"wno:cache:events"}
+//   "bulk_timeout_ms":5000,"key_prefix":"wno:","backplane":true,"backplane_channel":"wno:cache:events"}
 // Values live at <prefix>v:<key> with the absolute expiry the host gives;
 // each tag is a set <prefix>t:<tag> of value keys, expiring no earlier than
 // its longest-lived member, so any host can invalidate by tag.
+// Every get/set/delete waits at most timeout_ms, or less when the host set
+// a deadline for the call (wno_host_call_deadline_v1): a slow Redis then
+// costs the caller its budget, not a hang. Tag invalidation and clearing
+// may touch many keys and get bulk_timeout_ms.
 #include "backplane.h"
 #include "redis_client.h"
 
@@ -20,12 +24,16 @@ using wno::redis::Pool;
 using wno::redis::RedisError;
 using wno::redis::Reply;
 
-// Tag invalidation in one step: nobody sees a half-invalidated tag.
+// Tag invalidation in one step: nobody sees a half-invalidated tag. Keys go
+// to UNLINK in slices (Lua's unpack has a stack limit), so a tag over
+// 100,000 entries costs a few hundred calls, not 100,000.
 const char* kInvalidateScript =
     "local keys = redis.call('SMEMBERS', KEYS[1]) "
     "local n = 0 "
-    "for _, k in ipairs(keys) do n = n + redis.call('DEL', k) end "
-    "redis.call('DEL', KEYS[1]) "
+    "for i = 1, #keys, 4096 do "
+    "  n = n + redis.call('UNLINK', unpack(keys, i, math.min(i + 4095, #keys))) "
+    "end "
+    "redis.call('UNLINK', KEYS[1]) "
     "return n";
 
 std::string regionTag(std::string_view region) { return std::string("\x01region:") + std::string(region); }
@@ -34,6 +42,7 @@ struct RedisConfig {
   std::string url = "redis://127.0.0.1:6379/0";
   size_t poolSize = 8;
   int timeoutMs = 100;
+  int bulkTimeoutMs = 5000;
   std::string prefix = "wno:";
   bool backplane = true;
   std::string channel = "wno:cache:events";
@@ -42,8 +51,8 @@ struct RedisConfig {
 RedisConfig configFrom(std::string_view text, bool probe) {
   auto c = nlohmann::json::parse(text, nullptr, false);
   if (c.is_discarded() || !c.is_object()) throw wno::sdk::invalid("config must be a JSON object");
-  static const std::set<std::string> cacheKeys = {"url", "pool_size", "timeout_ms", "key_prefix", "backplane",
-                                                  "backplane_channel"};
+  static const std::set<std::string> cacheKeys = {"url",        "pool_size", "timeout_ms",       "bulk_timeout_ms",
+                                                  "key_prefix", "backplane", "backplane_channel"};
   static const std::set<std::string> probeKeys = {"url", "timeout_ms"};
   const auto& known = probe ? probeKeys : cacheKeys;
   RedisConfig r;
@@ -61,6 +70,9 @@ RedisConfig configFrom(std::string_view text, bool probe) {
     } else if (key == "timeout_ms") {
       expect(value.is_number_integer() && value.get<int>() >= 1, "a positive integer");
       r.timeoutMs = value.get<int>();
+    } else if (key == "bulk_timeout_ms") {
+      expect(value.is_number_integer() && value.get<int>() >= 1, "a positive integer");
+      r.bulkTimeoutMs = value.get<int>();
     } else if (key == "key_prefix") {
       expect(value.is_string(), "a string");
       r.prefix = value.get<std::string>();
@@ -90,7 +102,8 @@ class RedisCache : public wno::sdk::CacheBackend {
       : host_(host),
         config_(configFrom(configJson, false)),
         pool_(translate([&] { return wno::redis::parseRedisUrl(config_.url); }), config_.poolSize,
-              std::chrono::milliseconds(config_.timeoutMs)) {
+              std::chrono::milliseconds(config_.timeoutMs)),
+        deadline_(host.lookup<wno_host_call_deadline_fn>(WNO_HOST_CALL_DEADLINE_V1)) {
     if (config_.backplane) {
       backplane_ = std::make_unique<wno::redis::Backplane>(pool_.url(), config_.channel,
                                                            std::chrono::milliseconds(std::max(config_.timeoutMs, 1000)));
@@ -100,7 +113,7 @@ class RedisCache : public wno::sdk::CacheBackend {
   bool get(std::string_view key, wno::sdk::CacheHit& hit) override {
     return call([&] {
       const std::string vkey = valueKey(key);
-      auto c = pool_.acquire();
+      auto c = pool_.acquire(budget());
       auto replies = c->pipeline({{"GET", vkey}, {"PEXPIRETIME", vkey}});
       if (replies[0]->type != REDIS_REPLY_STRING) {
         ++misses_;
@@ -115,6 +128,7 @@ class RedisCache : public wno::sdk::CacheBackend {
 
   void set(std::string_view key, const wno::sdk::CacheEntryView& e) override {
     call([&] {
+      const auto limit = budget();
       const std::string vkey = valueKey(key);
       const std::string at = std::to_string(e.expiresAtMs);
       std::vector<std::string> tagKeys;
@@ -131,31 +145,37 @@ class RedisCache : public wno::sdk::CacheBackend {
           commands.push_back({"PEXPIREAT", tk, at, "GT"});
         }
       }
-      auto c = pool_.acquire();
+      // The event rides in the same round trip, after the write it announces.
+      const std::string event = eventMessage(WNO_CACHE_EVENT_KEY, key);
+      if (!event.empty()) commands.push_back({"PUBLISH", backplane_->channel(), event});
+      auto c = pool_.acquire(limit);
       c->pipeline(commands);
       ++sets_;
       return 0;
     });
-    publish(WNO_CACHE_EVENT_KEY, key);
   }
 
   bool remove(std::string_view key) override {
-    const bool removed = call([&] {
-      auto c = pool_.acquire();
-      return c->command({"DEL", valueKey(key)})->integer > 0;
+    return call([&] {
+      const auto limit = budget();
+      const std::string vkey = valueKey(key);
+      const std::string event = eventMessage(WNO_CACHE_EVENT_KEY, key);
+      auto c = pool_.acquire(limit);
+      if (event.empty()) return c->command({"DEL", vkey})->integer > 0;
+      auto replies = c->pipeline({{"DEL", vkey}, {"PUBLISH", backplane_->channel(), event}});
+      return replies[0]->integer > 0;
     });
-    publish(WNO_CACHE_EVENT_KEY, key);
-    return removed;
   }
 
   uint64_t invalidateTag(std::string_view tag) override {
-    const uint64_t n = call([&] {
-      auto c = pool_.acquire();
-      return static_cast<uint64_t>(
-          c->command({"EVAL", kInvalidateScript, "1", config_.prefix + "t:" + std::string(tag)})->integer);
+    return call([&] {
+      const std::string tagKey = config_.prefix + "t:" + std::string(tag);
+      const std::string event = eventMessage(WNO_CACHE_EVENT_TAG, tag);
+      auto c = pool_.acquire(bulkBudget());
+      if (event.empty()) return static_cast<uint64_t>(c->command({"EVAL", kInvalidateScript, "1", tagKey})->integer);
+      auto replies = c->pipeline({{"EVAL", kInvalidateScript, "1", tagKey}, {"PUBLISH", backplane_->channel(), event}});
+      return static_cast<uint64_t>(replies[0]->integer);
     });
-    publish(WNO_CACHE_EVENT_TAG, tag);
-    return n;
   }
 
   void clear(std::string_view region) override {
@@ -164,7 +184,7 @@ class RedisCache : public wno::sdk::CacheBackend {
       return;
     }
     call([&] {
-      auto c = pool_.acquire();
+      auto c = pool_.acquire(bulkBudget());
       std::string cursor = "0";
       const std::string match = config_.prefix + "*";
       do {
@@ -199,6 +219,24 @@ class RedisCache : public wno::sdk::CacheBackend {
 
  private:
   std::string valueKey(std::string_view key) const { return config_.prefix + "v:" + std::string(key); }
+  std::string eventMessage(wno_cache_event event, std::string_view subject) const {
+    return backplane_ ? backplane_->message(event, subject) : std::string();
+  }
+
+  // How long this call may wait on Redis: timeout_ms, or what is left of
+  // the host's deadline for the call when that is sooner. Whole
+  // milliseconds, so the socket timeout is only re-set when it changes.
+  std::chrono::milliseconds budget() const {
+    std::chrono::milliseconds limit(config_.timeoutMs);
+    const int64_t deadline = deadline_ ? deadline_() : 0;
+    if (deadline == 0) return limit;
+    const int64_t left = deadline - host_.monotonicNs();
+    if (left <= 0) throw RedisError(WNO_ERR_TIMEOUT, "redis: the host's deadline for this call had passed");
+    return std::max(std::chrono::milliseconds(1), std::min(limit, std::chrono::milliseconds(left / 1'000'000)));
+  }
+  std::chrono::milliseconds bulkBudget() const {
+    return std::chrono::milliseconds(std::max(config_.timeoutMs, config_.bulkTimeoutMs));
+  }
 
   template <typename Fn>
   auto call(Fn&& fn) -> decltype(fn()) {
@@ -225,6 +263,7 @@ class RedisCache : public wno::sdk::CacheBackend {
   wno::sdk::Host host_;
   RedisConfig config_;
   Pool pool_;
+  wno_host_call_deadline_fn deadline_;  // null on hosts without it
   std::unique_ptr<wno::redis::Backplane> backplane_;
   std::atomic<uint64_t> hits_{0}, misses_{0}, sets_{0}, errors_{0};
 };

@@ -9,6 +9,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 namespace wno::host {
 namespace {
 
@@ -17,7 +20,9 @@ using test::RedisServer;
 
 // One host's cache: its own services, plugins and L1, sharing Redis.
 struct HostCache {
-  HostCache(const RedisServer& redis, BreakerOptions breaker = {}) {
+  // redisTimeoutMs: the plugin's own bound; softTimeoutMs: the service's
+  // per-call deadline for L2 (0: the default).
+  HostCache(const RedisServer& redis, BreakerOptions breaker = {}, int redisTimeoutMs = 100, int64_t softTimeoutMs = 0) {
     PluginRefusal refusal;
     for (const char* name : {"memory_cache", "redis"}) {
       PluginSpec spec;
@@ -30,11 +35,12 @@ struct HostCache {
                                 .value()});
     // Not moved from a temporary Result: keep the instance explicitly.
     auto l2 = CacheBackendInstance::create(manager.find(WNO_KIND_CACHE, "redis"), hostApiTable(), &services, "l2",
-                                           {{"url", redis.url()}, {"timeout_ms", 100}});
+                                           {{"url", redis.url()}, {"timeout_ms", redisTimeoutMs}});
     if (!l2.isOk()) throw std::runtime_error(l2.status().message());
     levels.push_back({"l2", std::move(l2).value()});
     CacheServiceOptions options;
     options.breaker = breaker;
+    options.levelTimeoutsMs = {0, softTimeoutMs};
     cache = std::make_unique<CacheService>(std::move(levels), options, services);
   }
   std::string l1Entries() { return cache->stats()["levels"][0]["stats"]["entries"].dump(); }
@@ -100,6 +106,89 @@ TEST(CacheLevels, RedisDownCostsCallersNothingAndRecovers) {
   }));
   ASSERT_TRUE(host.cache->set("after", "v", {}).isOk());
   HostCache other(redis);  // another host reads it from Redis
+  EXPECT_EQ(*other.cache->get("after").value(), "v");
+}
+
+TEST(CacheLevels, RedisKilledUnderConcurrentLoadNoCallerSeesAnError) {
+  RedisServer redis;
+  BreakerOptions breaker;
+  breaker.failureThreshold = 3;
+  breaker.openFor = std::chrono::milliseconds(100);
+  HostCache host(redis, breaker);
+  std::atomic<bool> stop{false};
+  std::atomic<int> calls{0}, errors{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 4; ++t) {
+    workers.emplace_back([&, t] {
+      for (int i = 0; !stop; ++i) {
+        const std::string key = "w" + std::to_string(t) + ":" + std::to_string(i % 50);
+        if (!host.cache->set(key, "v", {0, {"load"}, "battles"}).isOk()) errors++;
+        // A miss is allowed (the backplane's CLEAR after Redis comes back
+        // drops L1 copies); an error status is not.
+        if (!host.cache->get(key, "battles").isOk()) errors++;
+        auto computed = host.cache->getOrCompute("c" + std::to_string(i % 20), {0, {}, "statistics"},
+                                                 []() -> Result<std::string> { return std::string("c"); });
+        if (!computed.isOk()) errors++;
+        calls += 3;
+      }
+    });
+  }
+  auto waitForCalls = [&](int more) {
+    const int target = calls.load() + more;
+    return eventually([&] { return calls.load() >= target; });
+  };
+  ASSERT_TRUE(waitForCalls(300));
+  redis.kill();  // mid-flight: some calls are on the wire right now
+  ASSERT_TRUE(waitForCalls(300));
+  EXPECT_TRUE(eventually([&] { return host.cache->stats()["levels"][1]["circuit"] != "closed"; }));
+  redis.start();
+  EXPECT_TRUE(eventually([&] { return host.cache->stats()["levels"][1]["circuit"] == "closed"; }));
+  ASSERT_TRUE(waitForCalls(300));
+  stop = true;
+  for (auto& w : workers) w.join();
+  EXPECT_EQ(errors.load(), 0) << "of " << calls.load() << " calls";
+  // Back to normal: writes reach Redis again, so another host sees them.
+  ASSERT_TRUE(host.cache->set("after-restart", "v", {}).isOk());
+  HostCache other(redis);
+  EXPECT_EQ(*other.cache->get("after-restart").value(), "v");
+}
+
+TEST(CacheLevels, AHungRedisCostsEachCallAtMostTheSoftTimeoutThenItsCircuitOpens) {
+  RedisServer redis;
+  BreakerOptions breaker;
+  breaker.failureThreshold = 3;
+  breaker.openFor = std::chrono::milliseconds(200);
+  // The plugin would wait 10 s per call; the service's 30 ms deadline must win.
+  HostCache host(redis, breaker, /*redisTimeoutMs=*/10000, /*softTimeoutMs=*/30);
+  ASSERT_TRUE(host.cache->set("in-l1", "v", {}).isOk());
+  redis.pause();
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 10; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    ASSERT_TRUE(host.cache->set(key, "v", {}).isOk()) << "writes degrade to L1";
+    EXPECT_EQ(*host.cache->get(key).value(), "v");
+    auto missing = host.cache->get("never-written-" + std::to_string(i));
+    ASSERT_TRUE(missing.isOk()) << "an L2 that does not answer is a miss, not an error";
+    EXPECT_FALSE(missing.value());
+    auto computed = host.cache->getOrCompute("fresh-" + std::to_string(i), {},
+                                             []() -> Result<std::string> { return std::string("c"); });
+    ASSERT_TRUE(computed.isOk());
+    EXPECT_EQ(computed.value(), "c");
+  }
+  // 40 calls that would each have waited 10 s on the plugin's own timeout.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  auto stats = host.cache->stats();
+  EXPECT_EQ(stats["levels"][1]["circuit"], "open");
+  EXPECT_GE(stats["levels"][1]["timeouts"].get<int>(), 3);
+  EXPECT_GE(stats["levels"][1]["skipped"].get<int>(), 1);
+
+  redis.resume();
+  EXPECT_TRUE(eventually([&] {
+    host.cache->set("probe", "v", {});
+    return host.cache->stats()["levels"][1]["circuit"] == "closed";
+  }));
+  ASSERT_TRUE(host.cache->set("after", "v", {}).isOk());
+  HostCache other(redis);
   EXPECT_EQ(*other.cache->get("after").value(), "v");
 }
 

@@ -4,6 +4,7 @@
 #include "cache/envelope.h"
 #include "cache/ttl_curve.h"
 #include "fake_cache_backend.h"
+#include "services/call_deadline.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -131,8 +132,11 @@ TEST_F(CacheServiceTest, SingleFlightRunsOneComputeFor64Threads) {
   }
   // Waits (bounded) for the other 63 callers to be queued behind the leader.
   for (int spins = 0; spins < 2000; ++spins) {
-    if (cache->stats()["regions"]["statistics"]["singleflight_joins"].get<int>() +
-            cache->stats()["regions"]["statistics"]["hits"].get<int>() >= 63) break;
+    const auto regions = cache->stats()["regions"];
+    if (regions.contains("statistics") &&
+        regions["statistics"]["singleflight_joins"].get<int>() + regions["statistics"]["hits"].get<int>() >= 63) {
+      break;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   release = true;
@@ -197,6 +201,57 @@ TEST_F(CacheServiceTest, L2DownDegradesToL1WithoutErrorsAndTheCircuitRecovers) {
   cache->set("after", "v", {});  // the half-open trial succeeds
   EXPECT_EQ(cache->stats()["levels"][1]["circuit"], "closed");
   EXPECT_EQ(l2.entries.count("after"), 1u);
+}
+
+TEST_F(CacheServiceTest, SharedLevelCallsRunUnderASoftDeadlineL1AndInvalidationsDoNot) {
+  CacheServiceOptions options;
+  options.levelTimeoutsMs = {0, 40};
+  auto cache = make(options);
+  const int64_t before = CallDeadline::nowNs();
+  ASSERT_TRUE(cache->set("k", "v", {}).isOk());
+  // The L2 set saw a deadline about 40 ms out; the L1 set (last) saw none.
+  EXPECT_EQ(l1.deadlineSeenNs.load(), 0);
+  EXPECT_GE(l2.deadlineSeenNs.load(), before + 40'000'000);
+  EXPECT_LE(l2.deadlineSeenNs.load(), CallDeadline::nowNs() + 40'000'000);
+  l1.entries.clear();
+  l2.deadlineSeenNs = -1;
+  ASSERT_TRUE(cache->get("k").value());
+  EXPECT_GT(l2.deadlineSeenNs.load(), 0);
+  cache->invalidateTag("t");
+  EXPECT_EQ(l2.deadlineSeenNs.load(), 0) << "a tag may cover many entries: no soft deadline";
+  EXPECT_EQ(CallDeadline::currentNs(), 0) << "the deadline ends with the call";
+  EXPECT_EQ(cache->stats()["levels"][1]["timeout_ms"], 40);
+  EXPECT_EQ(cache->stats()["levels"][0]["timeout_ms"], 0);
+}
+
+TEST_F(CacheServiceTest, ALevelThatOverrunsItsDeadlineOpensItsCircuitAndIsSkipped) {
+  CacheServiceOptions options;
+  options.levelTimeoutsMs = {0, 5};
+  options.breaker.failureThreshold = 3;
+  options.breaker.openFor = std::chrono::milliseconds(60000);
+  auto cache = make(options);
+  ASSERT_TRUE(cache->set("warm", "v", {}).isOk());
+  l1.entries.clear();
+  // This backend ignores deadlines: each call takes 30 ms. Its late answers
+  // are still used (they are here), but every overrun counts against it.
+  l2.delayMs = 30;
+  auto late = cache->get("warm");
+  ASSERT_TRUE(late.isOk());
+  EXPECT_EQ(*late.value(), "v");
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(cache->set("k" + std::to_string(i), "v", {}).isOk());
+    EXPECT_EQ(*cache->get("k" + std::to_string(i)).value(), "v");  // from L1
+  }
+  auto stats = cache->stats();
+  EXPECT_EQ(stats["levels"][1]["circuit"], "open");
+  EXPECT_GE(stats["levels"][1]["timeouts"].get<int>(), 3);
+  EXPECT_GE(stats["levels"][1]["skipped"].get<int>(), 1);
+  const int calls = l2.calls.load();
+  auto miss = cache->getOrCompute("new", {}, []() -> Result<std::string> { return std::string("computed"); });
+  ASSERT_TRUE(miss.isOk());
+  EXPECT_EQ(miss.value(), "computed");
+  EXPECT_EQ(l2.calls.load(), calls) << "an open circuit is not waited on";
+  EXPECT_THAT(services.metrics().serialize(), ::testing::HasSubstr("wno_cache_level_timeouts_total{level=\"l2\"}"));
 }
 
 TEST_F(CacheServiceTest, BackplaneEventsEvictL1) {

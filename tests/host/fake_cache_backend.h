@@ -4,6 +4,7 @@
 #pragma once
 
 #include "plugins/component_instance.h"
+#include "services/call_deadline.h"
 
 #include <algorithm>
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 
 namespace wno::test {
 
@@ -25,6 +27,8 @@ struct FakeCacheState {
   std::map<std::string, Entry> entries;
   std::atomic<bool> failing{false};
   std::atomic<int> calls{0};
+  std::atomic<int> delayMs{0};            // every get/set sleeps this long, ignoring any deadline
+  std::atomic<int64_t> deadlineSeenNs{-1};  // the host call deadline the last get/set ran under
   wno_cache_listener listener{};
   bool hasListener = false;
   bool supportsListener = false;
@@ -51,6 +55,8 @@ inline wno_type_cache fakeCacheVtable(bool withListener) {
   vt.on_get = [](void* self, wno_str key, const wno_cache_entry_sink* out) -> wno_status {
     auto* s = stateOf(self);
     s->calls++;
+    s->deadlineSeenNs = host::CallDeadline::currentNs();
+    if (s->delayMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(s->delayMs.load()));
     if (s->failing) return WNO_ERR_UNAVAILABLE;
     std::lock_guard lock(s->mutex);
     auto it = s->entries.find(std::string(key.data, key.len));
@@ -64,6 +70,8 @@ inline wno_type_cache fakeCacheVtable(bool withListener) {
   vt.on_set = [](void* self, wno_str key, const wno_cache_entry* entry) -> wno_status {
     auto* s = stateOf(self);
     s->calls++;
+    s->deadlineSeenNs = host::CallDeadline::currentNs();
+    if (s->delayMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(s->delayMs.load()));
     if (s->failing) return WNO_ERR_UNAVAILABLE;
     std::lock_guard lock(s->mutex);
     FakeCacheState::Entry e{std::string(reinterpret_cast<const char*>(entry->value.data), entry->value.len),
@@ -80,6 +88,7 @@ inline wno_type_cache fakeCacheVtable(bool withListener) {
   };
   vt.on_invalidate_tag = [](void* self, wno_str tag, uint64_t* removed) -> wno_status {
     auto* s = stateOf(self);
+    s->deadlineSeenNs = host::CallDeadline::currentNs();
     if (s->failing) return WNO_ERR_UNAVAILABLE;
     std::lock_guard lock(s->mutex);
     *removed = 0;

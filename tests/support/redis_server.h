@@ -51,9 +51,19 @@ class RedisServer {
 
   void kill() {
     if (pid_ <= 0) return;
+    ::kill(pid_, SIGCONT);  // a paused server must still die and be reaped
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
+  }
+
+  // SIGSTOP / SIGCONT: a Redis that accepts connections (the kernel does)
+  // but answers nothing, as a hung or overloaded server looks to clients.
+  void pause() {
+    if (pid_ > 0) ::kill(pid_, SIGSTOP);
+  }
+  void resume() {
+    if (pid_ > 0) ::kill(pid_, SIGCONT);
   }
 
   bool ping() const {

@@ -1,11 +1,13 @@
 #include "cache/cache_service.h"
 
 #include "core/logger.h"
+#include "services/call_deadline.h"
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace wno::host {
@@ -16,22 +18,29 @@ int64_t nowMs() {
       .count();
 }
 
-wno_str view(const std::string& s) { return wno_str{s.data(), s.size()}; }
+wno_str view(std::string_view s) { return wno_str{s.data(), s.size()}; }
 
 const std::string& regionLabel(const std::string& region) {
   static const std::string fallback = "default";
   return region.empty() ? fallback : region;
 }
 
-std::optional<BreakerOptions> breakerFrom(const nlohmann::json& b) {
-  BreakerOptions o;
-  o.failureThreshold = b.value("failure_threshold", o.failureThreshold);
-  o.failureRate = b.value("failure_rate", o.failureRate);
-  o.window = b.value("window", o.window);
-  o.minimumCalls = b.value("minimum_calls", o.minimumCalls);
-  o.openFor = std::chrono::milliseconds(b.value("open_ms", static_cast<int64_t>(o.openFor.count())));
-  o.halfOpenCalls = b.value("half_open_calls", o.halfOpenCalls);
-  return o;
+// Cache calls span L1 hits (well under a microsecond) to remote round trips
+// (tens of microseconds up to a timeout): the host's request buckets start
+// at 0.1 ms, which would put every L1 call in the first one.
+const prometheus::Histogram::BucketBoundaries& cacheBuckets() {
+  static const prometheus::Histogram::BucketBoundaries buckets{
+      0.000001, 0.0000025, 0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005,
+      0.001,    0.0025,    0.005,    0.01,    0.025,    0.05,    0.1,    0.25,    1};
+  return buckets;
+}
+
+// Timing an L1 call costs as much as the call; 1 in 64 is plenty to see its
+// distribution. Remote levels are timed on every call.
+constexpr uint32_t kL1SampleMask = 63;
+bool sampleL1() {
+  thread_local uint32_t calls = 0;
+  return (++calls & kL1SampleMask) == 0;
 }
 
 }  // namespace
@@ -51,7 +60,18 @@ std::optional<CacheServiceOptions> cacheOptionsFrom(const nlohmann::json& cache,
   }
   const auto& failSafe = cache.value("fail_safe", nlohmann::json::object());
   o.failSafeMs = failSafe.value("enabled", false) ? failSafe.value("max_stale_ms", int64_t{300000}) : 0;
-  o.breaker = *breakerFrom(cache.value("breaker", nlohmann::json::object()));
+  const nlohmann::json breaker = cache.value("breaker", nlohmann::json::object());
+  o.breaker = breakerOptionsFrom(breaker);
+  o.breakerEnabled = breakerEnabled(breaker).value_or(true);
+  const nlohmann::json levels = cache.value("levels", nlohmann::json::array());
+  for (size_t i = 0; i < levels.size(); ++i) {
+    const nlohmann::json timeout = levels[i].is_object() ? levels[i].value("timeout_ms", nlohmann::json()) : nullptr;
+    if (!timeout.is_null() && (!timeout.is_number_integer() || timeout.get<int64_t>() < 1)) {
+      error = "/cache/levels/" + std::to_string(i) + "/timeout_ms: expected a positive integer (milliseconds)";
+      return std::nullopt;
+    }
+    o.levelTimeoutsMs.push_back(timeout.is_null() ? 0 : timeout.get<int64_t>());
+  }
   // Bound to a local: items() on the temporary value() returns would dangle.
   const nlohmann::json regions = cache.value("regions", nlohmann::json::object());
   for (const auto& [name, r] : regions.items()) {
@@ -66,9 +86,35 @@ std::optional<CacheServiceOptions> cacheOptionsFrom(const nlohmann::json& cache,
       policy.curve = *curve;
     }
     if (r.contains("fail_safe_ms")) policy.failSafeMs = r["fail_safe_ms"].get<int64_t>();
+    if (r.contains("max_share")) {
+      const auto& share = r["max_share"];
+      if (!share.is_number() || share.get<double>() <= 0 || share.get<double>() > 1) {
+        error = "/cache/regions/" + name + "/max_share: expected a number in (0, 1]";
+        return std::nullopt;
+      }
+      policy.maxShare = share.get<double>();
+    }
     o.regions.emplace(name, std::move(policy));
   }
   return o;
+}
+
+nlohmann::json levelBackendConfig(const nlohmann::json& cache, size_t index) {
+  const nlohmann::json levels = cache.value("levels", nlohmann::json::array());
+  nlohmann::json config = index < levels.size() && levels[index].is_object()
+                              ? levels[index].value("config", nlohmann::json::object())
+                              : nlohmann::json::object();
+  if (index != 0 || !config.is_object()) return config;
+  // Byte shares bound what one region may take of the in-process level; a
+  // shared level (Redis) has no per-region budget to give.
+  const nlohmann::json regions = cache.value("regions", nlohmann::json::object());
+  for (const auto& [name, r] : regions.items()) {
+    if (!r.is_object() || !r.contains("max_share")) continue;
+    if (!config.contains("regions")) config["regions"] = nlohmann::json::object();
+    if (!config["regions"].is_object() || config["regions"].contains(name)) continue;
+    config["regions"][name] = {{"max_share", r["max_share"]}};
+  }
+  return config;
 }
 
 struct LevelGauges {
@@ -80,25 +126,31 @@ struct LevelGauges {
 struct CacheService::Level {
   std::string name;
   std::unique_ptr<CacheBackendInstance> backend;
-  std::unique_ptr<CircuitBreaker> breaker;  // null for L1: it is in-process and cannot be "down"
+  std::shared_ptr<CircuitBreaker> breaker;  // null for L1: it is in-process and cannot be "down"
+  int64_t timeoutNs = 0;                    // soft deadline of get/set/delete; 0 for L1
   prometheus::Counter* errors = nullptr;
   prometheus::Counter* skipped = nullptr;
+  prometheus::Counter* timeouts = nullptr;
   prometheus::Gauge* breakerState = nullptr;
   prometheus::Histogram* getLatency = nullptr;
   prometheus::Histogram* setLatency = nullptr;
   LevelGauges gauges;
+  std::atomic<uint64_t> timeoutCount{0}, errorCount{0}, skippedCount{0};
   bool listening = false;
 };
 
 struct CacheService::RegionCounters {
-  std::atomic<uint64_t> hits{0}, misses{0}, staleServed{0}, computes{0}, computeErrors{0}, joins{0};
-  std::vector<prometheus::Counter*> hitsByLevel;
-  prometheus::Counter* missesMetric = nullptr;
-  prometheus::Counter* staleMetric = nullptr;
-  prometheus::Counter* computesMetric = nullptr;
-  prometheus::Counter* computeErrorsMetric = nullptr;
-  prometheus::Counter* joinsMetric = nullptr;
+  explicit RegionCounters(std::string name) : name(std::move(name)) {}
+  std::string name;
+  std::vector<std::unique_ptr<PublishedCounter>> hitsByLevel;
+  std::unique_ptr<PublishedCounter> misses, staleServed, computes, computeErrors, joins;
   prometheus::Gauge* multiplierMetric = nullptr;
+
+  uint64_t hits() const {
+    uint64_t n = 0;
+    for (const auto& h : hitsByLevel) n += h->load();
+    return n;
+  }
 };
 
 struct CacheService::ListenerCtx {
@@ -120,19 +172,24 @@ CacheService::CacheService(std::vector<CacheLevel> levels, CacheServiceOptions o
                      .Help("Cache backend calls that failed, by level").Register(registry);
   auto& skipped = prometheus::BuildCounter().Name("wno_cache_level_skipped_total")
                       .Help("Cache backend calls skipped because the level's circuit is open").Register(registry);
+  auto& timeouts = prometheus::BuildCounter().Name("wno_cache_level_timeouts_total")
+                       .Help("Cache backend calls that overran their soft deadline (the caller went on without them)")
+                       .Register(registry);
   auto& breaker = prometheus::BuildGauge().Name("wno_cache_breaker_state")
                       .Help("Cache level circuit: 0 closed, 1 open, 2 half-open").Register(registry);
   auto& latency = prometheus::BuildHistogram().Name("wno_cache_operation_duration_seconds")
-                      .Help("Cache backend call duration by level and operation").Register(registry);
+                      .Help("Cache backend call duration by level and operation (L1 sampled 1 in 64)")
+                      .Register(registry);
   for (size_t i = 0; i < levels.size(); ++i) {
     auto level = std::make_unique<Level>();
     level->name = levels[i].name;
     level->backend = std::move(levels[i].backend);
     level->errors = &errors.Add({{"level", level->name}});
     level->skipped = &skipped.Add({{"level", level->name}});
+    level->timeouts = &timeouts.Add({{"level", level->name}});
     level->breakerState = &breaker.Add({{"level", level->name}});
-    level->getLatency = &latency.Add({{"level", level->name}, {"op", "get"}}, Metrics::latencyBuckets());
-    level->setLatency = &latency.Add({{"level", level->name}, {"op", "set"}}, Metrics::latencyBuckets());
+    level->getLatency = &latency.Add({{"level", level->name}, {"op", "get"}}, cacheBuckets());
+    level->setLatency = &latency.Add({{"level", level->name}, {"op", "set"}}, cacheBuckets());
     level->gauges.entries = &prometheus::BuildGauge().Name("wno_cache_entries").Help("Entries held by a cache level")
                                  .Register(registry).Add({{"level", level->name}});
     level->gauges.bytes = &prometheus::BuildGauge().Name("wno_cache_bytes").Help("Bytes held by a cache level")
@@ -142,17 +199,24 @@ CacheService::CacheService(std::vector<CacheLevel> levels, CacheServiceOptions o
                                    .Help("Entries a cache level evicted to stay within its bounds, since start")
                                    .Register(registry).Add({{"level", level->name}});
     if (i > 0) {
-      level->breaker = std::make_unique<CircuitBreaker>("cache " + level->name, options_.breaker);
+      const int64_t ms = i < options_.levelTimeoutsMs.size() && options_.levelTimeoutsMs[i] > 0
+                             ? options_.levelTimeoutsMs[i]
+                             : kDefaultSoftTimeoutMs;
+      level->timeoutNs = ms * 1'000'000;
+    }
+    if (i > 0 && options_.breakerEnabled) {
+      // The registry lists it at /health and logs transitions; the cache
+      // keeps its own per-level gauge for dashboards built on it.
+      level->breaker = services_.breakers().create("cache " + level->name, "cache", options_.breaker);
       prometheus::Gauge* gauge = level->breakerState;
-      const std::string name = level->name;
-      level->breaker->setListener([gauge, name](BreakerState from, BreakerState to) {
-        gauge->Set(to == BreakerState::Closed ? 0 : to == BreakerState::Open ? 1 : 2);
-        logWarn("cache", "cache level circuit " + std::string(breakerStateName(from)) + " -> " + breakerStateName(to),
-                {{"level", name}});
-      });
+      level->breaker->addListener([gauge](BreakerState, BreakerState to) { gauge->Set(breakerStateValue(to)); });
     }
     levels_.push_back(std::move(level));
   }
+  // Counters for the default and every configured region exist up front, so
+  // the first requests do not all race to create them.
+  counters("");
+  for (const auto& [name, policy] : options_.regions) counters(name);
   // Backplane: a shared level reports other hosts' changes; evict the copies
   // held by the faster levels in front of it.
   for (size_t i = 1; i < levels_.size(); ++i) {
@@ -176,9 +240,11 @@ CacheService::CacheService(std::vector<CacheLevel> levels, CacheServiceOptions o
       logWarn("cache", "backplane unavailable: " + status.message(), {{"level", levels_[i]->name}});
     }
   }
+  services_.metrics().addCollectHook(this, [this] { refreshLevelGauges(); });
 }
 
 CacheService::~CacheService() {
+  services_.metrics().removeCollectHooks(this);
   for (auto& level : levels_) {
     if (!level->listening) continue;
     level->backend->call("on_set_listener", level->backend->vtable().on_set_listener,
@@ -202,30 +268,47 @@ void CacheService::onRemoteEvent(size_t fromLevel, wno_cache_event event, const 
 }
 
 CacheService::RegionCounters& CacheService::counters(const std::string& region) {
-  {
-    std::shared_lock lock(countersMutex_);
-    auto it = counters_.find(region);
-    if (it != counters_.end()) return *it->second;
+  if (const RegionMap* map = regionMap_.load(std::memory_order_acquire)) {
+    auto it = map->find(region);
+    if (it != map->end()) return *it->second;
   }
-  std::unique_lock lock(countersMutex_);
-  auto& slot = counters_[region];
-  if (slot) return *slot;
-  slot = std::make_unique<RegionCounters>();
+  std::lock_guard lock(regionsMutex_);
+  const RegionMap* current = regionMap_.load(std::memory_order_acquire);
+  if (current) {
+    auto it = current->find(region);
+    if (it != current->end()) return *it->second;
+  }
+  auto slot = std::make_unique<RegionCounters>(region);
   auto& registry = services_.metrics().registry();
   const std::string& label = regionLabel(region);
-  auto& hits = prometheus::BuildCounter().Name("wno_cache_hits_total").Help("Cache hits by level and region").Register(registry);
-  for (const auto& level : levels_) slot->hitsByLevel.push_back(&hits.Add({{"level", level->name}, {"region", label}}));
-  slot->missesMetric = &prometheus::BuildCounter().Name("wno_cache_misses_total").Help("Cache misses (no fresh value at any level) by region").Register(registry).Add({{"region", label}});
-  slot->staleMetric = &prometheus::BuildCounter().Name("wno_cache_stale_served_total").Help("Stale values served because recomputing failed").Register(registry).Add({{"region", label}});
-  slot->computesMetric = &prometheus::BuildCounter().Name("wno_cache_computes_total").Help("get-or-compute factory runs by region").Register(registry).Add({{"region", label}});
-  slot->computeErrorsMetric = &prometheus::BuildCounter().Name("wno_cache_compute_errors_total").Help("get-or-compute factory failures by region").Register(registry).Add({{"region", label}});
-  slot->joinsMetric = &prometheus::BuildCounter().Name("wno_cache_singleflight_joins_total").Help("Callers that waited for another caller's compute").Register(registry).Add({{"region", label}});
+  auto counter = [&](const char* name, const char* help, prometheus::Labels labels) {
+    return std::make_unique<PublishedCounter>(
+        &prometheus::BuildCounter().Name(name).Help(help).Register(registry).Add(labels));
+  };
+  for (const auto& level : levels_) {
+    slot->hitsByLevel.push_back(counter("wno_cache_hits_total", "Cache hits by level and region",
+                                        {{"level", level->name}, {"region", label}}));
+  }
+  slot->misses = counter("wno_cache_misses_total", "Cache misses (no fresh value at any level) by region", {{"region", label}});
+  slot->staleServed = counter("wno_cache_stale_served_total", "Stale values served because recomputing failed", {{"region", label}});
+  slot->computes = counter("wno_cache_computes_total", "get-or-compute factory runs by region", {{"region", label}});
+  slot->computeErrors = counter("wno_cache_compute_errors_total", "get-or-compute factory failures by region", {{"region", label}});
+  slot->joins = counter("wno_cache_singleflight_joins_total", "Callers that waited for another caller's compute", {{"region", label}});
   slot->multiplierMetric = &prometheus::BuildGauge().Name("wno_cache_ttl_multiplier").Help("TTL multiplier applied to the last write, by region").Register(registry).Add({{"region", label}});
   slot->multiplierMetric->Set(1.0);
-  return *slot;
+  // Copy-on-write: readers keep using the map they loaded; it stays alive
+  // (in regionMaps_) until the service is destroyed.
+  auto next = std::make_unique<RegionMap>(current ? *current : RegionMap{});
+  RegionCounters& created = *slot;
+  (*next)[region] = slot.get();
+  regionCounters_.push_back(std::move(slot));
+  regionMap_.store(next.get(), std::memory_order_release);
+  regionMaps_.push_back(std::move(next));
+  return created;
 }
 
-const RegionPolicy* CacheService::policyFor(const std::string& region) const {
+const RegionPolicy* CacheService::policyFor(std::string_view region) const {
+  if (options_.regions.empty()) return nullptr;
   auto it = options_.regions.find(region);
   return it == options_.regions.end() ? nullptr : &it->second;
 }
@@ -246,98 +329,146 @@ int64_t CacheService::effectiveTtlMs(int64_t requestedMs, const std::string& reg
   return static_cast<int64_t>(static_cast<double>(base) * ttlMultiplier(region));
 }
 
-int64_t CacheService::failSafeMsFor(const std::string& region) const {
+int64_t CacheService::failSafeMsFor(std::string_view region) const {
   const RegionPolicy* policy = policyFor(region);
   return policy && policy->failSafeMs ? *policy->failSafeMs : options_.failSafeMs;
 }
 
 template <typename Fn>
-Status CacheService::onLevel(Level& level, const char* op, Fn&& fn) {
+Status CacheService::onLevel(Level& level, const char* op, bool deadline, Fn&& fn) {
   if (level.breaker && !level.breaker->allow()) {
     level.skipped->Increment();
+    level.skippedCount.fetch_add(1, std::memory_order_relaxed);
     return Status(WNO_ERR_UNAVAILABLE, "circuit open for cache level " + level.name);
   }
-  Status status = fn();
+  Status status;
+  bool late = false;
+  if (deadline && level.timeoutNs > 0) {
+    CallDeadline::Scope scope(level.timeoutNs);
+    status = fn();
+    // A backend that ignores the deadline still answered too late for the
+    // caller's budget: keep its answer (it is here now), but let the circuit
+    // see it, so a consistently slow level is skipped instead of waited on.
+    late = CallDeadline::nowNs() > scope.deadlineNs();
+  } else {
+    status = fn();
+  }
   // NOT_FOUND is an answer, not a failure of the level.
   const bool failed = !status.isOk() && status.code() != WNO_NOT_FOUND;
-  if (level.breaker) failed ? level.breaker->onFailure() : level.breaker->onSuccess();
+  if (late || status.code() == WNO_ERR_TIMEOUT) {
+    level.timeouts->Increment();
+    level.timeoutCount.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (level.breaker) (failed || late) ? level.breaker->onFailure() : level.breaker->onSuccess();
   if (failed) {
     level.errors->Increment();
+    level.errorCount.fetch_add(1, std::memory_order_relaxed);
     logDebug("cache", std::string("cache level ") + op + " failed", {{"level", level.name}, {"error", status.message()}});
   }
   return status;
 }
 
-CacheService::Lookup CacheService::lookup(const std::string& key, const std::string& region) {
+namespace {
+
+// What one level's on_get delivered, read straight out of the backend's
+// bytes inside its sink: only the value is copied, plus (for a level that
+// must fill the faster ones) the whole envelope.
+struct LevelRead {
+  bool keepRaw = false;
+  bool found = false;
+  bool foreign = false;  // bytes not written by a wno host
+  int64_t logicalExpiresAtMs = 0;
+  std::string region;  // region names are short: no allocation
+  std::string value;
+  std::string raw;
+
+  static wno_status put(void* ctx, const wno_cache_entry* entry) {
+    auto* self = static_cast<LevelRead*>(ctx);
+    const std::string_view bytes(reinterpret_cast<const char*>(entry->value.data), entry->value.len);
+    auto envelope = viewEnvelope(bytes, false);
+    if (!envelope) {
+      self->foreign = true;
+      return WNO_OK;
+    }
+    self->found = true;
+    self->logicalExpiresAtMs = envelope->logicalExpiresAtMs;
+    self->region.assign(envelope->region);
+    self->value.assign(envelope->value);
+    if (self->keepRaw) self->raw.assign(bytes);
+    return WNO_OK;
+  }
+};
+
+}  // namespace
+
+CacheService::Lookup CacheService::lookup(const std::string& key, const std::string& region, bool wantStale) {
   Lookup result;
   const int64_t now = nowMs();
   RegionCounters& c = counters(region);
   for (size_t i = 0; i < levels_.size(); ++i) {
     Level& level = *levels_[i];
-    std::string bytes;
-    wno_cache_entry_sink sink{&bytes, [](void* ctx, const wno_cache_entry* entry) -> wno_status {
-                                static_cast<std::string*>(ctx)->assign(
-                                    reinterpret_cast<const char*>(entry->value.data), entry->value.len);
-                                return WNO_OK;
-                              }};
-    const auto started = std::chrono::steady_clock::now();
-    Status status = onLevel(level, "get", [&] {
+    LevelRead read;
+    read.keepRaw = i > 0;
+    wno_cache_entry_sink sink{&read, &LevelRead::put};
+    const bool timed = i > 0 || sampleL1();
+    const int64_t started = timed ? CallDeadline::nowNs() : 0;
+    Status status = onLevel(level, "get", true, [&] {
       return level.backend->call("on_get", level.backend->vtable().on_get, view(key), &sink);
     });
-    level.getLatency->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    if (!status.isOk()) continue;
-    auto envelope = decodeEnvelope(bytes);
-    if (!envelope) continue;  // not written by a wno host: ignore rather than misread
-    if (envelope->logicalExpiresAtMs > now) {
-      c.hits.fetch_add(1, std::memory_order_relaxed);
-      c.hitsByLevel[i]->Increment();
+    if (timed) level.getLatency->Observe(static_cast<double>(CallDeadline::nowNs() - started) * 1e-9);
+    if (!status.isOk() || !read.found) continue;  // foreign bytes: ignore rather than misread
+    if (read.logicalExpiresAtMs > now) {
+      c.hitsByLevel[i]->add();
       // Fill the faster levels; they keep the same logical expiry and grace.
       if (i > 0) {
-        writeEnvelope(key, *envelope, envelope->logicalExpiresAtMs + failSafeMsFor(envelope->region), i);
+        if (auto envelope = viewEnvelope(read.raw, true)) {
+          writeBytes(key, read.raw, envelope->tags, read.region, read.logicalExpiresAtMs + failSafeMsFor(read.region),
+                     i);
+        }
       }
-      result.fresh = std::move(envelope);
+      result.fresh = std::move(read.value);
       return result;
     }
     // Only within the fail-safe window: a backend that keeps entries longer
     // than the physical expiry it was given must not resurrect them.
-    if (!result.stale && now <= envelope->logicalExpiresAtMs + failSafeMsFor(envelope->region)) {
-      result.stale = std::move(envelope);
+    if (wantStale && !result.stale && now <= read.logicalExpiresAtMs + failSafeMsFor(read.region)) {
+      result.stale = std::move(read.value);
     }
   }
   return result;
 }
 
 Result<std::optional<std::string>> CacheService::get(const std::string& key, const std::string& region) {
-  Lookup found = lookup(key, region);
-  if (found.fresh) return std::optional<std::string>(std::move(found.fresh->value));
-  RegionCounters& c = counters(region);
-  c.misses.fetch_add(1, std::memory_order_relaxed);
-  c.missesMetric->Increment();
+  Lookup found = lookup(key, region, false);
+  if (found.fresh) return std::optional<std::string>(std::move(found.fresh));
+  counters(region).misses->add();
   return std::optional<std::string>();
 }
 
-Status CacheService::writeEnvelope(const std::string& key, const CacheEnvelope& envelope, int64_t physicalExpiresAtMs,
-                                   size_t uptoLevel) {
-  const std::string bytes = encodeEnvelope(envelope);
+Status CacheService::writeBytes(const std::string& key, std::string_view bytes,
+                                const std::vector<std::string_view>& tagViews, std::string_view region,
+                                int64_t physicalExpiresAtMs, size_t uptoLevel) {
   std::vector<wno_str> tags;
-  for (const auto& t : envelope.tags) tags.push_back(view(t));
+  tags.reserve(tagViews.size());
+  for (const auto& t : tagViews) tags.push_back(view(t));
   wno_cache_entry entry{};
   entry.struct_size = sizeof entry;
   entry.value = wno_bytes{reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()};
   entry.expires_at_ms = physicalExpiresAtMs;
   entry.tags = tags.data();
   entry.tag_count = tags.size();
-  entry.region = view(envelope.region);
+  entry.region = view(region);
   Status l1;
   // Slowest level first: another host that reads our backplane event must
   // find the new value in the shared level, not the old one.
   for (size_t i = std::min(uptoLevel, levels_.size()); i-- > 0;) {
     Level& level = *levels_[i];
-    const auto started = std::chrono::steady_clock::now();
-    Status status = onLevel(level, "set", [&] {
+    const bool timed = i > 0 || sampleL1();
+    const int64_t started = timed ? CallDeadline::nowNs() : 0;
+    Status status = onLevel(level, "set", true, [&] {
       return level.backend->call("on_set", level.backend->vtable().on_set, view(key), &entry);
     });
-    level.setLatency->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (timed) level.setLatency->Observe(static_cast<double>(CallDeadline::nowNs() - started) * 1e-9);
     if (i == 0) l1 = status;
   }
   // Only an L1 failure reaches the caller; shared levels degrade silently.
@@ -346,13 +477,17 @@ Status CacheService::writeEnvelope(const std::string& key, const CacheEnvelope& 
 
 Status CacheService::set(const std::string& key, std::string value, const CacheWrite& options) {
   CacheEnvelope envelope;
+  const double multiplier = ttlMultiplier(options.region);
   const int64_t ttl = effectiveTtlMs(options.ttlMs, options.region);
   envelope.logicalExpiresAtMs = nowMs() + ttl;
   envelope.region = options.region;
   envelope.tags = options.tags;
   envelope.value = std::move(value);
-  counters(options.region).multiplierMetric->Set(ttlMultiplier(options.region));
-  return writeEnvelope(key, envelope, envelope.logicalExpiresAtMs + failSafeMsFor(options.region), levels_.size());
+  counters(options.region).multiplierMetric->Set(multiplier);
+  const std::string bytes = encodeEnvelope(envelope);
+  std::vector<std::string_view> tags(options.tags.begin(), options.tags.end());
+  return writeBytes(key, bytes, tags, options.region, envelope.logicalExpiresAtMs + failSafeMsFor(options.region),
+                    levels_.size());
 }
 
 Status CacheService::remove(const std::string& key) {
@@ -360,7 +495,7 @@ Status CacheService::remove(const std::string& key) {
   Status l1;
   for (size_t i = levels_.size(); i-- > 0;) {
     Level& level = *levels_[i];
-    Status status = onLevel(level, "delete", [&] {
+    Status status = onLevel(level, "delete", true, [&] {
       return level.backend->call("on_delete", level.backend->vtable().on_delete, view(key));
     });
     if (status.isOk()) removed = true;
@@ -376,7 +511,9 @@ Result<uint64_t> CacheService::invalidateTag(const std::string& tag) {
   for (size_t i = levels_.size(); i-- > 0;) {
     Level& level = *levels_[i];
     uint64_t removed = 0;
-    Status status = onLevel(level, "invalidate_tag", [&] {
+    // No soft deadline: a tag may cover a great many entries, and a caller
+    // that invalidates wants it done rather than abandoned half way.
+    Status status = onLevel(level, "invalidate_tag", false, [&] {
       return level.backend->call("on_invalidate_tag", level.backend->vtable().on_invalidate_tag, view(tag), &removed);
     });
     if (i == 0 && !status.isOk()) l1 = status;
@@ -392,7 +529,7 @@ Status CacheService::invalidateRegion(const std::string& region) {
   Status l1;
   for (size_t i = levels_.size(); i-- > 0;) {
     Level& level = *levels_[i];
-    Status status = onLevel(level, "clear", [&] {
+    Status status = onLevel(level, "clear", false, [&] {
       return level.backend->call("on_clear", level.backend->vtable().on_clear, view(region));
     });
     if (i == 0) l1 = status;
@@ -403,8 +540,8 @@ Status CacheService::invalidateRegion(const std::string& region) {
 Result<std::string> CacheService::getOrCompute(const std::string& key, const CacheWrite& options,
                                                const std::function<Result<std::string>()>& compute) {
   RegionCounters& c = counters(options.region);
-  Lookup found = lookup(key, options.region);
-  if (found.fresh) return std::move(found.fresh->value);
+  Lookup found = lookup(key, options.region, true);
+  if (found.fresh) return std::move(*found.fresh);
 
   std::shared_ptr<Flight> flight;
   bool leader = false;
@@ -416,17 +553,14 @@ Result<std::string> CacheService::getOrCompute(const std::string& key, const Cac
     leader = inserted;
   }
   if (!leader) {
-    c.joins.fetch_add(1, std::memory_order_relaxed);
-    c.joinsMetric->Increment();
+    c.joins->add();
     std::unique_lock lock(flight->mutex);
     flight->done.wait(lock, [&] { return flight->finished; });
     return flight->result;
   }
 
-  c.misses.fetch_add(1, std::memory_order_relaxed);
-  c.missesMetric->Increment();
-  c.computes.fetch_add(1, std::memory_order_relaxed);
-  c.computesMetric->Increment();
+  c.misses->add();
+  c.computes->add();
   Result<std::string> result = Status(WNO_ERR_INTERNAL, "compute failed");
   try {
     result = compute();
@@ -438,15 +572,13 @@ Result<std::string> CacheService::getOrCompute(const std::string& key, const Cac
   if (result.isOk()) {
     set(key, result.value(), options);
   } else {
-    c.computeErrors.fetch_add(1, std::memory_order_relaxed);
-    c.computeErrorsMetric->Increment();
+    c.computeErrors->add();
     if (found.stale) {
       // Fail-safe: the backend kept the value past its TTL for this grace;
       // serve it rather than the error.
-      c.staleServed.fetch_add(1, std::memory_order_relaxed);
-      c.staleMetric->Increment();
+      c.staleServed->add();
       logWarn("cache", "serving stale value: " + result.status().message(), {{"region", regionLabel(options.region)}});
-      result = std::move(found.stale->value);
+      result = std::move(*found.stale);
     }
   }
   {
@@ -463,15 +595,46 @@ Result<std::string> CacheService::getOrCompute(const std::string& key, const Cac
 }
 
 void CacheService::refreshLevelGauges() {
+  std::lock_guard lock(publishMutex_);
+  {
+    std::lock_guard regions(regionsMutex_);
+    for (const auto& c : regionCounters_) {
+      for (const auto& h : c->hitsByLevel) h->publish();
+      c->misses->publish();
+      c->staleServed->publish();
+      c->computes->publish();
+      c->computeErrors->publish();
+      c->joins->publish();
+    }
+  }
   const nlohmann::json all = stats();
+  auto& registry = services_.metrics().registry();
+  auto& regionEntries = prometheus::BuildGauge().Name("wno_cache_region_entries")
+                            .Help("Entries a cache level holds for a region").Register(registry);
+  auto& regionBytes = prometheus::BuildGauge().Name("wno_cache_region_bytes")
+                          .Help("Bytes a cache level holds for a region").Register(registry);
+  auto& regionMax = prometheus::BuildGauge().Name("wno_cache_region_max_bytes")
+                        .Help("Most bytes a cache level lets a region hold (its share of the level)").Register(registry);
+  auto& regionEvictions = prometheus::BuildGauge().Name("wno_cache_region_evictions")
+                              .Help("Entries of a region a cache level evicted to keep it within its share, since start")
+                              .Register(registry);
   for (size_t i = 0; i < levels_.size() && i < all["levels"].size(); ++i) {
     const auto& s = all["levels"][i]["stats"];
-    auto mirror = [&](prometheus::Gauge* g, const char* key) {
-      if (s.contains(key) && s[key].is_number()) g->Set(s[key].get<double>());
+    auto mirror = [&](prometheus::Gauge* g, const nlohmann::json& from, const char* key) {
+      if (from.contains(key) && from[key].is_number()) g->Set(from[key].get<double>());
     };
-    mirror(levels_[i]->gauges.entries, "entries");
-    mirror(levels_[i]->gauges.bytes, "bytes");
-    mirror(levels_[i]->gauges.evictions, "evictions");
+    mirror(levels_[i]->gauges.entries, s, "entries");
+    mirror(levels_[i]->gauges.bytes, s, "bytes");
+    mirror(levels_[i]->gauges.evictions, s, "evictions");
+    if (!s.contains("regions") || !s["regions"].is_object()) continue;
+    for (const auto& [region, usage] : s["regions"].items()) {
+      if (!usage.is_object()) continue;
+      const prometheus::Labels labels{{"level", levels_[i]->name}, {"region", region}};
+      mirror(&regionEntries.Add(labels), usage, "entries");
+      mirror(&regionBytes.Add(labels), usage, "bytes");
+      mirror(&regionMax.Add(labels), usage, "max_bytes");
+      mirror(&regionEvictions.Add(labels), usage, "evictions");
+    }
   }
 }
 
@@ -491,19 +654,33 @@ nlohmann::json CacheService::stats() const {
                       {"backend", level->backend->type().name},
                       {"circuit", level->breaker ? breakerStateName(level->breaker->state()) : "none"},
                       {"backplane", level->listening},
+                      {"timeout_ms", level->timeoutNs / 1'000'000},
+                      {"timeouts", level->timeoutCount.load(std::memory_order_relaxed)},
+                      {"errors", level->errorCount.load(std::memory_order_relaxed)},
+                      {"skipped", level->skippedCount.load(std::memory_order_relaxed)},
                       {"stats", stats}});
   }
   nlohmann::json regions = nlohmann::json::object();
   {
-    std::shared_lock lock(countersMutex_);
-    for (const auto& [name, c] : counters_) {
-      regions[regionLabel(name)] = {{"hits", c->hits.load()},
-                                    {"misses", c->misses.load()},
-                                    {"stale_served", c->staleServed.load()},
-                                    {"computes", c->computes.load()},
-                                    {"compute_errors", c->computeErrors.load()},
-                                    {"singleflight_joins", c->joins.load()},
-                                    {"ttl_multiplier", ttlMultiplier(name)}};
+    std::lock_guard lock(regionsMutex_);
+    for (const auto& c : regionCounters_) {
+      nlohmann::json byLevel = nlohmann::json::object();
+      for (size_t i = 0; i < levels_.size() && i < c->hitsByLevel.size(); ++i) {
+        byLevel[levels_[i]->name] = c->hitsByLevel[i]->load();
+      }
+      nlohmann::json entry = {{"hits", c->hits()},
+                              {"hits_by_level", byLevel},
+                              {"misses", c->misses->load()},
+                              {"stale_served", c->staleServed->load()},
+                              {"computes", c->computes->load()},
+                              {"compute_errors", c->computeErrors->load()},
+                              {"singleflight_joins", c->joins->load()},
+                              {"ttl_multiplier", ttlMultiplier(c->name)}};
+      const RegionPolicy* policy = policyFor(c->name);
+      entry["ttl_ms"] = policy && policy->ttlMs > 0 ? policy->ttlMs : options_.defaultTtlMs;
+      entry["fail_safe_ms"] = failSafeMsFor(c->name);
+      entry["max_share"] = policy && policy->maxShare ? nlohmann::json(*policy->maxShare) : nlohmann::json();
+      regions[regionLabel(c->name)] = std::move(entry);
     }
   }
   return {{"levels", levels},

@@ -6,10 +6,17 @@
 //  - fail-safe: a failing, slow or broken-circuit level (other than L1) is
 //    skipped without an error reaching the caller, and a stale value may be
 //    served for a grace period when recomputing fails;
+//  - soft timeouts: each get/set/delete on a level after L1 runs under a
+//    per-call deadline (wno_host_call_deadline_v1) that backends bound their
+//    I/O by; a call that fails or overruns it counts against the level's
+//    circuit and the caller carries on with L1 and compute;
+//  - regions: per-region TTL, fail-safe window, L1 byte share, and metrics;
 //  - a shared level's backplane events evict the faster levels' copies.
+// THREADS: every public method is safe to call concurrently.
 #pragma once
 
 #include "cache/envelope.h"
+#include "cache/striped_counter.h"
 #include "cache/ttl_curve.h"
 #include "plugins/component_instance.h"
 #include "protection/circuit_breaker.h"
@@ -17,12 +24,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace wno::host {
@@ -31,6 +39,7 @@ struct RegionPolicy {
   int64_t ttlMs = 0;                // 0: the service default
   std::optional<TtlCurve> curve;    // overrides the service curve
   std::optional<int64_t> failSafeMs;
+  std::optional<double> maxShare;   // of L1's bytes, (0, 1]; passed to the L1 backend
 };
 
 struct CacheServiceOptions {
@@ -39,11 +48,22 @@ struct CacheServiceOptions {
   TtlCurve curve;
   int64_t failSafeMs = 0;  // how long past expiry a value may be served stale; 0 = never
   BreakerOptions breaker;  // for every level but the first
-  std::map<std::string, RegionPolicy> regions;
+  bool breakerEnabled = true;
+  // Per-call deadline of get/set/delete on each level after the first, by
+  // level index (missing or 0: kDefaultSoftTimeoutMs). L1 runs no deadline.
+  std::vector<int64_t> levelTimeoutsMs;
+  std::map<std::string, RegionPolicy, std::less<>> regions;
 };
 
-// Reads /cache (minus levels); `error` names the offending pointer.
+constexpr int64_t kDefaultSoftTimeoutMs = 50;
+
+// Reads /cache; `error` names the offending pointer.
 std::optional<CacheServiceOptions> cacheOptionsFrom(const nlohmann::json& cache, std::string& error);
+// The config a level's backend is created with: /cache/levels/<index>/config,
+// and for the first level (L1) also the region byte shares of
+// /cache/regions/<r>/max_share as {"regions": {"<r>": {"max_share": x}}}
+// (a share set in the level's own config wins).
+nlohmann::json levelBackendConfig(const nlohmann::json& cache, size_t index);
 
 struct CacheLevel {
   std::string name;  // "l1", "l2"
@@ -68,8 +88,9 @@ class CacheService : public CacheApi {
   double ttlMultiplier(const std::string& region) const;
 
   nlohmann::json stats() const;
-  // Copies each level's own counters (entries, bytes, evictions) into the
-  // metrics registry; called when /metrics is scraped.
+  // Publishes the hot-path counters and copies each level's own figures
+  // (entries, bytes, evictions, per-region usage) into the metrics registry.
+  // Also runs as a collect hook before every /metrics serialization.
   void refreshLevelGauges();
   size_t levelCount() const { return levels_.size(); }
 
@@ -78,18 +99,21 @@ class CacheService : public CacheApi {
   struct RegionCounters;
   struct Flight;
   struct Lookup {
-    std::optional<CacheEnvelope> fresh;
-    std::optional<CacheEnvelope> stale;
+    std::optional<std::string> fresh;
+    std::optional<std::string> stale;
   };
+  using RegionMap = std::unordered_map<std::string, RegionCounters*>;
 
-  Lookup lookup(const std::string& key, const std::string& region);
-  Status writeEnvelope(const std::string& key, const CacheEnvelope& envelope, int64_t physicalExpiresAtMs,
-                       size_t uptoLevel);
-  // Runs a hook on a level through its breaker; false when skipped or failed.
+  Lookup lookup(const std::string& key, const std::string& region, bool wantStale);
+  // Writes envelope bytes to levels [0, uptoLevel), slowest first.
+  Status writeBytes(const std::string& key, std::string_view bytes, const std::vector<std::string_view>& tags,
+                    std::string_view region, int64_t physicalExpiresAtMs, size_t uptoLevel);
+  // Runs a hook on a level through its breaker and (for get/set/delete) its
+  // soft deadline; NOT_FOUND is an answer, anything else non-OK a failure.
   template <typename Fn>
-  Status onLevel(Level& level, const char* op, Fn&& fn);
-  const RegionPolicy* policyFor(const std::string& region) const;
-  int64_t failSafeMsFor(const std::string& region) const;
+  Status onLevel(Level& level, const char* op, bool deadline, Fn&& fn);
+  const RegionPolicy* policyFor(std::string_view region) const;
+  int64_t failSafeMsFor(std::string_view region) const;
   RegionCounters& counters(const std::string& region);
   void onRemoteEvent(size_t fromLevel, wno_cache_event event, const std::string& subject);
 
@@ -103,9 +127,15 @@ class CacheService : public CacheApi {
   std::mutex flightsMutex_;
   std::map<std::string, std::shared_ptr<Flight>> flights_;
 
-  // Read-mostly: every get looks its region's counters up, few create them.
-  mutable std::shared_mutex countersMutex_;
-  std::map<std::string, std::unique_ptr<RegionCounters>> counters_;
+  // Every get looks its region's counters up; new regions are rare. Readers
+  // load the current map without a lock; a new region publishes a copy.
+  // Old maps and the counters live until the service goes away.
+  std::atomic<const RegionMap*> regionMap_{nullptr};
+  mutable std::mutex regionsMutex_;
+  std::vector<std::unique_ptr<RegionMap>> regionMaps_;
+  std::vector<std::unique_ptr<RegionCounters>> regionCounters_;
+
+  std::mutex publishMutex_;
 };
 
 }  // namespace wno::host

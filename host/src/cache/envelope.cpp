@@ -27,16 +27,17 @@ struct Reader {
     pos += static_cast<size_t>(bytes);
     return v;
   }
-  std::string text() {
+  std::string_view textView() {
     const size_t n = static_cast<size_t>(fixed(2));
     if (!ok || pos + n > in.size()) {
       ok = false;
       return {};
     }
-    std::string s(in.substr(pos, n));
+    std::string_view s = in.substr(pos, n);
     pos += n;
     return s;
   }
+  std::string text() { return std::string(textView()); }
 };
 
 }  // namespace
@@ -73,6 +74,23 @@ std::optional<CacheEnvelope> decodeEnvelope(std::string_view bytes) {
   for (size_t i = 0; i < tags && r.ok; ++i) e.tags.push_back(r.text());
   if (!r.ok) return std::nullopt;
   e.value.assign(bytes.substr(r.pos));
+  return e;
+}
+
+std::optional<EnvelopeView> viewEnvelope(std::string_view bytes, bool withTags) {
+  if (bytes.size() < 2 || bytes[0] != kMagic || bytes[1] != kVersion) return std::nullopt;
+  Reader r{bytes, 2};
+  EnvelopeView e;
+  e.logicalExpiresAtMs = static_cast<int64_t>(r.fixed(8));
+  e.region = r.textView();
+  const size_t tags = static_cast<size_t>(r.fixed(2));
+  if (withTags) e.tags.reserve(tags);
+  for (size_t i = 0; i < tags && r.ok; ++i) {
+    std::string_view tag = r.textView();
+    if (withTags) e.tags.push_back(tag);
+  }
+  if (!r.ok) return std::nullopt;
+  e.value = bytes.substr(r.pos);
   return e;
 }
 

@@ -23,8 +23,18 @@ struct CacheEnvelope {
   std::string value;
 };
 
+// The same, as views into the bytes it was read from (no copies); tags are
+// only collected when asked for, since a plain hit needs none of them.
+struct EnvelopeView {
+  int64_t logicalExpiresAtMs = 0;
+  std::string_view region;
+  std::vector<std::string_view> tags;
+  std::string_view value;
+};
+
 std::string encodeEnvelope(const CacheEnvelope& envelope);
 // nullopt for bytes that are not a well-formed envelope (written by something else).
 std::optional<CacheEnvelope> decodeEnvelope(std::string_view bytes);
+std::optional<EnvelopeView> viewEnvelope(std::string_view bytes, bool withTags);
 
 }  // namespace wno::host

@@ -2,11 +2,13 @@
 
 #include "core/logger.h"
 #include "plugins/host_context.h"
+#include "services/call_deadline.h"
 #include "services/host_services.h"
 
 #include <chrono>
 #include <exception>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace wno::host {
@@ -88,9 +90,14 @@ double hostLoadFactor(wno_host_ctx* ctx) {
   return services ? services->loadFactor() : 0.0;
 }
 
-wno_host_fn hostLookup(wno_str) {
-  // No optional host functions exist in 1.0; the mechanism is here so later
-  // minors can add some without growing the table.
+int64_t hostCallDeadline() { return CallDeadline::currentNs(); }
+
+wno_host_fn hostLookup(wno_str name) {
+  // Optional extras grow by name, never by table size: an older host simply
+  // answers NULL and the plugin carries on without.
+  if (std::string_view(name.data ? name.data : "", name.len) == WNO_HOST_CALL_DEADLINE_V1) {
+    return reinterpret_cast<wno_host_fn>(static_cast<wno_host_call_deadline_fn>(&hostCallDeadline));
+  }
   return nullptr;
 }
 

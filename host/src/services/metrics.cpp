@@ -87,7 +87,25 @@ wno_metric* Metrics::series(wno_metric_type type, const std::string& name, const
 }
 
 std::string Metrics::serialize() const {
+  runCollectHooks();
   return prometheus::TextSerializer().Serialize(registry_->Collect());
+}
+
+void Metrics::addCollectHook(const void* owner, std::function<void()> hook) {
+  std::lock_guard lock(hooksMutex_);
+  hooks_.emplace_back(owner, std::move(hook));
+}
+
+void Metrics::removeCollectHooks(const void* owner) {
+  std::lock_guard lock(hooksMutex_);
+  std::erase_if(hooks_, [owner](const auto& h) { return h.first == owner; });
+}
+
+void Metrics::runCollectHooks() const {
+  // Held while the hooks run: an owner removing its hook waits for a scrape
+  // in progress rather than being called after it is gone.
+  std::lock_guard lock(hooksMutex_);
+  for (const auto& [owner, hook] : hooks_) hook();
 }
 
 }  // namespace wno::host

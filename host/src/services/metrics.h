@@ -10,6 +10,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -40,8 +41,15 @@ class Metrics {
   wno_metric* series(wno_metric_type type, const std::string& name, const std::string& help,
                      const std::map<std::string, std::string>& labels, std::string& error);
 
-  // Prometheus text exposition format 0.0.4.
+  // Prometheus text exposition format 0.0.4. Runs the collect hooks first.
   std::string serialize() const;
+
+  // Hot paths keep cheap per-thread counters and publish them here, right
+  // before each scrape. A hook must be removed (by its owner) before the
+  // owner goes away; hooks run on the scraping thread, one scrape at a time.
+  void addCollectHook(const void* owner, std::function<void()> hook);
+  void removeCollectHooks(const void* owner);
+  void runCollectHooks() const;
 
  private:
   struct FamilyEntry {
@@ -53,6 +61,8 @@ class Metrics {
   std::mutex mutex_;
   std::map<std::string, FamilyEntry> families_;
   std::map<std::pair<std::string, std::map<std::string, std::string>>, std::unique_ptr<wno_metric>> series_;
+  mutable std::mutex hooksMutex_;
+  std::vector<std::pair<const void*, std::function<void()>>> hooks_;
 };
 
 }  // namespace wno::host

@@ -132,6 +132,17 @@ typedef struct wno_host_api {
   wno_status (*cache_invalidate_region)(wno_host_ctx* ctx, wno_str region);
 } wno_host_api;
 
+/* ---- Optional host functions, found with lookup(name) ----
+ * A host without one returns NULL; a plugin must work without it. */
+
+/* WNO_HOST_CALL_DEADLINE_V1: the monotonic_ns instant by which the hook
+ * running on the calling thread should return, or 0 when it has none.
+ * Call it from inside a hook. A backend doing I/O (a shared cache level)
+ * bounds its waits by it; the host treats a hook that returns later as
+ * timed out and degrades around it. since 1.0 (optional) */
+#define WNO_HOST_CALL_DEADLINE_V1 "wno_host_call_deadline_v1"
+typedef int64_t (*wno_host_call_deadline_fn)(void);
+
 /* True when the host table has the given field (an older host may not). */
 #define WNO_HOST_HAS(api, field)                                              \
   ((api) != NULL && (api)->struct_size >= offsetof(wno_host_api, field) + sizeof((api)->field) && \

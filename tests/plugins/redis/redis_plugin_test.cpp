@@ -70,6 +70,16 @@ struct Events {
   }
 };
 
+bool subscribed(const Instance<wno_type_cache>& c) {
+  std::string stats;
+  wno_sink sink{&stats, [](void* s, const char* d, size_t n) -> wno_status {
+                  static_cast<std::string*>(s)->assign(d, n);
+                  return WNO_OK;
+                }};
+  c.vtable().on_stats(c.self(), &sink);
+  return nlohmann::json::parse(stats)["backplane_subscribed"].get<bool>();
+}
+
 std::string config(const RedisServer& redis, const std::string& prefix = "wno:") {
   return nlohmann::json{{"url", redis.url()}, {"timeout_ms", 200}, {"key_prefix", prefix}}.dump();
 }
@@ -112,15 +122,6 @@ TEST(RedisCache, AnotherHostSeesInvalidationsThroughTheBackplane) {
   ASSERT_EQ(a.vtable().on_set_listener(a.self(), &la), WNO_OK);
   ASSERT_EQ(b.vtable().on_set_listener(b.self(), &lb), WNO_OK);
   // Wait until both subscribers are connected before publishing.
-  auto subscribed = [](const Instance<wno_type_cache>& c) {
-    std::string stats;
-    wno_sink sink{&stats, [](void* s, const char* d, size_t n) -> wno_status {
-                    static_cast<std::string*>(s)->assign(d, n);
-                    return WNO_OK;
-                  }};
-    c.vtable().on_stats(c.self(), &sink);
-    return nlohmann::json::parse(stats)["backplane_subscribed"].get<bool>();
-  };
   ASSERT_TRUE(eventually([&] { return subscribed(a) && subscribed(b); }));
 
   ASSERT_EQ(set(a, "battle:7", "v", nowMs() + 60000, {"battles:7"}), WNO_OK);
@@ -143,6 +144,8 @@ TEST(RedisCache, RedisKilledAndRestarted) {
   Events events;
   auto listener = events.listener();
   ASSERT_EQ(cache.vtable().on_set_listener(cache.self(), &listener), WNO_OK);
+  // Only a subscriber that was connected knows it may have missed events.
+  ASSERT_TRUE(eventually([&] { return subscribed(cache); }));
   ASSERT_EQ(set(cache, "k", "v", nowMs() + 60000), WNO_OK);
 
   redis.kill();
@@ -159,6 +162,40 @@ TEST(RedisCache, RedisKilledAndRestarted) {
   // The subscriber came back and told the host to drop its L1: events may have been missed.
   EXPECT_TRUE(eventually([&] { return events.has(WNO_CACHE_EVENT_CLEAR, ""); }));
   ASSERT_EQ(cache.vtable().on_set_listener(cache.self(), nullptr), WNO_OK);
+}
+
+TEST(RedisCache, APausedRedisTimesOutInsteadOfHangingAndRecovers) {
+  RedisServer redis;
+  FakeHost host;
+  auto cache = host.create<wno_type_cache>(WNO_KIND_CACHE, "redis",
+                                           nlohmann::json{{"url", redis.url()}, {"timeout_ms", 50}, {"backplane", false}}.dump());
+  ASSERT_EQ(set(cache, "k", "v", nowMs() + 60000), WNO_OK);
+  redis.pause();
+  // Connections are accepted by the kernel but nothing answers: every call
+  // gives up after timeout_ms with a status, and the connection is dropped.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(get(cache, "k").status, WNO_ERR_TIMEOUT);
+    EXPECT_THAT(host.lastError(), ::testing::HasSubstr("redis"));
+  }
+  EXPECT_NE(set(cache, "k2", "v", nowMs() + 60000), WNO_OK);
+  redis.resume();
+  EXPECT_TRUE(eventually([&] { return get(cache, "k").status == WNO_OK; }));
+  EXPECT_EQ(get(cache, "k").value, "v");
+}
+
+TEST(RedisCache, InvalidatingATagOverManyKeysRemovesEveryOne) {
+  RedisServer redis;
+  FakeHost host;
+  auto cache = host.create<wno_type_cache>(WNO_KIND_CACHE, "redis", config(redis));
+  constexpr int kKeys = 10000;  // more than one UNLINK slice of the script
+  for (int i = 0; i < kKeys; ++i) ASSERT_EQ(set(cache, "k" + std::to_string(i), "v", nowMs() + 60000, {"bulk"}), WNO_OK);
+  ASSERT_EQ(set(cache, "other", "v", nowMs() + 60000, {"kept"}), WNO_OK);
+  uint64_t removed = 0;
+  ASSERT_EQ(cache.vtable().on_invalidate_tag(cache.self(), str("bulk"), &removed), WNO_OK);
+  EXPECT_EQ(removed, static_cast<uint64_t>(kKeys));
+  EXPECT_EQ(get(cache, "k0").status, WNO_NOT_FOUND);
+  EXPECT_EQ(get(cache, "k" + std::to_string(kKeys - 1)).status, WNO_NOT_FOUND);
+  EXPECT_EQ(get(cache, "other").status, WNO_OK);
 }
 
 TEST(RedisProbe, UpWhenRedisAnswersDownWhenNot) {

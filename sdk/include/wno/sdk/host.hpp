@@ -73,6 +73,13 @@ class Host {
   }
 
   double loadFactor() const { return WNO_HOST_HAS(api_, load_factor) ? api_->load_factor(ctx_) : 0.0; }
+  // An optional host function (host.h, "Optional host functions") cast to
+  // its documented type, or nullptr when this host has none by that name.
+  template <typename Fn>
+  Fn lookup(const char* name) const {
+    if (!WNO_HOST_HAS(api_, lookup)) return nullptr;
+    return reinterpret_cast<Fn>(api_->lookup(wno_str_of(name)));
+  }
   int64_t nowMs() const { return WNO_SDK_NEED(now_ms)(); }
   int64_t monotonicNs() const { return WNO_SDK_NEED(monotonic_ns)(); }
 
