@@ -96,8 +96,8 @@ Status HostRuntime::createCache() {
     const std::string name = level.value("name", "l" + std::to_string(i + 1));
     auto type = plugins_->find(WNO_KIND_CACHE, level.value("backend", ""));
     if (!type) return Status(WNO_ERR_INVALID, "/cache/levels/" + std::to_string(i) + "/backend: not loaded");
-    auto instance = CacheBackendInstance::create(type, api, services_.get(), name,
-                                                 level.value("config", nlohmann::json::object()));
+    // L1 also gets the regions' byte shares (/cache/regions/<r>/max_share).
+    auto instance = CacheBackendInstance::create(type, api, services_.get(), name, levelBackendConfig(cacheConfig, i));
     if (!instance.isOk()) {
       return Status(instance.status().code(), "/cache/levels/" + std::to_string(i) +
                                                   "/config: cache backend \"" + type->name +
