@@ -86,7 +86,8 @@ TEST_F(LoaderTest, ItemDefaultsAreFilledInArrays) {
   EXPECT_EQ(r.effective["cache"]["levels"][0]["config"], json::object());
   EXPECT_EQ(r.effective["health"]["probes"][0],
             json::parse(R"({"name": "cpu", "type": "cpu", "interval_ms": 5000, "timeout_ms": 2000, "required": false,
-                            "config": {}})"));
+                            "config": {}, "breaker": {"failure_threshold": 5, "failure_rate": 0.5, "window": 20,
+                            "minimum_calls": 10, "open_ms": 5000, "half_open_calls": 1}})"));
 }
 
 TEST_F(LoaderTest, SectionRules) {
