@@ -96,10 +96,11 @@ class JobRoutes {
     const std::string filterSignature = filter.dump();
     if (auto cursor = ctx.query("cursor")) {
       auto after = cursors_.decode(*cursor, "jobs", "-created", filterSignature);
-      if (!after.isOk() || !after.value().is_string()) {
+      // The payload is the last job id seen, as a one-element key array.
+      if (!after.isOk() || !after.value().is_array() || after.value().size() != 1 || !after.value()[0].is_string()) {
         return bad(ctx, "cursor", after.isOk() ? "malformed cursor" : after.status().message());
       }
-      filter["after_id"] = after.value();
+      filter["after_id"] = after.value()[0];
     }
     filter["limit"] = limit + 1;  // one extra tells whether there is another page
     auto records = jobs_.list(filter);
@@ -110,7 +111,7 @@ class JobRoutes {
     json data = json::array();
     for (const auto& r : rows) data.push_back(publicJobView(r));
     json next = hasMore && !rows.empty()
-                    ? json(cursors_.encode("jobs", "-created", filterSignature, rows.back().value("id", "")))
+                    ? json(cursors_.encode("jobs", "-created", filterSignature, json::array({rows.back().value("id", "")})))
                     : json(nullptr);
     ctx.sendJson(200, {{"data", data}, {"next_cursor", next}, {"has_more", hasMore}});
   }
