@@ -58,7 +58,9 @@ class MemoryCache : public wno::sdk::CacheBackend {
     const auto s = store_.stats();
     nlohmann::json regions = nlohmann::json::object();
     for (const auto& [name, usage] : s.regions) {
-      regions[name.empty() ? "default" : name] = {{"entries", usage.first}, {"bytes", usage.second}};
+      nlohmann::json r = {{"entries", usage.entries}, {"bytes", usage.bytes}, {"evictions", usage.evictions}};
+      if (usage.maxBytes > 0) r["max_bytes"] = usage.maxBytes;
+      regions[name.empty() ? "default" : name] = std::move(r);
     }
     return nlohmann::json{{"entries", s.entries},       {"bytes", s.bytes},
                           {"max_bytes", store_.maxBytes()}, {"hits", s.hits},

@@ -16,9 +16,22 @@ struct MemoryStore::Entry {
   int64_t expiresAtMs = 0;
   std::vector<std::string> tags;  // includes the region tag
   std::string region;
+  size_t hash = 0;
   size_t cost = 0;
   Segment segment = Segment::Window;
 };
+
+namespace {
+// An index key that carries its hash, computed once per operation.
+struct HashedKey {
+  std::string_view key;
+  size_t hash;
+  bool operator==(const HashedKey& o) const { return key == o.key; }
+};
+struct CarriedHash {
+  size_t operator()(const HashedKey& k) const { return k.hash; }
+};
+}  // namespace
 
 struct MemoryStore::Shard {
   using List = std::list<Entry>;
@@ -32,9 +45,10 @@ struct MemoryStore::Shard {
   size_t budget, windowBudget, protectedBudget;
   size_t windowBytes = 0, probationBytes = 0, protectedBytes = 0;
   List window, probation, protectedList;  // front = most recently used
-  std::unordered_map<std::string_view, List::iterator> index;  // views into the entries' keys
+  std::unordered_map<HashedKey, List::iterator, CarriedHash> index;  // views into the entries' keys
   std::unordered_map<std::string, std::unordered_set<std::string>> tags;
-  std::unordered_map<std::string, std::pair<uint64_t, uint64_t>> regions;
+  std::unordered_map<std::string, std::pair<uint64_t, uint64_t>> regions;  // entries, bytes
+  std::unordered_map<std::string, uint64_t> regionEvictions;
   FrequencySketch sketch;
   uint64_t hits = 0, misses = 0, evictions = 0, expirations = 0, rejections = 0, sets = 0, deletes = 0, tagInvalidations = 0;
 
@@ -46,7 +60,7 @@ struct MemoryStore::Shard {
 
   void unlink(List::iterator it) {
     Entry& e = *it;
-    index.erase(std::string_view(e.key));
+    index.erase(HashedKey{e.key, e.hash});
     for (const auto& t : e.tags) {
       auto found = tags.find(t);
       if (found == tags.end()) continue;
@@ -59,6 +73,12 @@ struct MemoryStore::Shard {
     if (usage.first == 0) regions.erase(e.region);
     bytesOf(e.segment) -= e.cost;
     listOf(e.segment).erase(it);
+  }
+
+  void evictOne(List::iterator it) {
+    ++regionEvictions[it->region];
+    unlink(it);
+    ++evictions;
   }
 
   void moveTo(List::iterator it, Segment to) {
@@ -85,8 +105,7 @@ struct MemoryStore::Shard {
         --it;
         if (it->region != region || &*it == keep) continue;
         auto victim = it++;
-        unlink(victim);
-        ++evictions;
+        evictOne(victim);
         usage = regions.find(region);
       }
     }
@@ -102,9 +121,8 @@ struct MemoryStore::Shard {
       while (probationBytes + protectedBytes + candidate->cost > mainBudget &&
              (!probation.empty() || !protectedList.empty())) {
         auto victim = mainVictim();
-        if (sketch.frequency(candidate->key) > sketch.frequency(victim->key)) {
-          unlink(victim);
-          ++evictions;
+        if (sketch.frequency(candidate->hash) > sketch.frequency(victim->hash)) {
+          evictOne(victim);
         } else {
           break;
         }
@@ -112,8 +130,7 @@ struct MemoryStore::Shard {
       if (probationBytes + protectedBytes + candidate->cost <= mainBudget) {
         moveTo(candidate, Segment::Probation);
       } else {
-        unlink(candidate);
-        ++evictions;
+        evictOne(candidate);
         ++rejections;
       }
     }
@@ -121,11 +138,7 @@ struct MemoryStore::Shard {
       moveTo(std::prev(protectedList.end()), Segment::Probation);
     }
     // An entry bigger than the window still fits the shard; keep the total bound.
-    while (total() > budget) {
-      if (!window.empty()) unlink(std::prev(window.end()));
-      else unlink(mainVictim());
-      ++evictions;
-    }
+    while (total() > budget) evictOne(!window.empty() ? std::prev(window.end()) : mainVictim());
   }
 };
 
@@ -153,15 +166,18 @@ size_t MemoryStore::entryCost(std::string_view key, std::string_view value, cons
   return cost;
 }
 
-MemoryStore::Shard& MemoryStore::shardFor(std::string_view key) {
-  return *shards_[std::hash<std::string_view>{}(key) & (shards_.size() - 1)];
+MemoryStore::Shard& MemoryStore::shardFor(size_t hash) {
+  // The top bits: the index's buckets use the hash modulo a prime, the
+  // sketch its own mix; the shard choice should not correlate with either.
+  return *shards_[(hash >> 48) & (shards_.size() - 1)];
 }
 
 bool MemoryStore::get(std::string_view key, const std::function<void(std::string_view, int64_t)>& found) {
-  Shard& s = shardFor(key);
+  const size_t hash = hashOf(key);
+  Shard& s = shardFor(hash);
   std::lock_guard lock(s.mutex);
-  s.sketch.increment(key);
-  auto it = s.index.find(key);
+  s.sketch.increment(hash);
+  auto it = s.index.find(HashedKey{key, hash});
   if (it == s.index.end()) {
     ++s.misses;
     return false;
@@ -190,18 +206,20 @@ bool MemoryStore::get(std::string_view key, const std::function<void(std::string
 
 void MemoryStore::set(std::string_view key, std::string_view value, int64_t expiresAtMs,
                       const std::vector<std::string_view>& tags, std::string_view region) {
-  Shard& s = shardFor(key);
+  const size_t hash = hashOf(key);
+  Shard& s = shardFor(hash);
   const size_t cost = entryCost(key, value, tags, region);
   std::lock_guard lock(s.mutex);
   ++s.sets;
-  if (auto it = s.index.find(key); it != s.index.end()) s.unlink(it->second);
+  if (auto it = s.index.find(HashedKey{key, hash}); it != s.index.end()) s.unlink(it->second);
   if (cost > s.budget) {
     ++s.rejections;  // larger than the whole shard: caching it would evict everything
     return;
   }
-  s.sketch.increment(key);
+  s.sketch.increment(hash);
   Entry e;
   e.key.assign(key);
+  e.hash = hash;
   e.value.assign(value);
   e.expiresAtMs = expiresAtMs;
   e.region.assign(region);
@@ -212,7 +230,7 @@ void MemoryStore::set(std::string_view key, std::string_view value, int64_t expi
   s.window.push_front(std::move(e));
   auto it = s.window.begin();
   s.windowBytes += cost;
-  s.index.emplace(std::string_view(it->key), it);
+  s.index.emplace(HashedKey{it->key, hash}, it);
   for (const auto& t : it->tags) s.tags[t].insert(it->key);
   auto& usage = s.regions[it->region];
   usage.first += 1;
@@ -224,9 +242,10 @@ void MemoryStore::set(std::string_view key, std::string_view value, int64_t expi
 }
 
 bool MemoryStore::remove(std::string_view key) {
-  Shard& s = shardFor(key);
+  const size_t hash = hashOf(key);
+  Shard& s = shardFor(hash);
   std::lock_guard lock(s.mutex);
-  auto it = s.index.find(key);
+  auto it = s.index.find(HashedKey{key, hash});
   if (it == s.index.end()) return false;
   s.unlink(it->second);
   ++s.deletes;
@@ -242,7 +261,7 @@ uint64_t MemoryStore::invalidateTag(std::string_view tag) {
     if (found == shard->tags.end()) continue;
     const std::vector<std::string> keys(found->second.begin(), found->second.end());
     for (const auto& k : keys) {
-      auto it = shard->index.find(k);
+      auto it = shard->index.find(HashedKey{k, hashOf(k)});
       if (it == shard->index.end()) continue;
       shard->unlink(it->second);
       ++removed;
@@ -285,9 +304,13 @@ StoreStats MemoryStore::stats() const {
     out.tagInvalidations += shard->tagInvalidations;
     for (const auto& [region, usage] : shard->regions) {
       auto& r = out.regions[region];
-      r.first += usage.first;
-      r.second += usage.second;
+      r.entries += usage.first;
+      r.bytes += usage.second;
     }
+    for (const auto& [region, evicted] : shard->regionEvictions) out.regions[region].evictions += evicted;
+  }
+  for (const auto& [region, share] : options_.regionShares) {
+    out.regions[region].maxBytes = static_cast<uint64_t>(share * static_cast<double>(options_.maxBytes));
   }
   return out;
 }

@@ -34,10 +34,16 @@ struct StoreOptions {
   std::unordered_map<std::string, double> regionShares;
 };
 
+struct RegionUsage {
+  uint64_t entries = 0, bytes = 0;
+  uint64_t evictions = 0;  // entries of the region evicted for space or for its share, since start
+  uint64_t maxBytes = 0;   // its share of the store; 0: no share configured
+};
+
 struct StoreStats {
   uint64_t entries = 0, bytes = 0, hits = 0, misses = 0, evictions = 0, expirations = 0, rejections = 0, sets = 0,
            deletes = 0, tagInvalidations = 0;
-  std::unordered_map<std::string, std::pair<uint64_t, uint64_t>> regions;  // entries, bytes
+  std::unordered_map<std::string, RegionUsage> regions;
 };
 
 class MemoryStore {
@@ -64,7 +70,10 @@ class MemoryStore {
   struct Entry;
   struct Shard;
 
-  Shard& shardFor(std::string_view key);
+  // One hash per operation: it picks the shard, finds the key in the
+  // shard's index and addresses the frequency sketch.
+  static size_t hashOf(std::string_view key) { return std::hash<std::string_view>{}(key); }
+  Shard& shardFor(size_t hash);
 
   StoreOptions options_;
   std::vector<std::unique_ptr<Shard>> shards_;

@@ -64,7 +64,7 @@ TEST(MemoryStore, TagsRegionsAndBinaryValues) {
   EXPECT_EQ(get(store, "s1"), std::nullopt);
   EXPECT_EQ(get(store, "u2"), "v");
   store.set("s2", "v", 0, {}, "statistics");
-  EXPECT_EQ(store.stats().regions.at("statistics").first, 1u);
+  EXPECT_EQ(store.stats().regions.at("statistics").entries, 1u);
   EXPECT_EQ(store.clear("statistics"), 1u);
   EXPECT_EQ(get(store, "u2"), "v");
   EXPECT_EQ(store.stats().regions.count("statistics"), 0u);
@@ -155,10 +155,14 @@ TEST(MemoryStoreRegions, ARegionStaysWithinItsShare) {
   for (int i = 0; i < 300; ++i) store.set("user-" + std::to_string(i), value, 0, {}, "users");
   for (int i = 0; i < 2000; ++i) {
     store.set("stat-" + std::to_string(i), value, 0, {}, "statistics");
-    ASSERT_LE(store.stats().regions["statistics"].second, (1u << 20) / 4) << "after " << i;
+    ASSERT_LE(store.stats().regions["statistics"].bytes, (1u << 20) / 4) << "after " << i;
   }
   // The busy region did not push the other one out.
-  EXPECT_EQ(store.stats().regions["users"].first, 300u);
+  const auto stats = store.stats();
+  EXPECT_EQ(stats.regions.at("users").entries, 300u);
+  EXPECT_EQ(stats.regions.at("users").evictions, 0u);
+  EXPECT_GT(stats.regions.at("statistics").evictions, 0u) << "the busy region paid for its own space";
+  EXPECT_EQ(stats.regions.at("statistics").maxBytes, (1u << 20) / 4);
   // The newest statistics entries are the ones kept.
   EXPECT_TRUE(store.get("stat-1999", [](std::string_view, int64_t) {}));
   EXPECT_FALSE(store.get("stat-0", [](std::string_view, int64_t) {}));
