@@ -4,6 +4,7 @@
 // "pool_size":16,"pool_wait_ms":2000}. The job store is pg_job_store.*.
 #include "pg_job_store.h"
 #include "pg_pool.h"
+#include "pg_probe.h"
 #include "sql/sql_builder.h"
 
 #include <wno/sdk/sdk.hpp>
@@ -297,4 +298,5 @@ class PostgresRepository : public wno::sdk::Repository {
 }  // namespace
 
 WNO_PLUGIN("postgres", "0.1.0", "PostgreSQL repository and job store (libpqxx, pooled, prepared statements)",
-           WNO_REPOSITORY("postgres", PostgresRepository), WNO_JOB_STORE("postgres", wno::pg::PostgresJobStore));
+           WNO_REPOSITORY("postgres", PostgresRepository), WNO_JOB_STORE("postgres", wno::pg::PostgresJobStore),
+           WNO_HEALTH_PROBE("postgres", wno::pg::PostgresProbe));

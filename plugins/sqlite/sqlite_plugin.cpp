@@ -3,6 +3,7 @@
 // catches at the boundary: RepoError keeps its status, anything else is
 // WNO_ERR_INTERNAL; the message goes through set_error.
 #include "sqlite_job_store_abi.h"
+#include "sqlite_probe.h"
 #include "sqlite_repository.h"
 
 #include <wno/plugin.h>
@@ -140,6 +141,8 @@ const wno_component kComponents[] = {
     {sizeof(wno_component), WNO_KIND_REPOSITORY, "sqlite", "SQLite repository (embedded, WAL)", &kRepository},
     {sizeof(wno_component), WNO_KIND_JOB_STORE, "sqlite", "SQLite job store (embedded, WAL, BEGIN IMMEDIATE claims)",
      &wno::sqlite::jobStoreVtable()},
+    {sizeof(wno_component), WNO_KIND_HEALTH_PROBE, "sqlite",
+     "SQLite probe (file usable, quick query within the timeout, WAL and page stats)", &wno::sqlite::probeVtable()},
 };
 
 const wno_plugin kPlugin = {sizeof(wno_plugin), WNO_ABI_VERSION_MAJOR, WNO_TARGET_ABI_MINOR, "sqlite", "0.1.0",

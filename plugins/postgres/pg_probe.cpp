@@ -1,0 +1,222 @@
+// libpq directly rather than libpqxx: its asynchronous connect and query
+// calls let every step wait on the socket with the probe's own deadline, so
+// a server that accepts but never answers costs the timeout, not the TCP
+// default. (libpq's connect_timeout counts whole seconds, at least 2.)
+#include "pg_probe.h"
+
+#include <nlohmann/json.hpp>
+
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <memory>
+#include <optional>
+#include <set>
+
+namespace wno::pg {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct ConnClose {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+struct ResultClear {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using Conn = std::unique_ptr<PGconn, ConnClose>;
+using ResultPtr = std::unique_ptr<PGresult, ResultClear>;
+
+// Why a step failed; the connection's own message when it has one.
+struct Failure {
+  std::string message;
+  bool timedOut = false;
+};
+
+std::string connMessage(PGconn* c) {
+  std::string m = c ? PQerrorMessage(c) : "out of memory";
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  return m.empty() ? "connection failed" : m;
+}
+
+// Waits until the socket is ready for `events` or the deadline passes.
+bool waitSocket(PGconn* c, short events, Clock::time_point deadline) {
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) return false;
+    pollfd p{PQsocket(c), events, 0};
+    const int n = ::poll(&p, 1, static_cast<int>(left));
+    if (n > 0) return true;
+    if (n == 0) return false;
+    if (errno != EINTR) return true;  // let libpq report the socket error
+  }
+}
+
+std::optional<Failure> connect(const std::string& url, Clock::time_point deadline, Conn& out) {
+  const char* keys[] = {"dbname", "application_name", nullptr};
+  const char* values[] = {url.c_str(), "wno-health-probe", nullptr};
+  out.reset(PQconnectStartParams(keys, values, 1));
+  if (!out || PQstatus(out.get()) == CONNECTION_BAD) return Failure{connMessage(out.get())};
+  PostgresPollingStatusType state = PGRES_POLLING_WRITING;
+  while (state != PGRES_POLLING_OK) {
+    if (state == PGRES_POLLING_FAILED) return Failure{connMessage(out.get())};
+    if (!waitSocket(out.get(), state == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline)) {
+      return Failure{"connect timed out", true};
+    }
+    state = PQconnectPoll(out.get());
+  }
+  return std::nullopt;
+}
+
+// Runs one query to completion within the deadline; cancels it server-side
+// when the deadline passes so it does not keep running after we gave up.
+std::optional<Failure> query(PGconn* c, const char* sql, Clock::time_point deadline, ResultPtr& out) {
+  if (PQsendQuery(c, sql) != 1) return Failure{connMessage(c)};
+  for (;;) {
+    const int flushed = PQflush(c);
+    if (flushed == 0) break;
+    if (flushed < 0) return Failure{connMessage(c)};
+    if (!waitSocket(c, POLLOUT, deadline)) return Failure{"query timed out", true};
+  }
+  out.reset();
+  for (;;) {
+    while (PQisBusy(c)) {
+      if (!waitSocket(c, POLLIN, deadline)) {
+        if (PGcancel* cancel = PQgetCancel(c)) {
+          char buf[256];
+          PQcancel(cancel, buf, sizeof buf);
+          PQfreeCancel(cancel);
+        }
+        return Failure{"query timed out", true};
+      }
+      if (PQconsumeInput(c) != 1) return Failure{connMessage(c)};
+    }
+    ResultPtr r(PQgetResult(c));
+    if (!r) break;  // the end of this query's results
+    const ExecStatusType status = PQresultStatus(r.get());
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+      std::string m = PQresultErrorMessage(r.get());
+      while (!m.empty() && m.back() == '\n') m.pop_back();
+      return Failure{m};
+    }
+    out = std::move(r);
+  }
+  if (!out) return Failure{"the server returned no result"};
+  return std::nullopt;
+}
+
+double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+}  // namespace
+
+PostgresProbe::PostgresProbe(wno::sdk::Host, std::string_view configJson) {
+  auto c = nlohmann::json::parse(configJson, nullptr, false);
+  if (c.is_discarded() || !c.is_object()) throw wno::sdk::invalid("config must be a JSON object");
+  static const std::set<std::string> known = {"url", "degraded_latency_ms", "degraded_connections_above"};
+  for (const auto& [key, value] : c.items()) {
+    if (!known.count(key)) {
+      throw wno::sdk::invalid("unknown config key \"" + key +
+                              "\" (known: degraded_connections_above, degraded_latency_ms, url)");
+    }
+  }
+  if (!c.contains("url") || !c["url"].is_string() || c["url"].get<std::string>().empty()) {
+    throw wno::sdk::invalid("url: expected postgresql://user:password@host:port/database");
+  }
+  url_ = c["url"].get<std::string>();
+  // Checked here so a typo fails at start, not at the first check.
+  char* error = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(url_.c_str(), &error);
+  if (parsed == nullptr) {
+    std::string why = error ? error : "unparseable";
+    if (error) PQfreemem(error);
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    throw wno::sdk::invalid("url: " + why);
+  }
+  PQconninfoFree(parsed);
+  if (c.contains("degraded_latency_ms")) {
+    if (!c["degraded_latency_ms"].is_number_integer() || c["degraded_latency_ms"].get<int64_t>() < 1) {
+      throw wno::sdk::invalid("degraded_latency_ms: expected a positive integer");
+    }
+    degradedLatencyMs_ = c["degraded_latency_ms"].get<int64_t>();
+  }
+  if (c.contains("degraded_connections_above")) {
+    const auto& v = c["degraded_connections_above"];
+    if (!v.is_number() || v.get<double>() <= 0 || v.get<double>() > 1) {
+      throw wno::sdk::invalid("degraded_connections_above: expected a fraction above 0, at most 1");
+    }
+    degradedConnectionsAbove_ = v.get<double>();
+  }
+}
+
+wno::sdk::ProbeReport PostgresProbe::check(std::chrono::milliseconds timeout) {
+  wno::sdk::ProbeReport r;
+  const auto started = Clock::now();
+  const auto deadline = started + timeout;
+  nlohmann::json details = nlohmann::json::object();
+  auto down = [&](const Failure& f) {
+    r.status = WNO_HEALTH_DOWN;
+    r.message = f.timedOut ? f.message + " after " + std::to_string(timeout.count()) + " ms" : f.message;
+    r.detailsJson = details.dump();
+    return r;
+  };
+
+  Conn conn;
+  if (auto f = connect(url_, deadline, conn)) return down(*f);
+  const double connectMs = msSince(started);
+  // Where we are connected, never the URL: it may carry a password.
+  details["host"] = PQhost(conn.get());
+  details["port"] = PQport(conn.get());
+  details["database"] = PQdb(conn.get());
+  details["server_version"] = PQparameterStatus(conn.get(), "server_version") ? PQparameterStatus(conn.get(), "server_version") : "";
+  details["connect_ms"] = connectMs;
+  if (PQsetnonblocking(conn.get(), 1) != 0) return down(Failure{connMessage(conn.get())});
+
+  ResultPtr result;
+  const auto queryStarted = Clock::now();
+  if (auto f = query(conn.get(), "SELECT 1", deadline, result)) return down(*f);
+  const double queryMs = msSince(queryStarted);
+  details["query_ms"] = queryMs;
+
+  // Every client backend counts, this probe's own included: it is what the
+  // server has left for new connections that matters.
+  if (auto f = query(conn.get(),
+                     "SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'),"
+                     " current_setting('max_connections')::int,"
+                     " current_setting('superuser_reserved_connections')::int,"
+                     " pg_is_in_recovery()",
+                     deadline, result)) {
+    return down(*f);
+  }
+  const long long used = std::stoll(PQgetvalue(result.get(), 0, 0));
+  const long long max = std::stoll(PQgetvalue(result.get(), 0, 1));
+  const long long reserved = std::stoll(PQgetvalue(result.get(), 0, 2));
+  // Ordinary roles can use max_connections minus the reserved slots.
+  const long long usable = std::max(1LL, max - reserved);
+  const double load = std::min(1.0, static_cast<double>(used) / static_cast<double>(usable));
+  details["connections_used"] = used;
+  details["max_connections"] = max;
+  details["superuser_reserved_connections"] = reserved;
+  details["connections_fraction"] = load;
+  details["in_recovery"] = PQgetvalue(result.get(), 0, 3)[0] == 't';
+
+  const double totalMs = msSince(started);
+  details["latency_ms"] = totalMs;
+  r.load = load;
+  r.status = WNO_HEALTH_UP;
+  r.message = "SELECT 1 in " + std::to_string(static_cast<int>(queryMs + 0.5)) + " ms, " + std::to_string(used) + "/" +
+              std::to_string(usable) + " connections";
+  if (load > degradedConnectionsAbove_) {
+    r.status = WNO_HEALTH_DEGRADED;
+    r.message = "connections nearly exhausted: " + std::to_string(used) + " of " + std::to_string(usable) + " in use";
+  } else if (totalMs > static_cast<double>(degradedLatencyMs_)) {
+    r.status = WNO_HEALTH_DEGRADED;
+    r.message = "slow: connect + SELECT 1 took " + std::to_string(static_cast<int>(totalMs)) + " ms (above " +
+                std::to_string(degradedLatencyMs_) + " ms)";
+  }
+  r.detailsJson = details.dump();
+  return r;
+}
+
+}  // namespace wno::pg
