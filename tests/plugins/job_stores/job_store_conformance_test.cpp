@@ -606,6 +606,31 @@ TEST_P(JobStoreTest, RecordsSurviveReopening) {
   EXPECT_FALSE(store_->enqueue(job("kept")).created);
 }
 
+TEST_P(JobStoreTest, HostsStartingTogetherOnAFreshDatabaseAllOpenIt) {
+  if (!shared()) GTEST_SKIP() << "nothing shared to migrate";
+  // A fresh table/file that none of them has created yet.
+  if (GetParam() == "postgres") config_["table"] = config_["table"].get<std::string>() + "_fresh";
+  else config_["path"] = (dir_ / "fresh" / "jobs.db").string();
+  std::vector<std::unique_ptr<JobStoreClient>> hosts(6);
+  std::vector<std::string> errors(hosts.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        hosts[i] = open();
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    ASSERT_TRUE(hosts[i]) << errors[i];
+    EXPECT_TRUE(hosts[i]->enqueue(job("h" + std::to_string(i))).created);
+  }
+  EXPECT_EQ(hosts[0]->list(json::object()).size(), hosts.size());
+}
+
 // ------------------------------------------------------------- bad input ----
 
 TEST_P(JobStoreTest, MalformedJobsAreInvalidAndNameTheField) {
@@ -712,7 +737,38 @@ TEST_P(JobStoreTest, WaitWakesWhenAnotherHostEnqueues) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30)) << "woken, not timed out";
 }
 
+// PostgreSQL restarts under a running store: calls fail as UNAVAILABLE (never
+// crash or hang) while it is down, then work again, and wait() wakes again
+// once the listener has reconnected.
+class PostgresJobStoreTest : public JobStoreTest {};
+
+TEST_P(PostgresJobStoreTest, RestartIsUnavailableThenRecovers) {
+  enqueue(job("before"));
+  ASSERT_TRUE(store_->wait("default", 10).isOk());  // the listener is up
+  // The test server commits asynchronously (synchronous_commit=off) and stops
+  // like a crash: give its WAL writer (every 200 ms, at most 3 rounds) time to
+  // write the table out, or the restart would lose it.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  postgresServer().stop();
+  const auto down = store_->enqueue(job("during"));
+  EXPECT_EQ(down.status.code(), WNO_ERR_UNAVAILABLE) << down.status.message();
+  postgresServer().start();
+  EXPECT_TRUE(eventuallyTrue([&] { return store_->enqueue(job("after")).status.isOk(); }));
+  EXPECT_EQ(stored("before")["state"], "waiting");
+  EXPECT_EQ(claimOne()["id"], "before");
+  // Waits work again (the listener reconnects) and end on another host's enqueue.
+  auto other = open();
+  const auto begin = std::chrono::steady_clock::now();
+  std::thread waiter([&] { EXPECT_TRUE(store_->wait("wake", 60000).isOk()); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(other->enqueue(job("ping", {{"queue", "wake"}, {"run_at_ms", 1}})).created);
+  waiter.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(30)) << "woken, not timed out";
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, JobStoreTest, ::testing::Values("memory", "sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Stores, PostgresJobStoreTest, ::testing::Values("postgres"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
