@@ -112,6 +112,15 @@ std::map<std::string, Collection> collectionsFrom(const nlohmann::json& collecti
     c.cache.enabled = cache.value("enabled", true);
     c.cache.ttlMs = cache.value("ttl_ms", int64_t{30000});
     c.cache.region = cache.value("region", name);
+    c.cache.lists = cache.value("lists", true);
+    const nlohmann::json extraTags = cache.value("tags", nlohmann::json::array());
+    for (size_t i = 0; i < extraTags.size(); ++i) {
+      if (!extraTags[i].is_string() || extraTags[i].get<std::string>().empty()) {
+        errors.push_back(at + "/cache/tags/" + std::to_string(i) + ": expected a non-empty string");
+        continue;
+      }
+      c.cache.tags.push_back(extraTags[i].get<std::string>());
+    }
     out.emplace(name, std::move(c));
   }
   return out;

@@ -27,10 +27,17 @@ struct Field {
   std::vector<std::string> allowed;   // enum of text values; empty: any
 };
 
+// Entities are cached with the tags "<collection>", "<collection>:<id>" and
+// `tags`; list pages with "<collection>", "<collection>:list" and `tags`.
+// Updates and deletes invalidate "<collection>:<id>" and "<collection>:list",
+// creates only "<collection>:list" (a new row changes no cached entity);
+// "<collection>" is there to drop everything of a collection at once.
 struct CachePolicy {
   bool enabled = true;
   int64_t ttlMs = 30000;
   std::string region;  // default: the collection name
+  std::vector<std::string> tags;
+  bool lists = true;   // cache list pages too (those small enough not to be streamed)
 };
 
 struct Collection {

@@ -126,42 +126,121 @@ class DataRoutes {
       }
       after = decoded.value();
     }
-    std::vector<json> rows;
-    // One extra row tells whether another page exists without a COUNT.
-    if (Status s = repos_.list(*c, query, after, query.limit + 1, rows); !s.isOk()) {
-      sendRepositoryError(ctx, s);
+    setCacheHeaders(ctx, *c);
+    const bool streamed = static_cast<size_t>(query.limit) > options_.streamAboveRows;
+    if (cache_ && c->cache.enabled && c->cache.lists && !streamed) {
+      // Small pages are cached whole, as the bytes sent (with their ETag):
+      // a hit parses nothing. Big pages are streamed instead (below), which
+      // a cached copy would defeat.
+      auto page = cache_->getOrCompute(listKey(*c, query), cacheWrite(*c, RepositoryService::listTag(*c)),
+                                       [&]() -> Result<std::string> {
+                                         auto rows = fetchPage(*c, query, after);
+                                         if (!rows.isOk()) return rows.status();
+                                         return frame(etagOfBody(rows.value().body), rows.value().body);
+                                       });
+      if (!page.isOk()) {
+        sendRepositoryError(ctx, page.status());
+        return;
+      }
+      sendFramed(ctx, page.value());
       return;
     }
-    const bool hasMore = rows.size() > static_cast<size_t>(query.limit);
-    if (hasMore) rows.resize(static_cast<size_t>(query.limit));
-    json next = nullptr;
-    if (hasMore && !rows.empty()) {
-      json keys = json::array();
-      for (const auto& k : query.sort) keys.push_back(rows.back().value(k.field, json()));
-      next = cursors_.encode(c->name, query.sortSignature(), query.filterSignature(), keys);
+    auto rows = fetchPage(*c, query, after);
+    if (!rows.isOk()) {
+      sendRepositoryError(ctx, rows.status());
+      return;
     }
-    setCacheHeaders(ctx, *c);
-    if (rows.size() <= options_.streamAboveRows) {
-      json data = json::array();
-      for (const auto& row : rows) data.push_back(project(row, query.fields));
-      ctx.sendJson(200, {{"data", data}, {"next_cursor", next}, {"has_more", hasMore}});
+    Page& p = rows.value();
+    if (!streamed || p.rows.size() <= options_.streamAboveRows) {
+      ctx.sendText(200, "application/json", p.body);
       return;
     }
     // Large pages go out row by row: the client starts reading before the
     // whole page is serialized, and no second full copy is held in memory.
     std::ostream& out = ctx.beginStream(200, "application/json");
     size_t bytes = 0;
-    auto write = [&](const std::string& s) {
-      out << s;
-      bytes += s.size();
+    auto write = [&](const std::string& text) {
+      out << text;
+      bytes += text.size();
     };
     write("{\"data\":[");
-    for (size_t i = 0; i < rows.size(); ++i) {
-      write((i ? "," : "") + project(rows[i], query.fields).dump(-1, ' ', false, json::error_handler_t::replace));
+    for (size_t i = 0; i < p.rows.size(); ++i) {
+      write((i ? "," : "") + project(p.rows[i], query.fields).dump(-1, ' ', false, json::error_handler_t::replace));
     }
-    write("],\"next_cursor\":" + next.dump() + ",\"has_more\":" + (hasMore ? "true" : "false") + "}");
+    write("],\"next_cursor\":" + p.next.dump() + ",\"has_more\":" + (p.hasMore ? "true" : "false") + "}");
     out.flush();
     ctx.finishStream(bytes);
+  }
+
+  // One page from the repository. `body` is the serialized response for
+  // pages that are sent whole; streamed pages keep only the rows.
+  struct Page {
+    std::vector<json> rows;
+    json next;
+    bool hasMore = false;
+    std::string body;
+  };
+
+  Result<Page> fetchPage(const Collection& c, const ListQuery& query, const json& after) {
+    Page page;
+    // One extra row tells whether another page exists without a COUNT.
+    if (Status s = repos_.list(c, query, after, query.limit + 1, page.rows); !s.isOk()) return s;
+    page.hasMore = page.rows.size() > static_cast<size_t>(query.limit);
+    if (page.hasMore) page.rows.resize(static_cast<size_t>(query.limit));
+    page.next = nullptr;
+    if (page.hasMore && !page.rows.empty()) {
+      json keys = json::array();
+      for (const auto& k : query.sort) keys.push_back(page.rows.back().value(k.field, json()));
+      page.next = cursors_.encode(c.name, query.sortSignature(), query.filterSignature(), keys);
+    }
+    if (page.rows.size() <= options_.streamAboveRows) {
+      json data = json::array();
+      for (const auto& row : page.rows) data.push_back(project(row, query.fields));
+      page.body = json{{"data", std::move(data)}, {"next_cursor", page.next}, {"has_more", page.hasMore}}
+                      .dump(-1, ' ', false, json::error_handler_t::replace);
+    }
+    return page;
+  }
+
+  // Everything that selects the page: the cursor is verified before this,
+  // and carries the position; filters and sort are in canonical form.
+  static std::string listKey(const Collection& c, const ListQuery& q) {
+    std::string key = "list:" + c.name + "|" + q.sortSignature() + "|" + q.filterSignature() + "|" +
+                      std::to_string(q.limit) + "|";
+    for (const auto& f : q.fields) key += f + ",";
+    return key + "|" + q.cursor;
+  }
+
+  static CacheWrite cacheWrite(const Collection& c, const std::string& tag) {
+    CacheWrite write{c.cache.ttlMs, {c.name, tag}, c.cache.region};
+    for (const auto& t : c.cache.tags) write.tags.push_back(t);
+    return write;
+  }
+
+  // Cached responses are "<etag>\n<body>": the ETag is computed once, when
+  // the value is stored, and a hit sends the body as it is.
+  static std::string frame(const std::string& etag, const std::string& body) { return etag + "\n" + body; }
+  static std::pair<std::string_view, std::string_view> unframe(const std::string& framed) {
+    const auto nl = framed.find('\n');
+    if (nl == std::string::npos) return {{}, framed};
+    return {std::string_view(framed).substr(0, nl), std::string_view(framed).substr(nl + 1)};
+  }
+  static std::string etagOfBody(const std::string& body) {
+    char buffer[24];
+    std::snprintf(buffer, sizeof buffer, "\"h%016llx\"", static_cast<unsigned long long>(fnv1a(body)));
+    return buffer;
+  }
+
+  void sendFramed(http::RequestContext& ctx, const std::string& framed) {
+    auto [etag, body] = unframe(framed);
+    if (!etag.empty()) {
+      ctx.response().set("ETag", std::string(etag));
+      if (etagMatches(ctx.request().get("If-None-Match", ""), std::string(etag))) {
+        ctx.sendEmpty(304);
+        return;
+      }
+    }
+    ctx.sendText(200, "application/json", std::string(body));
   }
 
   void get(http::RequestContext& ctx) {
@@ -184,12 +263,21 @@ class DataRoutes {
       sendRepositoryError(ctx, loaded.status());
       return;
     }
-    const json& row = loaded.value();
-    const std::string etag = etagFor(*c, row);
-    ctx.response().set("ETag", etag);
     setCacheHeaders(ctx, *c);
-    if (etagMatches(ctx.request().get("If-None-Match", ""), etag)) {
+    if (fields.empty()) {
+      sendFramed(ctx, loaded.value());
+      return;
+    }
+    // A field selection is a view of the same entity: same ETag.
+    auto [etag, body] = unframe(loaded.value());
+    ctx.response().set("ETag", std::string(etag));
+    if (etagMatches(ctx.request().get("If-None-Match", ""), std::string(etag))) {
       ctx.sendEmpty(304);
+      return;
+    }
+    auto row = json::parse(body, nullptr, false);
+    if (row.is_discarded()) {
+      sendRepositoryError(ctx, Status(WNO_ERR_INTERNAL, "cached row is not JSON"));
       return;
     }
     ctx.sendJson(200, project(row, fields));
@@ -197,24 +285,19 @@ class DataRoutes {
 
   // Entity reads go through get-or-compute: concurrent misses for one row
   // reach the repository once, and the copy is tagged for invalidation.
-  Result<json> load(const Collection& c, int64_t id) {
+  // The result is framed ("<etag>\n<row JSON>").
+  Result<std::string> load(const Collection& c, int64_t id) {
     auto fetch = [&]() -> Result<std::string> {
       auto row = repos_.getRow(c, id);
       if (!row.isOk()) return row.status();
       if (!row.value()) return Status(WNO_NOT_FOUND, c.name + " " + std::to_string(id) + " does not exist");
-      return row.value()->dump();
+      return frame(etagFor(c, *row.value()), row.value()->dump(-1, ' ', false, json::error_handler_t::replace));
     };
-    Result<std::string> text = Status(WNO_ERR_INTERNAL, "unreachable");
     if (cache_ && c.cache.enabled) {
-      CacheWrite write{c.cache.ttlMs, {c.name, RepositoryService::entityTag(c, id)}, c.cache.region};
-      text = cache_->getOrCompute("entity:" + c.name + ":" + std::to_string(id), write, fetch);
-    } else {
-      text = fetch();
+      return cache_->getOrCompute("entity:" + c.name + ":" + std::to_string(id),
+                                  cacheWrite(c, RepositoryService::entityTag(c, id)), fetch);
     }
-    if (!text.isOk()) return text.status();
-    auto row = json::parse(text.value(), nullptr, false);
-    if (row.is_discarded()) return Status(WNO_ERR_INTERNAL, "cached row is not JSON");
-    return row;
+    return fetch();
   }
 
   void create(http::RequestContext& ctx) {

@@ -115,9 +115,12 @@ Status RepositoryService::timed(const Collection& c, const char* op, const std::
 void RepositoryService::invalidate(const Collection& c, std::optional<int64_t> id) {
   if (!cache_) return;
   // Failures here only mean a cached copy lives until its TTL; the write
-  // itself succeeded and must be reported as such.
+  // itself succeeded and must be reported as such. A create changes no
+  // cached entity, only pages; "<collection>" (on everything) is left for
+  // operators: dropping it on every write would empty the collection's
+  // cache on each insert.
   if (id) cache_->invalidateTag(entityTag(c, *id));
-  cache_->invalidateTag(c.name);
+  cache_->invalidateTag(listTag(c));
 }
 
 Status RepositoryService::defineCollections() {

@@ -33,9 +33,11 @@ class RepositoryService : public RepositoryApi {
   void setBreaker(const std::string& repository, std::shared_ptr<CircuitBreaker> breaker);
 
   const Collection* collection(const std::string& name) const;
-  // Writes invalidate the cache tags "<collection>" and "<collection>:<id>".
+  // Updates and deletes invalidate the cache tags "<collection>:<id>" and
+  // "<collection>:list"; creates "<collection>:list" (see CachePolicy).
   void setCache(CacheApi* cache) { cache_ = cache; }
   static std::string entityTag(const Collection& c, int64_t id) { return c.name + ":" + std::to_string(id); }
+  static std::string listTag(const Collection& c) { return c.name + ":list"; }
   const std::map<std::string, Collection>& collections() const { return collections_; }
 
   Status list(const Collection& c, const ListQuery& query, const nlohmann::json& after, int fetch,
