@@ -2,8 +2,11 @@
 // Cache config: {"url":"redis://[:password@]host:port/db","pool_size":8,"timeout_ms":100,
 //   "bulk_timeout_ms":5000,"key_prefix":"wno:","backplane":true,"backplane_channel":"wno:cache:events"}
 // Values live at <prefix>v:<key> with the absolute expiry the host gives;
-// each tag is a set <prefix>t:<tag> of value keys, expiring no earlier than
-// its longest-lived member, so any host can invalidate by tag.
+// each tag is a sorted set <prefix>tz:<tag> of value keys scored by their
+// expiry, so any host can invalidate by tag. Every write to a tag drops the
+// members that have expired, which keeps a tag on every entry of a busy
+// collection as large as its live entries, not every key ever cached; the
+// set itself expires no earlier than its longest-lived member.
 // Every get/set/delete waits at most timeout_ms, or less when the host set
 // a deadline for the call (wno_host_call_deadline_v1): a slow Redis then
 // costs the caller its budget, not a hang. Tag invalidation and clearing
@@ -28,7 +31,7 @@ using wno::redis::Reply;
 // to UNLINK in slices (Lua's unpack has a stack limit), so a tag over
 // 100,000 entries costs a few hundred calls, not 100,000.
 const char* kInvalidateScript =
-    "local keys = redis.call('SMEMBERS', KEYS[1]) "
+    "local keys = redis.call('ZRANGE', KEYS[1], 0, -1) "
     "local n = 0 "
     "for i = 1, #keys, 4096 do "
     "  n = n + redis.call('UNLINK', unpack(keys, i, math.min(i + 4095, #keys))) "
@@ -131,18 +134,23 @@ class RedisCache : public wno::sdk::CacheBackend {
       const auto limit = budget();
       const std::string vkey = valueKey(key);
       const std::string at = std::to_string(e.expiresAtMs);
+      const std::string score = e.expiresAtMs > 0 ? at : "+inf";
+      const std::string expiredBefore = "(" + std::to_string(host_.nowMs());
       std::vector<std::string> tagKeys;
-      for (auto t : e.tags) tagKeys.push_back(config_.prefix + "t:" + std::string(t));
-      tagKeys.push_back(config_.prefix + "t:" + regionTag(e.region));
+      for (auto t : e.tags) tagKeys.push_back(tagKey(t));
+      tagKeys.push_back(tagKey(regionTag(e.region)));
       std::vector<std::vector<std::string_view>> commands;
       if (e.expiresAtMs > 0) commands.push_back({"SET", vkey, e.value, "PXAT", at});
       else commands.push_back({"SET", vkey, e.value});
       for (const auto& tk : tagKeys) {
-        commands.push_back({"SADD", tk, vkey});
+        commands.push_back({"ZADD", tk, score, vkey});
+        commands.push_back({"ZREMRANGEBYSCORE", tk, "-inf", expiredBefore});
         if (e.expiresAtMs > 0) {
           // NX gives a new set an expiry; GT only ever extends it.
           commands.push_back({"PEXPIREAT", tk, at, "NX"});
           commands.push_back({"PEXPIREAT", tk, at, "GT"});
+        } else {
+          commands.push_back({"PERSIST", tk});  // a member that never expires keeps its tag
         }
       }
       // The event rides in the same round trip, after the write it announces.
@@ -169,11 +177,11 @@ class RedisCache : public wno::sdk::CacheBackend {
 
   uint64_t invalidateTag(std::string_view tag) override {
     return call([&] {
-      const std::string tagKey = config_.prefix + "t:" + std::string(tag);
+      const std::string key = tagKey(tag);
       const std::string event = eventMessage(WNO_CACHE_EVENT_TAG, tag);
       auto c = pool_.acquire(bulkBudget());
-      if (event.empty()) return static_cast<uint64_t>(c->command({"EVAL", kInvalidateScript, "1", tagKey})->integer);
-      auto replies = c->pipeline({{"EVAL", kInvalidateScript, "1", tagKey}, {"PUBLISH", backplane_->channel(), event}});
+      if (event.empty()) return static_cast<uint64_t>(c->command({"EVAL", kInvalidateScript, "1", key})->integer);
+      auto replies = c->pipeline({{"EVAL", kInvalidateScript, "1", key}, {"PUBLISH", backplane_->channel(), event}});
       return static_cast<uint64_t>(replies[0]->integer);
     });
   }
@@ -219,6 +227,7 @@ class RedisCache : public wno::sdk::CacheBackend {
 
  private:
   std::string valueKey(std::string_view key) const { return config_.prefix + "v:" + std::string(key); }
+  std::string tagKey(std::string_view tag) const { return config_.prefix + "tz:" + std::string(tag); }
   std::string eventMessage(wno_cache_event event, std::string_view subject) const {
     return backplane_ ? backplane_->message(event, subject) : std::string();
   }

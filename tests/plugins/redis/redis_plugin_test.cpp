@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <mutex>
+#include <thread>
 
 namespace {
 
@@ -109,6 +110,33 @@ TEST(RedisCache, ValuesExpiryTagsAndRegions) {
   ASSERT_EQ(set(cache, "a", "1", at), WNO_OK);
   ASSERT_EQ(cache.vtable().on_clear(cache.self(), str("")), WNO_OK);
   EXPECT_EQ(get(cache, "a").status, WNO_NOT_FOUND);
+}
+
+TEST(RedisCache, ATagKeepsOnlyItsLiveMembers) {
+  RedisServer redis;
+  FakeHost host;
+  auto cache = host.create<wno_type_cache>(WNO_KIND_CACHE, "redis", config(redis));
+  // 200 short-lived entries of a busy tag, then they expire.
+  for (int i = 0; i < 200; ++i) ASSERT_EQ(set(cache, "short" + std::to_string(i), "v", nowMs() + 30, {"busy"}), WNO_OK);
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  ASSERT_EQ(set(cache, "long", "v", nowMs() + 60000, {"busy"}), WNO_OK);
+  redisContext* c = redisConnect("127.0.0.1", redis.port());
+  ASSERT_TRUE(c && !c->err);
+  auto* reply = static_cast<redisReply*>(redisCommand(c, "ZCARD wno:tz:busy"));
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->integer, 1) << "the expired members were dropped when the tag was written again";
+  freeReplyObject(reply);
+  redisFree(c);
+  uint64_t removed = 0;
+  ASSERT_EQ(cache.vtable().on_invalidate_tag(cache.self(), str("busy"), &removed), WNO_OK);
+  EXPECT_EQ(removed, 1u);
+  EXPECT_EQ(get(cache, "long").status, WNO_NOT_FOUND);
+  // An entry without expiry keeps its tag for good.
+  ASSERT_EQ(set(cache, "forever", "v", 0, {"busy"}), WNO_OK);
+  ASSERT_EQ(set(cache, "brief", "v", nowMs() + 60000, {"busy"}), WNO_OK);
+  ASSERT_EQ(cache.vtable().on_invalidate_tag(cache.self(), str("busy"), &removed), WNO_OK);
+  EXPECT_EQ(removed, 2u);
+  EXPECT_EQ(get(cache, "forever").status, WNO_NOT_FOUND);
 }
 
 TEST(RedisCache, AnotherHostSeesInvalidationsThroughTheBackplane) {
