@@ -1,5 +1,7 @@
 // The system probes: cpu, memory and disk, through the SDK.
-//   cpu    {"degraded_above":0.85,"down_above":0.98,"proc_root":"/proc","cgroup_root":"/sys/fs/cgroup"}
+//   cpu    {"degraded_above":0.85,"down_above":0.98,"scope":"system","proc_root":"/proc","cgroup_root":"/sys/fs/cgroup"}
+//          scope "system": the machine, or the cgroup when it has a CPU quota;
+//          "process": this host process's own CPU time over the cores it may use.
 //   memory {"degraded_above":0.85,"down_above":0.95,"proc_root":...,"cgroup_root":...}
 //   disk   {"path":".","degraded_below_free":0.10,"down_below_free":0.02}
 // Each reports a load signal: CPU utilization, memory used fraction, disk used fraction.
@@ -12,6 +14,8 @@
 #include <chrono>
 #include <cmath>
 #include <set>
+#include <sched.h>
+#include <sys/resource.h>
 #include <sys/statvfs.h>
 #include <thread>
 
@@ -51,9 +55,13 @@ std::string percent(double v) { return std::to_string(static_cast<int>(std::lrou
 class CpuProbe : public wno::sdk::HealthProbe {
  public:
   CpuProbe(wno::sdk::Host, std::string_view configJson) {
-    auto c = parseConfig(configJson, {"degraded_above", "down_above", "proc_root", "cgroup_root"});
+    auto c = parseConfig(configJson, {"degraded_above", "down_above", "scope", "proc_root", "cgroup_root"});
     degradedAbove_ = fraction(c, "degraded_above", 0.85);
     downAbove_ = fraction(c, "down_above", 0.98);
+    if (c.contains("scope")) {
+      if (c["scope"] != "system" && c["scope"] != "process") throw wno::sdk::invalid("scope: expected system or process");
+      processScope_ = c["scope"] == "process";
+    }
     procRoot_ = c.value("proc_root", "/proc");
     cgroup_ = cgroupDir(procRoot_, c.value("cgroup_root", "/sys/fs/cgroup"));
   }
@@ -70,11 +78,20 @@ class CpuProbe : public wno::sdk::HealthProbe {
     if (!now.stat) throw wno::sdk::unavailable("cannot read " + procRoot_ + "/stat");
     double utilization = cpuUtilization(*last_->stat, *now.stat);
     nlohmann::json details = {{"cores_online", now.stat->cpus}, {"source", "proc"}};
-    if (now.quotaCores && now.usageUs && last_->usageUs) {
+    const auto wallUs = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(now.at - last_->at).count());
+    if (processScope_) {
+      // This process's share of what it may use: the cores it may run on,
+      // fewer under a cgroup quota. Other tenants' load does not count.
+      double cores = std::max(1, now.affinityCores);
+      if (now.quotaCores) cores = std::min(cores, *now.quotaCores);
+      utilization = cgroupUtilization(now.processUs - std::min(now.processUs, last_->processUs), wallUs, cores);
+      details["source"] = "process";
+      details["process_cores"] = cores;
+      details["quota_cores"] = now.quotaCores ? nlohmann::json(*now.quotaCores) : nlohmann::json(nullptr);
+    } else if (now.quotaCores && now.usageUs && last_->usageUs) {
       // Inside a CPU-limited cgroup the quota, not the machine, is the capacity.
       const double cores = std::min<double>(*now.quotaCores, std::max(1, now.stat->cpus));
-      const auto wallUs = static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::microseconds>(now.at - last_->at).count());
       utilization = cgroupUtilization(*now.usageUs - std::min(*now.usageUs, *last_->usageUs), wallUs, cores);
       details["source"] = "cgroup";
       details["quota_cores"] = *now.quotaCores;
@@ -86,7 +103,7 @@ class CpuProbe : public wno::sdk::HealthProbe {
     ProbeReport r;
     r.status = grade(utilization, degradedAbove_, downAbove_);
     r.load = utilization;
-    r.message = "cpu " + percent(utilization);
+    r.message = (processScope_ ? "process cpu " : "cpu ") + percent(utilization);
     r.detailsJson = details.dump();
     return r;
   }
@@ -96,11 +113,23 @@ class CpuProbe : public wno::sdk::HealthProbe {
     std::optional<ProcStat> stat;
     std::optional<double> quotaCores;
     std::optional<uint64_t> usageUs;
+    uint64_t processUs = 0;  // this process's user + system CPU time
+    int affinityCores = 0;
     std::chrono::steady_clock::time_point at;
   };
   Sample sample() const {
     Sample s;
     s.at = std::chrono::steady_clock::now();
+    if (processScope_) {
+      rusage usage{};
+      if (::getrusage(RUSAGE_SELF, &usage) == 0) {
+        auto us = [](const timeval& tv) { return static_cast<uint64_t>(tv.tv_sec) * 1000000 + tv.tv_usec; };
+        s.processUs = us(usage.ru_utime) + us(usage.ru_stime);
+      }
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      s.affinityCores = ::sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+    }
     if (auto text = readFile(procRoot_ + "/stat")) s.stat = parseProcStat(*text);
     if (auto text = readFile(cgroup_ + "/cpu.max")) s.quotaCores = parseCpuMax(*text);
     if (auto text = readFile(cgroup_ + "/cpu.stat")) s.usageUs = parseCpuUsageUsec(*text);
@@ -108,6 +137,7 @@ class CpuProbe : public wno::sdk::HealthProbe {
   }
 
   double degradedAbove_, downAbove_;
+  bool processScope_ = false;
   std::string procRoot_, cgroup_;
   std::optional<Sample> last_;
 };

@@ -88,6 +88,9 @@ int run(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGQUIT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // hiredis (shared rate limits, the redis plugin) writes with write(2): a
+  // write to a Redis that just died must fail with EPIPE, not kill the host.
+  std::signal(SIGPIPE, SIG_IGN);
 
   CliOptions cli = parseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
   if (!cli.error.empty()) {

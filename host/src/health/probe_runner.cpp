@@ -98,6 +98,12 @@ void ProbeRunner::loop(std::shared_ptr<State> state) {
       const bool failed = result.status == WNO_HEALTH_DOWN ||
                           result.latencyMs > static_cast<double>(state->options.timeout.count());
       failed ? breaker->onFailure() : breaker->onSuccess();
+      // The failure that trips the breaker already says so: readers need not
+      // wait an interval to learn that the next checks are skipped.
+      if (failed && breaker->state() == BreakerState::Open) {
+        result.circuitOpen = true;
+        result.message = "circuit open after repeated failures (last: " + result.message + ")";
+      }
     }
     {
       std::unique_lock lock(state->mutex);

@@ -170,17 +170,28 @@ std::optional<RateDecision> SharedRateLimiter::decide(const std::string& key, co
     fallBack(fallbackOpen_, "circuit open");
     return std::nullopt;
   }
-  if (!slot.link) {
+  const bool reused = slot.link != nullptr;
+  auto connect = [&]() -> bool {
     auto opened = RedisLink::open(address_, options_.timeout);
     if (!opened.isOk()) {
       release(nullptr);
       breaker_->onFailure();
       fallBack(fallbackError_, opened.status().message());
-      return std::nullopt;
+      return false;
     }
     slot.link = std::move(opened).value();
-  }
+    return true;
+  };
+  if (!slot.link && !connect()) return std::nullopt;
   auto decision = evaluate(*slot.link, key, params);
+  if (!decision.isOk() && reused && decision.status().code() == WNO_ERR_UNAVAILABLE && slot.link->broken()) {
+    // An idle connection Redis closed (a restart, an idle timeout) fails on
+    // first use; that says nothing about Redis now. One fresh try; a
+    // timeout is not retried, it would only double the wait.
+    slot.link.reset();
+    if (!connect()) return std::nullopt;
+    decision = evaluate(*slot.link, key, params);
+  }
   release(std::move(slot.link));
   if (!decision.isOk()) {
     breaker_->onFailure();

@@ -120,6 +120,26 @@ TEST_F(FakeTree, BadConfigIsRefusedWithTheKey) {
   EXPECT_THAT(host.lastError(), ::testing::HasSubstr("unknown config key \"paht\""));
 }
 
+TEST(CpuProbe, ProcessScopeCountsThisProcessOnly) {
+  FakeHost host;
+  auto probe = host.create<wno_type_health_probe>(WNO_KIND_HEALTH_PROBE, "cpu", R"({"scope":"process"})");
+  auto r = wno::sdk::testing::check(probe, 200);
+  ASSERT_EQ(r.status, WNO_OK);
+  auto details = nlohmann::json::parse(r.detailsJson);
+  EXPECT_EQ(details["source"], "process");
+  EXPECT_GE(details["process_cores"].get<double>(), 1.0);
+  // Busy on this thread between two checks: the process is using CPU.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  volatile uint64_t spin = 0;
+  while (std::chrono::steady_clock::now() < until) spin = spin + 1;
+  r = wno::sdk::testing::check(probe, 200);
+  EXPECT_GT(r.load, 0.0);
+  EXPECT_THAT(r.message, ::testing::HasSubstr("process cpu"));
+  EXPECT_THROW(host.create<wno_type_health_probe>(WNO_KIND_HEALTH_PROBE, "cpu", R"({"scope":"galaxy"})"),
+               wno::sdk::Error);
+  EXPECT_THAT(host.lastError(), ::testing::HasSubstr("scope: expected system or process"));
+}
+
 TEST(DiskProbe, ReportsFreeSpaceOfTheRealFileSystem) {
   FakeHost host;
   auto probe = host.create<wno_type_health_probe>(WNO_KIND_HEALTH_PROBE, "disk", "{\"path\":\"/\"}");
