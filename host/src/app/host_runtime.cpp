@@ -4,9 +4,11 @@
 #include "core/logger.h"
 #include "data/data_routes.h"
 #include "health/process_resources.h"
+#include "jobs/job_routes.h"
 #include "services/host_api.h"
 
 #include <random>
+#include <thread>
 
 namespace wno::host {
 namespace {
@@ -79,6 +81,7 @@ std::vector<std::string> HostRuntime::checkReferences() const {
   for (size_t i = 0; i < repos.size(); ++i) {
     check(WNO_KIND_REPOSITORY, repos[i].value("type", ""), "/data/repositories/" + std::to_string(i) + "/type");
   }
+  for (auto& e : checkJobReferences()) errors.push_back(std::move(e));
   const auto& probes = section("health").value("probes", nlohmann::json::array());
   for (size_t i = 0; i < probes.size(); ++i) {
     check(WNO_KIND_HEALTH_PROBE, probes[i].value("type", ""), "/health/probes/" + std::to_string(i) + "/type");
@@ -196,7 +199,13 @@ Status HostRuntime::createRepositories() {
   if (Status s = repositories_->defineCollections(); !s.isOk()) return s;
   repositories_->setCache(cache_.get());
   services_->setRepositories(repositories_.get());
-  std::string secret = dataConfig.value("cursor_secret", "");
+  ensureCursorCodec();
+  return Status::ok();
+}
+
+void HostRuntime::ensureCursorCodec() {
+  if (cursors_) return;
+  std::string secret = section("data").value("cursor_secret", "");
   if (secret.empty()) {
     // Random per process: cursors still verify, but not across restarts or
     // hosts. Production configs set /data/cursor_secret.
@@ -205,7 +214,6 @@ Status HostRuntime::createRepositories() {
     logWarn("data", "no /data/cursor_secret configured: cursors are valid on this process only");
   }
   cursors_ = std::make_unique<data::CursorCodec>(secret);
-  return Status::ok();
 }
 
 Status HostRuntime::createComponents() {
@@ -226,7 +234,8 @@ Status HostRuntime::createComponents() {
   }
   load_ = std::make_unique<LoadFactor>(loadOptions, std::move(signals), *services_);
   load_->start();
-  return Status::ok();
+  // Last: workers may run jobs at once, and their handlers use everything above.
+  return createJobs();
 }
 
 std::vector<LoadSignal> HostRuntime::loadSignals() const {
@@ -249,6 +258,15 @@ std::vector<LoadSignal> HostRuntime::loadSignals() const {
       signal.read = [this, threads]() -> std::optional<double> {
         if (!http_) return std::nullopt;
         return std::min(1.0, http_->inFlight() / threads);
+      };
+    } else if (source == "jobs_running") {
+      // Worker slots in use: a host busy with jobs has less room for requests.
+      signal.read = [this]() -> std::optional<double> {
+        if (!jobs_) return std::nullopt;
+        int slots = 0;
+        for (const auto& [name, q] : jobs_->config().queues) slots += q.concurrency;
+        if (slots == 0) return std::nullopt;
+        return std::min(1.0, static_cast<double>(jobs_->running()) / slots);
       };
     } else if (source.rfind("probe:", 0) == 0) {
       const std::string name = source.substr(6);
@@ -317,6 +335,7 @@ void HostRuntime::addRoutes(http::Router& router) {
     options.maxBulkRows = dataConfig.value("max_bulk_rows", static_cast<size_t>(10000));
     data::addDataRoutes(router, *repositories_, cache_.get(), *cursors_, options);
   }
+  if (jobs_) jobs::addJobRoutes(router, *jobs_, *cursors_);
   addAdminRoutes(router, *this, cache_.get());
 }
 
@@ -362,12 +381,15 @@ nlohmann::json HostRuntime::healthJson() const {
           {"protection", protection_ ? protection_->toJson() : nlohmann::json(nullptr)},
           {"http_in_flight", http_ ? http_->inFlight() : 0},
           {"resources", processResources()},
+          {"jobs", jobs_ ? nlohmann::json{{"worker", jobs_->workerId()}, {"running", jobs_->running()}}
+                         : nlohmann::json(nullptr)},
           {"probes", probes},
           {"breakers", breakers}};
 }
 
 std::string HostRuntime::metricsText() {
   if (cache_) cache_->refreshLevelGauges();
+  services_->breakers().refreshGauges();
   return services_->metrics().serialize();
 }
 
@@ -383,16 +405,25 @@ nlohmann::json HostRuntime::loadHistoryJson() const {
 void HostRuntime::shutdown() {
   if (shutDown_.exchange(true)) return;
   accepting_.store(false);
+  // Jobs stop claiming at once and drain alongside HTTP, so the two grace
+  // periods overlap; requests still in flight may enqueue meanwhile.
+  std::thread jobsStopping([this] { stopJobs(); });
   if (http_) {
     const auto grace = std::chrono::milliseconds(section("http").value("shutdown_grace_ms", 10000));
     logInfo("host", "draining HTTP", {{"grace_ms", grace.count()}, {"in_flight", http_->inFlight()}});
     const int cutOff = http_->shutdown(grace);
     if (cutOff > 0) logWarn("host", "grace period ended with requests in flight", {{"cut_off", cutOff}});
     http_.reset();
-  services_->breakers().refreshGauges();
   }
+  jobsStopping.join();
   if (load_) load_->stop();
   load_.reset();
+  services_->setJobs(nullptr);
+  // Nothing writes rows any more (HTTP drained, workers stopped).
+  if (repositories_) repositories_->setRowListener(nullptr);
+  // A service whose handlers would not stop still has threads inside it.
+  if (jobs_ && !jobsStoppedCleanly_) (void)jobs_.release();
+  jobs_.reset();
   for (auto& probe : probes_) probe->stop();
   probes_.clear();
   services_->setRepositories(nullptr);

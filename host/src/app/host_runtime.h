@@ -10,6 +10,7 @@
 #include "health/load_factor.h"
 #include "health/probe_runner.h"
 #include "http/http_server.h"
+#include "jobs/job_service.h"
 #include "plugins/plugin_manager.h"
 #include "protection/protection_middleware.h"
 #include "services/host_services.h"
@@ -43,6 +44,7 @@ class HostRuntime {
 
   PluginManager& plugins() { return *plugins_; }
   HostServices& services() { return *services_; }
+  jobs::JobService* jobs() { return jobs_.get(); }
   uint16_t port() const { return http_ ? http_->port() : 0; }
   std::vector<std::filesystem::path> pluginDirectories() const;
   const nlohmann::json& config() const { return config_; }
@@ -61,6 +63,11 @@ class HostRuntime {
   Status createCache();
   Status createProbes();
   Status createRepositories();
+  // host_runtime_jobs.cpp: the job store, handlers and queues of /jobs.
+  Status createJobs();
+  std::vector<std::string> checkJobReferences() const;
+  void stopJobs();
+  void ensureCursorCodec();
 
   nlohmann::json config_;
   std::filesystem::path executableDir_;
@@ -71,6 +78,8 @@ class HostRuntime {
   std::vector<std::unique_ptr<ProbeRunner>> probes_;
   std::unique_ptr<data::RepositoryService> repositories_;
   std::unique_ptr<data::CursorCodec> cursors_;
+  std::unique_ptr<jobs::JobService> jobs_;
+  bool jobsStoppedCleanly_ = true;
   std::unique_ptr<LoadFactor> load_;
   std::unique_ptr<Protection> protection_;
   std::unique_ptr<http::HttpServer> http_;

@@ -20,4 +20,26 @@ std::string utcNow(int fractionDigits) {
   return buffer;
 }
 
+std::string utcFromMs(int64_t unixMs) {
+  // Floor division so times before 1970 keep a positive millisecond part.
+  int64_t seconds = unixMs / 1000;
+  int64_t millis = unixMs % 1000;
+  if (millis < 0) {
+    millis += 1000;
+    seconds -= 1;
+  }
+  const std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(millis));
+  return buffer;
+}
+
+int64_t unixNowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace wno::host

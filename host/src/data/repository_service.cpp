@@ -187,6 +187,7 @@ Result<nlohmann::json> RepositoryService::insert(const Collection& c, nlohmann::
   if (collector.rows.empty()) return Status(WNO_ERR_INTERNAL, "the repository inserted the row but wrote none");
   auto created = parseRow(collector.rows.front());
   invalidate(c, std::nullopt);
+  if (rowListener_ && created.isOk()) rowListener_(c.name, "create", created.value());
   return created;
 }
 
@@ -209,7 +210,14 @@ Result<std::vector<int64_t>> RepositoryService::insertMany(const Collection& c, 
   auto ids = nlohmann::json::parse(collector.rows.front(), nullptr, false);
   if (ids.is_discarded() || !ids.is_array()) return Status(WNO_ERR_INTERNAL, "the repository wrote malformed ids");
   invalidate(c, std::nullopt);
-  return ids.get<std::vector<int64_t>>();
+  auto created = ids.get<std::vector<int64_t>>();
+  if (rowListener_) {
+    for (size_t i = 0; i < created.size() && i < rows.size(); ++i) {
+      rows[i]["id"] = created[i];
+      rowListener_(c.name, "create", rows[i]);
+    }
+  }
+  return created;
 }
 
 Result<nlohmann::json> RepositoryService::updateRow(const Collection& c, int64_t id, int64_t expectedVersion,
@@ -225,14 +233,19 @@ Result<nlohmann::json> RepositoryService::updateRow(const Collection& c, int64_t
   if (!status.isOk()) return status;
   invalidate(c, id);
   if (collector.rows.empty()) return Status(WNO_ERR_INTERNAL, "the repository updated the row but wrote none");
-  return parseRow(collector.rows.front());
+  auto updated = parseRow(collector.rows.front());
+  if (rowListener_ && updated.isOk()) rowListener_(c.name, "update", updated.value());
+  return updated;
 }
 
 Status RepositoryService::deleteRow(const Collection& c, int64_t id) {
   RepositoryInstance& repo = repositoryFor(c);
   Status status =
       timed(c, "delete", "id", [&] { return repo.call("on_delete", repo.vtable().on_delete, view(c.name), id); });
-  if (status.isOk()) invalidate(c, id);
+  if (status.isOk()) {
+    invalidate(c, id);
+    if (rowListener_) rowListener_(c.name, "delete", nlohmann::json{{"id", id}});
+  }
   return status;
 }
 

@@ -12,6 +12,7 @@
 
 #include <prometheus/histogram.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -36,6 +37,10 @@ class RepositoryService : public RepositoryApi {
   // Updates and deletes invalidate the cache tags "<collection>:<id>" and
   // "<collection>:list"; creates "<collection>:list" (see CachePolicy).
   void setCache(CacheApi* cache) { cache_ = cache; }
+  // Called after each successful write, on the writer's thread: event is
+  // "create" (also per row of a bulk insert), "update" or "delete" (row {"id"}).
+  using RowListener = std::function<void(const std::string& collection, const char* event, const nlohmann::json& row)>;
+  void setRowListener(RowListener listener) { rowListener_ = std::move(listener); }
   static std::string entityTag(const Collection& c, int64_t id) { return c.name + ":" + std::to_string(id); }
   static std::string listTag(const Collection& c) { return c.name + ":list"; }
   const std::map<std::string, Collection>& collections() const { return collections_; }
@@ -72,6 +77,7 @@ class RepositoryService : public RepositoryApi {
   int64_t slowQueryMs_;
   HostServices& services_;
   CacheApi* cache_ = nullptr;
+  RowListener rowListener_;
   prometheus::Family<prometheus::Histogram>* durations_ = nullptr;
   prometheus::Family<prometheus::Counter>* slowQueries_ = nullptr;
 };
