@@ -1,0 +1,104 @@
+// The SQL builder shared by the sqlite and postgres repositories: values are
+// always bound, identifiers only come from the collection and are quoted,
+// and keyset positions turn into index-friendly predicates.
+#include "sql/sql_builder.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace wno::sql {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using nlohmann::json;
+
+TableDef battles() {
+  return tableFromJson(json::parse(R"({
+    "name": "battles", "table": "battles", "versioned": true,
+    "fields": [{"name": "title", "type": "text", "nullable": false},
+               {"name": "ends_at", "type": "timestamp", "nullable": true},
+               {"name": "data", "type": "json"}],
+    "indexes": [{"fields": ["ends_at", "id"]}]
+  })"));
+}
+
+json sortBy(std::initializer_list<std::pair<const char*, bool>> keys) {
+  json out = json::array();
+  for (const auto& [field, desc] : keys) out.push_back({{"field", field}, {"desc", desc}});
+  return out;
+}
+
+TEST(SqlBuilder, EveryValueIsBoundAndEveryIdentifierQuoted) {
+  SqlBuilder pg(Dialect::Postgres);
+  const std::string evil = "x'); DROP TABLE battles; --";
+  auto s = pg.select(battles(), {{"filters", {{{"field", "title"}, {"op", "eq"}, {"value", evil}},
+                                              {{"field", "id"}, {"op", "in"}, {"value", {1, 2, 3}}}}},
+                                 {"sort", sortBy({{"id", false}})},
+                                 {"limit", 21}});
+  EXPECT_THAT(s.sql, Not(HasSubstr(evil)));
+  EXPECT_THAT(s.sql, HasSubstr("\"title\" = $1"));
+  EXPECT_THAT(s.sql, HasSubstr("\"id\" IN ($2, $3, $4)"));
+  EXPECT_THAT(s.sql, HasSubstr("LIMIT $5"));
+  ASSERT_EQ(s.params.size(), 5u);
+  EXPECT_EQ(s.params[0], evil);
+  EXPECT_EQ(s.types[1], "int64");
+
+  SqlBuilder lite(Dialect::Sqlite);
+  auto q = lite.select(battles(), {{"filters", {{{"field", "title"}, {"op", "like"}, {"value", "a%"}}}}, {"limit", 5}});
+  EXPECT_THAT(q.sql, HasSubstr("\"title\" LIKE ?"));
+  // Names outside the collection are refused, whatever they look like.
+  EXPECT_THROW(lite.select(battles(), {{"filters", {{{"field", "title\"; DROP"}, {"op", "eq"}, {"value", 1}}}}}),
+               std::invalid_argument);
+  EXPECT_THROW(lite.select(battles(), {{"fields", {"(SELECT 1)"}}}), std::invalid_argument);
+  EXPECT_THROW(lite.select(battles(), {{"filters", {{{"field", "title"}, {"op", "; DROP"}, {"value", 1}}}}}),
+               std::invalid_argument);
+}
+
+TEST(SqlBuilder, FieldsArePushedDownIntoTheSelectList) {
+  SqlBuilder pg(Dialect::Postgres);
+  auto s = pg.select(battles(), {{"fields", {"id", "title"}}, {"limit", 5}});
+  EXPECT_EQ(s.sql.substr(0, s.sql.find(" FROM")), "SELECT \"id\", \"title\"");
+  EXPECT_EQ(s.columns, (std::vector<std::string>{"id", "title"}));
+  auto all = pg.select(battles(), {{"limit", 5}});
+  EXPECT_EQ(all.columns, (std::vector<std::string>{"id", "created_at", "version", "title", "ends_at", "data"}));
+}
+
+TEST(SqlBuilder, AKeysetOverNotNullKeysSortedOneWayIsOneRowComparison) {
+  SqlBuilder pg(Dialect::Postgres);
+  auto byId = pg.select(battles(), {{"sort", sortBy({{"id", true}})}, {"after", {500}}, {"limit", 21}});
+  EXPECT_THAT(byId.sql, HasSubstr("WHERE \"id\" < $1 ORDER BY \"id\" DESC LIMIT $2"));
+  auto byCreated = pg.select(battles(), {{"sort", sortBy({{"created_at", true}, {"id", true}})},
+                                         {"after", {"2026-11-01T00:00:00Z", 500}},
+                                         {"limit", 21}});
+  EXPECT_THAT(byCreated.sql, HasSubstr("(\"created_at\", \"id\") < ($1, $2)"));
+  EXPECT_THAT(byCreated.sql, HasSubstr("ORDER BY \"created_at\" DESC, \"id\" DESC"));
+  EXPECT_THAT(byCreated.sql, Not(HasSubstr("NULLS")));
+  SqlBuilder lite(Dialect::Sqlite);
+  auto asc = lite.select(battles(), {{"sort", sortBy({{"title", false}, {"id", false}})}, {"after", {"m", 7}}});
+  EXPECT_THAT(asc.sql, HasSubstr("(\"title\", \"id\") > (?, ?)"));
+}
+
+TEST(SqlBuilder, MixedDirectionsAndNullableKeysExpandTheKeyset) {
+  SqlBuilder pg(Dialect::Postgres);
+  auto mixed = pg.select(battles(), {{"sort", sortBy({{"title", true}, {"id", false}})}, {"after", {"m", 7}}});
+  EXPECT_THAT(mixed.sql, HasSubstr("((\"title\" < $1) OR (\"title\" = $2 AND \"id\" > $3))"));
+  // NULL sorts as +infinity: after a non-null value ascending, NULLs still follow.
+  auto nullable = pg.select(battles(), {{"sort", sortBy({{"ends_at", false}, {"id", false}})},
+                                        {"after", {"2030-01-01T00:00:00Z", 7}}});
+  EXPECT_THAT(nullable.sql, HasSubstr("(\"ends_at\" > $1 OR \"ends_at\" IS NULL)"));
+  EXPECT_THAT(nullable.sql, HasSubstr("\"ends_at\" ASC NULLS LAST"));
+  auto afterNull = pg.select(battles(), {{"sort", sortBy({{"ends_at", false}, {"id", false}})}, {"after", {nullptr, 7}}});
+  EXPECT_THAT(afterNull.sql, HasSubstr("(\"ends_at\" IS NULL AND \"id\" > $1)"));
+  EXPECT_THROW(pg.select(battles(), {{"sort", sortBy({{"id", false}})}, {"after", {1, 2}}}), std::invalid_argument);
+}
+
+TEST(SqlBuilder, CountIgnoresTheKeysetAndMigrationsAreIdempotent) {
+  SqlBuilder pg(Dialect::Postgres);
+  auto n = pg.count(battles(), {{"filters", {{{"field", "ends_at"}, {"op", "is_null"}}}}, {"after", {1}}});
+  EXPECT_EQ(n.sql, "SELECT COUNT(*) FROM \"battles\" WHERE \"ends_at\" IS NULL");
+  for (const auto& statement : pg.createTable(battles())) EXPECT_THAT(statement, HasSubstr("IF NOT EXISTS"));
+}
+
+}  // namespace
+}  // namespace wno::sql
