@@ -71,8 +71,12 @@ class SendNotification : public wno::sdk::JobHandler {
     if (type.empty()) throw wno::sdk::invalid("job data needs \"type\" (a non-empty string)");
     json payload = json::object();
     if (auto it = data.find("data"); it != data.end() && !it->is_null()) {
-      if (!it->is_object()) throw wno::sdk::invalid(std::string("job data \"data\" must be an object, got ") + it->type_name());
-      if (it->contains(kJobIdKey)) throw wno::sdk::invalid(std::string("job data \"data\" must not set \"") + kJobIdKey + "\" (reserved)");
+      if (!it->is_object()) {
+        throw wno::sdk::invalid(std::string("job data \"data\" must be an object, got ") + it->type_name());
+      }
+      if (it->contains(kJobIdKey)) {
+        throw wno::sdk::invalid(std::string("job data \"data\" must not set \"") + kJobIdKey + "\" (reserved)");
+      }
       payload = *it;
     }
     payload[kJobIdKey] = job.id;

@@ -126,7 +126,8 @@ void Webhook::deliver(const json& notification, const wno::sdk::Job& job) {
   if (retryableStatus(response.status)) {
     breaker_->failed();
     record("failed");
-    throw wno::sdk::unavailable(answered + (response.retryAfter.empty() ? "" : " (Retry-After: " + response.retryAfter + ")"));
+    const std::string retryAfter = response.retryAfter.empty() ? "" : " (Retry-After: " + response.retryAfter + ")";
+    throw wno::sdk::unavailable(answered + retryAfter);
   }
   breaker_->succeeded();
   record("refused");

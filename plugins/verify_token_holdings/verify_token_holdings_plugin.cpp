@@ -37,7 +37,8 @@ class VerifyTokenHoldings : public wno::sdk::JobHandler {
             configJson, {"rpc_url", "timeout_ms", "token_mint", "commitment", "rpc_headers", "collection"})) {
     const auto url = config_.find("rpc_url");
     if (url == config_.end() || !url->is_string() || url->get<std::string>().empty()) {
-      throw wno::sdk::invalid("rpc_url is required: the Solana JSON-RPC endpoint, e.g. https://api.mainnet-beta.solana.com");
+      throw wno::sdk::invalid(
+          "rpc_url is required: the Solana JSON-RPC endpoint, e.g. https://api.mainnet-beta.solana.com");
     }
     try {
       rpc_ = std::make_unique<wno::handlers::HttpPoster>(url->get<std::string>());
