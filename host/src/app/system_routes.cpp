@@ -1,5 +1,6 @@
 #include "app/host_runtime.h"
 #include "app/routes.h"
+#include "health/process_metrics.h"
 
 namespace wno::host {
 
@@ -39,7 +40,10 @@ void addSystemRoutes(http::Router& router, HostRuntime& runtime) {
     ctx.sendJson(200, runtime.loadHistoryJson());
   });
 
-  router.add("GET", "/metrics", http::RouteGroup::Metrics, [&runtime](http::RequestContext& ctx) {
+  // Owned by the route: it lives as long as the router that serves it.
+  auto process = std::make_shared<ProcessMetrics>(runtime.services().metrics());
+  router.add("GET", "/metrics", http::RouteGroup::Metrics, [&runtime, process](http::RequestContext& ctx) {
+    process->refresh();
     ctx.sendText(200, "text/plain; version=0.0.4; charset=utf-8", runtime.metricsText());
   });
 }

@@ -53,6 +53,10 @@ TEST(CpuBurn, LoadFactorRisesWithBusyThreadsAndFallsAfter) {
   EXPECT_GT(host.probe("cpu")["details"]["utilization"].get<double>(), 0.0);
   EXPECT_EQ(host.probe("cpu")["details"]["source"], "process");
   EXPECT_THAT(host.metrics(), ::testing::HasSubstr("wno_load_factor "));
+  EXPECT_THAT(host.metrics(), ::testing::HasSubstr("wno_build_info{abi=\"1."));
+  EXPECT_THAT(host.metrics(), ::testing::ContainsRegex("wno_process_resident_memory_bytes [1-9]"));
+  EXPECT_GT(hot["resources"]["rss_bytes"].get<int64_t>(), 0);
+  EXPECT_GT(hot["resources"]["threads"].get<int>(), static_cast<int>(n));
 
   json cool;
   EXPECT_TRUE(within(std::chrono::seconds(20), [&] {
