@@ -108,3 +108,70 @@ TEST_F(HttpProbeTest, BadConfigIsRefusedWithTheKey) {
 
 }  // namespace
 }  // namespace wno::test
+
+// HTTPS against a local server with a self-signed certificate made for the
+// test: refused while the certificate is verified, up when verification is
+// turned off for this probe.
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureServerSocket.h>
+
+#include <filesystem>
+
+namespace wno::test {
+namespace {
+
+class Alive : public Poco::Net::HTTPRequestHandler {
+ public:
+  void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {
+    response.setContentLength(5);
+    response.send() << "alive";
+  }
+};
+class AliveFactory : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override { return new Alive; }
+};
+
+TEST(HttpProbeTls, SelfSignedCertificateIsRefusedUnlessVerificationIsOff) {
+  const auto dir = std::filesystem::temp_directory_path() / ("wno-http-tls-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string key = (dir / "key.pem").string(), cert = (dir / "cert.pem").string();
+  ASSERT_EQ(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " + key +
+                         " -out " + cert + " > /dev/null 2>&1")
+                            .c_str()),
+            0);
+  Poco::Net::initializeSSL();
+  {
+    Poco::Net::Context::Ptr context =
+        new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, key, cert, "", Poco::Net::Context::VERIFY_NONE);
+    Poco::Net::SecureServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0), 64, context);
+    const std::string url = "https://127.0.0.1:" + std::to_string(socket.address().port()) + "/livez";
+    Poco::Net::HTTPServer server(new AliveFactory, socket, new Poco::Net::HTTPServerParams);
+    server.start();
+
+    ProbeHarness harness("http_probe");
+    auto verified = harness.create("http", {{"url", url}});
+    ASSERT_TRUE(verified.isOk());
+    auto r = ProbeHarness::check(*verified.value());
+    EXPECT_EQ(r.health, WNO_HEALTH_DOWN) << r.message;
+    EXPECT_THAT(r.message, ::testing::ContainsRegex("[Cc]ertificate")) << "refused for its certificate";
+
+    auto unverified = harness.create("http", {{"url", url}, {"tls_verify", false}, {"expect_body", "alive"}});
+    ASSERT_TRUE(unverified.isOk());
+    r = ProbeHarness::check(*unverified.value());
+    EXPECT_EQ(r.health, WNO_HEALTH_UP) << r.message;
+    EXPECT_EQ(r.details["status_code"], 200);
+    server.stopAll(true);
+  }
+  Poco::Net::uninitializeSSL();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace wno::test
