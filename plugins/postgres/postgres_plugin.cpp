@@ -2,6 +2,7 @@
 // parameterized SQL (shared builder, $n placeholders), prepared once per
 // pooled connection. Config: {"url":"postgresql://user:pw@host:5432/db",
 // "pool_size":16,"pool_wait_ms":2000}. The job store is pg_job_store.*.
+#include "pg_copy.h"
 #include "pg_job_store.h"
 #include "pg_pool.h"
 #include "pg_probe.h"
@@ -20,6 +21,9 @@ namespace {
 
 using nlohmann::json;
 using wno::pg::PgError;
+
+// From this many rows createMany goes through COPY (pg_copy.h).
+constexpr size_t kCopyFromRows = 64;
 using wno::sql::Statement;
 using wno::sql::TableDef;
 
@@ -157,8 +161,21 @@ class PostgresRepository : public wno::sdk::Repository {
     mapErrors(t.collection, [&] {
       auto c = pool_->acquire();
       pqxx::work txn(*c->conn);
-      // Multi-row INSERTs in one transaction: all rows or none. Batches keep
-      // each statement under PostgreSQL's 65535-parameter limit.
+      // Many rows: one COPY (rows stream in without a statement or a
+      // parameter each). A few: one multi-row INSERT, a single round trip.
+      // Either way in one transaction, all rows or none.
+      if (rows.size() >= kCopyFromRows) {
+        std::vector<int64_t> copied;
+        try {
+          copied = wno::pg::copyRows(txn, t, rows);
+        } catch (const std::invalid_argument& e) {
+          throw wno::sdk::invalid(e.what());
+        }
+        txn.commit();
+        ids = copied;
+        return 0;
+      }
+      // Batches keep each statement under PostgreSQL's 65535-parameter limit.
       const size_t columns = t.allColumns().size();
       const size_t batch = std::max<size_t>(1, std::min<size_t>(1000, 60000 / columns));
       for (size_t start = 0; start < rows.size(); start += batch) {

@@ -246,6 +246,39 @@ TEST_F(RestApiTest, BulkIsAllOrNothing) {
   EXPECT_EQ(count("&title=" + tag), before + 10000);
 }
 
+TEST_F(RestApiTest, BulkRowsRoundTripEveryTypeAndAwkwardText) {
+  // Enough rows for PostgreSQL's COPY path; text that COPY must escape.
+  const std::string awkward = "tab\there, newline\nthere, cr\r, backslash \\N \\ end, quote \" ' \u00e9\u2603";
+  json rows = json::array();
+  for (int i = 0; i < 100; ++i) {
+    json row = {{"title", awkward + std::to_string(i)}, {"creator_id", 880000 + i}};
+    if (i % 2) row["meta"] = {{"note", awkward}, {"list", {1, "two", nullptr}}};
+    if (i % 3 == 0) row["score"] = i + 0.25;
+    if (i % 3 == 1) row["featured"] = i % 2 == 0;
+    if (i % 5 == 0) row["opponent_id"] = nullptr;
+    if (i % 4 == 0) row["ends_at"] = "2031-02-03T04:05:06.789000Z";
+    rows.push_back(row);
+  }
+  auto r = call("POST", "/api/v1/battles/bulk", rows);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const json ids = json::parse(r.body)["ids"];
+  ASSERT_EQ(ids.size(), 100u);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto got = call("GET", "/api/v1/battles/" + std::to_string(ids[i].get<int64_t>()));
+    ASSERT_EQ(got.status, 200);
+    const json row = json::parse(got.body);
+    EXPECT_EQ(row["title"], rows[i]["title"]) << i;
+    EXPECT_EQ(row["creator_id"], rows[i]["creator_id"]);
+    EXPECT_EQ(row["meta"], rows[i].value("meta", json()));
+    EXPECT_EQ(row["score"], rows[i].value("score", json()));
+    EXPECT_EQ(row["featured"], rows[i].value("featured", json()));
+    EXPECT_TRUE(row["opponent_id"].is_null());
+    EXPECT_EQ(row["ends_at"], rows[i].value("ends_at", json()));
+    EXPECT_EQ(row["status"], "pending") << "defaults are filled for bulk rows too";
+    EXPECT_EQ(row["version"], 1);
+  }
+}
+
 TEST_F(RestApiTest, ConcurrentPatchesWithOneIfMatchOnlyOneWins) {
   auto entity = create({{"title", "race"}, {"creator_id", 1}});
   const std::string path = "/api/v1/battles/" + std::to_string(entity["id"].get<int64_t>());
