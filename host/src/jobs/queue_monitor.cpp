@@ -53,7 +53,9 @@ void QueueMonitor::refresh(const json& stats) {
 
     auto& r = rates(name);
     const auto now = RateWindow::Clock::now();
-    const size_t window = static_cast<size_t>(std::max<int64_t>(1, q.alerts.windowMs / 1000));
+    // W whole seconds plus the current, partial one: a one-second window
+    // still sees what happened just before this refresh.
+    const size_t window = static_cast<size_t>(std::max<int64_t>(1, q.alerts.windowMs / 1000)) + 1;
     const uint64_t failed = r.failed.count(now, window);
     const uint64_t total = failed + r.completed.count(now, window);
     if (q.alerts.failureRateAbove <= 1) {

@@ -2,6 +2,7 @@
 // sqlite) and a scriptable SDK handler: priority order, retries with
 // backoff, dead letters, timeouts, cancel, abandoning a hung handler,
 // pausing above load with hysteresis, and giving jobs back at shutdown.
+#include "fake_http_server.h"
 #include "jobs/job_service.h"
 #include "plugins/plugin_manager.h"
 #include "services/host_api.h"
@@ -289,6 +290,27 @@ TEST_P(JobServiceTest, EnqueuesJsonTextAsPluginsSendIt) {
   EXPECT_EQ(json::parse(r.value().jobJson)["id"], "from-plugin");
   EXPECT_EQ(host.service->enqueue("{not json").status().code(), WNO_ERR_INVALID);
   EXPECT_EQ(host.service->enqueue(R"({"type":"work","bogus":1})").status().code(), WNO_ERR_INVALID);
+}
+
+TEST_P(JobServiceTest, AFailureRateAboveTheThresholdFiresTheAlertWebhookAndResolves) {
+  testing::FakeHttpServer receiver;
+  JobHost host(GetParam(), {{"queues", {{{"name", "default"}, {"concurrency", 4},
+                                          {"alerts", {{"failure_rate_above", 0.5}, {"min_finished", 4},
+                                                      {"window_ms", 1000}, {"webhook_url", receiver.url("/alerts")}}}}}}});
+  host.service->start();
+  for (int i = 0; i < 6; ++i) host.add({{"data", {{"invalid", true}}}, {"attempts", 1}});
+  ASSERT_TRUE(eventually([&] { return receiver.requestCount() >= 1; }, std::chrono::seconds(5)));
+  auto firing = json::parse(receiver.requests().front().body);
+  EXPECT_EQ(firing["queue"], "default");
+  EXPECT_EQ(firing["alert"], "failure_rate");
+  EXPECT_EQ(firing["state"], "firing");
+  EXPECT_GT(firing["value"].get<double>(), 0.5);
+  EXPECT_EQ(host.service->queuesJson().value()["queues"][0]["rates"]["alerts"][0], "failure_rate");
+  // Failures age out of the one-second window: the alert resolves, once.
+  ASSERT_TRUE(eventually([&] { return receiver.requestCount() >= 2; }, std::chrono::seconds(5)));
+  EXPECT_EQ(json::parse(receiver.requests()[1].body)["state"], "resolved");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(receiver.requestCount(), 2u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, JobServiceTest, ::testing::Values("memory", "sqlite"),
