@@ -115,12 +115,16 @@ class PostgresRepository : public wno::sdk::Repository {
       pqxx::work txn(*c->conn);
       // Several hosts may start at once: serialize their migrations.
       txn.exec("SELECT pg_advisory_xact_lock(7297130)");
-      for (const auto& statement : builder_.createTable(t)) txn.exec(statement);
+      // The table, then the columns config gained since it was made, then
+      // the indexes (which may name those new columns).
+      const auto statements = builder_.createTable(t);
+      txn.exec(statements.front());
       for (const auto& col : t.columns) {
         std::string sql = builder_.addColumn(t, col);
         sql.insert(sql.find("ADD COLUMN") + 10, " IF NOT EXISTS");
         txn.exec(sql);
       }
+      for (size_t i = 1; i < statements.size(); ++i) txn.exec(statements[i]);
       txn.commit();
       return 0;
     });

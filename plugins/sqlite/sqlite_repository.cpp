@@ -85,8 +85,11 @@ void SqliteRepository::defineCollection(const nlohmann::json& collection) {
   auto c = db_.acquire();
   try {
     inWriteTransaction(*c, [&] {
-      for (const auto& statement : builder_.createTable(t)) c->exec(statement);
-      // Idempotent migration: add the columns config gained since the table was made.
+      // The table, then the columns config gained since it was made, then
+      // the indexes: an index naming a column not there yet would otherwise
+      // be built over the string literal SQLite reads the quoted name as.
+      const auto statements = builder_.createTable(t);
+      c->exec(statements.front());
       std::set<std::string> existing;
       sqlite3_stmt* info = c->prepare("SELECT name FROM pragma_table_info(?)");
       sqlite3_bind_text(info, 1, t.table.c_str(), -1, SQLITE_TRANSIENT);
@@ -95,6 +98,7 @@ void SqliteRepository::defineCollection(const nlohmann::json& collection) {
       for (const auto& col : t.columns) {
         if (!existing.count(col.name)) c->exec(builder_.addColumn(t, col));
       }
+      for (size_t i = 1; i < statements.size(); ++i) c->exec(statements[i]);
       return 0;
     });
   } catch (const SqliteError& e) {

@@ -3,6 +3,8 @@
 // twice: WNO_REST_BACKEND "sqlite" and "postgres" (a throwaway server).
 #include "../process_runner.h"
 #include "app/host_runtime.h"
+#include "data/collection.h"
+#include "services/host_api.h"
 #include "postgres_server.h"
 
 #include <gmock/gmock.h>
@@ -277,6 +279,47 @@ TEST_F(RestApiTest, BulkRowsRoundTripEveryTypeAndAwkwardText) {
     EXPECT_EQ(row["status"], "pending") << "defaults are filled for bulk rows too";
     EXPECT_EQ(row["version"], 1);
   }
+}
+
+TEST_F(RestApiTest, MigrationsAreIdempotentAndAddNewFieldsToExistingTables) {
+  auto kept = create({{"title", "before the migration"}, {"creator_id", 1}});
+  // A second host starting on the same database, with a config that gained a
+  // field, runs the migration twice over (as every restart does).
+  const std::string backend = WNO_REST_BACKEND;
+  json config = backend == "postgres" ? json{{"url", postgres_->url()}, {"pool_size", 2}}
+                                      : json{{"path", (dir_ / "test.db").string()}};
+  auto repo = RepositoryInstance::create(runtime_->plugins().find(WNO_KIND_REPOSITORY, backend), hostApiTable(),
+                                         &runtime_->services(), "second", config);
+  ASSERT_TRUE(repo.isOk()) << repo.status().message();
+  std::vector<std::string> errors;
+  auto collections = data::collectionsFrom(json{{"battles", battlesCollection()}}, errors);
+  ASSERT_TRUE(errors.empty());
+  json definition = collections.at("battles").toRepositoryJson();
+  definition["fields"].push_back({{"name", "extra_note"}, {"type", "text"}, {"nullable", true}, {"unique", false}});
+  definition["indexes"].push_back({{"fields", {"extra_note", "id"}}});
+  const std::string text = definition.dump();
+  for (int i = 0; i < 2; ++i) {
+    Status s = repo.value()->call("on_define_collection", repo.value()->vtable().on_define_collection,
+                                  wno_str{text.data(), text.size()});
+    ASSERT_TRUE(s.isOk()) << "run " << i << ": " << s.message();
+  }
+  // Old rows are intact and the new column is there, empty for them.
+  std::string row;
+  wno_sink sink{&row, [](void* ctx, const char* d, size_t n) -> wno_status {
+                  static_cast<std::string*>(ctx)->assign(d, n);
+                  return WNO_OK;
+                }};
+  const std::string fields = R"(["id","title","extra_note"])";
+  ASSERT_TRUE(repo.value()
+                  ->call("on_get", repo.value()->vtable().on_get, wno_str{"battles", 7}, kept["id"].get<int64_t>(),
+                         wno_str{fields.data(), fields.size()}, &sink)
+                  .isOk());
+  const json stored = json::parse(row);
+  EXPECT_EQ(stored["title"], "before the migration");
+  EXPECT_TRUE(stored["extra_note"].is_null());
+  // And this host, which does not know the field, keeps working.
+  EXPECT_EQ(call("GET", "/api/v1/battles/" + std::to_string(kept["id"].get<int64_t>())).status, 200);
+  EXPECT_EQ(create({{"title", "after the migration"}, {"creator_id", 1}})["title"], "after the migration");
 }
 
 TEST_F(RestApiTest, ConcurrentPatchesWithOneIfMatchOnlyOneWins) {
