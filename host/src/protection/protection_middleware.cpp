@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 namespace wno::host {
 namespace {
@@ -30,11 +31,26 @@ std::optional<http::RouteGroup> parseGroup(const std::string& name) {
 // Header values are whole seconds; round up so a client never retries early.
 std::string seconds(int64_t ms) { return std::to_string(std::max<int64_t>(0, (ms + 999) / 1000)); }
 
+// FNV-1a, 64 bits: stable across hosts and builds, which a shared bucket
+// name must be (std::hash promises neither).
+std::string digest(const std::string& text) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
 std::string clientKey(http::RequestContext& ctx, bool byApiKey) {
   if (byApiKey) {
     // A copy: Poco returns a reference to the default when the header is absent.
     const std::string key = ctx.request().get("X-API-Key", "");
-    if (!key.empty()) return "key:" + key;
+    // Bucket names may end up in Redis, where anyone with access can list
+    // them: never the key itself.
+    if (!key.empty()) return "key:" + digest(key);
   }
   return "ip:" + ctx.request().clientAddress().host().toString();
 }

@@ -76,6 +76,14 @@ TEST(SharedLimits, TwoHostsHoldTheCombinedLimitAndFallBackLocallyWhileRedisIsDow
   EXPECT_EQ(limited, 20);
   EXPECT_THAT(httpRequest(portA, "GET", "/metrics").body, ::testing::ContainsRegex("wno_rate_limit_shared_decisions_total [1-9]"));
   EXPECT_EQ(breaker(portA, "rate_limit redis")["state"], "closed");
+  // One bucket in Redis, named without the API key itself.
+  redisContext* c = redisConnect("127.0.0.1", redis.port());
+  auto* keys = static_cast<redisReply*>(redisCommand(c, "KEYS wno:rl:*"));
+  ASSERT_EQ(keys->elements, 1u);
+  EXPECT_THAT(std::string(keys->element[0]->str), ::testing::StartsWith("wno:rl:api|key:"));
+  EXPECT_EQ(std::string(keys->element[0]->str).find("client-1"), std::string::npos);
+  freeReplyObject(keys);
+  redisFree(c);
 
   // Redis dies: no request fails; host A limits alone at half the limit.
   redis.kill();
