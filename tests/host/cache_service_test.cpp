@@ -4,7 +4,9 @@
 #include "cache/envelope.h"
 #include "cache/ttl_curve.h"
 #include "fake_cache_backend.h"
+#include "plugins/host_context.h"
 #include "services/call_deadline.h"
+#include "services/host_api.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -145,6 +147,64 @@ TEST_F(CacheServiceTest, SingleFlightRunsOneComputeFor64Threads) {
   for (const auto& r : results) EXPECT_EQ(r, "computed");
 }
 
+TEST_F(CacheServiceTest, A64ThreadStampedeOnAFailingComputeRunsItOnceAndEveryoneGetsItsError) {
+  auto cache = make();
+  std::atomic<int> computes{0};
+  std::atomic<bool> release{false};
+  std::vector<std::thread> threads;
+  std::vector<std::string> errors(64);
+  for (int i = 0; i < 64; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = cache->getOrCompute("doomed", {0, {}, "statistics"}, [&]() -> Result<std::string> {
+        computes++;
+        while (!release) std::this_thread::yield();
+        return Status(WNO_ERR_UNAVAILABLE, "database down");
+      });
+      errors[i] = r.isOk() ? "ok?" : r.status().message();
+    });
+  }
+  for (int spins = 0; spins < 2000; ++spins) {
+    const auto regions = cache->stats()["regions"];
+    if (regions.contains("statistics") && regions["statistics"]["singleflight_joins"].get<int>() >= 63) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  release = true;
+  for (auto& t : threads) t.join();
+  // Callers that arrived after the flight ended start a new one; the 63
+  // that joined it got the leader's error.
+  const auto stats = cache->stats()["regions"]["statistics"];
+  EXPECT_EQ(computes.load(), stats["computes"].get<int>());
+  EXPECT_EQ(stats["singleflight_joins"].get<int>() + stats["computes"].get<int>(), 64);
+  EXPECT_LE(computes.load(), 2);
+  for (const auto& e : errors) EXPECT_EQ(e, "database down");
+  EXPECT_TRUE(l1.entries.empty()) << "errors are not cached";
+}
+
+TEST(CacheConfig, RegionSharesGoToTheFirstLevelOnlyAndTheLevelsOwnConfigWins) {
+  const auto cache = nlohmann::json::parse(R"({
+    "levels": [{"backend": "memory", "config": {"max_bytes": 1048576, "regions": {"users": {"max_share": 0.5}}}},
+               {"backend": "redis", "timeout_ms": 25, "config": {"url": "redis://127.0.0.1:6379/0"}}],
+    "regions": {"statistics": {"max_share": 0.25}, "users": {"max_share": 0.1}, "battles": {"ttl_ms": 5000}}
+  })");
+  EXPECT_EQ(levelBackendConfig(cache, 0), nlohmann::json::parse(R"({"max_bytes": 1048576,
+      "regions": {"users": {"max_share": 0.5}, "statistics": {"max_share": 0.25}}})"));
+  EXPECT_EQ(levelBackendConfig(cache, 1), nlohmann::json::parse(R"({"url": "redis://127.0.0.1:6379/0"})"));
+  std::string error;
+  auto options = cacheOptionsFrom(cache, error);
+  ASSERT_TRUE(options) << error;
+  EXPECT_EQ(options->levelTimeoutsMs, (std::vector<int64_t>{0, 25}));
+  EXPECT_DOUBLE_EQ(*options->regions.at("statistics").maxShare, 0.25);
+  EXPECT_FALSE(options->regions.at("battles").maxShare);
+  auto bad = cache;
+  bad["regions"]["statistics"]["max_share"] = 1.5;
+  EXPECT_FALSE(cacheOptionsFrom(bad, error));
+  EXPECT_EQ(error, "/cache/regions/statistics/max_share: expected a number in (0, 1]");
+  bad = cache;
+  bad["levels"][1]["timeout_ms"] = 0;
+  EXPECT_FALSE(cacheOptionsFrom(bad, error));
+  EXPECT_THAT(error, ::testing::HasSubstr("/cache/levels/1/timeout_ms"));
+}
+
 TEST_F(CacheServiceTest, ComputeErrorReachesEveryWaiterAndIsNotCached) {
   auto cache = make();
   auto r = cache->getOrCompute("k", {}, []() -> Result<std::string> { return Status(WNO_ERR_UNAVAILABLE, "db down"); });
@@ -283,6 +343,100 @@ TEST_F(CacheServiceTest, StatsAndMetrics) {
   const std::string metrics = services.metrics().serialize();
   EXPECT_THAT(metrics, ::testing::HasSubstr("wno_cache_hits_total{level=\"l1\",region=\"battles\"} 1"));
   EXPECT_THAT(metrics, ::testing::HasSubstr("wno_cache_misses_total{region=\"battles\"} 1"));
+}
+
+TEST_F(CacheServiceTest, EveryCacheMetricIsExported) {
+  CacheServiceOptions options;
+  options.failSafeMs = 60000;
+  auto cache = make(options);
+  cache->set("k", "v", {0, {}, "battles"});
+  l1.entries.clear();
+  cache->get("k", "battles");  // an L2 hit
+  cache->set("old", "v", {1, {}, "battles"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  cache->getOrCompute("old", {0, {}, "battles"}, []() -> Result<std::string> { return Status(WNO_ERR_UNAVAILABLE, "x"); });
+  l2.failing = true;
+  cache->get("missing", "battles");
+  const std::string m = services.metrics().serialize();
+  for (const char* series : {"wno_cache_hits_total{level=\"l2\",region=\"battles\"} 1",
+                             "wno_cache_misses_total{region=\"battles\"}",
+                             "wno_cache_stale_served_total{region=\"battles\"} 1",
+                             "wno_cache_computes_total{region=\"battles\"} 1",
+                             "wno_cache_compute_errors_total{region=\"battles\"} 1",
+                             "wno_cache_singleflight_joins_total{region=\"battles\"} 0",
+                             "wno_cache_ttl_multiplier{region=\"battles\"} 1",
+                             "wno_cache_level_errors_total{level=\"l2\"} 1",
+                             "wno_cache_level_skipped_total{level=\"l2\"}",
+                             "wno_cache_level_timeouts_total{level=\"l2\"} 0",
+                             "wno_cache_breaker_state{level=\"l2\"} 0",
+                             "wno_cache_operation_duration_seconds_bucket{level=\"l2\",op=\"get\",le=\"1e-06\"}",
+                             "wno_cache_operation_duration_seconds_count{level=\"l2\",op=\"set\"}",
+                             "wno_cache_entries{level=\"l1\"}", "wno_cache_bytes{level=\"l1\"}",
+                             "wno_cache_evictions{level=\"l1\"}"}) {
+    EXPECT_THAT(m, ::testing::HasSubstr(series));
+  }
+  // /admin/cache/stats carries the same figures.
+  const auto stats = cache->stats();
+  EXPECT_EQ(stats["regions"]["battles"]["hits_by_level"]["l2"], 1);
+  EXPECT_EQ(stats["regions"]["battles"]["stale_served"], 1);
+  EXPECT_EQ(stats["levels"][1]["errors"], 1);
+}
+
+// The host API table's cache functions, as a plugin calls them, over the
+// real service: the C side of "through C++ and the ABI".
+TEST_F(CacheServiceTest, PluginsReachTheServiceThroughTheHostApiTable) {
+  auto cache = make();
+  services.setCache(cache.get());
+  const wno_host_api* api = hostApiTable();
+  wno_host_ctx ctx;
+  ctx.owner = "test plugin";
+  ctx.services = &services;
+  auto str = [](const std::string& s) { return wno_str{s.data(), s.size()}; };
+  std::string out;
+  wno_sink sink{&out, [](void* c, const char* d, size_t n) -> wno_status {
+                  static_cast<std::string*>(c)->assign(d, n);
+                  return WNO_OK;
+                }};
+  const std::string t1 = "users", t2 = "users:9", region = "users";
+  wno_str tags[] = {str(t1), str(t2)};
+  wno_cache_write_options options{sizeof(wno_cache_write_options), 60000, tags, 2, str(region)};
+  const std::string value = "payload";
+  ASSERT_EQ(api->cache_set(&ctx, str("u9"), {reinterpret_cast<const uint8_t*>(value.data()), value.size()}, &options), WNO_OK);
+  ASSERT_EQ(api->cache_get(&ctx, str("u9"), &sink), WNO_OK);
+  EXPECT_EQ(out, "payload");
+  EXPECT_EQ(l2.entries["u9"].tags, (std::set<std::string>{"users", "users:9"}));
+  EXPECT_EQ(l2.entries["u9"].region, "users");
+
+  struct Compute {
+    int runs = 0;
+  } compute;
+  auto fn = [](void* c, const wno_sink* o) -> wno_status {
+    static_cast<Compute*>(c)->runs++;
+    const std::string v = "computed";
+    return o->write(o->ctx, v.data(), v.size());
+  };
+  ASSERT_EQ(api->cache_get_or_compute(&ctx, str("c1"), &options, fn, &compute, &sink), WNO_OK);
+  ASSERT_EQ(api->cache_get_or_compute(&ctx, str("c1"), &options, fn, &compute, &sink), WNO_OK);
+  EXPECT_EQ(out, "computed");
+  EXPECT_EQ(compute.runs, 1);
+  auto failing = [](void*, const wno_sink*) -> wno_status {
+    const std::string why = "upstream said no";
+    hostApiTable()->set_error(nullptr, wno_str{why.data(), why.size()});
+    return WNO_ERR_UNAVAILABLE;
+  };
+  EXPECT_EQ(api->cache_get_or_compute(&ctx, str("c2"), &options, failing, nullptr, &sink), WNO_ERR_UNAVAILABLE);
+  EXPECT_EQ(takePluginError(""), "upstream said no");
+
+  uint64_t count = 0;
+  ASSERT_EQ(api->cache_invalidate_tag(&ctx, str("users"), &count), WNO_OK);
+  EXPECT_EQ(count, 2u);
+  EXPECT_EQ(api->cache_get(&ctx, str("u9"), &sink), WNO_NOT_FOUND);
+  EXPECT_EQ(api->cache_delete(&ctx, str("u9")), WNO_NOT_FOUND);
+  ASSERT_EQ(api->cache_set(&ctx, str("r1"), {reinterpret_cast<const uint8_t*>(value.data()), value.size()}, &options), WNO_OK);
+  ASSERT_EQ(api->cache_invalidate_region(&ctx, str("users")), WNO_OK);
+  EXPECT_EQ(api->cache_get(&ctx, str("r1"), &sink), WNO_NOT_FOUND);
+  services.setCache(nullptr);
+  EXPECT_EQ(api->cache_get(&ctx, str("r1"), &sink), WNO_ERR_UNAVAILABLE);
 }
 
 }  // namespace
