@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# HTTP throughput with wrk: GET /api/v1/battles/{id} (cached) and a list page,
+# HTTP throughput with wrk: GET /api/v1/battles/{id} (cached) and a list page
+# (cached, and with list caching off so every request reaches the database),
 # on the embedded default (SQLite, L1) and on PostgreSQL + Redis (L1 + L2),
 # each server a throwaway on loopback. Prints one JSON line per figure.
 #   bench/http_bench.sh [build dir]   (default: build)
@@ -56,10 +57,17 @@ measure() {  # name, url
 # --- embedded default: SQLite + L1 ---
 port=$(free_port)
 mkdir -p "$work/data"
-start_host "$port" --set /data/repositories/0/config/path="\"$work/data/wno.db\""
+start_host "$port" --set /data/repositories/0/config/path="\"$work/data/wno.db\"" \
+  --set /jobs/store/config/path="\"$work/data/jobs.db\""
 seed "$port"
 measure "embedded.get_battle_cached" "http://127.0.0.1:$port/api/v1/battles/500"
-measure "embedded.list_battles_20" "http://127.0.0.1:$port/api/v1/battles?limit=20&sort=-created_at"
+measure "embedded.list_battles_20_cached" "http://127.0.0.1:$port/api/v1/battles?limit=20&sort=-created_at"
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+# The same page with list caching off: every request reaches SQLite.
+port=$(free_port)
+start_host "$port" --set /data/repositories/0/config/path="\"$work/data/wno.db\"" \
+  --set /jobs/store/config/path="\"$work/data/jobs.db\"" --set /data/collections/battles/cache/lists=false
+measure "embedded.list_battles_20_uncached" "http://127.0.0.1:$port/api/v1/battles?limit=20&sort=-created_at"
 
 # --- PostgreSQL + Redis: L1 + L2 ---
 redis_port=$(free_port)
@@ -71,9 +79,18 @@ runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D "$work/pg" -U postgr
 runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$work/pg" -w -l "$work/pg/log" \
   -o "-p $pg_port -k $work -c listen_addresses=127.0.0.1 -c max_connections=100" start >/dev/null
 port=$(free_port)
-start_host "$port" --set /plugins/load='[{"name":"memory_cache"},{"name":"system_probes"},{"name":"redis"},{"name":"postgres"}]' \
-  --set /cache/levels/-='{"name":"l2","backend":"redis","config":{"url":"redis://127.0.0.1:'"$redis_port"'/0"}}' \
-  --set /data/repositories/0='{"name":"main","type":"postgres","config":{"url":"postgresql://postgres@127.0.0.1:'"$pg_port"'/postgres","pool_size":16}}'
+pg_host() {  # extra --set arguments...
+  start_host "$port" --set /plugins/load/-='{"name":"redis"}' --set /plugins/load/-='{"name":"postgres"}' \
+    --set /jobs/store/config/path="\"$work/data/jobs-pg.db\"" \
+    --set /cache/levels/-='{"name":"l2","backend":"redis","timeout_ms":50,"config":{"url":"redis://127.0.0.1:'"$redis_port"'/0"}}' \
+    --set /data/repositories/0='{"name":"main","type":"postgres","config":{"url":"postgresql://postgres@127.0.0.1:'"$pg_port"'/postgres","pool_size":16}}' \
+    "$@"
+}
+pg_host
 seed "$port"
 measure "pg_redis.get_battle_cached" "http://127.0.0.1:$port/api/v1/battles/500"
-measure "pg_redis.list_battles_20" "http://127.0.0.1:$port/api/v1/battles?limit=20&sort=-created_at"
+measure "pg_redis.list_battles_20_cached" "http://127.0.0.1:$port/api/v1/battles?limit=20&sort=-created_at"
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+port=$(free_port)
+pg_host --set /data/collections/battles/cache/lists=false
+measure "pg_redis.list_battles_20_uncached" "http://127.0.0.1:$port/api/v1/battles?limit=20&sort=-created_at"
