@@ -177,17 +177,25 @@ void HttpServer::start() {
   // at 16 threads, which would silently cap http.threads.
   pool_ = std::make_unique<Poco::ThreadPool>(2, std::max(2, options_.threads) + 2, 60);
   server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this, metrics_), *pool_, socket, params);
+  listener_ = socket;
+  port_ = socket.address().port();
   server_->start();
 }
 
-uint16_t HttpServer::port() const { return server_ ? server_->port() : 0; }
+// Remembered at start: the socket is closed while draining.
+uint16_t HttpServer::port() const { return server_ ? port_ : 0; }
 
 int HttpServer::shutdown(std::chrono::milliseconds grace) {
   if (!server_) return 0;
   draining_.store(true);
-  // stop() closes the listening socket; connections already accepted keep
-  // being served (without keep-alive, see the handler) until they finish.
+  // stop() ends the accept loop; connections already accepted keep being
+  // served (without keep-alive, see the handler) until they finish. Poco
+  // leaves the socket listening until the server is destroyed, so the
+  // kernel would go on completing handshakes nobody accepts: those clients
+  // would wait out the whole grace and then be reset. Closed now, new
+  // connections are refused at once and go to another host.
   server_->stop();
+  listener_.close();
   const auto deadline = std::chrono::steady_clock::now() + grace;
   while (inFlight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

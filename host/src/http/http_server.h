@@ -8,6 +8,7 @@
 #include "services/metrics.h"
 
 #include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
 
 #include <atomic>
@@ -63,6 +64,8 @@ class HttpServer {
   // Declared before server_ so it outlives the server's connections.
   std::unique_ptr<Poco::ThreadPool> pool_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
+  Poco::Net::ServerSocket listener_;  // shares the server's socket, to close it when draining
+  uint16_t port_ = 0;
   std::atomic<int> inFlight_{0};
   std::atomic<bool> draining_{false};
   std::atomic<uint64_t> requestCounter_{0};
