@@ -22,6 +22,7 @@ class ChildProcess {
   int wait(std::chrono::milliseconds timeout);
   void signal(int sig);
   bool running();
+  int pid() const { return pid_; }
   std::string out();
   std::string err();
 

@@ -1,0 +1,105 @@
+// 10,000 jobs with random priorities enqueued over HTTP into three hosts
+// that share one PostgreSQL job store: every job completes, and runs
+// exactly once (no lease lapses here, so no duplicate is excusable), and
+// every host takes a share of the work.
+#include "cluster.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+namespace wno::test::system {
+namespace {
+
+using nlohmann::json;
+
+TEST(ScaleOut, TenThousandJobsOverThreeHostsEachCompleteOnce) {
+  Cluster cluster;
+  cluster.startAll();
+  constexpr int kJobs = 10000;
+  constexpr int kClientsPerHost = 3;
+  const char* priorities[] = {"critical", "high", "normal", "low"};
+
+  // Clients spread over the hosts, each enqueuing an interleaved slice.
+  const int clients = cluster.size() * kClientsPerHost;
+  std::vector<std::thread> threads;
+  std::atomic<int> created{0}, refused{0};
+  std::vector<std::string> failures(clients);
+  std::vector<std::map<std::string, int>> byPriority(clients);
+  const auto enqueueStart = Clock::now();
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      HttpClient client(cluster.port(c % cluster.size()));
+      std::mt19937 random(static_cast<unsigned>(c) * 7919u + 1);
+      for (int n = c; n < kJobs; n += clients) {
+        const char* priority = priorities[random() % 4];
+        const json job = {{"type", "work"}, {"job_id", "job-" + std::to_string(n)}, {"priority", priority}};
+        const Reply r = client.post("/api/v1/jobs", job);
+        if (r.status == 201) {
+          ++created;
+          ++byPriority[c][priority];
+        } else {
+          ++refused;
+          if (failures[c].empty()) failures[c] = std::to_string(r.status) + " " + r.body + r.error;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double enqueueMs = msSince(enqueueStart);
+  ASSERT_EQ(created.load(), kJobs) << ::testing::PrintToString(failures);
+
+  // Done when the store says so (counted in SQL, not by any one host).
+  auto completed = [&] {
+    return std::stoi(cluster.sql("SELECT count(*) FROM jobs WHERE state = 'completed'")[0][0]);
+  };
+  ASSERT_TRUE(within(std::chrono::seconds(120), [&] { return completed() == kJobs; }))
+      << completed() << " of " << kJobs << " completed; states: "
+      << ::testing::PrintToString(cluster.sql("SELECT state, count(*) FROM jobs GROUP BY state"));
+  const double drainMs = msSince(enqueueStart);
+
+  const auto attempts = cluster.sql("SELECT count(*) FROM jobs WHERE attempts_made <> 1");
+  EXPECT_EQ(attempts[0][0], "0") << "jobs needed more than one attempt";
+  // Exactly once, by the handlers' own record.
+  std::map<std::string, int> runs;
+  std::map<int, int> byPid;
+  int other = 0;
+  for (const JobRun& r : readRuns(cluster.runLog())) {
+    if (r.outcome != "completed") {
+      ++other;
+      continue;
+    }
+    ++runs[r.job];
+    ++byPid[r.pid];
+  }
+  EXPECT_EQ(other, 0);
+  EXPECT_EQ(runs.size(), static_cast<size_t>(kJobs));
+  int duplicates = 0;
+  for (const auto& [job, count] : runs) duplicates += count > 1;
+  EXPECT_EQ(duplicates, 0);
+  int missing = 0;
+  for (int n = 0; n < kJobs; ++n) missing += runs.count("job-" + std::to_string(n)) == 0;
+  EXPECT_EQ(missing, 0);
+  EXPECT_EQ(byPid.size(), static_cast<size_t>(cluster.size())) << "every host should have run some";
+
+  std::map<std::string, int> priorityCounts;
+  for (const auto& m : byPriority) {
+    for (const auto& [p, n] : m) priorityCounts[p] += n;
+  }
+  for (const char* p : priorities) EXPECT_GT(priorityCounts[p], 0) << p;
+  std::string split;
+  for (const auto& [pid, n] : byPid) split += (split.empty() ? "" : "/") + std::to_string(n);
+  report("jobs_enqueued", kJobs);
+  report("jobs_enqueue_per_s", kJobs / (enqueueMs / 1000.0));
+  report("jobs_drain_s", drainMs / 1000.0);
+  report("jobs_completed_once", static_cast<double>(runs.size() - duplicates));
+  report("jobs_duplicates", duplicates);
+  report("jobs_per_host", split);
+}
+
+}  // namespace
+}  // namespace wno::test::system

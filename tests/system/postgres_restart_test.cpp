@@ -1,0 +1,232 @@
+// PostgreSQL (repository and job store of all three hosts) crashes and
+// comes back while the hosts take mixed load: cached reads, uncached list
+// pages, creates, versioned updates and job enqueues. /readyz turns 503
+// (the required postgres probe) and back to 200; no request waits longer
+// than the pool wait plus a margin; outage errors are 503 with
+// Retry-After; and every write acknowledged with a 2xx is in the database
+// afterwards (every enqueued job runs).
+#include "cluster.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace wno::test::system {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kPoolWaitMs = 500;
+constexpr double kMarginMs = 1000;
+
+// What the load saw, shared by its threads.
+struct Tally {
+  std::mutex mutex;
+  std::map<int, int> statuses;  // 0: no response
+  int withoutRetryAfter = 0;  // 503s lacking Retry-After
+  double maxMs = 0;
+  std::string slowest;
+  std::vector<int64_t> created;
+  std::map<int64_t, int64_t> updated;  // id -> last acknowledged version
+  int updates = 0;                     // acknowledged updates
+  std::vector<std::string> jobs;
+  std::vector<std::string> errors;
+
+  void add(const std::string& what, const Reply& r) {
+    std::lock_guard lock(mutex);
+    ++statuses[r.status];
+    if (r.status == 503 && r.retryAfter.empty()) ++withoutRetryAfter;
+    if (r.status == 0 && errors.size() < 5) errors.push_back(what + ": " + r.error);
+    if (r.ms > maxMs) {
+      maxMs = r.ms;
+      slowest = what + " -> " + std::to_string(r.status);
+    }
+  }
+  int count(int lo, int hi) {
+    std::lock_guard lock(mutex);
+    int n = 0;
+    for (const auto& [s, c] : statuses) n += s >= lo && s <= hi ? c : 0;
+    return n;
+  }
+};
+
+std::string idList(const std::vector<int64_t>& ids) {
+  std::string out;
+  for (int64_t id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
+  return out;
+}
+
+TEST(Faults, PostgresRestartedUnderMixedLoad) {
+  Cluster cluster;
+  cluster.startAll();
+  json hotRows = json::array();
+  for (int i = 0; i < 10; ++i) hotRows.push_back({{"title", "hot"}});
+  const Reply hot = cluster.post(0, "/api/v1/battles/bulk", hotRows);
+  ASSERT_EQ(hot.status, 201) << hot.body;
+  const std::vector<int64_t> hotIds = hot.json()["ids"];
+  // One row per host that only that host's updater writes.
+  std::vector<int64_t> ownIds;
+  for (int i = 0; i < cluster.size(); ++i) {
+    const Reply r = cluster.post(i, "/api/v1/battles", {{"title", "updated by " + std::to_string(i)}});
+    ASSERT_EQ(r.status, 201) << r.body;
+    ownIds.push_back(r.json()["id"]);
+  }
+
+  Tally tally;
+  std::atomic<bool> stop{false};
+  std::atomic<int> serial{0};
+  std::vector<std::thread> load;
+  for (int i = 0; i < cluster.size(); ++i) {
+    load.emplace_back([&, i] {  // cached reads
+      HttpClient client(cluster.port(i));
+      for (size_t n = 0; !stop.load(); ++n) {
+        tally.add("cached read", client.get("/api/v1/battles/" + std::to_string(hotIds[n % hotIds.size()])));
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    });
+    load.emplace_back([&, i] {  // uncached list pages
+      HttpClient client(cluster.port(i));
+      while (!stop.load()) {
+        tally.add("list", client.get("/api/v1/battles?limit=5&votes=eq." + std::to_string(1 + serial.fetch_add(1))));
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    });
+    load.emplace_back([&, i] {  // creates
+      HttpClient client(cluster.port(i));
+      while (!stop.load()) {
+        const Reply r = client.post("/api/v1/battles", {{"title", "created by " + std::to_string(i)}});
+        tally.add("create", r);
+        if (r.status == 201) {
+          std::lock_guard lock(tally.mutex);
+          tally.created.push_back(r.json()["id"]);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    });
+    load.emplace_back([&, i] {  // versioned updates of this host's own row
+      HttpClient client(cluster.port(i));
+      const std::string path = "/api/v1/battles/" + std::to_string(ownIds[i]);
+      std::string etag;
+      for (int64_t votes = 1; !stop.load(); ++votes) {
+        if (etag.empty()) {
+          const Reply current = client.get(path);
+          tally.add("read before update", current);
+          etag = current.etag;
+          if (etag.empty()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            continue;
+          }
+        }
+        const Reply r = client.send("PATCH", path, json{{"votes", votes}}.dump(), {{"If-Match", etag}});
+        tally.add("update", r);
+        if (r.status == 200) {
+          etag = r.etag;
+          std::lock_guard lock(tally.mutex);
+          tally.updated[ownIds[i]] = r.json()["version"];
+          ++tally.updates;
+        } else {
+          etag.clear();  // it may have committed after all: read the version again
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    });
+    load.emplace_back([&, i] {  // job enqueues
+      HttpClient client(cluster.port(i));
+      for (int n = 0; !stop.load(); ++n) {
+        const std::string id = "pg-" + std::to_string(i) + "-" + std::to_string(n);
+        const Reply r = client.post("/api/v1/jobs", {{"type", "work"}, {"job_id", id}});
+        tally.add("enqueue", r);
+        if (r.status == 201 || r.status == 200) {
+          std::lock_guard lock(tally.mutex);
+          tally.jobs.push_back(id);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+
+  cluster.postgres().stop();  // -m immediate: as a crash
+  const auto stoppedAt = Clock::now();
+  std::vector<bool> unready(cluster.size(), false);
+  EXPECT_TRUE(within(std::chrono::seconds(5), [&] {
+    bool all = true;
+    for (int i = 0; i < cluster.size(); ++i) {
+      if (!unready[i]) unready[i] = cluster.get(i, "/readyz").status == 503;
+      all = all && unready[i];
+    }
+    return all;
+  })) << ::testing::PrintToString(unready);
+  const double unreadyMs = msSince(stoppedAt);
+  const Reply verbose = cluster.get(0, "/readyz?verbose");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000) - (Clock::now() - stoppedAt));
+  const int createdBefore = [&] {
+    std::lock_guard lock(tally.mutex);
+    return static_cast<int>(tally.created.size());
+  }();
+
+  cluster.postgres().start();
+  const auto startedAt = Clock::now();
+  const double outageMs = msSince(stoppedAt);
+  std::vector<bool> ready(cluster.size(), false);
+  EXPECT_TRUE(within(std::chrono::seconds(20), [&] {
+    bool all = true;
+    for (int i = 0; i < cluster.size(); ++i) {
+      if (!ready[i]) ready[i] = cluster.get(i, "/readyz").status == 200;
+      all = all && ready[i];
+    }
+    return all;
+  })) << ::testing::PrintToString(ready);
+  const double readyMs = msSince(startedAt);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  stop = true;
+  for (auto& t : load) t.join();
+
+  EXPECT_EQ(verbose.status, 503);
+  EXPECT_NE(verbose.body.find("postgres"), std::string::npos) << verbose.body;
+  // Fail fast: nobody waited on a dead database.
+  EXPECT_LE(tally.maxMs, kPoolWaitMs + kMarginMs) << "slowest: " << tally.slowest;
+  // The outage answers 503 with Retry-After, never a bare 500 or a dropped connection.
+  EXPECT_EQ(tally.count(0, 0), 0) << ::testing::PrintToString(tally.errors);
+  EXPECT_EQ(tally.count(500, 502) + tally.count(504, 599), 0) << ::testing::PrintToString(tally.statuses);
+  EXPECT_EQ(tally.withoutRetryAfter, 0);
+  EXPECT_GT(tally.count(503, 503), 0) << "the outage was never seen";
+  EXPECT_GT(static_cast<int>(tally.created.size()), createdBefore) << "no create succeeded after the restart";
+
+  // Every acknowledged write is in the database.
+  const size_t created = tally.created.size();
+  ASSERT_GT(created, 0u);
+  const auto present = cluster.sql("SELECT count(*) FROM battles WHERE id IN (" + idList(tally.created) + ")");
+  EXPECT_EQ(present[0][0], std::to_string(created));
+  for (const auto& [id, version] : tally.updated) {
+    const auto row = cluster.sql("SELECT version FROM battles WHERE id = " + std::to_string(id));
+    ASSERT_EQ(row.size(), 1u);
+    EXPECT_GE(std::stoll(row[0][0]), version) << "row " << id;
+  }
+  std::string jobIds;
+  for (const auto& id : tally.jobs) jobIds += (jobIds.empty() ? "'" : ",'") + id + "'";
+  ASSERT_FALSE(tally.jobs.empty());
+  EXPECT_EQ(cluster.sql("SELECT count(*) FROM jobs WHERE id IN (" + jobIds + ")")[0][0], std::to_string(tally.jobs.size()));
+  // ... and every acknowledged job runs.
+  EXPECT_TRUE(within(std::chrono::seconds(30), [&] {
+    return cluster.sql("SELECT count(*) FROM jobs WHERE state <> 'completed' AND id IN (" + jobIds + ")")[0][0] == "0";
+  })) << ::testing::PrintToString(cluster.sql("SELECT state, count(*) FROM jobs GROUP BY state"));
+
+  report("pg_outage_ms", outageMs);
+  report("pg_readyz_503_after_ms", unreadyMs);
+  report("pg_readyz_200_after_restart_ms", readyMs);
+  report("pg_requests_2xx", tally.count(200, 299));
+  report("pg_requests_503", tally.count(503, 503));
+  report("pg_requests_other_5xx", tally.count(500, 502) + tally.count(504, 599));
+  report("pg_slowest_request_ms", tally.maxMs);
+  report("pg_acknowledged_creates_present", static_cast<double>(created));
+  report("pg_acknowledged_jobs_present", static_cast<double>(tally.jobs.size()));
+  report("pg_acknowledged_updates_present", tally.updates);
+}
+
+}  // namespace
+}  // namespace wno::test::system
