@@ -2,7 +2,35 @@
 
 #include <wno/common.h>
 
+#include <poll.h>
+
 namespace wno::pg {
+namespace {
+
+// Checks an idle connection without a round trip: an idle connection has
+// nothing to read unless the server wrote to it, typically its goodbye
+// (an error message, then end of file) before going away. Consuming that
+// finds the end. Handing out such a connection would fail the caller's
+// statement, and libpqxx 6.4 leaks the failed statement's result then.
+bool stillConnected(pqxx::connection& conn) {
+  const int fd = conn.sock();
+  if (fd < 0) return false;
+  for (int round = 0; round < 4; ++round) {
+    pollfd p{fd, POLLIN, 0};
+    const int ready = ::poll(&p, 1, 0);
+    if (ready == 0) return conn.is_open();
+    if (ready < 0 || (p.revents & (POLLERR | POLLHUP | POLLNVAL))) return false;
+    try {
+      conn.get_notifs();
+    } catch (const std::exception&) {
+      return false;
+    }
+    if (!conn.is_open()) return false;
+  }
+  return true;  // still talking (notices): let the statement find out
+}
+
+}  // namespace
 
 std::string PooledConnection::prepare(const std::string& sql) {
   auto it = prepared.find(sql);
@@ -36,10 +64,11 @@ Pool::Lease Pool::acquire() {
                     "no database connection free within " + std::to_string(wait_.count()) + " ms");
     }
   }
-  if (!idle_.empty()) {
+  while (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
-    return Lease(*this, std::move(c));
+    if (stillConnected(*c->conn)) return Lease(*this, std::move(c));
+    --open_;  // died while idle (server restart, idle timeout): open a fresh one instead
   }
   ++open_;
   lock.unlock();

@@ -1,6 +1,7 @@
 // A bounded pool of libpqxx connections. Waits for a free connection at
 // most `waitMs` (then WNO_ERR_RESOURCE_EXHAUSTED), drops connections that
-// broke, and prepares each statement once per connection.
+// broke (in use, or found dead while idle), and prepares each statement once
+// per connection.
 #pragma once
 
 #include <pqxx/pqxx>
