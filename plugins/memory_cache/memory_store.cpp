@@ -175,9 +175,10 @@ MemoryStore::Shard& MemoryStore::shardFor(size_t hash) {
 bool MemoryStore::get(std::string_view key, const std::function<void(std::string_view, int64_t)>& found) {
   const size_t hash = hashOf(key);
   Shard& s = shardFor(hash);
+  s.sketch.prefetch(hash);  // the table does not move; a racy prefetch is harmless
   std::lock_guard lock(s.mutex);
-  s.sketch.increment(hash);
   auto it = s.index.find(HashedKey{key, hash});
+  s.sketch.increment(hash);
   if (it == s.index.end()) {
     ++s.misses;
     return false;
