@@ -93,6 +93,11 @@ Result<std::unique_ptr<Protection>> Protection::create(ProtectionOptions options
   std::unique_ptr<Protection> p(new Protection(std::move(options), services));
   // Shared limits only matter when there are limits; a URL is still checked.
   if (!p->options_.shared.redisUrl.empty()) {
+    if (auto address = parseRedisAddress(p->options_.shared.redisUrl); !address.isOk()) {
+      return Status(WNO_ERR_INVALID, "/protection/shared/redis_url: " + address.status().message());
+    }
+  }
+  if (!p->options_.shared.redisUrl.empty() && !p->options_.rateLimits.empty()) {
     auto shared = SharedRateLimiter::create(
         p->options_.shared, services.breakers().create("rate_limit redis", "rate_limit", p->options_.shared.breaker),
         services.metrics());
