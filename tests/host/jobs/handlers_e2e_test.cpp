@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -96,7 +97,19 @@ class HandlersE2e : public ::testing::Test {
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override {
-    host_.reset();
+    if (host_) {
+      // Every run ends with a clean SIGTERM shutdown (no job left running,
+      // plugins unloaded); a sanitizer build reports through the exit code
+      // and stderr.
+      host_->signal(SIGTERM);
+      const int code = host_->wait(std::chrono::seconds(30));
+      const std::string err = host_->err();
+      EXPECT_EQ(code, 0) << err;
+      for (const char* report : {"AddressSanitizer", "LeakSanitizer", "runtime error:"}) {
+        EXPECT_EQ(err.find(report), std::string::npos) << err;
+      }
+      host_.reset();
+    }
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
