@@ -46,7 +46,9 @@ struct MemoryStore::Shard {
   size_t windowBytes = 0, probationBytes = 0, protectedBytes = 0;
   List window, probation, protectedList;  // front = most recently used
   std::unordered_map<HashedKey, List::iterator, CarriedHash> index;  // views into the entries' keys
-  std::unordered_map<std::string, std::unordered_set<std::string>> tags;
+  // Tag -> the keys carrying it, as views of the entries' own keys (an entry
+  // leaves every set before it is freed), so a tag costs no key copies.
+  std::unordered_map<std::string, std::unordered_set<std::string_view>> tags;
   std::unordered_map<std::string, std::pair<uint64_t, uint64_t>> regions;  // entries, bytes
   std::unordered_map<std::string, uint64_t> regionEvictions;
   FrequencySketch sketch;
@@ -64,7 +66,7 @@ struct MemoryStore::Shard {
     for (const auto& t : e.tags) {
       auto found = tags.find(t);
       if (found == tags.end()) continue;
-      found->second.erase(e.key);
+      found->second.erase(std::string_view(e.key));
       if (found->second.empty()) tags.erase(found);
     }
     auto& usage = regions[e.region];
@@ -232,7 +234,7 @@ void MemoryStore::set(std::string_view key, std::string_view value, int64_t expi
   auto it = s.window.begin();
   s.windowBytes += cost;
   s.index.emplace(HashedKey{it->key, hash}, it);
-  for (const auto& t : it->tags) s.tags[t].insert(it->key);
+  for (const auto& t : it->tags) s.tags[t].insert(std::string_view(it->key));
   auto& usage = s.regions[it->region];
   usage.first += 1;
   usage.second += cost;
@@ -260,8 +262,12 @@ uint64_t MemoryStore::invalidateTag(std::string_view tag) {
     std::lock_guard lock(shard->mutex);
     auto found = shard->tags.find(name);
     if (found == shard->tags.end()) continue;
-    const std::vector<std::string> keys(found->second.begin(), found->second.end());
-    for (const auto& k : keys) {
+    // Taken out of the index first: unlinking each entry then skips this
+    // tag instead of erasing from the set being walked. The views stay
+    // valid until their entry is unlinked, and each is read before that.
+    const std::unordered_set<std::string_view> keys = std::move(found->second);
+    shard->tags.erase(found);
+    for (std::string_view k : keys) {
       auto it = shard->index.find(HashedKey{k, hashOf(k)});
       if (it == shard->index.end()) continue;
       shard->unlink(it->second);
