@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <time.h>
+
 namespace {
 
 using wno::memory_cache::MemoryStore;
@@ -38,6 +40,18 @@ StoreOptions optionsFrom(const wno::sdk::Host& host, std::string_view configJson
     }
   }
   o.now = [host] { return host.nowMs(); };
+  // The host's now_ms is the system clock, which the coarse one trails by
+  // less than its resolution.
+  o.nowUpperBound = [] {
+    static const int64_t resolutionMs = [] {
+      timespec res{};
+      clock_getres(CLOCK_REALTIME_COARSE, &res);
+      return static_cast<int64_t>(res.tv_sec) * 1000 + (res.tv_nsec + 999'999) / 1'000'000 + 1;
+    }();
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000 + resolutionMs;
+  };
   return o;
 }
 

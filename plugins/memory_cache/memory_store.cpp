@@ -186,7 +186,8 @@ bool MemoryStore::get(std::string_view key, const std::function<void(std::string
     return false;
   }
   auto entry = it->second;
-  if (entry->expiresAtMs != 0 && entry->expiresAtMs <= options_.now()) {
+  if (entry->expiresAtMs != 0 && !(options_.nowUpperBound && entry->expiresAtMs > options_.nowUpperBound()) &&
+      entry->expiresAtMs <= options_.now()) {
     s.unlink(entry);
     ++s.expirations;
     ++s.misses;

@@ -32,6 +32,10 @@ struct StoreOptions {
   // Region -> largest share (0..1] of the bytes it may hold, so one busy
   // region (say "statistics") cannot push every other region out.
   std::unordered_map<std::string, double> regionShares;
+  // Optional: a cheap reading real time is certainly below (Unix ms). Most
+  // entries expire far from now; for them this answers "not expired"
+  // without calling `now`.
+  std::function<int64_t()> nowUpperBound;
 };
 
 struct RegionUsage {

@@ -1,6 +1,7 @@
 // The host cache service: levels, L2 fill, tags, adaptive TTL, single-flight,
 // fail-safe and backplane, over fake backends behind the real C vtable.
 #include "cache/cache_service.h"
+#include "cache/coarse_clock.h"
 #include "cache/envelope.h"
 #include "cache/ttl_curve.h"
 #include "fake_cache_backend.h"
@@ -47,6 +48,16 @@ TEST(TtlCurve, InterpolatesAndClampsAtTheEnds) {
   EXPECT_FALSE(TtlCurve::fromJson(nlohmann::json::parse("[[2, 1]]"), error));
   EXPECT_EQ(error, "/0/0: load must be within 0..1");
   EXPECT_FALSE(TtlCurve::fromJson(nlohmann::json::parse("[[0.5, 0]]"), error));
+}
+
+TEST(CoarseClock, AnswersExactlyWhetherAnExpiryHasPassed) {
+  const int64_t now = CoarseClock::nowMs();
+  EXPECT_GT(CoarseClock::upperBoundMs(), now);
+  EXPECT_TRUE(CoarseClock::before(now + 60000));
+  EXPECT_FALSE(CoarseClock::before(now - 1));
+  // Within a tick of now the precise clock decides.
+  EXPECT_TRUE(CoarseClock::before(CoarseClock::nowMs() + 2));
+  EXPECT_FALSE(CoarseClock::before(CoarseClock::nowMs()));
 }
 
 TEST(Envelope, RoundTripsAndRejectsForeignOrTruncatedBytes) {

@@ -1,5 +1,6 @@
 #include "cache/cache_service.h"
 
+#include "cache/coarse_clock.h"
 #include "core/logger.h"
 #include "services/call_deadline.h"
 
@@ -403,7 +404,6 @@ struct LevelRead {
 
 CacheService::Lookup CacheService::lookup(const std::string& key, const std::string& region, bool wantStale) {
   Lookup result;
-  const int64_t now = nowMs();
   RegionCounters& c = counters(region);
   for (size_t i = 0; i < levels_.size(); ++i) {
     Level& level = *levels_[i];
@@ -417,7 +417,7 @@ CacheService::Lookup CacheService::lookup(const std::string& key, const std::str
     });
     if (timed) level.getLatency->Observe(static_cast<double>(CallDeadline::nowNs() - started) * 1e-9);
     if (!status.isOk() || !read.found) continue;  // foreign bytes: ignore rather than misread
-    if (read.logicalExpiresAtMs > now) {
+    if (CoarseClock::before(read.logicalExpiresAtMs)) {
       c.hitsByLevel[i]->add();
       // Fill the faster levels; they keep the same logical expiry and grace.
       if (i > 0) {
@@ -431,7 +431,7 @@ CacheService::Lookup CacheService::lookup(const std::string& key, const std::str
     }
     // Only within the fail-safe window: a backend that keeps entries longer
     // than the physical expiry it was given must not resurrect them.
-    if (wantStale && !result.stale && now <= read.logicalExpiresAtMs + failSafeMsFor(read.region)) {
+    if (wantStale && !result.stale && nowMs() <= read.logicalExpiresAtMs + failSafeMsFor(read.region)) {
       result.stale = std::move(read.value);
     }
   }

@@ -51,6 +51,25 @@ TEST(MemoryStore, ExpiredEntriesAreNeverReturned) {
   EXPECT_EQ(store.stats().entries, 1u);  // reclaimed on the expired read
 }
 
+TEST(MemoryStore, AnUpperBoundOfNowSparesThePreciseClockForFarExpiries) {
+  Clock clock;
+  std::atomic<int> preciseReads{0};
+  StoreOptions options{1 << 20, 1, 0.01, 0.8, [&] {
+                         ++preciseReads;
+                         return clock.now.load();
+                       }};
+  options.nowUpperBound = [&] { return clock.now.load() + 5; };
+  MemoryStore store(options);
+  store.set("far", "v", clock.now + 60000, {}, "");
+  store.set("near", "v", clock.now + 3, {}, "");
+  EXPECT_EQ(get(store, "far"), "v");
+  EXPECT_EQ(preciseReads.load(), 0) << "certainly not expired: no precise read";
+  EXPECT_EQ(get(store, "near"), "v");
+  EXPECT_EQ(preciseReads.load(), 1) << "within the bound's slack: the precise clock decides";
+  clock.now += 3;
+  EXPECT_EQ(get(store, "near"), std::nullopt);
+}
+
 TEST(MemoryStore, TagsRegionsAndBinaryValues) {
   Clock clock;
   MemoryStore store({1 << 20, 8, 0.01, 0.8, clock.fn(), {}});
