@@ -55,6 +55,7 @@ std::optional<JobsConfig> jobsConfigFrom(const json& section, std::vector<std::s
   c.pollMs = section.value("poll_ms", c.pollMs);
   c.claimBatch = section.value("claim_batch", c.claimBatch);
   c.recoverIntervalMs = section.value("recover_interval_ms", c.recoverIntervalMs);
+  c.statsIntervalMs = section.value("stats_interval_ms", c.statsIntervalMs);
   c.retentionMs = section.value("retention_ms", c.retentionMs);
   c.shutdownGraceMs = section.value("shutdown_grace_ms", c.shutdownGraceMs);
   c.maxBackoffMs = section.value("max_backoff_ms", c.maxBackoffMs);

@@ -73,6 +73,7 @@ struct JobsConfig {
   int64_t pollMs = 1000;
   uint32_t claimBatch = 16;
   int64_t recoverIntervalMs = 5000;
+  int64_t statsIntervalMs = 5000;  // per-state gauges: a GROUP BY over the whole store
   int64_t retentionMs = 7LL * 24 * 3600 * 1000;
   int64_t shutdownGraceMs = 10000;
   int64_t maxBackoffMs = 3600 * 1000;

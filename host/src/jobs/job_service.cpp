@@ -12,7 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int64_t kStatsIntervalMs = 1000;
 constexpr int64_t kPurgeIntervalMs = 3600 * 1000;
 // After the grace, running handlers are asked to stop; this is how long
 // they get to notice before their jobs are given back regardless.
@@ -201,7 +200,7 @@ void JobService::maintain() {
   while (true) {
     {
       std::unique_lock lock(maintenanceMutex_);
-      const auto interval = std::chrono::milliseconds(std::min(kStatsIntervalMs, config_.recoverIntervalMs));
+      const auto interval = std::chrono::milliseconds(std::min(config_.statsIntervalMs, config_.recoverIntervalMs));
       if (maintenanceWake_.wait_for(lock, interval, [this] { return maintenanceStop_; })) return;
     }
     maintenanceStep();
@@ -225,8 +224,11 @@ void JobService::maintenanceStep() {
     auto purged = store_->purge(now - config_.retentionMs);
     if (purged.isOk() && purged.value() > 0) logInfo("jobs", "purged finished jobs", {{"count", purged.value()}});
   }
-  auto stats = store_->stats(now);
-  if (stats.isOk()) monitor_.refresh(stats.value());
+  if (now - lastStatsMs_ >= config_.statsIntervalMs) {
+    lastStatsMs_ = now;
+    auto stats = store_->stats(now);
+    if (stats.isOk()) monitor_.refresh(stats.value());
+  }
 }
 
 }  // namespace wno::host::jobs

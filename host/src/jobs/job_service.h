@@ -85,6 +85,7 @@ class JobService : public JobApi {
   std::thread maintenance_;
   int64_t lastRecoverMs_ = 0;
   int64_t lastPurgeMs_ = 0;
+  int64_t lastStatsMs_ = 0;
   bool started_ = false;
 };
 

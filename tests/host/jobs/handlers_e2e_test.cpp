@@ -22,6 +22,8 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <functional>
 #include <sstream>
 #include <thread>
@@ -97,19 +99,21 @@ class HandlersE2e : public ::testing::Test {
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override {
-    if (host_) {
-      // Every run ends with a clean SIGTERM shutdown (no job left running,
-      // plugins unloaded); a sanitizer build reports through the exit code
-      // and stderr.
-      host_->signal(SIGTERM);
-      const int code = host_->wait(std::chrono::seconds(30));
-      const std::string err = host_->err();
-      EXPECT_EQ(code, 0) << err;
+    // Every host ends with a clean SIGTERM shutdown (no job left running,
+    // plugins unloaded); a sanitizer build reports through the exit code and
+    // stderr. Hosts a test killed on purpose are only reaped.
+    for (auto& [name, child] : hosts_) {
+      if (killed_.count(name)) continue;
+      child->signal(SIGTERM);
+      const int code = child->wait(std::chrono::seconds(30));
+      const std::string err = child->err();
+      EXPECT_EQ(code, 0) << name << ": " << err;
       for (const char* report : {"AddressSanitizer", "LeakSanitizer", "runtime error:"}) {
-        EXPECT_EQ(err.find(report), std::string::npos) << err;
+        EXPECT_EQ(err.find(report), std::string::npos) << name << ": " << err;
       }
-      host_.reset();
     }
+    hosts_.clear();
+    host_ = nullptr;
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
@@ -145,22 +149,39 @@ class HandlersE2e : public ::testing::Test {
     throw std::runtime_error("config/default.json binds no handler for job type " + type);
   }
 
-  // Starts the host on the platform config after `customize`; waits for /readyz.
-  void start(const std::function<void(json&)>& customize = {}) {
-    port_ = freePort();
-    json c = platformConfig(port_);
+  // Starts a host named `name` on the platform config after `customize`
+  // (all hosts of a test share its data and job files); waits for /readyz
+  // and returns its port.
+  int launch(const std::string& name, const std::function<void(json&)>& customize = {}) {
+    const int port = freePort();
+    json c = platformConfig(port);
+    c["jobs"]["worker_id"] = name;
     if (customize) customize(c);
-    const std::string file = (dir_ / "config.json").string();
+    const std::string file = (dir_ / ("config-" + name + ".json")).string();
     std::ofstream(file) << c.dump(2);
-    host_ = ChildProcess::start(WNO_HOST_BINARY, {"--config", file});
-    for (int i = 0; i < 300 && host_->running(); ++i) {
+    auto child = ChildProcess::start(WNO_HOST_BINARY, {"--config", file});
+    for (int i = 0; i < 300 && child->running(); ++i) {
       try {
-        if (httpRequest(port_, "GET", "/readyz").status == 200) return;
+        if (httpRequest(port, "GET", "/readyz").status == 200) {
+          hosts_[name] = std::move(child);
+          return port;
+        }
       } catch (const std::exception&) {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(30));
     }
-    throw std::runtime_error("wno-host did not become ready: " + host_->err());
+    throw std::runtime_error("wno-host " + name + " did not become ready: " + child->err());
+  }
+  // Starts the test's host; the helpers below talk to it.
+  void start(const std::function<void(json&)>& customize = {}) { use("main", launch("main", customize)); }
+  void use(const std::string& name, int port) {
+    host_ = hosts_.at(name).get();
+    port_ = port;
+  }
+  void kill9(const std::string& name) {
+    hosts_.at(name)->signal(SIGKILL);
+    hosts_.at(name)->wait(std::chrono::seconds(10));
+    killed_.insert(name);
   }
 
   Reply call(const std::string& method, const std::string& path, const json& body = nullptr) const {
@@ -194,7 +215,9 @@ class HandlersE2e : public ::testing::Test {
 
   std::filesystem::path dir_;
   int port_ = 0;
-  std::unique_ptr<ChildProcess> host_;
+  ChildProcess* host_ = nullptr;  // the one the helpers talk to
+  std::map<std::string, std::unique_ptr<ChildProcess>> hosts_;
+  std::set<std::string> killed_;
 };
 
 // ---------------------------------------------------------------- process_content
@@ -539,6 +562,75 @@ TEST_F(HandlersE2e, SendNotificationRetriesAWebhookThatTimesOut) {
   EXPECT_EQ(sample(m, "wno_job_attempts_total", {{"type", "send_notification"}, {"outcome", "retried"}}), 1);
 }
 
+TEST_F(HandlersE2e, SendNotificationCutsTheWebhookCallToTheJobsTimeout) {
+  std::atomic<int> calls{0};
+  FakeHttpServer receiver([&](const RecordedRequest&) {
+    return wno::testing::answer(200, R"({"ok":true})", calls.fetch_add(1) == 0 ? 8000 : 0);
+  });
+  start([&](json& c) {
+    json& h = handlerEntry(c, "send_notification");
+    h["config"] = {{"webhook_url", receiver.url("/slow")}, {"timeout_ms", 20000}};
+    h["backoff"] = {{"type", "fixed"}, {"delay_ms", 20}, {"jitter", 0}};
+  });
+  const int64_t user = createUser("hurried");
+  // The job may run 500 ms: the webhook call gets what is left of that, not
+  // its own 20 s, so the first attempt ends (and fails) long before the
+  // receiver would answer it.
+  const std::string id = enqueue({{"type", "send_notification"}, {"timeout_ms", 500},
+                                  {"data", {{"user_id", user}, {"type", "reminder"}}}});
+  const json job = finished(id);
+  ASSERT_EQ(job["state"], "completed") << job.dump();
+  EXPECT_EQ(job["attempts_made"], 2);
+  EXPECT_EQ(receiver.requestCount(), 2u);
+  EXPECT_EQ(get("/api/v1/notifications?user_id=" + std::to_string(user))["data"].size(), 1u);
+  const std::string m = metrics();
+  EXPECT_EQ(sample(m, "wno_job_attempts_total", {{"type", "send_notification"}, {"outcome", "retried"}}), 1) << m;
+}
+
+TEST_F(HandlersE2e, AHostKilledMidWebhookLeavesOneRowAndTheOtherHostDeliversIt) {
+  std::atomic<int> calls{0};
+  FakeHttpServer receiver([&](const RecordedRequest&) {
+    // The first call never gets an answer while its host lives.
+    return wno::testing::answer(200, R"({"ok":true})", calls.fetch_add(1) == 0 ? 30000 : 0);
+  });
+  auto shortLeases = [&](bool workers) {
+    return [&, workers](json& c) {
+      c["jobs"]["lease_ms"] = 1000;
+      c["jobs"]["heartbeat_ms"] = 200;
+      c["jobs"]["recover_interval_ms"] = 200;
+      c["jobs"]["workers"] = workers;
+      handlerEntry(c, "send_notification")["config"] = {{"webhook_url", receiver.url("/hooks")}, {"timeout_ms", 60000}};
+    };
+  };
+  const int a = launch("a", shortLeases(true));
+  const int b = launch("b", shortLeases(false));  // enqueue-only while A lives
+  use("b", b);
+  const int64_t user = createUser("survivor");
+  const std::string id = enqueue({{"type", "send_notification"}, {"job_id", "survivor:welcome"},
+                                  {"data", {{"user_id", user}, {"type", "welcome"}}}});
+  // A wrote the row and hangs in the webhook call: kill it there.
+  ASSERT_TRUE(eventually([&] { return receiver.requestCount() == 1; })) << get("/api/v1/jobs/" + id).dump();
+  EXPECT_EQ(get("/api/v1/jobs/" + id)["lease_owner"], "a");
+  kill9("a");
+  (void)a;
+
+  // C takes over once A's lease lapses; the run finds A's row and posts it.
+  use("c", launch("c", shortLeases(true)));
+  const json job = finished(id);
+  ASSERT_EQ(job["state"], "completed") << job.dump();
+  EXPECT_EQ(job["attempts_made"], 2);
+  EXPECT_EQ(job["result"]["created"], false);
+  const json rows = get("/api/v1/notifications?user_id=" + std::to_string(user))["data"];
+  ASSERT_EQ(rows.size(), 1u) << rows.dump();
+  EXPECT_EQ(job["result"]["notification_id"], rows[0]["id"]);
+  const auto requests = receiver.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  for (const auto& r : requests) {
+    EXPECT_EQ(r.header("Idempotency-Key"), id);
+    EXPECT_EQ(r.header("X-Wno-Notification-Id"), rows[0]["id"].dump());
+  }
+}
+
 // ---------------------------------------------------------------- verify_token_holdings
 
 // A Solana JSON-RPC node that answers getTokenAccountsByOwner with the
@@ -719,7 +811,8 @@ TEST_F(HandlersE2e, VerifyTokenHoldingsRetriesWhileTheNodeIsUnreachable) {
 // ---------------------------------------------------------------- compute_user_stats
 
 TEST_F(HandlersE2e, ComputeUserStatsRefreshesWhatTheStatsRouteServes) {
-  start();
+  // Pages of two ids: every count walks several keyset pages of the real repository.
+  start([](json& c) { handlerEntry(c, "compute_user_stats")["config"] = {{"page_size", 2}}; });
   const int64_t user = createUser("counted");
   const int64_t rival = createUser("rival");
   const std::string u = std::to_string(user);

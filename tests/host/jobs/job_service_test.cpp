@@ -294,7 +294,8 @@ TEST_P(JobServiceTest, EnqueuesJsonTextAsPluginsSendIt) {
 
 TEST_P(JobServiceTest, AFailureRateAboveTheThresholdFiresTheAlertWebhookAndResolves) {
   testing::FakeHttpServer receiver;
-  JobHost host(GetParam(), {{"queues", {{{"name", "default"}, {"concurrency", 4},
+  JobHost host(GetParam(), {{"stats_interval_ms", 200},
+                            {"queues", {{{"name", "default"}, {"concurrency", 4},
                                           {"alerts", {{"failure_rate_above", 0.5}, {"min_finished", 4},
                                                       {"window_ms", 1000}, {"webhook_url", receiver.url("/alerts")}}}}}}});
   host.service->start();

@@ -68,6 +68,7 @@ class JobsE2e : public ::testing::TestWithParam<std::string> {
                  {"heartbeat_ms", 200},
                  {"poll_ms", 20},
                  {"recover_interval_ms", 200},
+                 {"stats_interval_ms", 200},
                  {"shutdown_grace_ms", 3000},
                  {"queues", {{{"name", "default"}, {"concurrency", 4}}, {{"name", "urgent"}, {"critical", true}}}},
                  {"handlers", {{{"type", "work"}, {"handler", "test_job"}, {"config", {{"log_path", logPath()}}}}}}};
