@@ -1,6 +1,7 @@
 #include "config/env_substitution.h"
 
 #include "config/json_pointer.h"
+#include "core/utf8.h"
 
 namespace wno::config {
 namespace {
@@ -64,6 +65,14 @@ Expansion expand(const std::string& in, const std::string& pointer, const GetEnv
     if (!value) {
       errors.push_back({pointer, "environment variable " + name + " is not set (use ${" + name +
                                      ":-default} to allow that)"});
+      out.failed = true;
+      continue;
+    }
+    // Config strings are JSON strings: a value that is not UTF-8 could not
+    // be printed or compared later (nlohmann::json throws on it).
+    if (const size_t bad = host::invalidUtf8At(*value); bad != std::string::npos) {
+      errors.push_back({pointer, "environment variable " + name + " is not valid UTF-8 (invalid byte at offset " +
+                                     std::to_string(bad) + ")"});
       out.failed = true;
       continue;
     }

@@ -1,6 +1,7 @@
 #include "config/overrides.h"
 
 #include "config/json_pointer.h"
+#include "core/utf8.h"
 
 #include <optional>
 
@@ -87,6 +88,11 @@ std::optional<std::string> setAt(nlohmann::json& document, const std::vector<std
 
 void applyOne(nlohmann::json& document, const std::string& text, ValueOrigins& origins,
               std::vector<ConfigError>& errors) {
+  // The pointer and value become JSON keys and strings, which must be UTF-8.
+  if (const size_t bad = host::invalidUtf8At(text); bad != std::string::npos) {
+    errors.push_back({"--set", "the argument is not valid UTF-8 (invalid byte at offset " + std::to_string(bad) + ")"});
+    return;
+  }
   const auto eq = text.find('=');
   if (eq == std::string::npos || text.empty() || text[0] != '/') {
     errors.push_back({"--set " + text, "expected /json/pointer=value, e.g. --set /http/port=9000"});

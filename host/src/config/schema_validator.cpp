@@ -36,9 +36,17 @@ bool allows(const std::vector<std::string>& types, const char* type) {
 // The JSON (RFC 8259) type of a value, as messages name it.
 std::string jsonType(const nlohmann::json& v) { return v.is_number() ? "number" : v.type_name(); }
 
+// A value as messages show it. Never throws: bytes that are not UTF-8
+// become U+FFFD instead of a type_error.316 escaping validation.
+std::string shown(const nlohmann::json& v) { return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
 std::string quoted(const std::string& s) {
   // Long values are cut: the point is recognising the value, not echoing it.
-  return nlohmann::json(s.size() > 60 ? s.substr(0, 57) + "..." : s).dump();
+  // The cut backs off to a character boundary, so UTF-8 stays UTF-8.
+  if (s.size() <= 60) return shown(s);
+  size_t cut = 57;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return shown(s.substr(0, cut) + "...");
 }
 
 // Applies what the value's origin allows; true when the value now fits.
@@ -63,7 +71,7 @@ std::string typeMessage(const std::vector<std::string>& types, const nlohmann::j
   std::string expected;
   for (const auto& t : types) expected += (expected.empty() ? "" : " or ") + t;
   std::string message = "expected " + expected + ", got " + jsonType(value);
-  if (value.is_number_float() && allows(types, "integer")) message += " " + value.dump();
+  if (value.is_number_float() && allows(types, "integer")) message += " " + shown(value);
   if (origin && value.is_string()) {
     message += " " + quoted(value.get_ref<const std::string&>()) + " (from " + origin->source + ")";
   }
@@ -143,18 +151,18 @@ void SchemaValidator::check(nlohmann::json& value, const nlohmann::json& schemaI
   if (auto allowed = schema.find("enum"); allowed != schema.end() && allowed->is_array()) {
     if (std::find(allowed->begin(), allowed->end(), value) == allowed->end()) {
       std::string list;
-      for (const auto& a : *allowed) list += (list.empty() ? "" : ", ") + a.dump();
-      errors.push_back({at, "must be one of " + list + ", got " + value.dump()});
+      for (const auto& a : *allowed) list += (list.empty() ? "" : ", ") + shown(a);
+      errors.push_back({at, "must be one of " + list + ", got " + shown(value)});
       return;
     }
   }
   if (value.is_number()) {
     const double n = value.get<double>();
     if (auto min = schema.find("minimum"); min != schema.end() && min->is_number() && n < min->get<double>()) {
-      errors.push_back({at, "must be >= " + min->dump() + ", got " + value.dump()});
+      errors.push_back({at, "must be >= " + min->dump() + ", got " + shown(value)});
     }
     if (auto max = schema.find("maximum"); max != schema.end() && max->is_number() && n > max->get<double>()) {
-      errors.push_back({at, "must be <= " + max->dump() + ", got " + value.dump()});
+      errors.push_back({at, "must be <= " + max->dump() + ", got " + shown(value)});
     }
   }
   if (value.is_string()) {

@@ -1,5 +1,6 @@
 #include "data/collection.h"
 
+#include <algorithm>
 #include <regex>
 
 namespace wno::host::data {
@@ -43,7 +44,11 @@ nlohmann::json Collection::toRepositoryJson() const {
 
 std::map<std::string, Collection> collectionsFrom(const nlohmann::json& collections, std::vector<std::string>& errors) {
   std::map<std::string, Collection> out;
-  for (const auto& [name, spec] : collections.items()) {
+  // Not a structured binding: the lambdas below use spec, and clang 14 (the
+  // fuzz build's compiler) cannot capture structured bindings.
+  for (const auto& item : collections.items()) {
+    const std::string& name = item.key();
+    const nlohmann::json& spec = item.value();
     const std::string at = "/data/collections/" + name;
     if (!validIdentifier(name)) {
       errors.push_back(at + ": collection names must match [a-z_][a-z0-9_]*");
@@ -86,8 +91,18 @@ std::map<std::string, Collection> collectionsFrom(const nlohmann::json& collecti
       field.readOnly = f.value("read_only", false);
       field.defaultValue = f.value("default", nlohmann::json());
       for (const auto& v : f.value("enum", nlohmann::json::array())) field.allowed.push_back(v.get<std::string>());
+      // Bodies are checked against the enum as text, so an enum on another
+      // type could never be satisfied (and used to fail every create with a 500).
+      if (!field.allowed.empty() && field.type != FieldType::Text) {
+        errors.push_back(fat + "/enum: only text fields take an enum; this field is " + fieldTypeName(field.type));
+        continue;
+      }
       if (!field.defaultValue.is_null() && !valueFromBody(field.type, field.defaultValue).isOk()) {
         errors.push_back(fat + "/default: does not match type " + fieldTypeName(field.type));
+      } else if (!field.defaultValue.is_null() && !field.allowed.empty() &&
+                 std::find(field.allowed.begin(), field.allowed.end(), field.defaultValue.get<std::string>()) ==
+                     field.allowed.end()) {
+        errors.push_back(fat + "/default: must be one of the field's enum values");
       }
       c.fields.push_back(std::move(field));
     }

@@ -79,8 +79,14 @@ Result<nlohmann::json> CursorCodec::decode(const std::string& cursor, const std:
   if (json.is_discarded() || !json.is_object() || !json.contains("a") || !json["a"].is_array()) {
     return Status(WNO_ERR_INVALID, "malformed cursor");
   }
-  if (json.value("c", "") != collection) return Status(WNO_ERR_INVALID, "cursor belongs to another collection");
-  if (json.value("s", "") != sortSignature || json.value("f", "") != filterSignature) {
+  // Not json.value(key, ""): it throws when the member is there but not a
+  // string, and a payload signed by another version of the host may differ.
+  auto text = [&json](const char* key) {
+    const auto it = json.find(key);
+    return it != json.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (text("c") != collection) return Status(WNO_ERR_INVALID, "cursor belongs to another collection");
+  if (text("s") != sortSignature || text("f") != filterSignature) {
     return Status(WNO_ERR_INVALID, "cursor was issued for a different sort or filter; start again without it");
   }
   return json["a"];

@@ -1,6 +1,7 @@
 #include "data/field_type.h"
 
 #include "core/utc_time.h"
+#include "core/utf8.h"
 
 #include <charconv>
 #include <chrono>
@@ -102,6 +103,11 @@ Result<nlohmann::json> valueFromQuery(FieldType type, const std::string& text) {
     case FieldType::Json:
       return Status(WNO_ERR_INVALID, "json fields cannot be filtered");
     default:
+      // Decoded query strings are raw bytes ("%FF"); the value goes into
+      // JSON (cache key, repository QUERY), which must be UTF-8.
+      if (const size_t bad = invalidUtf8At(text); bad != std::string_view::npos) {
+        return Status(WNO_ERR_INVALID, "expected UTF-8 text, got an invalid byte at offset " + std::to_string(bad));
+      }
       return nlohmann::json(text);
   }
 }

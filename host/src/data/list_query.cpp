@@ -41,6 +41,10 @@ const std::vector<std::string> kScalarOps = {"eq", "ne", "gt", "gte", "lt", "lte
 bool parseFilter(const Collection& c, const std::string& fieldName, const std::string& raw, Filter& out,
                  std::string& error) {
   const Field* field = c.field(fieldName);
+  if (!field) {
+    error = "no field \"" + fieldName + "\" in collection " + c.name;
+    return false;
+  }
   out.field = fieldName;
   std::string op = "eq", rest = raw;
   if (auto dot = raw.find('.'); dot != std::string::npos) {

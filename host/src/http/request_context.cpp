@@ -1,5 +1,7 @@
 #include "http/request_context.h"
 
+#include "http/json_body.h"
+
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/URI.h>
 
@@ -65,13 +67,13 @@ std::optional<nlohmann::json> RequestContext::readJsonBody() {
     sendProblem(400, "Bad Request", "the request body is empty; a JSON document is required");
     return std::nullopt;
   }
-  try {
-    return nlohmann::json::parse(body.value());
-  } catch (const nlohmann::json::parse_error& e) {
-    sendProblem(400, "Bad Request", std::string("malformed JSON body: ") + e.what(),
-                {{"byte", e.byte}});
-    return std::nullopt;
+  JsonBodyError error;
+  auto parsed = parseJsonBody(body.value(), error);
+  if (!parsed) {
+    sendProblem(400, "Bad Request", "malformed JSON body: " + error.message,
+                error.byte ? nlohmann::json{{"byte", error.byte}} : nlohmann::json::object());
   }
+  return parsed;
 }
 
 void RequestContext::send(int status, const std::string& contentType, const std::string& body) {
