@@ -9,6 +9,7 @@ PACKAGES=(
   libpqxx-dev libhiredis-dev libsqlite3-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql redis-server wrk
+  clang libclang-rt-14-dev
 )
 
 missing=()

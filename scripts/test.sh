@@ -2,6 +2,7 @@
 # Installs what is missing, builds everything once and runs every test with
 # ctest. Tests that need PostgreSQL or Redis start their own throwaway servers.
 #   WNO_SANITIZE=ON  run the suite under ASan + UBSan (separate build dir)
+#   CI=true          also run scripts/fuzz.sh first (45 s per target)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,20 @@ fi
 start=$(date +%s)
 scripts/build.sh
 echo "test.sh: build took $(($(date +%s) - start)) s"
+
+# CI also fuzzes the request and config parsers briefly (clang, build-fuzz/,
+# FUZZ_SECONDS per target), once: not again in the sanitizer pass. A crash
+# fails the run here, before ctest, so ctest's summary stays the last line.
+#   WNO_FUZZ=ON|OFF  force it on or off (default: on when CI=true)
+fuzz=${WNO_FUZZ:-}
+if [[ -z "$fuzz" ]]; then
+  if [[ "${CI:-}" == "true" && "${WNO_SANITIZE:-OFF}" != "ON" ]]; then fuzz=ON; else fuzz=OFF; fi
+fi
+if [[ "$fuzz" == "ON" ]]; then
+  start=$(date +%s)
+  FUZZ_SECONDS=${FUZZ_SECONDS:-45} scripts/fuzz.sh
+  echo "test.sh: fuzzing took $(($(date +%s) - start)) s"
+fi
 
 cd "$BUILD_DIR"
 # ctest's summary must stay the last thing printed: CI reads its closing line.
