@@ -1,7 +1,8 @@
 // The `redis` cache backend (L2) and the `redis` health probe.
 // Cache config: {"url":"redis://[:password@]host:port/db","pool_size":8,"timeout_ms":100,
 //   "bulk_timeout_ms":5000,"key_prefix":"wno:","backplane":true,"backplane_channel":"wno:cache:events"}
-// Values live at <prefix>v:<key> with the absolute expiry the host gives;
+// Values live at <prefix>e:<key> (their expiry, then the bytes) with the
+// absolute expiry the host gives;
 // each tag is a sorted set <prefix>tz:<tag> of value keys scored by their
 // expiry, so any host can invalidate by tag. Every write to a tag drops the
 // members that have expired, which keeps a tag on every entry of a busy
@@ -117,14 +118,14 @@ class RedisCache : public wno::sdk::CacheBackend {
     return call([&] {
       const std::string vkey = valueKey(key);
       auto c = pool_.acquire(budget());
-      auto replies = c->pipeline({{"GET", vkey}, {"PEXPIRETIME", vkey}});
-      if (replies[0]->type != REDIS_REPLY_STRING) {
+      Reply reply = c->command({"GET", vkey});
+      if (reply->type != REDIS_REPLY_STRING || reply->len < kExpiryBytes) {
         ++misses_;
         return false;
       }
       ++hits_;
-      const long long expires = replies[1]->type == REDIS_REPLY_INTEGER ? replies[1]->integer : -1;
-      hit.deliver(std::string_view(replies[0]->str, replies[0]->len), expires > 0 ? expires : 0);
+      const std::string_view stored(reply->str, reply->len);
+      hit.deliver(stored.substr(kExpiryBytes), readExpiry(stored));
       return true;
     });
   }
@@ -139,9 +140,10 @@ class RedisCache : public wno::sdk::CacheBackend {
       std::vector<std::string> tagKeys;
       for (auto t : e.tags) tagKeys.push_back(tagKey(t));
       tagKeys.push_back(tagKey(regionTag(e.region)));
+      const std::string stored = withExpiry(e.expiresAtMs, e.value);
       std::vector<std::vector<std::string_view>> commands;
-      if (e.expiresAtMs > 0) commands.push_back({"SET", vkey, e.value, "PXAT", at});
-      else commands.push_back({"SET", vkey, e.value});
+      if (e.expiresAtMs > 0) commands.push_back({"SET", vkey, stored, "PXAT", at});
+      else commands.push_back({"SET", vkey, stored});
       for (const auto& tk : tagKeys) {
         commands.push_back({"ZADD", tk, score, vkey});
         commands.push_back({"ZREMRANGEBYSCORE", tk, "-inf", expiredBefore});
@@ -226,7 +228,22 @@ class RedisCache : public wno::sdk::CacheBackend {
   }
 
  private:
-  std::string valueKey(std::string_view key) const { return config_.prefix + "v:" + std::string(key); }
+  // "e:" values begin with their absolute expiry (8 bytes, little endian),
+  // so a read is one GET rather than GET + PEXPIRETIME.
+  std::string valueKey(std::string_view key) const { return config_.prefix + "e:" + std::string(key); }
+  static constexpr size_t kExpiryBytes = 8;
+  static std::string withExpiry(int64_t expiresAtMs, std::string_view value) {
+    std::string out(kExpiryBytes, '\0');
+    const auto bits = static_cast<uint64_t>(expiresAtMs);
+    for (size_t i = 0; i < kExpiryBytes; ++i) out[i] = static_cast<char>((bits >> (8 * i)) & 0xff);
+    out.append(value);
+    return out;
+  }
+  static int64_t readExpiry(std::string_view stored) {
+    uint64_t bits = 0;
+    for (size_t i = 0; i < kExpiryBytes; ++i) bits |= static_cast<uint64_t>(static_cast<unsigned char>(stored[i])) << (8 * i);
+    return static_cast<int64_t>(bits);
+  }
   std::string tagKey(std::string_view tag) const { return config_.prefix + "tz:" + std::string(tag); }
   std::string eventMessage(wno_cache_event event, std::string_view subject) const {
     return backplane_ ? backplane_->message(event, subject) : std::string();
