@@ -84,7 +84,9 @@ CircuitBreaker* RepositoryService::breakerFor(const Collection& c) const {
 }
 
 template <typename Fn>
-Status RepositoryService::timed(const Collection& c, const char* op, const std::string& shape, Fn&& fn) {
+Status RepositoryService::timed(const Collection& c, const char* op, const std::string& shape, Fn&& fn,
+                                bool* reached) {
+  if (reached) *reached = false;
   CircuitBreaker* breaker = breakerFor(c);
   if (breaker && !breaker->allow()) {
     // Failing fast is the point: a request must not queue for a pool
@@ -94,6 +96,7 @@ Status RepositoryService::timed(const Collection& c, const char* op, const std::
         .withRetryAfterMs(retryMs);
   }
   const auto started = std::chrono::steady_clock::now();
+  if (reached) *reached = true;
   Status status = fn();
   if (breaker) {
     const wno_status code = status.code();
@@ -121,6 +124,19 @@ void RepositoryService::invalidate(const Collection& c, std::optional<int64_t> i
   // cache on each insert.
   if (id) cache_->invalidateTag(entityTag(c, *id));
   cache_->invalidateTag(listTag(c));
+}
+
+void RepositoryService::invalidateAfterFailure(const Collection& c, std::optional<int64_t> id, const Status& status,
+                                               bool reached) {
+  // A write that failed once it reached the repository may still have
+  // committed (the connection died during COMMIT: the answer is lost, the
+  // row is not), and a version conflict or a missing row proves the cached
+  // copy stale. Left cached, the client would re-read the old version and
+  // its next If-Match would fail until the TTL ran out. Only a refusal of
+  // the input itself, or a call the breaker never let through, changed
+  // nothing.
+  if (!reached || status.code() == WNO_ERR_INVALID || status.code() == WNO_ERR_UNSUPPORTED) return;
+  invalidate(c, id);
 }
 
 Status RepositoryService::defineCollections() {
@@ -180,10 +196,14 @@ Result<nlohmann::json> RepositoryService::insert(const Collection& c, nlohmann::
   const std::string text = row.dump();
   RowCollector collector;
   const wno_sink sink = collector.sink();
-  Status status = timed(c, "create", "insert", [&] {
-    return repo.call("on_insert", repo.vtable().on_insert, view(c.name), view(text), &sink);
-  });
-  if (!status.isOk()) return status;
+  bool reached = false;
+  Status status = timed(
+      c, "create", "insert",
+      [&] { return repo.call("on_insert", repo.vtable().on_insert, view(c.name), view(text), &sink); }, &reached);
+  if (!status.isOk()) {
+    invalidateAfterFailure(c, std::nullopt, status, reached);
+    return status;
+  }
   if (collector.rows.empty()) return Status(WNO_ERR_INTERNAL, "the repository inserted the row but wrote none");
   auto created = parseRow(collector.rows.front());
   invalidate(c, std::nullopt);
@@ -202,10 +222,15 @@ Result<std::vector<int64_t>> RepositoryService::insertMany(const Collection& c, 
   const std::string text = rows.dump();
   RowCollector collector;
   const wno_sink sink = collector.sink();
-  Status status = timed(c, "create_many", "insert x" + std::to_string(rows.size()), [&] {
-    return repo.call("on_insert_many", repo.vtable().on_insert_many, view(c.name), view(text), &sink);
-  });
-  if (!status.isOk()) return status;
+  bool reached = false;
+  Status status = timed(
+      c, "create_many", "insert x" + std::to_string(rows.size()),
+      [&] { return repo.call("on_insert_many", repo.vtable().on_insert_many, view(c.name), view(text), &sink); },
+      &reached);
+  if (!status.isOk()) {
+    invalidateAfterFailure(c, std::nullopt, status, reached);
+    return status;
+  }
   if (collector.rows.empty()) return Status(WNO_ERR_INTERNAL, "the repository wrote no ids");
   auto ids = nlohmann::json::parse(collector.rows.front(), nullptr, false);
   if (ids.is_discarded() || !ids.is_array()) return Status(WNO_ERR_INTERNAL, "the repository wrote malformed ids");
@@ -227,10 +252,17 @@ Result<nlohmann::json> RepositoryService::updateRow(const Collection& c, int64_t
   const std::string text = patch.dump();
   RowCollector collector;
   const wno_sink sink = collector.sink();
-  Status status = timed(c, "update", "id+version", [&] {
-    return repo.call("on_update", repo.vtable().on_update, view(c.name), id, expectedVersion, view(text), &sink);
-  });
-  if (!status.isOk()) return status;
+  bool reached = false;
+  Status status = timed(
+      c, "update", "id+version",
+      [&] {
+        return repo.call("on_update", repo.vtable().on_update, view(c.name), id, expectedVersion, view(text), &sink);
+      },
+      &reached);
+  if (!status.isOk()) {
+    invalidateAfterFailure(c, id, status, reached);
+    return status;
+  }
   invalidate(c, id);
   if (collector.rows.empty()) return Status(WNO_ERR_INTERNAL, "the repository updated the row but wrote none");
   auto updated = parseRow(collector.rows.front());
@@ -240,11 +272,14 @@ Result<nlohmann::json> RepositoryService::updateRow(const Collection& c, int64_t
 
 Status RepositoryService::deleteRow(const Collection& c, int64_t id) {
   RepositoryInstance& repo = repositoryFor(c);
-  Status status =
-      timed(c, "delete", "id", [&] { return repo.call("on_delete", repo.vtable().on_delete, view(c.name), id); });
+  bool reached = false;
+  Status status = timed(
+      c, "delete", "id", [&] { return repo.call("on_delete", repo.vtable().on_delete, view(c.name), id); }, &reached);
   if (status.isOk()) {
     invalidate(c, id);
     if (rowListener_) rowListener_(c.name, "delete", nlohmann::json{{"id", id}});
+  } else {
+    invalidateAfterFailure(c, id, status, reached);
   }
   return status;
 }

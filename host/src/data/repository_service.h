@@ -35,7 +35,9 @@ class RepositoryService : public RepositoryApi {
 
   const Collection* collection(const std::string& name) const;
   // Updates and deletes invalidate the cache tags "<collection>:<id>" and
-  // "<collection>:list"; creates "<collection>:list" (see CachePolicy).
+  // "<collection>:list"; creates "<collection>:list" (see CachePolicy). So
+  // does a write that failed after reaching the repository (it may have
+  // committed), unless its input was refused.
   void setCache(CacheApi* cache) { cache_ = cache; }
   // Called after each successful write, on the writer's thread: event is
   // "create" (also per row of a bulk insert), "update" or "delete" (row {"id"}).
@@ -67,9 +69,12 @@ class RepositoryService : public RepositoryApi {
   RepositoryInstance& repositoryFor(const Collection& c);
   CircuitBreaker* breakerFor(const Collection& c) const;
   void invalidate(const Collection& c, std::optional<int64_t> id);
-  // Runs fn, observing its duration as (collection, op) and logging it when slow.
+  // After a write failed: evicts what it may have made stale (see the .cpp).
+  void invalidateAfterFailure(const Collection& c, std::optional<int64_t> id, const Status& status, bool reached);
+  // Runs fn, observing its duration as (collection, op) and logging it when
+  // slow; *reached says whether fn ran (false: the breaker refused the call).
   template <typename Fn>
-  Status timed(const Collection& c, const char* op, const std::string& shape, Fn&& fn);
+  Status timed(const Collection& c, const char* op, const std::string& shape, Fn&& fn, bool* reached = nullptr);
 
   std::map<std::string, std::unique_ptr<RepositoryInstance>> repositories_;
   std::map<std::string, std::shared_ptr<CircuitBreaker>> breakers_;  // by repository name

@@ -97,5 +97,91 @@ TEST(RepositoryService, SlowCallsAreLoggedWithTheirShapeNeverTheirValues) {
   EXPECT_THAT(metrics, HasSubstr("wno_repository_slow_queries_total{collection=\"battles\",op=\"count\"} 1"));
 }
 
+// A repository whose every write fails with the status the test sets, as
+// one does when the connection dies during COMMIT (the row may be stored).
+std::atomic<int> g_writeStatus{WNO_OK};
+
+std::unique_ptr<RepositoryInstance> failingWriter(HostServices& services) {
+  wno_type_repository vt{};
+  vt.struct_size = sizeof vt;
+  vt.on_create = [](const wno_host_api*, wno_host_ctx*, wno_str, void** out) -> wno_status {
+    *out = nullptr;
+    return WNO_OK;
+  };
+  vt.on_destroy = [](void*) {};
+  vt.on_define_collection = [](void*, wno_str) -> wno_status { return WNO_OK; };
+  vt.on_insert = [](void*, wno_str, wno_str, const wno_sink*) -> wno_status { return g_writeStatus.load(); };
+  vt.on_insert_many = [](void*, wno_str, wno_str, const wno_sink*) -> wno_status { return g_writeStatus.load(); };
+  vt.on_update = [](void*, wno_str, int64_t, int64_t, wno_str, const wno_sink*) -> wno_status {
+    return g_writeStatus.load();
+  };
+  vt.on_delete = [](void*, wno_str, int64_t) -> wno_status { return g_writeStatus.load(); };
+  auto type = std::make_shared<ComponentType>();
+  type->kind = WNO_KIND_REPOSITORY;
+  type->name = "failing";
+  type->vtable = vt;
+  return std::move(RepositoryInstance::create(type, nullptr, &services, "failing", json::object())).value();
+}
+
+// Records the tags invalidated; nothing is cached.
+class TagRecorder : public CacheApi {
+ public:
+  Result<std::optional<std::string>> get(const std::string&, const std::string&) override {
+    return std::optional<std::string>();
+  }
+  Status set(const std::string&, std::string, const CacheWrite&) override { return Status::ok(); }
+  Status remove(const std::string&) override { return Status::ok(); }
+  Result<uint64_t> invalidateTag(const std::string& tag) override {
+    tags.push_back(tag);
+    return uint64_t{0};
+  }
+  Status invalidateRegion(const std::string&) override { return Status::ok(); }
+  Result<std::string> getOrCompute(const std::string&, const CacheWrite&,
+                                   const std::function<Result<std::string>()>& compute) override {
+    return compute();
+  }
+  std::vector<std::string> tags;
+};
+
+TEST(RepositoryService, AWriteThatFailedInTheRepositoryStillEvictsWhatItMayHaveChanged) {
+  HostServices services;
+  std::map<std::string, std::unique_ptr<RepositoryInstance>> repos;
+  repos.emplace("failing", failingWriter(services));
+  std::vector<std::string> errors;
+  auto collections = collectionsFrom(
+      json::parse(R"({"battles": {"versioned": true, "fields": {"title": {"type": "text"}}, "repository": "failing"}})"),
+      errors);
+  ASSERT_TRUE(errors.empty()) << errors.front();
+  RepositoryService service(std::move(repos), std::move(collections), /*slowQueryMs=*/0, services);
+  TagRecorder cache;
+  service.setCache(&cache);
+  const Collection& c = *service.collection("battles");
+  using Tags = std::vector<std::string>;
+
+  // Outcome unknown (connection lost mid-commit), or the cached copy proven
+  // stale (version conflict, row gone): the next read must ask the database.
+  for (int code : {WNO_ERR_UNAVAILABLE, WNO_ERR_TIMEOUT, WNO_ERR_INTERNAL, WNO_ERR_CONFLICT, WNO_ERR_PRECONDITION,
+                   WNO_NOT_FOUND}) {
+    g_writeStatus = code;
+    cache.tags.clear();
+    EXPECT_FALSE(service.updateRow(c, 7, 3, json{{"title", "x"}}).isOk());
+    EXPECT_EQ(cache.tags, (Tags{"battles:7", "battles:list"})) << "update failing with " << code;
+    cache.tags.clear();
+    EXPECT_FALSE(service.deleteRow(c, 7).isOk());
+    EXPECT_EQ(cache.tags, (Tags{"battles:7", "battles:list"})) << "delete failing with " << code;
+    cache.tags.clear();
+    EXPECT_FALSE(service.insert(c, json{{"title", "x"}}).isOk());
+    EXPECT_FALSE(service.insertMany(c, json::array({json{{"title", "x"}}})).isOk());
+    EXPECT_EQ(cache.tags, (Tags{"battles:list", "battles:list"})) << "creates failing with " << code;
+  }
+  // Refused input changed nothing.
+  g_writeStatus = WNO_ERR_INVALID;
+  cache.tags.clear();
+  EXPECT_FALSE(service.updateRow(c, 7, 3, json{{"title", "x"}}).isOk());
+  EXPECT_FALSE(service.deleteRow(c, 7).isOk());
+  EXPECT_FALSE(service.insert(c, json{{"title", "x"}}).isOk());
+  EXPECT_TRUE(cache.tags.empty()) << ::testing::PrintToString(cache.tags);
+}
+
 }  // namespace
 }  // namespace wno::host::data
