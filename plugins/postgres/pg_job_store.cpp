@@ -72,6 +72,11 @@ auto mapErrors(Fn&& fn) -> decltype(fn()) {
     throw sdk::Error(e.status, e.what());
   } catch (const pqxx::broken_connection& e) {
     throw sdk::Error(WNO_ERR_UNAVAILABLE, std::string("job database connection lost: ") + e.what());
+  } catch (const pqxx::in_doubt_error& e) {
+    // Lost during COMMIT: the transition may have been applied; callers
+    // retry transitions that are safe to repeat (enqueue is idempotent).
+    throw sdk::Error(WNO_ERR_UNAVAILABLE,
+                     std::string("job database connection lost during commit; it may have been applied: ") + e.what());
   } catch (const pqxx::data_exception& e) {
     // SQLSTATE class 22: a value the database cannot take (e.g. bytes that are not UTF-8).
     throw sdk::Error(WNO_ERR_INVALID, std::string("job database rejected a value: ") + e.what());

@@ -75,6 +75,13 @@ auto mapErrors(const std::string& collection, Fn&& fn) -> decltype(fn()) {
     throw wno::sdk::Error(WNO_ERR_CONFLICT, collection + ": unique constraint violated");
   } catch (const pqxx::broken_connection& e) {
     throw wno::sdk::Error(WNO_ERR_UNAVAILABLE, std::string("database connection lost: ") + e.what());
+  } catch (const pqxx::in_doubt_error& e) {
+    // The connection died during COMMIT: the database is unavailable, and
+    // the write may or may not have been applied (the host evicts what it
+    // may have changed, and a versioned retry is safe).
+    throw wno::sdk::Error(WNO_ERR_UNAVAILABLE,
+                          std::string("database connection lost during commit; the write may have been applied: ") +
+                              e.what());
   } catch (const pqxx::sql_error& e) {
     // The statement shape is ours; the server's message names the problem.
     throw wno::sdk::Error(WNO_ERR_INTERNAL, std::string("database error: ") + e.what());
