@@ -38,8 +38,11 @@ class PostgresServer {
         " -k " + dir_.string() + " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" +
         " -c full_page_writes=off -c max_connections=200\" start > /dev/null");
   }
-  void stop() {
-    std::system((as() + bin("pg_ctl") + " -D " + data() + " -m immediate -w stop > /dev/null 2>&1").c_str());
+  // "immediate" is a crash (no checkpoint; sessions cut); "fast" is a
+  // planned restart (sessions told "terminating connection due to
+  // administrator command", then a checkpoint).
+  void stop(const std::string& mode = "immediate") {
+    std::system((as() + bin("pg_ctl") + " -D " + data() + " -m " + mode + " -w stop > /dev/null 2>&1").c_str());
   }
 
  private:
