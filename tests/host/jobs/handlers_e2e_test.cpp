@@ -22,9 +22,9 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
-#include <functional>
 #include <sstream>
 #include <thread>
 
