@@ -30,7 +30,8 @@ void readAll(int fd, std::string& into, std::mutex& mutex) {
 
 }  // namespace
 
-std::unique_ptr<ChildProcess> ChildProcess::start(const std::string& program, const std::vector<std::string>& args) {
+std::unique_ptr<ChildProcess> ChildProcess::start(const std::string& program, const std::vector<std::string>& args,
+                                                  const std::vector<std::string>& env) {
   int outPipe[2], errPipe[2];
   if (::pipe(outPipe) != 0 || ::pipe(errPipe) != 0) return nullptr;
   std::vector<std::string> argvStore{program};
@@ -38,6 +39,18 @@ std::unique_ptr<ChildProcess> ChildProcess::start(const std::string& program, co
   std::vector<char*> argv;
   for (auto& a : argvStore) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // Built before fork: the child only calls async-signal-safe functions.
+  std::vector<std::string> envStore(env);
+  for (char** e = environ; *e; ++e) {
+    const std::string entry(*e);
+    const std::string name = entry.substr(0, entry.find('=') + 1);
+    bool replaced = false;
+    for (const auto& extra : env) replaced = replaced || extra.rfind(name, 0) == 0;
+    if (!replaced) envStore.push_back(entry);
+  }
+  std::vector<char*> envp;
+  for (auto& e : envStore) envp.push_back(e.data());
+  envp.push_back(nullptr);
 
   const int pid = ::fork();
   if (pid == 0) {
@@ -51,7 +64,7 @@ std::unique_ptr<ChildProcess> ChildProcess::start(const std::string& program, co
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execv(program.c_str(), argv.data());
+    ::execve(program.c_str(), argv.data(), envp.data());
     ::_exit(127);
   }
   ::close(outPipe[1]);

@@ -14,7 +14,9 @@ namespace wno::test {
 
 class ChildProcess {
  public:
-  static std::unique_ptr<ChildProcess> start(const std::string& program, const std::vector<std::string>& args);
+  // `env` entries ("NAME=value") are added to (or replace) the inherited environment.
+  static std::unique_ptr<ChildProcess> start(const std::string& program, const std::vector<std::string>& args,
+                                             const std::vector<std::string>& env = {});
   ~ChildProcess();
 
   // Exit code, or -1000 - signal when killed by a signal. On timeout the
