@@ -3,6 +3,8 @@
 // restarted on the same port to test outages. Stopped when destroyed.
 #pragma once
 
+#include "eventually.h"
+
 #include <hiredis/hiredis.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -96,16 +98,5 @@ class RedisServer {
   pid_t pid_ = -1;
   std::filesystem::path dir_;
 };
-
-// Polls cond every 10 ms for at most `limit`; true once it holds.
-template <typename Cond>
-bool eventually(Cond cond, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return cond();
-}
 
 }  // namespace wno::test

@@ -61,17 +61,22 @@ std::vector<std::filesystem::path> HostRuntime::pluginDirectories() const {
 
 Status HostRuntime::loadPlugins() { return plugins_->loadAll(pluginSpecs(section("plugins")), pluginDirectories()); }
 
+void HostRuntime::checkReference(wno_kind kind, const std::string& name, const std::string& pointer,
+                                 std::vector<std::string>& errors) const {
+  if (plugins_->find(kind, name)) return;
+  std::string known;
+  for (const auto& type : plugins_->components()) {
+    if (type->kind == kind) known += (known.empty() ? "" : ", ") + type->name;
+  }
+  errors.push_back(pointer + ": no " + kindName(kind) + " component named \"" + name +
+                   "\" is loaded (loaded: " + (known.empty() ? "none" : known) +
+                   "); add the plugin that provides it to /plugins/load");
+}
+
 std::vector<std::string> HostRuntime::checkReferences() const {
   std::vector<std::string> errors;
   auto check = [&](wno_kind kind, const std::string& name, const std::string& pointer) {
-    if (plugins_->find(kind, name)) return;
-    std::string known;
-    for (const auto& type : plugins_->components()) {
-      if (type->kind == kind) known += (known.empty() ? "" : ", ") + type->name;
-    }
-    errors.push_back(pointer + ": no " + kindName(kind) + " component named \"" + name +
-                     "\" is loaded (loaded: " + (known.empty() ? "none" : known) +
-                     "); add the plugin that provides it to /plugins/load");
+    checkReference(kind, name, pointer, errors);
   };
   const auto& levels = section("cache").value("levels", nlohmann::json::array());
   for (size_t i = 0; i < levels.size(); ++i) {
@@ -81,7 +86,7 @@ std::vector<std::string> HostRuntime::checkReferences() const {
   for (size_t i = 0; i < repos.size(); ++i) {
     check(WNO_KIND_REPOSITORY, repos[i].value("type", ""), "/data/repositories/" + std::to_string(i) + "/type");
   }
-  for (auto& e : checkJobReferences()) errors.push_back(std::move(e));
+  checkJobReferences(errors);
   const auto& probes = section("health").value("probes", nlohmann::json::array());
   for (size_t i = 0; i < probes.size(); ++i) {
     check(WNO_KIND_HEALTH_PROBE, probes[i].value("type", ""), "/health/probes/" + std::to_string(i) + "/type");

@@ -65,7 +65,10 @@ class HostRuntime {
   Status createRepositories();
   // host_runtime_jobs.cpp: the job store, handlers and queues of /jobs.
   Status createJobs();
-  std::vector<std::string> checkJobReferences() const;
+  void checkJobReferences(std::vector<std::string>& errors) const;
+  // Appends "<pointer>: no <kind> component named ..." when none is loaded.
+  void checkReference(wno_kind kind, const std::string& name, const std::string& pointer,
+                      std::vector<std::string>& errors) const;
   void stopJobs();
   void ensureCursorCodec();
 

@@ -7,27 +7,16 @@
 
 namespace wno::host {
 
-std::vector<std::string> HostRuntime::checkJobReferences() const {
-  std::vector<std::string> errors;
+void HostRuntime::checkJobReferences(std::vector<std::string>& errors) const {
   const auto& j = section("jobs");
-  if (!j.contains("store")) return errors;
-  auto check = [&](wno_kind kind, const std::string& name, const std::string& pointer) {
-    if (plugins_->find(kind, name)) return;
-    std::string known;
-    for (const auto& type : plugins_->components()) {
-      if (type->kind == kind) known += (known.empty() ? "" : ", ") + type->name;
-    }
-    errors.push_back(pointer + ": no " + kindName(kind) + " component named \"" + name +
-                     "\" is loaded (loaded: " + (known.empty() ? "none" : known) +
-                     "); add the plugin that provides it to /plugins/load");
-  };
-  check(WNO_KIND_JOB_STORE, j["store"].value("type", ""), "/jobs/store/type");
+  if (!j.contains("store")) return;
+  checkReference(WNO_KIND_JOB_STORE, j["store"].value("type", ""), "/jobs/store/type", errors);
   const auto& handlers = j.value("handlers", nlohmann::json::array());
   for (size_t i = 0; i < handlers.size(); ++i) {
     const std::string type = handlers[i].value("type", "");
-    check(WNO_KIND_JOB_HANDLER, handlers[i].value("handler", type), "/jobs/handlers/" + std::to_string(i) + "/handler");
+    checkReference(WNO_KIND_JOB_HANDLER, handlers[i].value("handler", type),
+                   "/jobs/handlers/" + std::to_string(i) + "/handler", errors);
   }
-  return errors;
 }
 
 Status HostRuntime::createJobs() {

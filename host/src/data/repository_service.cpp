@@ -1,6 +1,7 @@
 #include "data/repository_service.h"
 
 #include "core/logger.h"
+#include "services/sink_collector.h"
 
 #include <prometheus/counter.h>
 
@@ -11,17 +12,6 @@ namespace wno::host::data {
 namespace {
 
 wno_str view(const std::string& s) { return wno_str{s.data(), s.size()}; }
-
-// Collects each row a repository writes; rows are JSON objects.
-struct RowCollector {
-  std::vector<std::string> rows;
-  wno_sink sink() {
-    return wno_sink{this, [](void* ctx, const char* data, size_t len) -> wno_status {
-                      static_cast<RowCollector*>(ctx)->rows.emplace_back(data, len);
-                      return WNO_OK;
-                    }};
-  }
-};
 
 Result<nlohmann::json> parseRow(const std::string& text) {
   auto json = nlohmann::json::parse(text, nullptr, false);
@@ -156,14 +146,14 @@ Status RepositoryService::list(const Collection& c, const ListQuery& query, cons
                                std::vector<nlohmann::json>& rows) {
   RepositoryInstance& repo = repositoryFor(c);
   const std::string q = query.toRepositoryQuery(after, fetch).dump();
-  RowCollector collector;
+  SinkCollector collector;
   const wno_sink sink = collector.sink();
   Status status = timed(c, "list", queryShape(query), [&] {
     return repo.call("on_query", repo.vtable().on_query, view(c.name), view(q), &sink);
   });
   if (!status.isOk()) return status;
   rows.clear();
-  for (const auto& text : collector.rows) {
+  for (const auto& text : collector.items) {
     auto row = parseRow(text);
     if (!row.isOk()) return row.status();
     rows.push_back(std::move(row).value());
@@ -173,7 +163,7 @@ Status RepositoryService::list(const Collection& c, const ListQuery& query, cons
 
 Result<std::optional<nlohmann::json>> RepositoryService::getRow(const Collection& c, int64_t id) {
   RepositoryInstance& repo = repositoryFor(c);
-  RowCollector collector;
+  SinkCollector collector;
   const wno_sink sink = collector.sink();
   const std::string noFields = "[]";
   Status status = timed(c, "get", "id", [&] {
@@ -181,8 +171,8 @@ Result<std::optional<nlohmann::json>> RepositoryService::getRow(const Collection
   });
   if (status.code() == WNO_NOT_FOUND) return std::optional<nlohmann::json>();
   if (!status.isOk()) return status;
-  if (collector.rows.empty()) return Status(WNO_ERR_INTERNAL, "the repository found the row but wrote none");
-  auto row = parseRow(collector.rows.front());
+  if (collector.items.empty()) return Status(WNO_ERR_INTERNAL, "the repository found the row but wrote none");
+  auto row = parseRow(collector.items.front());
   if (!row.isOk()) return row.status();
   return std::optional<nlohmann::json>(std::move(row).value());
 }
@@ -194,7 +184,7 @@ Result<nlohmann::json> RepositoryService::insert(const Collection& c, nlohmann::
   if (c.field("updated_at")) row["updated_at"] = now;
   if (c.versioned) row["version"] = 1;
   const std::string text = row.dump();
-  RowCollector collector;
+  SinkCollector collector;
   const wno_sink sink = collector.sink();
   bool reached = false;
   Status status = timed(
@@ -204,8 +194,8 @@ Result<nlohmann::json> RepositoryService::insert(const Collection& c, nlohmann::
     invalidateAfterFailure(c, std::nullopt, status, reached);
     return status;
   }
-  if (collector.rows.empty()) return Status(WNO_ERR_INTERNAL, "the repository inserted the row but wrote none");
-  auto created = parseRow(collector.rows.front());
+  if (collector.items.empty()) return Status(WNO_ERR_INTERNAL, "the repository inserted the row but wrote none");
+  auto created = parseRow(collector.items.front());
   invalidate(c, std::nullopt);
   if (rowListener_ && created.isOk()) rowListener_(c.name, "create", created.value());
   return created;
@@ -220,7 +210,7 @@ Result<std::vector<int64_t>> RepositoryService::insertMany(const Collection& c, 
     if (c.versioned) row["version"] = 1;
   }
   const std::string text = rows.dump();
-  RowCollector collector;
+  SinkCollector collector;
   const wno_sink sink = collector.sink();
   bool reached = false;
   Status status = timed(
@@ -231,8 +221,8 @@ Result<std::vector<int64_t>> RepositoryService::insertMany(const Collection& c, 
     invalidateAfterFailure(c, std::nullopt, status, reached);
     return status;
   }
-  if (collector.rows.empty()) return Status(WNO_ERR_INTERNAL, "the repository wrote no ids");
-  auto ids = nlohmann::json::parse(collector.rows.front(), nullptr, false);
+  if (collector.items.empty()) return Status(WNO_ERR_INTERNAL, "the repository wrote no ids");
+  auto ids = nlohmann::json::parse(collector.items.front(), nullptr, false);
   if (ids.is_discarded() || !ids.is_array()) return Status(WNO_ERR_INTERNAL, "the repository wrote malformed ids");
   invalidate(c, std::nullopt);
   auto created = ids.get<std::vector<int64_t>>();
@@ -250,7 +240,7 @@ Result<nlohmann::json> RepositoryService::updateRow(const Collection& c, int64_t
   RepositoryInstance& repo = repositoryFor(c);
   if (c.field("updated_at")) patch["updated_at"] = nowTimestamp();
   const std::string text = patch.dump();
-  RowCollector collector;
+  SinkCollector collector;
   const wno_sink sink = collector.sink();
   bool reached = false;
   Status status = timed(
@@ -264,8 +254,8 @@ Result<nlohmann::json> RepositoryService::updateRow(const Collection& c, int64_t
     return status;
   }
   invalidate(c, id);
-  if (collector.rows.empty()) return Status(WNO_ERR_INTERNAL, "the repository updated the row but wrote none");
-  auto updated = parseRow(collector.rows.front());
+  if (collector.items.empty()) return Status(WNO_ERR_INTERNAL, "the repository updated the row but wrote none");
+  auto updated = parseRow(collector.items.front());
   if (rowListener_ && updated.isOk()) rowListener_(c.name, "update", updated.value());
   return updated;
 }
@@ -301,13 +291,13 @@ Status RepositoryService::query(const std::string& collection, const std::string
   const Collection* c = this->collection(collection);
   if (!c) return Status(WNO_ERR_INVALID, "no collection \"" + collection + "\"");
   RepositoryInstance& repo = repositoryFor(*c);
-  RowCollector collector;
+  SinkCollector collector;
   const wno_sink sink = collector.sink();
   Status status = timed(*c, "query", "plugin", [&] {
     return repo.call("on_query", repo.vtable().on_query, view(collection), view(queryJson), &sink);
   });
   if (!status.isOk()) return status;
-  for (const auto& row : collector.rows) {
+  for (const auto& row : collector.items) {
     if (Status s = out(row); !s.isOk()) return s;
   }
   return Status::ok();

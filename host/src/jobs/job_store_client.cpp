@@ -1,21 +1,13 @@
 #include "jobs/job_store_client.h"
 
+#include "services/sink_collector.h"
+
 namespace wno::host::jobs {
 namespace {
 
 using nlohmann::json;
 
 wno_str view(const std::string& s) { return wno_str{s.data(), s.size()}; }
-
-struct Collector {
-  std::vector<std::string> items;
-  wno_sink sink() {
-    return wno_sink{this, [](void* ctx, const char* data, size_t len) -> wno_status {
-                      static_cast<Collector*>(ctx)->items.emplace_back(data, len);
-                      return WNO_OK;
-                    }};
-  }
-};
 
 Result<std::vector<json>> parseAll(const std::vector<std::string>& items, const char* hook) {
   std::vector<json> out;
@@ -34,7 +26,7 @@ Result<std::vector<json>> parseAll(const std::vector<std::string>& items, const 
 
 Result<JobStoreClient::Enqueued> JobStoreClient::enqueue(const json& record) {
   const std::string text = record.dump();
-  Collector out;
+  SinkCollector out;
   const wno_sink sink = out.sink();
   int32_t created = 0;
   Status s = store_->call("on_enqueue", store_->vtable().on_enqueue, view(text), &sink, &created);
@@ -47,7 +39,7 @@ Result<JobStoreClient::Enqueued> JobStoreClient::enqueue(const json& record) {
 
 Result<std::vector<json>> JobStoreClient::claim(const std::string& queue, const std::string& worker, uint32_t maxJobs,
                                                 int64_t nowMs, int64_t leaseMs) {
-  Collector out;
+  SinkCollector out;
   const wno_sink sink = out.sink();
   Status s = store_->call("on_claim", store_->vtable().on_claim, view(queue), view(worker), maxJobs, nowMs, leaseMs,
                           &sink);
@@ -78,7 +70,7 @@ Status JobStoreClient::retry(const std::string& id, int64_t nowMs) {
 }
 
 Result<std::optional<json>> JobStoreClient::get(const std::string& id) {
-  Collector out;
+  SinkCollector out;
   const wno_sink sink = out.sink();
   Status s = store_->call("on_get", store_->vtable().on_get, view(id), &sink);
   if (s.code() == WNO_NOT_FOUND) return std::optional<json>();
@@ -91,7 +83,7 @@ Result<std::optional<json>> JobStoreClient::get(const std::string& id) {
 
 Result<std::vector<json>> JobStoreClient::list(const json& filter) {
   const std::string text = filter.dump();
-  Collector out;
+  SinkCollector out;
   const wno_sink sink = out.sink();
   Status s = store_->call("on_list", store_->vtable().on_list, view(text), &sink);
   if (!s.isOk()) return s;
@@ -106,7 +98,7 @@ Result<uint64_t> JobStoreClient::recoverStalled(int64_t nowMs) {
 }
 
 Result<json> JobStoreClient::stats(int64_t nowMs) {
-  Collector out;
+  SinkCollector out;
   const wno_sink sink = out.sink();
   Status s = store_->call("on_stats", store_->vtable().on_stats, nowMs, &sink);
   if (!s.isOk()) return s;

@@ -2,6 +2,7 @@
 // sqlite) and a scriptable SDK handler: priority order, retries with
 // backoff, dead letters, timeouts, cancel, abandoning a hung handler,
 // pausing above load with hysteresis, and giving jobs back at shutdown.
+#include "eventually.h"
 #include "fake_http_server.h"
 #include "jobs/job_service.h"
 #include "plugins/plugin_manager.h"
@@ -23,15 +24,7 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-template <typename Cond>
-bool eventually(Cond cond, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return cond();
-}
+using test::eventually;
 
 std::filesystem::path tempDir() {
   static int n = 0;
