@@ -2,6 +2,7 @@
 
 #include "jobs/job_record.h"
 #include "jobs/job_transitions.h"
+#include "pg_errors.h"
 
 #include <nlohmann/json.hpp>
 
@@ -71,8 +72,10 @@ auto mapErrors(Fn&& fn) -> decltype(fn()) {
   } catch (const PgError& e) {
     throw sdk::Error(e.status, e.what());
   } catch (const pqxx::broken_connection& e) {
+    if (auto late = abandonedByDeadline()) throw sdk::Error(late->status, late->message);
     throw sdk::Error(WNO_ERR_UNAVAILABLE, std::string("job database connection lost: ") + e.what());
   } catch (const pqxx::in_doubt_error& e) {
+    abandonedByDeadline();
     // Lost during COMMIT: the transition may have been applied; callers
     // retry transitions that are safe to repeat (enqueue is idempotent).
     throw sdk::Error(WNO_ERR_UNAVAILABLE,
@@ -81,6 +84,7 @@ auto mapErrors(Fn&& fn) -> decltype(fn()) {
     // SQLSTATE class 22: a value the database cannot take (e.g. bytes that are not UTF-8).
     throw sdk::Error(WNO_ERR_INVALID, std::string("job database rejected a value: ") + e.what());
   } catch (const pqxx::sql_error& e) {
+    if (auto cancelled = cancelledByServer(e)) throw sdk::Error(cancelled->status, cancelled->message);
     throw sdk::Error(WNO_ERR_INTERNAL, std::string("job database error: ") + e.what());
   }
 }
@@ -216,33 +220,23 @@ pqxx::result run(Pool& pool, const std::string& sql, const Params& params) {
 PostgresJobStore::PostgresJobStore(sdk::Host host, std::string_view configJson) : host_(host) {
   auto c = json::parse(configJson.empty() ? std::string_view("{}") : configJson, nullptr, false);
   if (c.is_discarded() || !c.is_object()) throw sdk::invalid("config must be a JSON object");
-  static const std::set<std::string> known = {"url", "pool_size", "pool_wait_ms", "table"};
-  for (const auto& [key, value] : c.items()) {
-    if (!known.count(key)) {
-      throw sdk::invalid("unknown config key \"" + key + "\" (known: url, pool_size, pool_wait_ms, table)");
-    }
+  PoolOptions options;
+  try {
+    rejectUnknownKeys(c, {"table"});
+    options = parsePoolOptions(c, 8);
+  } catch (const std::invalid_argument& e) {
+    throw sdk::invalid(e.what());
   }
-  if (!c.contains("url") || !c["url"].is_string() || c["url"].get<std::string>().empty()) {
-    throw sdk::invalid("url: expected a postgresql:// connection URL");
-  }
-  const json size = c.value("pool_size", json(8));
-  const json wait = c.value("pool_wait_ms", json(2000));
-  if (!size.is_number_integer() || size.get<int64_t>() < 1 || size.get<int64_t>() > 512) {
-    throw sdk::invalid("pool_size: expected an integer from 1 to 512");
-  }
-  if (!wait.is_number_integer() || wait.get<int64_t>() < 1) throw sdk::invalid("pool_wait_ms: expected a positive integer");
   const json table = c.value("table", json("wno_jobs"));
   static const std::regex identifier("[a-z_][a-z0-9_]{0,47}");
   if (!table.is_string() || !std::regex_match(table.get<std::string>(), identifier)) {
     throw sdk::invalid("table: expected a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 48 characters)");
   }
   table_ = table.get<std::string>();
-  const std::string url = c["url"].get<std::string>();
-  pool_ = mapErrors([&] {
-    return std::make_unique<Pool>(url, size.get<size_t>(), std::chrono::milliseconds(wait.get<int64_t>()));
-  });
+  const std::string conninfo = options.conninfo();
+  pool_ = mapErrors([&] { return std::make_unique<Pool>(std::move(options)); });
   sql_ = std::make_unique<Sql>(table_);
-  listener_ = std::make_unique<Listener>(url, sql_->channel);
+  listener_ = std::make_unique<Listener>(conninfo, sql_->channel);
   migrate();
 }
 
@@ -250,8 +244,9 @@ PostgresJobStore::~PostgresJobStore() = default;
 
 void PostgresJobStore::migrate() {
   mapErrors([&] {
-    auto c = pool_->acquire();
+    auto c = pool_->acquire(/*unbounded=*/true);
     pqxx::work txn(*c->conn);
+    txn.exec("SET LOCAL statement_timeout = 0");  // an index build on a big table may take long
     // Several hosts may start at once on an empty database: one migrates,
     // the others wait here and then find everything in place.
     txn.exec_params("SELECT pg_advisory_xact_lock(hashtext($1))", "wno_job_store:" + table_);

@@ -7,7 +7,8 @@
 // jobs/job_transitions.h; when an UPDATE matches nothing, the current row is
 // run through them to say why. Enqueue, retry, failure-with-retry and
 // recovery NOTIFY "<table>_wake" with the queue as payload; wait() LISTENs.
-// Config: {"url","pool_size":8,"pool_wait_ms":2000,"table":"wno_jobs"}.
+// Config: {"url","pool_size":8,"pool_wait_ms":2000,"table":"wno_jobs"} and
+// the timeouts of pg_options.h.
 // Migrations run at create under an advisory lock (hosts may start at once).
 // THREADS: every method may be called concurrently (pooled connections).
 #pragma once

@@ -3,6 +3,11 @@
 #include <wno/common.h>
 
 #include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <exception>
+#include <utility>
 
 namespace wno::pg {
 namespace {
@@ -30,7 +35,11 @@ bool stillConnected(pqxx::connection& conn) {
   return true;  // still talking (notices): let the statement find out
 }
 
+thread_local std::chrono::milliseconds abandonedDeadline{0};
+
 }  // namespace
+
+std::chrono::milliseconds takeAbandonedDeadline() { return std::exchange(abandonedDeadline, std::chrono::milliseconds(0)); }
 
 std::string PooledConnection::prepare(const std::string& sql) {
   auto it = prepared.find(sql);
@@ -41,57 +50,102 @@ std::string PooledConnection::prepare(const std::string& sql) {
   return name;
 }
 
-Pool::Pool(std::string url, size_t size, std::chrono::milliseconds wait)
-    : url_(std::move(url)), size_(std::max<size_t>(1, size)), wait_(wait) {
+Pool::Pool(PoolOptions options) : options_(std::move(options)), conninfo_(options_.conninfo()) {
+  options_.size = std::max<size_t>(1, options_.size);
   // Connect once now: a wrong URL or a down database fails at create with
   // the server's message, not on the first request.
   auto c = std::make_unique<PooledConnection>();
   try {
-    c->conn = std::make_unique<pqxx::connection>(url_);
+    c->conn = std::make_unique<pqxx::connection>(conninfo_);
   } catch (const std::exception& e) {
     throw PgError(WNO_ERR_UNAVAILABLE, std::string("cannot connect: ") + e.what());
   }
   idle_.push_back(std::move(c));
   open_ = 1;
+  if (options_.clientDeadline().count() > 0) watchdog_ = std::thread([this] { watch(); });
 }
 
-Pool::Lease Pool::acquire() {
+Pool::~Pool() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  watchdogWake_.notify_all();
+  if (watchdog_.joinable()) watchdog_.join();
+}
+
+Pool::Lease Pool::acquire(bool unbounded) {
   std::unique_lock lock(mutex_);
-  const auto deadline = std::chrono::steady_clock::now() + wait_;
-  while (idle_.empty() && open_ >= size_) {
-    if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && open_ >= size_) {
+  const auto deadline = std::chrono::steady_clock::now() + options_.wait;
+  while (idle_.empty() && open_ >= options_.size) {
+    if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && open_ >= options_.size) {
       throw PgError(WNO_ERR_RESOURCE_EXHAUSTED,
-                    "no database connection free within " + std::to_string(wait_.count()) + " ms");
+                    "no database connection free within " + std::to_string(options_.wait.count()) + " ms");
     }
   }
   while (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
-    if (stillConnected(*c->conn)) return Lease(*this, std::move(c));
+    if (stillConnected(*c->conn)) return lease(std::move(c), unbounded);
     --open_;  // died while idle (server restart, idle timeout): open a fresh one instead
   }
   ++open_;
   lock.unlock();
+  auto c = std::make_unique<PooledConnection>();
   try {
-    auto c = std::make_unique<PooledConnection>();
-    c->conn = std::make_unique<pqxx::connection>(url_);
-    return Lease(*this, std::move(c));
+    c->conn = std::make_unique<pqxx::connection>(conninfo_);
   } catch (const std::exception& e) {
     std::lock_guard relock(mutex_);
     --open_;
     available_.notify_one();
     throw PgError(WNO_ERR_UNAVAILABLE, std::string("cannot connect: ") + e.what());
   }
+  lock.lock();
+  return lease(std::move(c), unbounded);
+}
+
+Pool::Lease Pool::lease(std::unique_ptr<PooledConnection> c, bool unbounded) {
+  const auto limit = options_.clientDeadline();
+  c->deadline = unbounded || limit.count() == 0 ? std::chrono::steady_clock::time_point::max()
+                                                : std::chrono::steady_clock::now() + limit;
+  c->abandoned = false;
+  leased_.push_back(c.get());
+  return Lease(*this, std::move(c));
 }
 
 void Pool::release(std::unique_ptr<PooledConnection> c) {
-  std::lock_guard lock(mutex_);
-  if (c && c->conn && c->conn->is_open()) {
-    idle_.push_back(std::move(c));
-  } else {
-    --open_;  // broken: the next acquire opens a fresh one
+  std::unique_ptr<PooledConnection> broken;  // closed after the lock: closing may write to the socket
+  {
+    std::lock_guard lock(mutex_);
+    leased_.erase(std::remove(leased_.begin(), leased_.end(), c.get()), leased_.end());
+    // Only while the call is failing: an answer that beat the close is a success.
+    if (c && c->abandoned && std::uncaught_exceptions() > 0) abandonedDeadline = options_.clientDeadline();
+    if (c && c->conn && c->conn->is_open() && !c->abandoned) {
+      idle_.push_back(std::move(c));
+    } else {
+      --open_;  // broken or abandoned: the next acquire opens a fresh one
+      broken = std::move(c);
+    }
+    available_.notify_one();
   }
-  available_.notify_one();
+}
+
+void Pool::watch() {
+  // Polling is enough: deadlines are seconds, 100 ms late is fine, and it
+  // costs the query path nothing.
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    watchdogWake_.wait_for(lock, std::chrono::milliseconds(100));
+    const auto now = std::chrono::steady_clock::now();
+    for (PooledConnection* c : leased_) {
+      if (c->abandoned || now < c->deadline) continue;
+      c->abandoned = true;
+      // Not close(): the leasing thread still owns the descriptor. After
+      // shutdown its blocked read returns end-of-file at once.
+      const int fd = c->conn->sock();
+      if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+    }
+  }
 }
 
 }  // namespace wno::pg

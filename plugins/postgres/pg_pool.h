@@ -1,8 +1,12 @@
 // A bounded pool of libpqxx connections. Waits for a free connection at
-// most `waitMs` (then WNO_ERR_RESOURCE_EXHAUSTED), drops connections that
-// broke (in use, or found dead while idle), and prepares each statement once
-// per connection.
+// most pool_wait_ms (then WNO_ERR_RESOURCE_EXHAUSTED), drops connections
+// that broke (in use, or found dead while idle), and prepares each
+// statement once per connection. A watchdog closes the socket of a lease
+// that has waited past the client deadline (pg_options.h): the blocked
+// call then fails as a lost connection, and the caller reports a timeout.
 #pragma once
+
+#include "pg_options.h"
 
 #include <pqxx/pqxx>
 
@@ -13,6 +17,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace wno::pg {
@@ -27,11 +32,22 @@ struct PooledConnection {
   std::map<std::string, std::string> prepared;  // SQL -> statement name
   // The name of `sql` prepared on this connection, preparing it on first use.
   std::string prepare(const std::string& sql);
+
+  // While leased (guarded by the pool's mutex): when the watchdog gives up
+  // on it, and whether it did.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  bool abandoned = false;
 };
+
+// After a pooled call failed as a lost connection: the client deadline, if
+// the watchdog closed that connection on this thread's last lease (then
+// the failure is the database not answering in time), else 0. Clears it.
+std::chrono::milliseconds takeAbandonedDeadline();
 
 class Pool {
  public:
-  Pool(std::string url, size_t size, std::chrono::milliseconds wait);
+  explicit Pool(PoolOptions options);
+  ~Pool();
 
   class Lease {
    public:
@@ -45,18 +61,27 @@ class Pool {
     std::unique_ptr<PooledConnection> c_;
   };
 
-  Lease acquire();
+  // Within the client deadline, unless `unbounded` (migrations: an index
+  // build on a big table may take minutes; run those with
+  // SET LOCAL statement_timeout = 0).
+  Lease acquire(bool unbounded = false);
+  const PoolOptions& options() const { return options_; }
 
  private:
+  Lease lease(std::unique_ptr<PooledConnection> c, bool unbounded);  // mutex_ held
   void release(std::unique_ptr<PooledConnection> c);
+  void watch();
 
-  std::string url_;
-  size_t size_;
-  std::chrono::milliseconds wait_;
+  PoolOptions options_;
+  std::string conninfo_;
   std::mutex mutex_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<PooledConnection>> idle_;
+  std::vector<PooledConnection*> leased_;
   size_t open_ = 0;
+  bool stopping_ = false;
+  std::condition_variable watchdogWake_;
+  std::thread watchdog_;
 };
 
 }  // namespace wno::pg

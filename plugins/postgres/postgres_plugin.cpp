@@ -1,8 +1,10 @@
 // The `postgres` repository: collections as tables, the structured QUERY as
 // parameterized SQL (shared builder, $n placeholders), prepared once per
 // pooled connection. Config: {"url":"postgresql://user:pw@host:5432/db",
-// "pool_size":16,"pool_wait_ms":2000}. The job store is pg_job_store.*.
+// "pool_size":16,"pool_wait_ms":2000,"connect_timeout_ms":5000,
+// "statement_timeout_ms":15000} (pg_options.h). The job store is pg_job_store.*.
 #include "pg_copy.h"
+#include "pg_errors.h"
 #include "pg_job_store.h"
 #include "pg_pool.h"
 #include "pg_probe.h"
@@ -74,15 +76,18 @@ auto mapErrors(const std::string& collection, Fn&& fn) -> decltype(fn()) {
   } catch (const pqxx::unique_violation& e) {
     throw wno::sdk::Error(WNO_ERR_CONFLICT, collection + ": unique constraint violated");
   } catch (const pqxx::broken_connection& e) {
+    if (auto late = wno::pg::abandonedByDeadline()) throw wno::sdk::Error(late->status, late->message);
     throw wno::sdk::Error(WNO_ERR_UNAVAILABLE, std::string("database connection lost: ") + e.what());
   } catch (const pqxx::in_doubt_error& e) {
     // The connection died during COMMIT: the database is unavailable, and
     // the write may or may not have been applied (the host evicts what it
     // may have changed, and a versioned retry is safe).
+    wno::pg::abandonedByDeadline();
     throw wno::sdk::Error(WNO_ERR_UNAVAILABLE,
                           std::string("database connection lost during commit; the write may have been applied: ") +
                               e.what());
   } catch (const pqxx::sql_error& e) {
+    if (auto cancelled = wno::pg::cancelledByServer(e)) throw wno::sdk::Error(cancelled->status, cancelled->message);
     // The statement shape is ours; the server's message names the problem.
     throw wno::sdk::Error(WNO_ERR_INTERNAL, std::string("database error: ") + e.what());
   }
@@ -93,21 +98,14 @@ class PostgresRepository : public wno::sdk::Repository {
   PostgresRepository(wno::sdk::Host host, std::string_view configJson) : host_(host) {
     auto c = json::parse(configJson, nullptr, false);
     if (c.is_discarded() || !c.is_object()) throw wno::sdk::invalid("config must be a JSON object");
-    static const std::set<std::string> known = {"url", "pool_size", "pool_wait_ms"};
-    for (const auto& [key, value] : c.items()) {
-      if (!known.count(key)) throw wno::sdk::invalid("unknown config key \"" + key + "\" (known: url, pool_size, pool_wait_ms)");
+    wno::pg::PoolOptions options;
+    try {
+      wno::pg::rejectUnknownKeys(c, {});
+      options = wno::pg::parsePoolOptions(c, 16);
+    } catch (const std::invalid_argument& e) {
+      throw wno::sdk::invalid(e.what());
     }
-    if (!c.contains("url") || !c["url"].is_string() || c["url"].get<std::string>().empty()) {
-      throw wno::sdk::invalid("url: expected a postgresql:// connection URL");
-    }
-    const auto size = c.value("pool_size", 16);
-    const auto wait = c.value("pool_wait_ms", 2000);
-    if (size < 1 || size > 512) throw wno::sdk::invalid("pool_size: expected an integer from 1 to 512");
-    if (wait < 1) throw wno::sdk::invalid("pool_wait_ms: expected a positive integer");
-    pool_ = mapErrors("config", [&] {
-      return std::make_unique<wno::pg::Pool>(c["url"].get<std::string>(), static_cast<size_t>(size),
-                                             std::chrono::milliseconds(wait));
-    });
+    pool_ = mapErrors("config", [&] { return std::make_unique<wno::pg::Pool>(std::move(options)); });
   }
 
   void defineCollection(std::string_view collectionJson) override {
@@ -118,8 +116,10 @@ class PostgresRepository : public wno::sdk::Repository {
       throw wno::sdk::invalid(std::string("bad collection definition: ") + e.what());
     }
     mapErrors(t.collection, [&] {
-      auto c = pool_->acquire();
+      auto c = pool_->acquire(/*unbounded=*/true);
       pqxx::work txn(*c->conn);
+      // An index build on a big table may outlast statement_timeout_ms.
+      txn.exec("SET LOCAL statement_timeout = 0");
       // Several hosts may start at once: serialize their migrations.
       txn.exec("SELECT pg_advisory_xact_lock(7297130)");
       // The table, then the columns config gained since it was made, then

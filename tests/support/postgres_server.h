@@ -44,6 +44,15 @@ class PostgresServer {
   void stop(const std::string& mode = "immediate") {
     std::system((as() + bin("pg_ctl") + " -D " + data() + " -m " + mode + " -w stop > /dev/null 2>&1").c_str());
   }
+  // A hung database (a paused VM, a storage stall): every server process
+  // stopped, connections open, the kernel still accepting. thaw() resumes.
+  void freeze() { signalAll("STOP"); }
+  void thaw() { signalAll("CONT"); }
+  // Runs SQL through psql; false if psql failed. `background` returns at once.
+  bool psql(const std::string& sql, bool background = false) const {
+    const std::string command = "psql -q -X -v ON_ERROR_STOP=1 '" + url() + "' -c \"" + sql + "\" > /dev/null 2>&1";
+    return std::system((background ? "(" + command + ") &" : command).c_str()) == 0;
+  }
 
  private:
   static std::string bin(const char* tool) { return std::string("/usr/lib/postgresql/15/bin/") + tool; }
@@ -52,6 +61,11 @@ class PostgresServer {
   std::string log() const { return (dir_ / "server.log").string(); }
   static void run(const std::string& command) {
     if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
+  }
+  void signalAll(const char* signal) const {
+    // The postmaster's pid is the first line of postmaster.pid; its children are the backends.
+    const std::string pid = "$(head -1 " + data() + "/postmaster.pid)";
+    run(std::string("kill -") + signal + " " + pid + "; pkill -" + signal + " -P " + pid + "; true");
   }
   static int freePort() {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);

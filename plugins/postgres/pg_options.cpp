@@ -1,0 +1,62 @@
+#include "pg_options.h"
+
+#include <stdexcept>
+
+namespace wno::pg {
+namespace {
+
+const std::set<std::string> kPoolKeys = {"url", "pool_size", "pool_wait_ms", "connect_timeout_ms",
+                                          "statement_timeout_ms"};
+
+bool isUri(const std::string& url) { return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0; }
+
+int64_t integer(const nlohmann::json& config, const char* key, int64_t fallback, int64_t min, int64_t max) {
+  if (!config.contains(key)) return fallback;
+  const auto& v = config[key];
+  if (!v.is_number_integer() || v.get<int64_t>() < min || v.get<int64_t>() > max) {
+    throw std::invalid_argument(std::string(key) + ": expected an integer from " + std::to_string(min) + " to " +
+                                std::to_string(max));
+  }
+  return v.get<int64_t>();
+}
+
+}  // namespace
+
+void rejectUnknownKeys(const nlohmann::json& config, const std::set<std::string>& extra) {
+  for (const auto& [key, value] : config.items()) {
+    if (kPoolKeys.count(key) || extra.count(key)) continue;
+    std::string known;
+    std::set<std::string> all = kPoolKeys;
+    all.insert(extra.begin(), extra.end());
+    for (const auto& k : all) known += (known.empty() ? "" : ", ") + k;
+    throw std::invalid_argument("unknown config key \"" + key + "\" (known: " + known + ")");
+  }
+}
+
+PoolOptions parsePoolOptions(const nlohmann::json& config, size_t defaultSize) {
+  PoolOptions o;
+  if (!config.contains("url") || !config["url"].is_string() || config["url"].get<std::string>().empty()) {
+    throw std::invalid_argument("url: expected a postgresql:// connection URL");
+  }
+  o.url = config["url"].get<std::string>();
+  o.size = static_cast<size_t>(integer(config, "pool_size", static_cast<int64_t>(defaultSize), 1, 512));
+  o.wait = std::chrono::milliseconds(integer(config, "pool_wait_ms", 2000, 1, 600000));
+  o.connectTimeout = std::chrono::milliseconds(integer(config, "connect_timeout_ms", 5000, 1, 600000));
+  o.statementTimeout = std::chrono::milliseconds(integer(config, "statement_timeout_ms", 15000, 0, 86400000));
+  return o;
+}
+
+std::string PoolOptions::conninfo() const {
+  // libpq waits whole seconds, and treats 1 as 2.
+  const int64_t connectSeconds = std::max<int64_t>(2, (connectTimeout.count() + 999) / 1000);
+  const std::string statement = std::to_string(statementTimeout.count());
+  if (isUri(url)) {
+    // Later parameters win, so these override the same ones in the URL.
+    return url + (url.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=" +
+           std::to_string(connectSeconds) + "&options=-c%20statement_timeout%3D" + statement;
+  }
+  return url + " connect_timeout=" + std::to_string(connectSeconds) + " options='-c statement_timeout=" + statement +
+         "'";
+}
+
+}  // namespace wno::pg

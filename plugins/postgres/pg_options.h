@@ -1,0 +1,50 @@
+// The connection options the repository and the job store share: where the
+// database is, how many connections, and how long anything may wait on it.
+// Every wait is bounded so a database that hangs (a lock held for ever, a
+// frozen VM, a storage stall) answers callers with an error instead of
+// pinning request threads:
+//   pool_wait_ms          for a free pooled connection
+//   connect_timeout_ms    for a new connection (libpq counts whole seconds, at least 2)
+//   statement_timeout_ms  for one statement, enforced by the server; the
+//                         client closes the connection kDeadlineGraceMs later
+//                         if no answer came at all (0: no limit)
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <set>
+#include <string>
+
+namespace wno::pg {
+
+// How long after statement_timeout_ms the client stops waiting for the
+// server's own "canceling statement due to statement timeout".
+constexpr std::chrono::milliseconds kDeadlineGraceMs{1000};
+
+struct PoolOptions {
+  std::string url;
+  size_t size = 16;
+  std::chrono::milliseconds wait{2000};
+  std::chrono::milliseconds connectTimeout{5000};
+  std::chrono::milliseconds statementTimeout{15000};
+
+  // The libpq connection string: url with connect_timeout and the session's
+  // statement_timeout added (URL query parameters, or key=value pairs).
+  std::string conninfo() const;
+  // 0 when statements run without a limit.
+  std::chrono::milliseconds clientDeadline() const {
+    return statementTimeout.count() == 0 ? statementTimeout : statementTimeout + kDeadlineGraceMs;
+  }
+};
+
+// Throws std::invalid_argument for a key outside poolOptionKeys + `extra`,
+// listing the known ones.
+void rejectUnknownKeys(const nlohmann::json& config, const std::set<std::string>& extra);
+
+// Reads url, pool_size, pool_wait_ms, connect_timeout_ms and
+// statement_timeout_ms from a plugin config; throws std::invalid_argument
+// naming the key and what it expects.
+PoolOptions parsePoolOptions(const nlohmann::json& config, size_t defaultSize);
+
+}  // namespace wno::pg

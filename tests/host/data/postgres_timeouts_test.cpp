@@ -1,0 +1,130 @@
+// A PostgreSQL that hangs instead of failing: a lock held for ever, then
+// the whole server frozen (SIGSTOP). Requests must come back with a clear
+// timeout within the configured bounds, and the pool must work again once
+// the database does. The real host runtime, the real postgres plugin, a
+// throwaway server.
+#include "../process_runner.h"
+#include "app/host_runtime.h"
+#include "data/collection.h"
+#include "eventually.h"
+#include "postgres_server.h"
+#include "services/host_api.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+namespace wno::host {
+namespace {
+
+using ::testing::HasSubstr;
+using nlohmann::json;
+using test::httpRequest;
+
+constexpr int kStatementTimeoutMs = 300;
+
+class PostgresTimeoutsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    postgres_ = new test::PostgresServer();
+    const json pgConfig = {{"url", postgres_->url()},
+                           {"pool_size", 2},
+                           {"pool_wait_ms", 200},
+                           {"connect_timeout_ms", 2000},
+                           {"statement_timeout_ms", kStatementTimeoutMs}};
+    // No breaker: each request here must reach the database.
+    json repository = {{"name", "main"}, {"type", "postgres"}, {"config", pgConfig}, {"breaker", {{"enabled", false}}}};
+    const json battles = {{"versioned", true}, {"fields", {{"title", {{"type", "text"}, {"required", true}}}}}};
+    json config = {
+        {"http", {{"host", "127.0.0.1"}, {"port", 0}, {"threads", 4}, {"access_log", false}}},
+        {"plugins", {{"directories", {WNO_TEST_PLUGIN_DIR}}, {"load", {{{"name", "postgres"}}}}}},
+        {"data", {{"repositories", {repository}}, {"cursor_secret", "test-secret"}, {"collections", {{"battles", battles}}}}}};
+    runtime_ = new HostRuntime(config, WNO_TEST_BINARY_DIR);
+    ASSERT_TRUE(runtime_->loadPlugins().isOk());
+    Status s = runtime_->createComponents();
+    ASSERT_TRUE(s.isOk()) << s.message();
+    ASSERT_TRUE(runtime_->startHttp().isOk());
+    port_ = runtime_->port();
+    // The same plugin called directly, to see the status behind each 503.
+    auto repo = RepositoryInstance::create(runtime_->plugins().find(WNO_KIND_REPOSITORY, "postgres"), hostApiTable(),
+                                           &runtime_->services(), "direct", pgConfig);
+    ASSERT_TRUE(repo.isOk()) << repo.status().message();
+    direct_ = std::move(repo).value().release();
+    std::vector<std::string> errors;
+    const std::string definition =
+        data::collectionsFrom(json{{"battles", battles}}, errors).at("battles").toRepositoryJson().dump();
+    ASSERT_TRUE(direct_->call("on_define_collection", direct_->vtable().on_define_collection,
+                              wno_str{definition.data(), definition.size()})
+                    .isOk());
+  }
+  static void TearDownTestSuite() {
+    delete direct_;
+    delete runtime_;
+    delete postgres_;
+  }
+  void TearDown() override { postgres_->thaw(); }
+
+  static test::HttpResponse get(int64_t id) { return httpRequest(port_, "GET", "/api/v1/battles/" + std::to_string(id)); }
+  static Status directGet(int64_t id) {
+    wno_sink discard{nullptr, [](void*, const char*, size_t) -> wno_status { return WNO_OK; }};
+    return direct_->call("on_get", direct_->vtable().on_get, wno_str{"battles", 7}, id, wno_str{"[]", 2}, &discard);
+  }
+  static int64_t createBattle() {
+    auto r = httpRequest(port_, "POST", "/api/v1/battles", R"({"title":"slow"})");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return json::parse(r.body).value("id", int64_t{0});
+  }
+
+  static inline HostRuntime* runtime_ = nullptr;
+  static inline RepositoryInstance* direct_ = nullptr;
+  static inline test::PostgresServer* postgres_ = nullptr;
+  static inline int port_ = 0;
+};
+
+TEST_F(PostgresTimeoutsTest, AStatementBlockedByALockIsCancelledAtTheStatementTimeout) {
+  const int64_t id = createBattle();
+  // Another session takes the table and keeps it for 30 s.
+  ASSERT_TRUE(postgres_->psql("BEGIN; LOCK TABLE battles IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(30); COMMIT;",
+                              /*background=*/true));
+  ASSERT_TRUE(test::eventually([] {
+    return postgres_->psql("DO \\$\\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'battles'::regclass "
+                           "AND mode = 'AccessExclusiveLock' AND granted) THEN RAISE 'not yet'; END IF; END \\$\\$");
+  }));
+  const auto blocked = get(id);
+  EXPECT_EQ(blocked.status, 503) << blocked.body;
+  EXPECT_FALSE(blocked.header("Retry-After").empty());
+  const Status cancelled = directGet(id);
+  EXPECT_EQ(cancelled.code(), WNO_ERR_TIMEOUT) << cancelled.message();
+  EXPECT_THAT(cancelled.message(), HasSubstr("cancelled the statement"));
+  // The holder goes away; the same pool answers again.
+  ASSERT_TRUE(postgres_->psql("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE relation = 'battles'::regclass "
+                              "AND mode = 'AccessExclusiveLock'"));
+  EXPECT_TRUE(test::eventually([&] { return get(id).status == 200; }));
+}
+
+TEST_F(PostgresTimeoutsTest, AFrozenServerCostsTheClientDeadlineThenTheConnectTimeoutNotAHang) {
+  const int64_t id = createBattle();
+  ASSERT_EQ(get(id).status, 200);
+  postgres_->freeze();
+  // A pooled connection: the server cannot even cancel, so the client gives
+  // up at statement_timeout_ms plus the grace and closes the connection.
+  const auto frozen = get(id);
+  EXPECT_EQ(frozen.status, 503) << frozen.body;
+  const Status abandoned = directGet(id);
+  EXPECT_EQ(abandoned.code(), WNO_ERR_TIMEOUT) << abandoned.message();
+  EXPECT_THAT(abandoned.message(), HasSubstr("did not answer within " + std::to_string(kStatementTimeoutMs + 1000)));
+  // A new connection: accepted by the kernel, never answered; libpq's
+  // connect_timeout ends it.
+  const auto connecting = get(id);
+  EXPECT_EQ(connecting.status, 503) << connecting.body;
+  const Status refused = directGet(id);
+  EXPECT_EQ(refused.code(), WNO_ERR_UNAVAILABLE) << refused.message();
+  EXPECT_THAT(refused.message(), HasSubstr("cannot connect"));
+  postgres_->thaw();
+  EXPECT_TRUE(test::eventually([&] { return get(id).status == 200; }));
+}
+
+}  // namespace
+}  // namespace wno::host
