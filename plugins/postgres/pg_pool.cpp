@@ -44,9 +44,20 @@ std::chrono::milliseconds takeAbandonedDeadline() { return std::exchange(abandon
 std::string PooledConnection::prepare(const std::string& sql) {
   auto it = prepared.find(sql);
   if (it != prepared.end()) return it->second;
-  const std::string name = "wno_" + std::to_string(prepared.size());
+  // Filters, field lists and in.() lengths make many statement texts; each
+  // prepared one holds memory in the server for the session's life. Keep
+  // the newest kMaxPrepared, dropping the oldest (DEALLOCATE is not undone
+  // by a rollback, so it is safe inside a transaction).
+  if (prepared.size() >= kMaxPrepared) {
+    auto oldest = prepared.find(preparedOrder.front());
+    conn->unprepare(oldest->second);
+    prepared.erase(oldest);
+    preparedOrder.pop_front();
+  }
+  const std::string name = "wno_" + std::to_string(nextStatement++);
   conn->prepare(name, sql);
   prepared.emplace(sql, name);
+  preparedOrder.push_back(sql);
   return name;
 }
 

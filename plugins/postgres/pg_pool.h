@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,8 +29,13 @@ struct PgError : std::runtime_error {
 };
 
 struct PooledConnection {
+  // Statements kept prepared per connection (the oldest are deallocated).
+  static constexpr size_t kMaxPrepared = 256;
+
   std::unique_ptr<pqxx::connection> conn;
   std::map<std::string, std::string> prepared;  // SQL -> statement name
+  std::deque<std::string> preparedOrder;       // SQL, oldest first
+  uint64_t nextStatement = 0;
   // The name of `sql` prepared on this connection, preparing it on first use.
   std::string prepare(const std::string& sql);
 

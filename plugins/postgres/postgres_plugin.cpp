@@ -126,10 +126,15 @@ class PostgresRepository : public wno::sdk::Repository {
       // the indexes (which may name those new columns).
       const auto statements = builder_.createTable(t);
       txn.exec(statements.front());
+      std::set<std::string> existing;
+      for (const auto& row : txn.exec_params("SELECT column_name FROM information_schema.columns"
+                                             " WHERE table_schema = current_schema() AND table_name = $1",
+                                             t.table)) {
+        existing.insert(row[0].as<std::string>());
+      }
       for (const auto& col : t.columns) {
-        std::string sql = builder_.addColumn(t, col);
-        sql.insert(sql.find("ADD COLUMN") + 10, " IF NOT EXISTS");
-        txn.exec(sql);
+        if (existing.count(col.name)) continue;
+        for (const auto& statement : builder_.addColumn(t, col)) txn.exec(statement);
       }
       for (size_t i = 1; i < statements.size(); ++i) txn.exec(statements[i]);
       txn.commit();

@@ -96,7 +96,8 @@ void SqliteRepository::defineCollection(const nlohmann::json& collection) {
       while (sqlite3_step(info) == SQLITE_ROW) existing.insert(reinterpret_cast<const char*>(sqlite3_column_text(info, 0)));
       sqlite3_reset(info);
       for (const auto& col : t.columns) {
-        if (!existing.count(col.name)) c->exec(builder_.addColumn(t, col));
+        if (existing.count(col.name)) continue;
+        for (const auto& statement : builder_.addColumn(t, col)) c->exec(statement);
       }
       for (size_t i = 1; i < statements.size(); ++i) c->exec(statements[i]);
       return 0;

@@ -242,6 +242,21 @@ TEST_F(CacheServiceTest, FailSafeServesStaleWhenComputeFails) {
   EXPECT_EQ(fresh.value(), "new");
 }
 
+TEST_F(CacheServiceTest, FailSafeNeverServesAStaleCopyOfWhatTheSourceSaysIsGone) {
+  CacheServiceOptions options;
+  options.failSafeMs = 60000;
+  auto cache = make(options);
+  ASSERT_TRUE(cache->set("k", "deleted elsewhere", {1, {}, ""}).isOk());
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto r = cache->getOrCompute("k", {}, []() -> Result<std::string> { return Status(WNO_NOT_FOUND, "row 3 does not exist"); });
+  ASSERT_FALSE(r.isOk());
+  EXPECT_EQ(r.status().code(), WNO_NOT_FOUND);
+  EXPECT_EQ(cache->stats()["regions"]["default"]["stale_served"], 0);
+  // The stale copy is gone too: a source that is down now has nothing to fall back on.
+  auto down = cache->getOrCompute("k", {}, []() -> Result<std::string> { return Status(WNO_ERR_UNAVAILABLE, "db down"); });
+  EXPECT_EQ(down.status().code(), WNO_ERR_UNAVAILABLE);
+}
+
 TEST_F(CacheServiceTest, WithoutFailSafeTheErrorIsReturned) {
   auto cache = make();
   cache->set("k", "old", {1, {}, ""});

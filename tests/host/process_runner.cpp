@@ -183,6 +183,7 @@ HttpResponse httpRequest(int port, const std::string& method, const std::string&
   std::istream& in = session.receiveResponse(response);
   HttpResponse result;
   result.status = response.getStatus();
+  result.reason = response.getReason();
   result.contentType = response.getContentType();
   for (const auto& [k, v] : response) result.headers.emplace_back(k, v);
   Poco::StreamCopier::copyToString(in, result.body);

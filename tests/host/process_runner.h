@@ -58,6 +58,7 @@ std::string writeTempFile(const std::string& name, const std::string& content);
 
 struct HttpResponse {
   int status = 0;
+  std::string reason;  // the status line's phrase, e.g. "Not Found"
   std::string body;
   std::string contentType;
   std::vector<std::pair<std::string, std::string>> headers;

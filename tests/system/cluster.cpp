@@ -185,35 +185,13 @@ json Cluster::config(int i, const json& extra) const {
   return c;
 }
 
-namespace {
-
-// Under the sanitizers, a known leak of libpqxx 6.4 (lsan.supp) would fail
-// every PostgreSQL outage. LeakSanitizer reports at exit, after the host
-// has unloaded the postgres plugin and with it libpqxx, so the frames
-// would be "<unknown module>" and unmatchable: preloading libpq and
-// libpqxx keeps them mapped (and ASan must then not insist on coming
-// first). Nothing changes in a normal build.
-std::vector<std::string> hostEnvironment() {
-#if defined(__SANITIZE_ADDRESS__)
-  const char* asan = std::getenv("ASAN_OPTIONS");
-  const char* lsan = std::getenv("LSAN_OPTIONS");
-  return {"LD_PRELOAD=libpq.so.5 libpqxx-6.4.so",
-          std::string("ASAN_OPTIONS=") + (asan && *asan ? std::string(asan) + ":" : "") + "verify_asan_link_order=0",
-          std::string("LSAN_OPTIONS=") + (lsan && *lsan ? std::string(lsan) + ":" : "") +
-              "suppressions=" WNO_SYSTEM_LSAN_SUPPRESSIONS ":print_suppressions=0"};
-#else
-  return {};
-#endif
-}
-
-}  // namespace
 
 void Cluster::start(int i, const json& extra) {
   static int n = 0;
   Host& h = hosts_.at(i);
   if (h.process && h.process->running()) throw std::runtime_error(h.worker + " is already running");
   const std::string file = writeTempFile(h.worker + "-" + std::to_string(++n) + ".json", config(i, extra).dump());
-  h.process = ChildProcess::start(WNO_HOST_BINARY, {"--config", file}, hostEnvironment());
+  h.process = ChildProcess::start(WNO_HOST_BINARY, {"--config", file});
   const auto deadline = Clock::now() + std::chrono::seconds(30);
   while (Clock::now() < deadline && h.process->running()) {
     try {

@@ -14,6 +14,14 @@
 namespace wno::host {
 namespace {
 
+// A compute that ended with one of these got an answer from its source
+// (not found, a bad key, a conflict); fail-safe covers only a source that
+// failed: down, slow, overloaded or broken.
+bool isAnswer(wno_status code) {
+  return code == WNO_NOT_FOUND || code == WNO_ERR_INVALID || code == WNO_ERR_CONFLICT || code == WNO_ERR_PRECONDITION ||
+         code == WNO_ERR_UNSUPPORTED;
+}
+
 int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -571,6 +579,10 @@ Result<std::string> CacheService::getOrCompute(const std::string& key, const Cac
   }
   if (result.isOk()) {
     set(key, result.value(), options);
+  } else if (isAnswer(result.status().code())) {
+    // The source answered, e.g. the row is gone: a stale copy would now
+    // contradict it, so drop that instead of serving it.
+    if (found.stale) remove(key);
   } else {
     c.computeErrors->add();
     if (found.stale) {

@@ -76,6 +76,24 @@ void sendRepositoryError(http::RequestContext& ctx, const Status& status) {
   }
 }
 
+// For a 405's Allow header: the methods the collection allows on the path
+// `op` is served at (the collection, its bulk path, or one entity).
+std::string allowedOnSamePath(const Collection& c, const std::string& op) {
+  using Group = std::vector<std::pair<const char*, const char*>>;  // operation, method
+  static const std::vector<Group> paths = {
+      {{"list", "GET"}, {"create", "POST"}}, {{"bulk", "POST"}}, {{"get", "GET"}, {"update", "PATCH"}, {"delete", "DELETE"}}};
+  std::string allow;
+  for (const auto& group : paths) {
+    bool here = false;
+    for (const auto& [operation, method] : group) here = here || op == operation;
+    if (!here) continue;
+    for (const auto& [operation, method] : group) {
+      if (c.allows(operation)) allow += (allow.empty() ? "" : ", ") + std::string(method);
+    }
+  }
+  return allow;
+}
+
 class DataRoutes {
  public:
   DataRoutes(RepositoryService& repos, CacheApi* cache, const CursorCodec& cursors, DataRouteOptions options)
@@ -89,6 +107,7 @@ class DataRoutes {
       return nullptr;
     }
     if (!c->allows(op)) {
+      ctx.response().set("Allow", allowedOnSamePath(*c, op));
       ctx.sendProblem(405, "Method Not Allowed", std::string("collection ") + name + " does not allow " + op);
       return nullptr;
     }

@@ -52,7 +52,7 @@ class RepositoryService : public RepositoryApi {
   Result<std::optional<nlohmann::json>> getRow(const Collection& c, int64_t id);
   Result<nlohmann::json> insert(const Collection& c, nlohmann::json row);
   Result<std::vector<int64_t>> insertMany(const Collection& c, nlohmann::json rows);
-  // WNO_NOT_FOUND, WNO_ERR_CONFLICT (stale version) or the updated row.
+  // WNO_NOT_FOUND, WNO_ERR_PRECONDITION (stale version) or the updated row.
   Result<nlohmann::json> updateRow(const Collection& c, int64_t id, int64_t expectedVersion, nlohmann::json patch);
   Status deleteRow(const Collection& c, int64_t id);
   Result<int64_t> count(const Collection& c, const std::vector<Filter>& filters);

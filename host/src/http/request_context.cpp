@@ -79,7 +79,7 @@ std::optional<nlohmann::json> RequestContext::readJsonBody() {
 void RequestContext::send(int status, const std::string& contentType, const std::string& body) {
   if (sent()) return;
   status_ = status;
-  response_.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+  response_.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
   if (!contentType.empty()) response_.setContentType(contentType);
   response_.set("X-Request-Id", requestId_);
   response_.setContentLength64(static_cast<Poco::Int64>(body.size()));
@@ -91,7 +91,7 @@ void RequestContext::send(int status, const std::string& contentType, const std:
 
 std::ostream& RequestContext::beginStream(int status, const std::string& contentType) {
   status_ = status;
-  response_.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+  response_.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
   response_.setContentType(contentType);
   response_.set("X-Request-Id", requestId_);
   response_.setChunkedTransferEncoding(true);
@@ -117,6 +117,10 @@ void RequestContext::sendProblem(int status, const std::string& title, const std
                             {"instance", path_},
                             {"request_id", requestId_}};
   if (extra.is_object()) problem.update(extra);
+  // A route may have set the caching headers of its success before it
+  // failed; an error must never be kept by a proxy or a browser.
+  response_.set("Cache-Control", "no-store");
+  response_.erase("ETag");
   send(status, "application/problem+json",
        problem.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }

@@ -122,9 +122,20 @@ std::vector<std::string> SqlBuilder::createTable(const TableDef& t) const {
   return out;
 }
 
-std::string SqlBuilder::addColumn(const TableDef& t, const ColumnDef& c) const {
-  // Added columns must be nullable: existing rows have no value for them.
-  return "ALTER TABLE " + quote(t.table) + " ADD COLUMN " + quote(c.name) + " " + columnType(c.type);
+std::vector<std::string> SqlBuilder::addColumn(const TableDef& t, const ColumnDef& c) const {
+  // Added columns must be nullable: existing rows have no value for them
+  // (the host still refuses a new row without a required field).
+  std::vector<std::string> out{"ALTER TABLE " + quote(t.table) + " ADD COLUMN " + quote(c.name) + " " +
+                               columnType(c.type)};
+  // Neither dialect can add a UNIQUE column; a unique index is the same
+  // rule, and the existing rows' NULLs never collide in it.
+  if (c.unique) {
+    std::string name = "ux_" + t.table + "_" + c.name;
+    if (name.size() > 60) name = name.substr(0, 60);
+    out.push_back("CREATE UNIQUE INDEX IF NOT EXISTS " + quote(name) + " ON " + quote(t.table) + " (" + quote(c.name) +
+                  ")");
+  }
+  return out;
 }
 
 std::string SqlBuilder::selectList(const TableDef& t, const nlohmann::json& fields,

@@ -53,7 +53,9 @@ class SqlBuilder {
 
   std::string quote(const std::string& identifier) const;
   std::vector<std::string> createTable(const TableDef& t) const;  // CREATE TABLE/INDEX IF NOT EXISTS
-  std::string addColumn(const TableDef& t, const ColumnDef& c) const;
+  // A field the table lacks: ALTER TABLE ADD COLUMN (nullable), then its
+  // unique index if it is unique. Run only for a column that is missing.
+  std::vector<std::string> addColumn(const TableDef& t, const ColumnDef& c) const;
   // QUERY -> SELECT; throws std::invalid_argument for fields the table lacks.
   Statement select(const TableDef& t, const nlohmann::json& query) const;
   Statement count(const TableDef& t, const nlohmann::json& query) const;

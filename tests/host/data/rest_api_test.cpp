@@ -77,6 +77,11 @@ class RestApiTest : public ::testing::Test {
       "fields": {"username": {"type": "text", "required": true}},
       "cache": {"ttl_ms": 60000, "tags": ["people"]}
     })");
+    // Read-mostly: created, listed and read, never changed.
+    config["data"]["collections"]["audit_events"] = json::parse(R"({
+      "fields": {"action": {"type": "text", "required": true}},
+      "operations": ["list", "get", "create"]
+    })");
     runtime_ = new HostRuntime(config, WNO_TEST_BINARY_DIR);
     ASSERT_TRUE(runtime_->loadPlugins().isOk());
     ASSERT_TRUE(runtime_->checkReferences().empty());
@@ -298,6 +303,7 @@ TEST_F(RestApiTest, MigrationsAreIdempotentAndAddNewFieldsToExistingTables) {
   ASSERT_TRUE(errors.empty());
   json definition = collections.at("battles").toRepositoryJson();
   definition["fields"].push_back({{"name", "extra_note"}, {"type", "text"}, {"nullable", true}, {"unique", false}});
+  definition["fields"].push_back({{"name", "extra_code"}, {"type", "text"}, {"nullable", true}, {"unique", true}});
   definition["indexes"].push_back({{"fields", {"extra_note", "id"}}});
   const std::string text = definition.dump();
   for (int i = 0; i < 2; ++i) {
@@ -319,9 +325,21 @@ TEST_F(RestApiTest, MigrationsAreIdempotentAndAddNewFieldsToExistingTables) {
   const json stored = json::parse(row);
   EXPECT_EQ(stored["title"], "before the migration");
   EXPECT_TRUE(stored["extra_note"].is_null());
-  // And this host, which does not know the field, keeps working.
+  // And this host, which does not know the fields, keeps working.
   EXPECT_EQ(call("GET", "/api/v1/battles/" + std::to_string(kept["id"].get<int64_t>())).status, 200);
   EXPECT_EQ(create({{"title", "after the migration"}, {"creator_id", 1}})["title"], "after the migration");
+  // A field added as unique is unique, though the old rows share its NULL.
+  auto insert = [&](const std::string& code) {
+    const std::string body = json{{"title", "coded"}, {"creator_id", 1}, {"created_at", "2026-12-01T00:00:00.000000Z"},
+                                  {"version", 1}, {"extra_code", code}}.dump();
+    std::string ignored;
+    wno_sink out{&ignored, [](void*, const char*, size_t) -> wno_status { return WNO_OK; }};
+    return repo.value()->call("on_insert", repo.value()->vtable().on_insert, wno_str{"battles", 7},
+                              wno_str{body.data(), body.size()}, &out);
+  };
+  ASSERT_TRUE(insert("A-1").isOk());
+  EXPECT_EQ(insert("A-1").code(), WNO_ERR_CONFLICT);
+  EXPECT_TRUE(insert("A-2").isOk());
 }
 
 TEST_F(RestApiTest, APostgresPoolWaitsAtMostPoolWaitMsForAConnection) {
@@ -373,6 +391,40 @@ TEST_F(RestApiTest, APostgresPoolWaitsAtMostPoolWaitMsForAConnection) {
   gate.cv.notify_all();
   holder.join();
   EXPECT_TRUE(run(&discard).isOk()) << "the connection came back to the pool";
+}
+
+TEST_F(RestApiTest, AnOperationTheCollectionDoesNotAllowIs405WithTheMethodsItDoes) {
+  auto created = call("POST", "/api/v1/audit_events", {{"action", "login"}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string entity = "/api/v1/audit_events/" + std::to_string(json::parse(created.body)["id"].get<int64_t>());
+  auto del = call("DELETE", entity);
+  EXPECT_EQ(del.status, 405);
+  EXPECT_EQ(del.reason, "Method Not Allowed");
+  EXPECT_EQ(del.header("Allow"), "GET");
+  EXPECT_THAT(del.body, HasSubstr("does not allow delete"));
+  auto patch = call("PATCH", entity, {{"action", "logout"}}, {{"If-Match", "\"1\""}});
+  EXPECT_EQ(patch.status, 405);
+  EXPECT_EQ(patch.header("Allow"), "GET");
+  auto bulk = call("POST", "/api/v1/audit_events/bulk", json::array({{{"action", "x"}}}));
+  EXPECT_EQ(bulk.status, 405);
+  EXPECT_EQ(bulk.header("Allow"), "") << "nothing is allowed on the bulk path";
+  EXPECT_EQ(call("GET", entity).status, 200);
+}
+
+TEST_F(RestApiTest, ErrorsAreNeverCacheableAndCarryTheirReasonPhrase) {
+  // A list that fails after its caching headers were chosen.
+  auto bad = call("GET", "/api/v1/battles?limit=5&cursor=not-a-cursor");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.reason, "Bad Request");
+  EXPECT_EQ(bad.header("Cache-Control"), "no-store");
+  EXPECT_EQ(bad.header("ETag"), "");
+  auto missing = call("GET", "/api/v1/battles/987654321");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.reason, "Not Found");
+  EXPECT_EQ(missing.header("Cache-Control"), "no-store");
+  auto ok = call("GET", "/api/v1/battles?limit=5");
+  EXPECT_EQ(ok.reason, "OK");
+  EXPECT_NE(ok.header("Cache-Control"), "no-store");
 }
 
 TEST_F(RestApiTest, ConcurrentPatchesWithOneIfMatchOnlyOneWins) {

@@ -1,8 +1,9 @@
-// A PostgreSQL that hangs instead of failing: a lock held for ever, then
-// the whole server frozen (SIGSTOP). Requests must come back with a clear
-// timeout within the configured bounds, and the pool must work again once
-// the database does. The real host runtime, the real postgres plugin, a
-// throwaway server.
+// The postgres plugin's pool where it gets hard: a PostgreSQL that hangs
+// instead of failing (a lock held for ever, then the whole server frozen
+// with SIGSTOP) must cost callers a clear timeout within the configured
+// bounds, and the pool must work again once the database does; more
+// statement shapes than a connection keeps prepared must all still run.
+// The real host runtime, the real postgres plugin, a throwaway server.
 #include "../process_runner.h"
 #include "app/host_runtime.h"
 #include "data/collection.h"
@@ -25,7 +26,7 @@ using test::httpRequest;
 
 constexpr int kStatementTimeoutMs = 300;
 
-class PostgresTimeoutsTest : public ::testing::Test {
+class PostgresPoolTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     postgres_ = new test::PostgresServer();
@@ -83,7 +84,7 @@ class PostgresTimeoutsTest : public ::testing::Test {
   static inline int port_ = 0;
 };
 
-TEST_F(PostgresTimeoutsTest, AStatementBlockedByALockIsCancelledAtTheStatementTimeout) {
+TEST_F(PostgresPoolTest, AStatementBlockedByALockIsCancelledAtTheStatementTimeout) {
   const int64_t id = createBattle();
   // Another session takes the table and keeps it for 30 s.
   ASSERT_TRUE(postgres_->psql("BEGIN; LOCK TABLE battles IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(30); COMMIT;",
@@ -104,7 +105,7 @@ TEST_F(PostgresTimeoutsTest, AStatementBlockedByALockIsCancelledAtTheStatementTi
   EXPECT_TRUE(test::eventually([&] { return get(id).status == 200; }));
 }
 
-TEST_F(PostgresTimeoutsTest, AFrozenServerCostsTheClientDeadlineThenTheConnectTimeoutNotAHang) {
+TEST_F(PostgresPoolTest, AFrozenServerCostsTheClientDeadlineThenTheConnectTimeoutNotAHang) {
   const int64_t id = createBattle();
   ASSERT_EQ(get(id).status, 200);
   postgres_->freeze();
@@ -124,6 +125,30 @@ TEST_F(PostgresTimeoutsTest, AFrozenServerCostsTheClientDeadlineThenTheConnectTi
   EXPECT_THAT(refused.message(), HasSubstr("cannot connect"));
   postgres_->thaw();
   EXPECT_TRUE(test::eventually([&] { return get(id).status == 200; }));
+}
+
+TEST_F(PostgresPoolTest, MoreStatementShapesThanAConnectionKeepsPreparedAllRun) {
+  ASSERT_EQ(httpRequest(port_, "POST", "/api/v1/battles", R"({"title":"t1"})").status, 201);
+  // Each in.() length is its own statement text; 300 of them outgrow the
+  // 256 kept per connection, and the first ones come back after eviction.
+  auto matches = [](int length) {
+    json titles = json::array();
+    for (int i = 1; i <= length; ++i) titles.push_back("t" + std::to_string(i));
+    const std::string query =
+        json{{"filters", {{{"field", "title"}, {"op", "in"}, {"value", titles}}}}, {"sort", {{{"field", "id"}, {"desc", false}}}}, {"limit", 5}}
+            .dump();
+    size_t rows = 0;
+    wno_sink count{&rows, [](void* ctx, const char*, size_t) -> wno_status {
+                     ++*static_cast<size_t*>(ctx);
+                     return WNO_OK;
+                   }};
+    Status s = direct_->call("on_query", direct_->vtable().on_query, wno_str{"battles", 7},
+                             wno_str{query.data(), query.size()}, &count);
+    EXPECT_TRUE(s.isOk()) << "in.() of " << length << ": " << s.message();
+    return rows;
+  };
+  for (int length = 1; length <= 300; ++length) ASSERT_GE(matches(length), 1u) << length;
+  for (int length = 1; length <= 20; ++length) EXPECT_GE(matches(length), 1u) << "again, " << length;
 }
 
 }  // namespace
