@@ -2,11 +2,16 @@
 # Installs what is missing, builds everything once and runs every test with
 # ctest. Tests that need PostgreSQL or Redis start their own throwaway servers.
 #   WNO_SANITIZE=ON  run the suite under ASan + UBSan (separate build dir)
-#   CI=true          also run scripts/fuzz.sh first (45 s per target)
+#   CI=true          the suite under ASan + UBSan (WNO_SANITIZE defaults to
+#                    ON: one build serves every test, and the unit and
+#                    system tests run sanitized), after scripts/fuzz.sh (45 s
+#                    per target)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+
+if [[ "${CI:-}" == "true" ]]; then export WNO_SANITIZE=${WNO_SANITIZE:-ON}; fi
 
 if [[ "${WNO_SANITIZE:-OFF}" == "ON" ]]; then
   export BUILD_DIR=${BUILD_DIR:-build-asan}
@@ -22,12 +27,12 @@ scripts/build.sh
 echo "test.sh: build took $(($(date +%s) - start)) s"
 
 # CI also fuzzes the request and config parsers briefly (clang, build-fuzz/,
-# FUZZ_SECONDS per target), once: not again in the sanitizer pass. A crash
-# fails the run here, before ctest, so ctest's summary stays the last line.
+# FUZZ_SECONDS per target). A crash fails the run here, before ctest, so
+# ctest's summary stays the last line.
 #   WNO_FUZZ=ON|OFF  force it on or off (default: on when CI=true)
 fuzz=${WNO_FUZZ:-}
 if [[ -z "$fuzz" ]]; then
-  if [[ "${CI:-}" == "true" && "${WNO_SANITIZE:-OFF}" != "ON" ]]; then fuzz=ON; else fuzz=OFF; fi
+  if [[ "${CI:-}" == "true" ]]; then fuzz=ON; else fuzz=OFF; fi
 fi
 if [[ "$fuzz" == "ON" ]]; then
   start=$(date +%s)

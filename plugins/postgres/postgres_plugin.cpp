@@ -297,25 +297,27 @@ class PostgresRepository : public wno::sdk::Repository {
     return s;
   }
 
-  // Runs a statement on a pooled connection, streaming rows to `each`
-  // (false stops); writes commit, reads use a read-only transaction.
+  // Runs a statement on a pooled connection, then hands its rows to `each`
+  // (false stops); writes commit, reads use a read-only transaction. The
+  // connection goes back to the pool before the rows are handed on: `each`
+  // may write to a slow HTTP client, which must not hold a connection.
   void run(const TableDef& t, const Statement& s, const std::function<bool(const pqxx::row&)>& each, bool write = false) {
     mapErrors(t.collection, [&] {
-      auto c = pool_->acquire();
-      const std::string name = c->prepare(s.sql);
-      if (write) {
-        pqxx::work txn(*c->conn);
-        const auto r = txn.exec_prepared(name, pqxx::prepare::make_dynamic_params(toParams(s)));
-        txn.commit();
-        for (const auto& row : r) {
-          if (!each(row)) break;
+      pqxx::result r;
+      {
+        auto c = pool_->acquire();
+        const std::string name = c->prepare(s.sql);
+        if (write) {
+          pqxx::work txn(*c->conn);
+          r = txn.exec_prepared(name, pqxx::prepare::make_dynamic_params(toParams(s)));
+          txn.commit();
+        } else {
+          pqxx::read_transaction txn(*c->conn);
+          r = txn.exec_prepared(name, pqxx::prepare::make_dynamic_params(toParams(s)));
         }
-      } else {
-        pqxx::read_transaction txn(*c->conn);
-        const auto r = txn.exec_prepared(name, pqxx::prepare::make_dynamic_params(toParams(s)));
-        for (const auto& row : r) {
-          if (!each(row)) break;
-        }
+      }
+      for (const auto& row : r) {
+        if (!each(row)) break;
       }
       return 0;
     });

@@ -15,7 +15,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 namespace wno::host {
 namespace {
@@ -49,17 +52,44 @@ class PostgresPoolTest : public ::testing::Test {
     ASSERT_TRUE(runtime_->startHttp().isOk());
     port_ = runtime_->port();
     // The same plugin called directly, to see the status behind each 503.
+    direct_ = openRepository("direct", pgConfig).release();
+    ASSERT_NE(direct_, nullptr);
+  }
+  // Another instance of the postgres repository, with battles defined.
+  static std::unique_ptr<RepositoryInstance> openRepository(const std::string& name, const json& config) {
     auto repo = RepositoryInstance::create(runtime_->plugins().find(WNO_KIND_REPOSITORY, "postgres"), hostApiTable(),
-                                           &runtime_->services(), "direct", pgConfig);
-    ASSERT_TRUE(repo.isOk()) << repo.status().message();
-    direct_ = std::move(repo).value().release();
+                                           &runtime_->services(), name, config);
+    EXPECT_TRUE(repo.isOk()) << repo.status().message();
+    if (!repo.isOk()) return nullptr;
     std::vector<std::string> errors;
+    const json battles = {{"versioned", true}, {"fields", {{"title", {{"type", "text"}, {"required", true}}}}}};
     const std::string definition =
         data::collectionsFrom(json{{"battles", battles}}, errors).at("battles").toRepositoryJson().dump();
-    ASSERT_TRUE(direct_->call("on_define_collection", direct_->vtable().on_define_collection,
-                              wno_str{definition.data(), definition.size()})
-                    .isOk());
+    Status defined = repo.value()->call("on_define_collection", repo.value()->vtable().on_define_collection,
+                                        wno_str{definition.data(), definition.size()});
+    EXPECT_TRUE(defined.isOk()) << defined.message();
+    return std::move(repo).value();
   }
+  static Status firstBattle(RepositoryInstance& repo, const wno_sink* sink) {
+    const std::string query = R"({"filters":[],"sort":[{"field":"id","desc":false}],"limit":1})";
+    return repo.call("on_query", repo.vtable().on_query, wno_str{"battles", 7}, wno_str{query.data(), query.size()},
+                     sink);
+  }
+  // Another session takes the battles table and keeps it for 30 s.
+  static bool lockBattlesElsewhere() {
+    return postgres_->psql("BEGIN; LOCK TABLE battles IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(30); COMMIT;",
+                           /*background=*/true) &&
+           test::eventually([] {
+             return postgres_->psql("DO \\$\\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_locks WHERE relation = "
+                                    "'battles'::regclass AND mode = 'AccessExclusiveLock' AND granted) THEN "
+                                    "RAISE 'not yet'; END IF; END \\$\\$");
+           });
+  }
+  static bool unlockBattles() {
+    return postgres_->psql("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE relation = 'battles'::regclass "
+                           "AND mode = 'AccessExclusiveLock'");
+  }
+  static inline const wno_sink kDiscard{nullptr, [](void*, const char*, size_t) -> wno_status { return WNO_OK; }};
   static void TearDownTestSuite() {
     delete direct_;
     delete runtime_;
@@ -86,13 +116,7 @@ class PostgresPoolTest : public ::testing::Test {
 
 TEST_F(PostgresPoolTest, AStatementBlockedByALockIsCancelledAtTheStatementTimeout) {
   const int64_t id = createBattle();
-  // Another session takes the table and keeps it for 30 s.
-  ASSERT_TRUE(postgres_->psql("BEGIN; LOCK TABLE battles IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(30); COMMIT;",
-                              /*background=*/true));
-  ASSERT_TRUE(test::eventually([] {
-    return postgres_->psql("DO \\$\\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'battles'::regclass "
-                           "AND mode = 'AccessExclusiveLock' AND granted) THEN RAISE 'not yet'; END IF; END \\$\\$");
-  }));
+  ASSERT_TRUE(lockBattlesElsewhere());
   const auto blocked = get(id);
   EXPECT_EQ(blocked.status, 503) << blocked.body;
   EXPECT_FALSE(blocked.header("Retry-After").empty());
@@ -100,8 +124,7 @@ TEST_F(PostgresPoolTest, AStatementBlockedByALockIsCancelledAtTheStatementTimeou
   EXPECT_EQ(cancelled.code(), WNO_ERR_TIMEOUT) << cancelled.message();
   EXPECT_THAT(cancelled.message(), HasSubstr("cancelled the statement"));
   // The holder goes away; the same pool answers again.
-  ASSERT_TRUE(postgres_->psql("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE relation = 'battles'::regclass "
-                              "AND mode = 'AccessExclusiveLock'"));
+  ASSERT_TRUE(unlockBattles());
   EXPECT_TRUE(test::eventually([&] { return get(id).status == 200; }));
 }
 
@@ -125,6 +148,58 @@ TEST_F(PostgresPoolTest, AFrozenServerCostsTheClientDeadlineThenTheConnectTimeou
   EXPECT_THAT(refused.message(), HasSubstr("cannot connect"));
   postgres_->thaw();
   EXPECT_TRUE(test::eventually([&] { return get(id).status == 200; }));
+}
+
+TEST_F(PostgresPoolTest, ACallWaitsAtMostPoolWaitMsForAConnection) {
+  createBattle();
+  auto tiny = openRepository("tiny", {{"url", postgres_->url()}, {"pool_size", 1}, {"pool_wait_ms", 100}});
+  ASSERT_NE(tiny, nullptr);
+  // The only connection waits on a lock another session holds.
+  ASSERT_TRUE(lockBattlesElsewhere());
+  std::thread holder([&] { EXPECT_TRUE(firstBattle(*tiny, &kDiscard).isOk()); });
+  ASSERT_TRUE(test::eventually([] {
+    return postgres_->psql("DO \\$\\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock') "
+                           "THEN RAISE 'not yet'; END IF; END \\$\\$");
+  }));
+  Status waited = firstBattle(*tiny, &kDiscard);
+  EXPECT_EQ(waited.code(), WNO_ERR_RESOURCE_EXHAUSTED) << waited.message();
+  EXPECT_THAT(waited.message(), HasSubstr("within 100 ms"));
+  ASSERT_TRUE(unlockBattles());
+  holder.join();
+  EXPECT_TRUE(firstBattle(*tiny, &kDiscard).isOk()) << "the connection came back to the pool";
+}
+
+TEST_F(PostgresPoolTest, ASlowConsumerOfRowsHoldsNoConnection) {
+  createBattle();
+  auto tiny = openRepository("tiny", {{"url", postgres_->url()}, {"pool_size", 1}, {"pool_wait_ms", 100}});
+  ASSERT_NE(tiny, nullptr);
+  // The row sink stands for an HTTP client reading a streamed page slowly.
+  struct Gate {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool holding = false, release = false;
+  } gate;
+  wno_sink blocking{&gate, [](void* ctx, const char*, size_t) -> wno_status {
+                      auto* g = static_cast<Gate*>(ctx);
+                      std::unique_lock lock(g->mutex);
+                      g->holding = true;
+                      g->cv.notify_all();
+                      g->cv.wait(lock, [&] { return g->release; });
+                      return WNO_OK;
+                    }};
+  std::thread reader([&] { EXPECT_TRUE(firstBattle(*tiny, &blocking).isOk()); });
+  {
+    std::unique_lock lock(gate.mutex);
+    ASSERT_TRUE(gate.cv.wait_for(lock, std::chrono::seconds(10), [&] { return gate.holding; }));
+  }
+  Status meanwhile = firstBattle(*tiny, &kDiscard);
+  EXPECT_TRUE(meanwhile.isOk()) << "the only connection was still leased: " << meanwhile.message();
+  {
+    std::lock_guard lock(gate.mutex);
+    gate.release = true;
+  }
+  gate.cv.notify_all();
+  reader.join();
 }
 
 TEST_F(PostgresPoolTest, MoreStatementShapesThanAConnectionKeepsPreparedAllRun) {

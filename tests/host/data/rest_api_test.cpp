@@ -342,57 +342,6 @@ TEST_F(RestApiTest, MigrationsAreIdempotentAndAddNewFieldsToExistingTables) {
   EXPECT_TRUE(insert("A-2").isOk());
 }
 
-TEST_F(RestApiTest, APostgresPoolWaitsAtMostPoolWaitMsForAConnection) {
-  if (std::string(WNO_REST_BACKEND) != "postgres") GTEST_SKIP() << "the bounded pool wait is PostgreSQL's";
-  create({{"title", "pool"}, {"creator_id", 1}});
-  auto repo = RepositoryInstance::create(runtime_->plugins().find(WNO_KIND_REPOSITORY, "postgres"), hostApiTable(),
-                                         &runtime_->services(), "tiny",
-                                         json{{"url", postgres_->url()}, {"pool_size", 1}, {"pool_wait_ms", 100}});
-  ASSERT_TRUE(repo.isOk()) << repo.status().message();
-  std::vector<std::string> errors;
-  auto collections = data::collectionsFrom(json{{"battles", battlesCollection()}}, errors);
-  const std::string definition = collections.at("battles").toRepositoryJson().dump();
-  ASSERT_TRUE(repo.value()
-                  ->call("on_define_collection", repo.value()->vtable().on_define_collection,
-                         wno_str{definition.data(), definition.size()})
-                  .isOk());
-  // A query whose row sink blocks holds the only connection.
-  struct Gate {
-    std::mutex mutex;
-    std::condition_variable cv;
-    bool holding = false, release = false;
-  } gate;
-  const std::string query = R"({"filters":[],"sort":[{"field":"id","desc":false}],"limit":1})";
-  auto run = [&](const wno_sink* sink) {
-    return repo.value()->call("on_query", repo.value()->vtable().on_query, wno_str{"battles", 7},
-                              wno_str{query.data(), query.size()}, sink);
-  };
-  wno_sink blocking{&gate, [](void* ctx, const char*, size_t) -> wno_status {
-                      auto* g = static_cast<Gate*>(ctx);
-                      std::unique_lock lock(g->mutex);
-                      g->holding = true;
-                      g->cv.notify_all();
-                      g->cv.wait(lock, [&] { return g->release; });
-                      return WNO_OK;
-                    }};
-  std::thread holder([&] { EXPECT_TRUE(run(&blocking).isOk()); });
-  {
-    std::unique_lock lock(gate.mutex);
-    ASSERT_TRUE(gate.cv.wait_for(lock, std::chrono::seconds(10), [&] { return gate.holding; }));
-  }
-  wno_sink discard{nullptr, [](void*, const char*, size_t) -> wno_status { return WNO_OK; }};
-  Status waited = run(&discard);
-  EXPECT_EQ(waited.code(), WNO_ERR_RESOURCE_EXHAUSTED);
-  EXPECT_THAT(waited.message(), HasSubstr("within 100 ms"));
-  {
-    std::lock_guard lock(gate.mutex);
-    gate.release = true;
-  }
-  gate.cv.notify_all();
-  holder.join();
-  EXPECT_TRUE(run(&discard).isOk()) << "the connection came back to the pool";
-}
-
 TEST_F(RestApiTest, AnOperationTheCollectionDoesNotAllowIs405WithTheMethodsItDoes) {
   auto created = call("POST", "/api/v1/audit_events", {{"action", "login"}});
   ASSERT_EQ(created.status, 201) << created.body;
