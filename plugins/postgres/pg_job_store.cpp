@@ -75,7 +75,7 @@ auto mapErrors(Fn&& fn) -> decltype(fn()) {
     if (auto late = abandonedByDeadline()) throw sdk::Error(late->status, late->message);
     throw sdk::Error(WNO_ERR_UNAVAILABLE, std::string("job database connection lost: ") + e.what());
   } catch (const pqxx::in_doubt_error& e) {
-    abandonedByDeadline();
+    abandonedByDeadline();  // consumed: "may have been applied" matters more than why
     // Lost during COMMIT: the transition may have been applied; callers
     // retry transitions that are safe to repeat (enqueue is idempotent).
     throw sdk::Error(WNO_ERR_UNAVAILABLE,

@@ -82,7 +82,7 @@ auto mapErrors(const std::string& collection, Fn&& fn) -> decltype(fn()) {
     // The connection died during COMMIT: the database is unavailable, and
     // the write may or may not have been applied (the host evicts what it
     // may have changed, and a versioned retry is safe).
-    wno::pg::abandonedByDeadline();
+    wno::pg::abandonedByDeadline();  // consumed: "may have been applied" matters more than why
     throw wno::sdk::Error(WNO_ERR_UNAVAILABLE,
                           std::string("database connection lost during commit; the write may have been applied: ") +
                               e.what());
