@@ -20,15 +20,6 @@ std::string dlopenReason(const std::filesystem::path& path, int flags) {
   return reason ? reason : "unknown loader error";
 }
 
-// Sanitizer builds keep an unloaded plugin mapped: LeakSanitizer reports at
-// exit, and only a mapped library's frames can be named (and suppressed,
-// core/lsan_defaults.cpp). Unload still destroys every instance first.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int kKeepMapped = RTLD_NODELETE;
-#else
-constexpr int kKeepMapped = 0;
-#endif
-
 }  // namespace
 
 Result<std::shared_ptr<PluginLibrary>> PluginLibrary::open(const std::filesystem::path& path) {
@@ -37,12 +28,12 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::open(const std::filesystem
   // without interposing on each other; host services arrive by table, so a
   // plugin never needs the host's symbols. RTLD_NOW: a missing dependency is
   // reported here, at load, instead of as a crash on first call.
-  const auto flags = static_cast<mode::type>(mode::rtld_local | mode::rtld_now | kKeepMapped);
+  const auto flags = static_cast<mode::type>(mode::rtld_local | mode::rtld_now);
   boost::dll::shared_library library;
   boost::system::error_code error;
   library.load(boost::dll::fs::path(path.string()), flags, error);
   if (error) {
-    return Status(WNO_ERR_INVALID, "cannot load library: " + dlopenReason(path, RTLD_NOW | RTLD_LOCAL | kKeepMapped));
+    return Status(WNO_ERR_INVALID, "cannot load library: " + dlopenReason(path, RTLD_NOW | RTLD_LOCAL));
   }
   return std::shared_ptr<PluginLibrary>(new PluginLibrary(std::move(library), path));
 }
