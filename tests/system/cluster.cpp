@@ -185,7 +185,6 @@ json Cluster::config(int i, const json& extra) const {
   return c;
 }
 
-
 void Cluster::start(int i, const json& extra) {
   static int n = 0;
   Host& h = hosts_.at(i);
