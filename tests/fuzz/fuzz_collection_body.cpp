@@ -4,7 +4,6 @@
 // against every configured collection. An accepted row is serialized as the
 // repository receives it.
 #include "fuzz_support.h"
-#include "http/json_body.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -13,13 +12,8 @@ using namespace wno::host::data;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto& s = wno::fuzz::subjects();
-  const std::string text(reinterpret_cast<const char*>(data), size);
-  wno::host::http::JsonBodyError bodyError;
-  auto parsed = wno::host::http::parseJsonBody(text, bodyError);
-  if (!parsed) {
-    wno::fuzz::require(!bodyError.message.empty(), "a refused body says why");
-    return 0;  // 400 malformed JSON body
-  }
+  const auto parsed = wno::fuzz::requestBody(data, size);
+  if (!parsed) return 0;  // 400 malformed JSON body
   const nlohmann::json& body = *parsed;
   for (const auto& [name, c] : s.collections) {
     std::string parameter;

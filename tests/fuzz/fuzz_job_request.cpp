@@ -4,7 +4,6 @@
 // accepted record is serialized as the store receives it and shown the way
 // GET /api/v1/jobs/{id} shows it.
 #include "fuzz_support.h"
-#include "http/json_body.h"
 #include "jobs/job_request.h"
 
 #include <cstddef>
@@ -14,13 +13,8 @@ using namespace wno::host::jobs;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto& s = wno::fuzz::subjects();
-  const std::string text(reinterpret_cast<const char*>(data), size);
-  wno::host::http::JsonBodyError bodyError;
-  auto parsed = wno::host::http::parseJsonBody(text, bodyError);
-  if (!parsed) {
-    wno::fuzz::require(!bodyError.message.empty(), "a refused body says why");
-    return 0;  // 400 malformed JSON body
-  }
+  const auto parsed = wno::fuzz::requestBody(data, size);
+  if (!parsed) return 0;  // 400 malformed JSON body
   const nlohmann::json& body = *parsed;
   constexpr int64_t kNowMs = 1795000000000;  // 2026-11-18
   RequestError error;

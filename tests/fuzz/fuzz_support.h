@@ -10,12 +10,15 @@
 
 #include "config/config_loader.h"
 #include "data/collection.h"
+#include "http/json_body.h"
 #include "jobs/job_config.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -83,6 +86,16 @@ inline void require(bool condition, const char* what) {
     std::fprintf(stderr, "fuzz contract broken: %s\n", what);
     __builtin_trap();
   }
+}
+
+// A request body parsed as RequestContext::readJsonBody parses it; nullopt
+// (after checking the refusal says why) where the host answers 400.
+inline std::optional<nlohmann::json> requestBody(const uint8_t* data, size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  host::http::JsonBodyError bodyError;
+  auto parsed = host::http::parseJsonBody(text, bodyError);
+  if (!parsed) require(!bodyError.message.empty(), "a refused body says why");
+  return parsed;
 }
 
 // What a validated create or patch row must be, whatever the body was.

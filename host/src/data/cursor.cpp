@@ -61,8 +61,11 @@ std::string CursorCodec::encode(const std::string& collection, const std::string
                                 const std::string& filterSignature, const nlohmann::json& after) const {
   const nlohmann::json payload = {{"v", 1}, {"c", collection}, {"s", sortSignature},
                                   {"f", filterSignature}, {"a", after}};
-  const std::string text = payload.dump();
-  return base64url(text) + "." + base64url(sign(text));
+  return frame(payload.dump());
+}
+
+std::string CursorCodec::frame(const std::string& payload) const {
+  return base64url(payload) + "." + base64url(sign(payload));
 }
 
 Result<nlohmann::json> CursorCodec::decode(const std::string& cursor, const std::string& collection,

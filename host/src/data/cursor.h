@@ -22,6 +22,9 @@ class CursorCodec {
   // or issued for another query).
   Result<nlohmann::json> decode(const std::string& cursor, const std::string& collection,
                                 const std::string& sortSignature, const std::string& filterSignature) const;
+  // Any payload framed and signed as encode() frames a page's: what another
+  // version of the host sharing this secret could have issued (tests, fuzzing).
+  std::string frame(const std::string& payload) const;
 
  private:
   std::string sign(const std::string& payload) const;
