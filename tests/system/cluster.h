@@ -8,6 +8,7 @@
 // one connection for one thread; the free functions are thread-safe.
 #pragma once
 
+#include "eventually.h"
 #include "postgres_server.h"
 #include "process_runner.h"
 #include "redis_server.h"
@@ -123,17 +124,6 @@ class Cluster {
   std::string runLog_;
   std::vector<Host> hosts_;
 };
-
-// Polls cond every 10 ms for at most `limit`; true once it holds.
-template <typename Cond>
-bool within(std::chrono::milliseconds limit, Cond cond) {
-  const auto deadline = Clock::now() + limit;
-  while (Clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return cond();
-}
 
 // Records a measured figure: printed as "[system] <name> = <value>" for the
 // run's log and attached to the test's XML result.

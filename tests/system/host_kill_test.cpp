@@ -27,9 +27,9 @@ TEST(Faults, AHostKilledWhileRunningJobsLosesNone) {
   }
   const std::string victim = cluster.workerId(kVictim);
   const int victimPid = cluster.process(kVictim).pid();
-  ASSERT_TRUE(within(std::chrono::seconds(10), [&] {
+  ASSERT_TRUE(eventually([&] {
     return cluster.get(kVictim, "/health").json()["jobs"].value("running", 0) >= 4;
-  }));
+  }, std::chrono::seconds(10)));
   cluster.kill(kVictim);
   const auto killedAt = Clock::now();
   std::set<std::string> held;
@@ -38,9 +38,9 @@ TEST(Faults, AHostKilledWhileRunningJobsLosesNone) {
   }
   EXPECT_FALSE(held.empty()) << "the killed host held no job; nothing was tested";
 
-  ASSERT_TRUE(within(std::chrono::seconds(60), [&] {
+  ASSERT_TRUE(eventually([&] {
     return cluster.sql("SELECT count(*) FROM jobs WHERE state = 'completed'")[0][0] == std::to_string(kJobs);
-  })) << ::testing::PrintToString(cluster.sql("SELECT state, lease_owner, count(*) FROM jobs GROUP BY 1, 2"));
+  }, std::chrono::seconds(60))) << ::testing::PrintToString(cluster.sql("SELECT state, lease_owner, count(*) FROM jobs GROUP BY 1, 2"));
   const double recoveredMs = msSince(killedAt);
 
   std::map<std::string, int> completions;

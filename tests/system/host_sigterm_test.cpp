@@ -63,9 +63,9 @@ TEST(Faults, SigtermUnderLoadFinishesAcceptedRequestsAndLeavesNoJobClaimed) {
                                  {{"type", "work"}, {"job_id", "term-" + std::to_string(n)}, {"data", {{"sleep_ms", 300}}}});
     ASSERT_EQ(r.status, 201) << r.body;
   }
-  ASSERT_TRUE(within(std::chrono::seconds(10), [&] {
+  ASSERT_TRUE(eventually([&] {
     return cluster.get(kVictim, "/health").json()["jobs"].value("running", 0) >= 4;
-  }));
+  }, std::chrono::seconds(10)));
 
   // Load: keep-alive clients on the victim; once it refuses them they fail
   // over to host 0, as a load balancer would.
@@ -122,7 +122,7 @@ TEST(Faults, SigtermUnderLoadFinishesAcceptedRequestsAndLeavesNoJobClaimed) {
     });
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ASSERT_TRUE(within(std::chrono::seconds(5), [&] { return uploadsStarted.load() == kUploads; }));
+  ASSERT_TRUE(eventually([&] { return uploadsStarted.load() == kUploads; }, std::chrono::seconds(5)));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the host is reading them
 
   cluster.process(kVictim).signal(SIGTERM);
@@ -194,9 +194,9 @@ TEST(Faults, SigtermUnderLoadFinishesAcceptedRequestsAndLeavesNoJobClaimed) {
   EXPECT_EQ(cluster.sql("SELECT count(*) FROM jobs WHERE lease_owner = '" + victim +
                         "' AND state NOT IN ('completed', 'failed', 'cancelled')")[0][0],
             "0");
-  ASSERT_TRUE(within(std::chrono::seconds(60), [&] {
+  ASSERT_TRUE(eventually([&] {
     return cluster.sql("SELECT count(*) FROM jobs WHERE state = 'completed'")[0][0] == std::to_string(kJobs);
-  })) << ::testing::PrintToString(cluster.sql("SELECT state, lease_owner, count(*) FROM jobs GROUP BY 1, 2"));
+  }, std::chrono::seconds(60))) << ::testing::PrintToString(cluster.sql("SELECT state, lease_owner, count(*) FROM jobs GROUP BY 1, 2"));
   std::map<std::string, int> completions;
   int victimRuns = 0, victimStopped = 0;
   for (const JobRun& r : readRuns(cluster.runLog())) {

@@ -57,7 +57,7 @@ TEST(ScaleOut, TenThousandJobsOverThreeHostsEachCompleteOnce) {
   auto completed = [&] {
     return std::stoi(cluster.sql("SELECT count(*) FROM jobs WHERE state = 'completed'")[0][0]);
   };
-  ASSERT_TRUE(within(std::chrono::seconds(120), [&] { return completed() == kJobs; }))
+  ASSERT_TRUE(eventually([&] { return completed() == kJobs; }, std::chrono::seconds(120)))
       << completed() << " of " << kJobs << " completed; states: "
       << ::testing::PrintToString(cluster.sql("SELECT state, count(*) FROM jobs GROUP BY state"));
   const double drainMs = msSince(enqueueStart);

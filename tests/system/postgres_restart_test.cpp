@@ -167,14 +167,14 @@ TEST_P(PostgresRestart, UnderMixedLoad) {
   cluster.postgres().stop(mode);
   const auto stoppedAt = Clock::now();
   std::vector<bool> unready(cluster.size(), false);
-  EXPECT_TRUE(within(std::chrono::seconds(5), [&] {
+  EXPECT_TRUE(eventually([&] {
     bool all = true;
     for (int i = 0; i < cluster.size(); ++i) {
       if (!unready[i]) unready[i] = cluster.get(i, "/readyz").status == 503;
       all = all && unready[i];
     }
     return all;
-  })) << ::testing::PrintToString(unready);
+  }, std::chrono::seconds(5))) << ::testing::PrintToString(unready);
   const double unreadyMs = msSince(stoppedAt);
   const Reply verbose = cluster.get(0, "/readyz?verbose");
   std::this_thread::sleep_for(std::chrono::milliseconds(2000) - (Clock::now() - stoppedAt));
@@ -187,14 +187,14 @@ TEST_P(PostgresRestart, UnderMixedLoad) {
   const auto startedAt = Clock::now();
   const double outageMs = msSince(stoppedAt);
   std::vector<bool> ready(cluster.size(), false);
-  EXPECT_TRUE(within(std::chrono::seconds(20), [&] {
+  EXPECT_TRUE(eventually([&] {
     bool all = true;
     for (int i = 0; i < cluster.size(); ++i) {
       if (!ready[i]) ready[i] = cluster.get(i, "/readyz").status == 200;
       all = all && ready[i];
     }
     return all;
-  })) << ::testing::PrintToString(ready);
+  }, std::chrono::seconds(20))) << ::testing::PrintToString(ready);
   const double readyMs = msSince(startedAt);
   const std::map<int, int> updatesAtReady = [&] {
     std::lock_guard lock(tally.mutex);
@@ -243,9 +243,9 @@ TEST_P(PostgresRestart, UnderMixedLoad) {
   ASSERT_FALSE(tally.jobs.empty());
   EXPECT_EQ(cluster.sql("SELECT count(*) FROM jobs WHERE id IN (" + jobIds + ")")[0][0], std::to_string(tally.jobs.size()));
   // ... and every acknowledged job runs.
-  EXPECT_TRUE(within(std::chrono::seconds(30), [&] {
+  EXPECT_TRUE(eventually([&] {
     return cluster.sql("SELECT count(*) FROM jobs WHERE state <> 'completed' AND id IN (" + jobIds + ")")[0][0] == "0";
-  })) << ::testing::PrintToString(cluster.sql("SELECT state, count(*) FROM jobs GROUP BY state"));
+  }, std::chrono::seconds(30))) << ::testing::PrintToString(cluster.sql("SELECT state, count(*) FROM jobs GROUP BY state"));
 
   int inDoubt = 0;
   for (int i = 0; i < cluster.size(); ++i) {

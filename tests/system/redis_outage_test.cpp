@@ -87,14 +87,14 @@ TEST(Faults, RedisKilledAndRestartedUnderCachedReadLoad) {
   cluster.redis().kill();
   const auto killedAt = Clock::now();
   std::vector<bool> opened(cluster.size(), false);
-  EXPECT_TRUE(within(std::chrono::seconds(10), [&] {
+  EXPECT_TRUE(eventually([&] {
     bool all = true;
     for (int i = 0; i < cluster.size(); ++i) {
       if (!opened[i]) opened[i] = cluster.breaker(i, "cache l2").value("state", "") == "open";
       all = all && opened[i];
     }
     return all;
-  })) << "cache l2 breaker opened on: " << ::testing::PrintToString(opened);
+  }, std::chrono::seconds(10))) << "cache l2 breaker opened on: " << ::testing::PrintToString(opened);
   const double openedMs = msSince(killedAt);
   // A write during the outage is acknowledged and read back by its writer.
   const Reply before = cluster.get(0, writtenPath);
@@ -108,7 +108,7 @@ TEST(Faults, RedisKilledAndRestartedUnderCachedReadLoad) {
   const auto restartedAt = Clock::now();
   const double outageMs = msSince(killedAt);
   std::vector<bool> closed(cluster.size(), false), subscribed(cluster.size(), false);
-  EXPECT_TRUE(within(std::chrono::seconds(15), [&] {
+  EXPECT_TRUE(eventually([&] {
     bool all = true;
     for (int i = 0; i < cluster.size(); ++i) {
       if (!closed[i]) closed[i] = cluster.breaker(i, "cache l2").value("state", "") == "closed";
@@ -116,7 +116,7 @@ TEST(Faults, RedisKilledAndRestartedUnderCachedReadLoad) {
       all = all && closed[i] && subscribed[i];
     }
     return all;
-  })) << "closed " << ::testing::PrintToString(closed) << ", subscribed " << ::testing::PrintToString(subscribed);
+  }, std::chrono::seconds(15))) << "closed " << ::testing::PrintToString(closed) << ", subscribed " << ::testing::PrintToString(subscribed);
   const double recoveredMs = msSince(restartedAt);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   stop = true;
@@ -142,7 +142,7 @@ TEST(Faults, RedisKilledAndRestartedUnderCachedReadLoad) {
   double lastSeen = 0;
   for (int i = 1; i < cluster.size(); ++i) {
     HttpClient client(cluster.port(i));
-    EXPECT_TRUE(within(std::chrono::seconds(2), [&] { return client.get(probePath).json().value("title", "") == "probe 1"; }))
+    EXPECT_TRUE(eventually([&] { return client.get(probePath).json().value("title", "") == "probe 1"; }, std::chrono::seconds(2)))
         << "host " << i;
     lastSeen = std::max(lastSeen, msSince(probedAt));
   }

@@ -27,7 +27,7 @@ TEST(Breakers, HttpProbeBreakerOpensOnADownEndpointAndClosesWhenItRecovers) {
                         {"breaker", {{"enabled", true}, {"failure_threshold", 3}, {"open_ms", 400}}}}}}}}});
   ASSERT_EQ(host.breaker("probe web")["state"], "closed");
 
-  ASSERT_TRUE(within(std::chrono::seconds(10), [&] { return host.breaker("probe web")["state"] == "open"; }));
+  ASSERT_TRUE(eventually([&] { return host.breaker("probe web")["state"] == "open"; }, std::chrono::seconds(10)));
   // While open the endpoint gets a rest: checks are skipped, not sent.
   const size_t sent = endpoint.requestCount();
   json probe = host.probe("web");
@@ -35,7 +35,7 @@ TEST(Breakers, HttpProbeBreakerOpensOnADownEndpointAndClosesWhenItRecovers) {
   EXPECT_EQ(probe["circuit"], "open");
   EXPECT_THAT(probe["message"].get<std::string>(), HasSubstr("circuit open"));
   EXPECT_THAT(probe["message"].get<std::string>(), HasSubstr("unexpected status 503"));
-  EXPECT_TRUE(within(std::chrono::seconds(5), [&] { return host.breaker("probe web")["rejected"].get<int>() > 0; }));
+  EXPECT_TRUE(eventually([&] { return host.breaker("probe web")["rejected"].get<int>() > 0; }, std::chrono::seconds(5)));
   EXPECT_LE(endpoint.requestCount(), sent + 1);  // at most one half-open trial in the meantime
   EXPECT_EQ(host.health()["status"], "degraded");
 
@@ -45,9 +45,9 @@ TEST(Breakers, HttpProbeBreakerOpensOnADownEndpointAndClosesWhenItRecovers) {
   EXPECT_THAT(metrics, ::testing::ContainsRegex("wno_circuit_breaker_state\\{breaker=\"probe web\",kind=\"probe\"\\} [12]"));
 
   endpoint.reply(testing::answer(200, "alive"));
-  EXPECT_TRUE(within(std::chrono::seconds(10), [&] {
+  EXPECT_TRUE(eventually([&] {
     return host.breaker("probe web")["state"] == "closed" && host.probe("web")["status"] == "up";
-  })) << host.health().dump();
+  }, std::chrono::seconds(10))) << host.health().dump();
   EXPECT_FALSE(host.probe("web").contains("circuit"));
   EXPECT_THAT(host.metrics(), HasSubstr("wno_circuit_breaker_state{breaker=\"probe web\",kind=\"probe\"} 0"));
   EXPECT_THAT(host.metrics(),
@@ -95,7 +95,7 @@ TEST(Breakers, PostgresBreakerFailsFastWith503AndRetryAfterThenRecovers) {
   EXPECT_EQ(host.get("/livez").status, 200);
 
   pg.start();
-  EXPECT_TRUE(within(std::chrono::seconds(20), [&] { return host.get("/api/v1/things").status == 200; }));
+  EXPECT_TRUE(eventually([&] { return host.get("/api/v1/things").status == 200; }, std::chrono::seconds(20)));
   EXPECT_EQ(host.breaker("repository main")["state"], "closed");
   EXPECT_EQ(checkPrometheusText(host.metrics()), "");
 }

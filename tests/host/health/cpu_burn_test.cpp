@@ -27,7 +27,7 @@ TEST(CpuBurn, LoadFactorRisesWithBusyThreadsAndFallsAfter) {
                    {"health", {{"probes", {{{"name", "cpu"}, {"type", "cpu"}, {"interval_ms", 200},
                                             {"config", {{"scope", "process"}}}}}}}},
                    {"load_factor", {{"interval_ms", 100}, {"smoothing", 0.5}, {"signals", {{{"source", "probe:cpu"}}}}}}});
-  ASSERT_TRUE(within(std::chrono::seconds(10), [&] { return cpuSignal(host.health()) >= 0; }));
+  ASSERT_TRUE(eventually([&] { return cpuSignal(host.health()) >= 0; }, std::chrono::seconds(10)));
   const json idle = host.health();
   EXPECT_LT(cpuSignal(idle), 0.2) << idle.dump();
 
@@ -42,10 +42,10 @@ TEST(CpuBurn, LoadFactorRisesWithBusyThreadsAndFallsAfter) {
     });
   }
   json hot;
-  const bool rose = within(std::chrono::seconds(20), [&] {
+  const bool rose = eventually([&] {
     hot = host.health();
     return cpuSignal(hot) > 0.3 && hot["load_factor"].get<double>() > 0.3;
-  });
+  }, std::chrono::seconds(20));
   burning = false;
   for (auto& t : burners) t.join();
   ASSERT_TRUE(rose) << hot.dump();
@@ -59,10 +59,10 @@ TEST(CpuBurn, LoadFactorRisesWithBusyThreadsAndFallsAfter) {
   EXPECT_GT(hot["resources"]["threads"].get<int>(), static_cast<int>(n));
 
   json cool;
-  EXPECT_TRUE(within(std::chrono::seconds(20), [&] {
+  EXPECT_TRUE(eventually([&] {
     cool = host.health();
     return cpuSignal(cool) < 0.15 && cool["load_factor"].get<double>() < 0.15;
-  })) << cool.dump();
+  }, std::chrono::seconds(20))) << cool.dump();
 
   // The history shows the whole episode: low, high, low again.
   const json history = json::parse(host.get("/health/history").body);

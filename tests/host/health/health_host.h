@@ -5,6 +5,7 @@
 #pragma once
 
 #include "app/host_runtime.h"
+#include "eventually.h"
 #include "process_runner.h"
 
 #include <gtest/gtest.h>
@@ -51,16 +52,5 @@ class HealthHost {
  private:
   std::unique_ptr<host::HostRuntime> runtime_;
 };
-
-// Polls cond every 20 ms for at most `limit`; true once it holds.
-template <typename Cond>
-bool within(std::chrono::milliseconds limit, Cond cond) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return cond();
-}
 
 }  // namespace wno::test
