@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <stdexcept>
 
 namespace wno::host::http {
 
@@ -30,7 +31,7 @@ std::vector<int> specificity(const Route& route) {
 }
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, RouteGroup group, Handler handler) {
+void Router::add(std::string method, std::string pattern, RouteGroup group, Handler handler, Execution execution) {
   Route route;
   route.name = method + " " + pattern;
   route.method = std::move(method);
@@ -38,9 +39,20 @@ void Router::add(std::string method, std::string pattern, RouteGroup group, Hand
   route.pattern = std::move(pattern);
   route.group = group;
   route.handler = std::move(handler);
+  route.execution = execution;
   routes_.push_back(std::move(route));
   std::stable_sort(routes_.begin(), routes_.end(),
                    [](const Route& a, const Route& b) { return specificity(a) < specificity(b); });
+}
+
+void Router::setFastPath(const std::string& method, const std::string& pattern, FastPath fastPath) {
+  for (auto& route : routes_) {
+    if (route.method == method && route.pattern == pattern) {
+      route.fastPath = std::move(fastPath);
+      return;
+    }
+  }
+  throw std::logic_error("no route " + method + " " + pattern + " to attach a fast path to");
 }
 
 RouteMatch Router::match(const std::string& method, const std::string& path) const {
