@@ -54,6 +54,24 @@ bool waitSocket(PGconn* c, short events, Clock::time_point deadline) {
   }
 }
 
+// Where a connection attempt was when it gave up, so "timed out" says
+// whether the server never accepted, never answered the startup, or was
+// slow to authenticate.
+const char* connectPhase(PGconn* c) {
+  switch (PQstatus(c)) {
+    case CONNECTION_STARTED: return "waiting for the TCP connection";
+    case CONNECTION_MADE: return "connected, sending the startup packet";
+    case CONNECTION_AWAITING_RESPONSE: return "waiting for the server's answer to the startup packet";
+    case CONNECTION_AUTH_OK: return "authenticated, waiting for the backend to start";
+    case CONNECTION_SSL_STARTUP: return "negotiating SSL";
+    case CONNECTION_GSS_STARTUP: return "negotiating GSSAPI encryption";
+    case CONNECTION_SETENV: return "negotiating settings";
+    case CONNECTION_CHECK_WRITABLE: return "checking the session is writable";
+    case CONNECTION_CONSUME: return "consuming remaining results";
+    default: return "connecting";
+  }
+}
+
 std::optional<Failure> connect(const std::string& url, Clock::time_point deadline, Conn& out) {
   const char* keys[] = {"dbname", "application_name", nullptr};
   const char* values[] = {url.c_str(), "wno-health-probe", nullptr};
@@ -63,7 +81,7 @@ std::optional<Failure> connect(const std::string& url, Clock::time_point deadlin
   while (state != PGRES_POLLING_OK) {
     if (state == PGRES_POLLING_FAILED) return Failure{connMessage(out.get())};
     if (!waitSocket(out.get(), state == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline)) {
-      return Failure{"connect timed out", true};
+      return Failure{std::string("connect timed out (") + connectPhase(out.get()) + ")", true};
     }
     state = PQconnectPoll(out.get());
   }

@@ -55,7 +55,7 @@ http::Middleware adminAuthMiddleware(std::string apiKey) {
   return [apiKey](http::RequestContext& ctx, const http::Route& route) {
     if (route.group != http::RouteGroup::Admin) return false;
     if (apiKey.empty()) {
-      if (ctx.request().clientAddress().host().isLoopback()) return false;
+      if (ctx.request().clientAddress().loopback) return false;
       ctx.sendProblem(403, "Forbidden", "the admin API answers loopback clients only when no admin key is configured");
       return true;
     }

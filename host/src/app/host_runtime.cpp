@@ -305,6 +305,12 @@ Status HostRuntime::startHttp() {
   options.keepAlive = h.value("keep_alive", true);
   options.keepAliveTimeoutMs = h.value("keep_alive_timeout_ms", 5000);
   options.requestTimeoutMs = h.value("request_timeout_ms", 30000);
+  options.loopThreads = h.value("loop_threads", 0);
+  options.maxConnections = h.value("max_connections", 10000);
+  options.maxHeaderBytes = h.value("max_header_bytes", static_cast<size_t>(16 * 1024));
+  options.headerTimeoutMs = h.value("header_timeout_ms", 10000);
+  options.bodyTimeoutMs = h.value("body_timeout_ms", 10000);
+  options.minBodyBytesPerSecond = h.value("min_body_bytes_per_s", 1024);
   options.accessLog = h.value("access_log", true);
 
   auto router = std::make_shared<http::Router>();
@@ -318,7 +324,7 @@ Status HostRuntime::startHttp() {
   protection_ = std::move(protection).value();
   // Protection first: shedding and rate limits are cheaper than auth and
   // must hold even for clients that send bad credentials.
-  if (protection_->enabled()) http_->addMiddleware(protection_->middleware());
+  if (protection_->enabled()) http_->addMiddleware(protection_->middleware(), protection_->blocks());
   http_->addMiddleware(adminAuthMiddleware(section("admin").value("api_key", "")));
   try {
     http_->start();

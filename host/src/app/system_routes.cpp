@@ -4,6 +4,9 @@
 
 namespace wno::host {
 
+// Every route here answers on the event loop (Execution::Inline): they read
+// snapshots the probe threads and the metrics registry keep, never wait on a
+// dependency, and must answer when every worker is busy.
 void addSystemRoutes(http::Router& router, HostRuntime& runtime) {
   // Liveness checks only that this process can answer; never dependencies,
   // so a database outage does not get every host restarted.
@@ -13,7 +16,7 @@ void addSystemRoutes(http::Router& router, HostRuntime& runtime) {
     } else {
       ctx.sendJson(200, {{"status", "alive"}});
     }
-  });
+  }, http::Execution::Inline);
 
   router.add("GET", "/readyz", http::RouteGroup::Health, [&runtime](http::RequestContext& ctx) {
     std::vector<std::string> reasons;
@@ -28,24 +31,24 @@ void addSystemRoutes(http::Router& router, HostRuntime& runtime) {
     } else {
       ctx.sendJson(status, {{"status", ready ? "ready" : "not_ready"}, {"reasons", reasons}});
     }
-  });
+  }, http::Execution::Inline);
 
   router.add("GET", "/health", http::RouteGroup::Health, [&runtime](http::RequestContext& ctx) {
     nlohmann::json health = runtime.healthJson();
     // Load balancers read the status code: only a host that is down is 503.
     ctx.sendJson(health["status"] == "down" ? 503 : 200, health);
-  });
+  }, http::Execution::Inline);
 
   router.add("GET", "/health/history", http::RouteGroup::Health, [&runtime](http::RequestContext& ctx) {
     ctx.sendJson(200, runtime.loadHistoryJson());
-  });
+  }, http::Execution::Inline);
 
   // Owned by the route: it lives as long as the router that serves it.
   auto process = std::make_shared<ProcessMetrics>(runtime.services().metrics());
   router.add("GET", "/metrics", http::RouteGroup::Metrics, [&runtime, process](http::RequestContext& ctx) {
     process->refresh();
     ctx.sendText(200, "text/plain; version=0.0.4; charset=utf-8", runtime.metricsText());
-  });
+  }, http::Execution::Inline);
 }
 
 }  // namespace wno::host

@@ -2,19 +2,17 @@
 
 #include "core/logger.h"
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/ThreadPool.h>
-
-#include <prometheus/counter.h>
-#include <prometheus/histogram.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
-#include <unistd.h>
+#include <cstring>
+#include <stdexcept>
 #include <thread>
 
 namespace wno::host::http {
@@ -22,9 +20,8 @@ namespace {
 
 // Accept a client's X-Request-Id only if it is short and printable, so it can
 // go into logs and headers verbatim; otherwise mint one.
-std::string requestIdFor(const Poco::Net::HTTPServerRequest& request, uint64_t counter) {
-  // A copy: Poco returns a reference to the default when the header is absent.
-  const std::string given = request.get("X-Request-Id", "");
+std::string requestIdFor(const HttpRequest& request, uint64_t counter) {
+  std::string given = request.get("X-Request-Id");
   bool usable = !given.empty() && given.size() <= 64;
   for (char c : given) usable = usable && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
   if (usable) return given;
@@ -34,90 +31,204 @@ std::string requestIdFor(const Poco::Net::HTTPServerRequest& request, uint64_t c
   return buffer;
 }
 
-struct HttpMetrics {
-  explicit HttpMetrics(Metrics& metrics)
-      : requests(prometheus::BuildCounter()
-                     .Name("wno_http_requests_total")
-                     .Help("HTTP requests by route, method and status")
-                     .Register(metrics.registry())),
-        duration(prometheus::BuildHistogram()
-                     .Name("wno_http_request_duration_seconds")
-                     .Help("HTTP request duration by route and method")
-                     .Register(metrics.registry())),
-        inFlight(prometheus::BuildGauge()
-                     .Name("wno_http_requests_in_flight")
-                     .Help("HTTP requests being handled now")
-                     .Register(metrics.registry())
-                     .Add({})) {}
+// Binds host:port (a name or a literal, IPv4 or IPv6). SO_REUSEADDR so a
+// restart can rebind while old connections sit in TIME_WAIT; never
+// SO_REUSEPORT, which would let a second host silently share a port that
+// is already taken instead of failing loudly.
+int bindListener(const std::string& host, uint16_t port, int backlog) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  if (const int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found); rc != 0) {
+    throw std::runtime_error("cannot resolve " + host + ": " + ::gai_strerror(rc));
+  }
+  std::string lastError = "no address";
+  int fd = -1;
+  for (addrinfo* a = found; a != nullptr && fd < 0; a = a->ai_next) {
+    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) {
+      lastError = std::strerror(errno);
+      continue;
+    }
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, backlog) != 0) {
+      lastError = std::strerror(errno);
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  ::freeaddrinfo(found);
+  if (fd < 0) throw std::runtime_error(lastError);
+  return fd;
+}
 
-  prometheus::Family<prometheus::Counter>& requests;
-  prometheus::Family<prometheus::Histogram>& duration;
-  prometheus::Gauge& inFlight;
-};
+uint16_t boundPort(int fd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  return ClientAddress::from(address).port;
+}
+
+// Every connection is a descriptor: lift the soft limit to the hard one so
+// max_connections is reachable without a wrapper script.
+void raiseDescriptorLimit(int wanted) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t target = std::min<rlim_t>(limit.rlim_max, static_cast<rlim_t>(wanted));
+  if (limit.rlim_cur >= target) return;
+  limit.rlim_cur = target;
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+}
 
 }  // namespace
 
-class HttpServer::Handler : public Poco::Net::HTTPRequestHandler {
- public:
-  Handler(HttpServer& server, HttpMetrics& metrics) : server_(server), metrics_(metrics) {}
+HttpServer::HttpServer(ServerOptions options, std::shared_ptr<Router> router, Metrics& metrics)
+    : options_(std::move(options)), router_(std::move(router)), metrics_(metrics) {
+  loopOptions_.maxHeaderBytes = options_.maxHeaderBytes;
+  loopOptions_.maxBodyBytes = options_.maxBodyBytes;
+  loopOptions_.headerTimeoutMs = options_.headerTimeoutMs;
+  loopOptions_.bodyTimeoutMs = options_.bodyTimeoutMs;
+  loopOptions_.minBodyBytesPerSecond = options_.minBodyBytesPerSecond;
+  loopOptions_.keepAliveTimeoutMs = options_.keepAliveTimeoutMs;
+  loopOptions_.sendTimeoutMs = options_.requestTimeoutMs;
+  loopOptions_.maxConnections = options_.maxConnections;
+  loopOptions_.keepAlive = options_.keepAlive;
+}
 
-  void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
-    const auto started = std::chrono::steady_clock::now();
-    server_.inFlight_.fetch_add(1);
-    metrics_.inFlight.Increment();
-    RequestContext ctx(request, response, server_.options_.maxBodyBytes,
-                       requestIdFor(request, server_.requestCounter_.fetch_add(1)));
-    // While draining, finish this request but ask the client to reconnect
-    // (to another host) for the next one.
-    if (server_.draining_.load()) response.setKeepAlive(false);
-    dispatch(ctx);
-    finish(ctx, started);
-    metrics_.inFlight.Decrement();
-    server_.inFlight_.fetch_sub(1);
+HttpServer::~HttpServer() {
+  if (workers_) workers_->stop();
+  for (auto& loop : loops_) loop->stop();
+  loops_.clear();
+  if (listenFd_ >= 0) ::close(listenFd_);
+}
+
+void HttpServer::addMiddleware(Middleware middleware, MiddlewareBlocks blocks) {
+  middleware_.emplace_back(std::move(middleware), std::move(blocks));
+}
+
+void HttpServer::start() {
+  raiseDescriptorLimit(options_.maxConnections + 1024);
+  listenFd_ = bindListener(options_.host, options_.port, std::max(1024, options_.maxQueued));
+  port_ = boundPort(listenFd_);
+  workers_ = std::make_unique<WorkerPool>(std::max(1, options_.threads), static_cast<size_t>(std::max(1, options_.maxQueued)),
+                                          "wno-http-work");
+  int loops = options_.loopThreads;
+  if (loops <= 0) loops = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 0; i < loops; ++i) {
+    loops_.push_back(std::make_unique<EventLoop>(i, listenFd_, loopOptions_, *this, openConnections_));
   }
+  for (auto& loop : loops_) loop->start();
+}
 
- private:
-  void dispatch(RequestContext& ctx) {
+bool HttpServer::middlewareMayBlock(const Route& route) const {
+  for (const auto& [middleware, blocks] : middleware_) {
+    if (blocks && blocks(route)) return true;
+  }
+  return false;
+}
+
+void HttpServer::dispatch(Connection& c) {
+  inFlight_.fetch_add(1, std::memory_order_relaxed);
+  metrics_.inFlight().Increment();
+  c.startedAt = std::chrono::steady_clock::now();
+  c.context.emplace(c.request, c.response, options_.maxBodyBytes,
+                    requestIdFor(c.request, requestCounter_.fetch_add(1, std::memory_order_relaxed)));
+  RequestContext& ctx = *c.context;
+  RouteMatch match = router_->match(ctx.method(), ctx.path());
+  if (match.route == nullptr) {
+    answerUnrouted(ctx, match);
+    finish(c);
+    return;
+  }
+  const Route& route = *match.route;
+  ctx.routeName = route.name;
+  ctx.setParams(std::move(match.params));
+
+  const bool onLoop = route.execution == Execution::Inline || route.fastPath;
+  if (onLoop && !middlewareMayBlock(route)) {
+    bool answered = false;
     try {
-      RouteMatch match = server_.router_->match(ctx.method(), ctx.path());
-      if (match.route == nullptr) {
-        ctx.routeName = "unmatched";
-        if (!match.allowedMethods.empty()) {
-          std::string allow;
-          for (const auto& m : match.allowedMethods) allow += (allow.empty() ? "" : ", ") + m;
-          ctx.response().set("Allow", allow);
-          ctx.sendProblem(405, "Method Not Allowed", ctx.method() + " is not allowed on " + ctx.path(),
-                          {{"allow", match.allowedMethods}});
-        } else {
-          ctx.sendProblem(404, "Not Found", "no route for " + ctx.path());
-        }
-        return;
-      }
-      ctx.routeName = match.route->name;
-      ctx.setParams(std::move(match.params));
-      for (const auto& middleware : server_.middleware_) {
-        if (middleware(ctx, *match.route)) return;
-      }
-      match.route->handler(ctx);
-      if (!ctx.sent()) {
-        logError("http", "handler returned without a response", {{"route", ctx.routeName}, {"request_id", ctx.requestId()}});
-        ctx.sendProblem(500, "Internal Server Error", "the handler produced no response");
-      }
+      answered = runMiddleware(ctx, route) || (route.fastPath && route.execution == Execution::Worker && route.fastPath(ctx));
     } catch (const std::exception& e) {
       logError("http", "request failed", {{"route", ctx.routeName}, {"request_id", ctx.requestId()}, {"error", e.what()}});
-      if (!ctx.sent()) {
-        ctx.sendProblem(500, "Internal Server Error", "an internal error occurred; quote request_id when reporting it");
-      }
+      if (!ctx.sent()) ctx.sendProblem(500, "Internal Server Error", "an internal error occurred; quote request_id when reporting it");
+      answered = true;
+    }
+    if (!answered && route.execution == Execution::Inline) {
+      run(ctx, route, /*middlewareDone=*/true);
+      answered = true;
+    }
+    if (answered) {
+      finish(c);
+      return;
+    }
+    if (workers_->trySubmit([this, &c, &route] {
+          run(*c.context, route, /*middlewareDone=*/true);
+          finish(c);
+        })) {
+      return;
+    }
+  } else if (workers_->trySubmit([this, &c, &route] {
+               run(*c.context, route, /*middlewareDone=*/false);
+               finish(c);
+             })) {
+    return;
+  }
+  // Every worker busy and the queue full: say so now rather than queue without bound.
+  c.response.set("Retry-After", "1");
+  ctx.sendProblem(503, "Service Unavailable", "the host is at capacity: every worker is busy and " +
+                                                   std::to_string(options_.maxQueued) + " requests are waiting; retry later");
+  finish(c);
+}
+
+void HttpServer::answerUnrouted(RequestContext& ctx, const RouteMatch& match) {
+  ctx.routeName = "unmatched";
+  if (!match.allowedMethods.empty()) {
+    std::string allow;
+    for (const auto& m : match.allowedMethods) allow += (allow.empty() ? "" : ", ") + m;
+    ctx.response().set("Allow", allow);
+    ctx.sendProblem(405, "Method Not Allowed", ctx.method() + " is not allowed on " + ctx.path(),
+                    {{"allow", match.allowedMethods}});
+  } else {
+    ctx.sendProblem(404, "Not Found", "no route for " + ctx.path());
+  }
+}
+
+bool HttpServer::runMiddleware(RequestContext& ctx, const Route& route) {
+  for (const auto& [middleware, blocks] : middleware_) {
+    if (middleware(ctx, route)) return true;
+  }
+  return false;
+}
+
+void HttpServer::run(RequestContext& ctx, const Route& route, bool middlewareDone) {
+  try {
+    if (!middlewareDone && runMiddleware(ctx, route)) return;
+    route.handler(ctx);
+    if (!ctx.sent()) {
+      logError("http", "handler returned without a response", {{"route", ctx.routeName}, {"request_id", ctx.requestId()}});
+      ctx.sendProblem(500, "Internal Server Error", "the handler produced no response");
+    }
+  } catch (const std::exception& e) {
+    logError("http", "request failed", {{"route", ctx.routeName}, {"request_id", ctx.requestId()}, {"error", e.what()}});
+    if (!ctx.sent()) {
+      ctx.sendProblem(500, "Internal Server Error", "an internal error occurred; quote request_id when reporting it");
     }
   }
+}
 
-  void finish(RequestContext& ctx, std::chrono::steady_clock::time_point started) {
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    const std::string status = std::to_string(ctx.status());
-    metrics_.requests.Add({{"route", ctx.routeName}, {"method", ctx.method()}, {"status", status}}).Increment();
-    metrics_.duration.Add({{"route", ctx.routeName}, {"method", ctx.method()}}, Metrics::latencyBuckets())
-        .Observe(seconds);
-    if (!server_.options_.accessLog) return;
+void HttpServer::finish(Connection& c) {
+  RequestContext& ctx = *c.context;
+  // A stream the handler never finished: what was framed goes out, then the
+  // connection closes, so the client sees a cut-off body, never a complete-looking one.
+  if (ctx.streamBroken()) c.response.setKeepAlive(false);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - c.startedAt).count();
+  metrics_.record(ctx.routeName, ctx.method(), ctx.status(), seconds);
+  if (options_.accessLog) {
     Logger::instance().record({{"ts", isoTimestampNow()},
                                {"level", "info"},
                                {"component", "access"},
@@ -127,82 +238,55 @@ class HttpServer::Handler : public Poco::Net::HTTPRequestHandler {
                                {"status", ctx.status()},
                                {"bytes", ctx.bytesSent()},
                                {"duration_ms", seconds * 1000.0},
-                               {"client", ctx.request().clientAddress().host().toString()},
+                               {"client", c.client.ip},
                                {"request_id", ctx.requestId()}});
   }
+  c.context.reset();
+  metrics_.inFlight().Decrement();
+  inFlight_.fetch_sub(1, std::memory_order_relaxed);
+  c.loop.complete(c);
+}
 
-  HttpServer& server_;
-  HttpMetrics& metrics_;
-};
-
-class HttpServer::Factory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  Factory(HttpServer& server, Metrics& metrics) : server_(server), metrics_(metrics) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(server_, metrics_);
+void HttpServer::refused(Connection& c, int status) {
+  metrics_.record("refused", c.request.getMethod(), status, 0.0);
+  if (options_.accessLog) {
+    Logger::instance().record({{"ts", isoTimestampNow()},
+                               {"level", "info"},
+                               {"component", "access"},
+                               {"method", c.request.getMethod()},
+                               {"route", "refused"},
+                               {"status", status},
+                               {"client", c.client.ip}});
   }
-
- private:
-  HttpServer& server_;
-  HttpMetrics metrics_;
-};
-
-HttpServer::HttpServer(ServerOptions options, std::shared_ptr<Router> router, Metrics& metrics)
-    : options_(std::move(options)), router_(std::move(router)), metrics_(metrics) {}
-
-HttpServer::~HttpServer() {
-  if (server_) server_->stopAll(true);
 }
-
-void HttpServer::addMiddleware(Middleware middleware) { middleware_.push_back(std::move(middleware)); }
-
-void HttpServer::start() {
-  Poco::Net::ServerSocket socket;
-  // SO_REUSEADDR so a restart can rebind while old connections sit in
-  // TIME_WAIT; never SO_REUSEPORT, which would let a second host silently
-  // share a port that is already taken instead of failing loudly.
-  socket.bind(Poco::Net::SocketAddress(options_.host, options_.port), /*reuseAddress=*/true, /*reusePort=*/false);
-  socket.listen(std::max(64, options_.maxQueued));
-  auto* params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(options_.threads);
-  params->setMaxQueued(options_.maxQueued);
-  params->setKeepAlive(options_.keepAlive);
-  params->setTimeout(Poco::Timespan(static_cast<long>(options_.requestTimeoutMs) * 1000));
-  params->setServerName("wno");
-  // Poco's pool joins each worker for up to 10 s on shutdown; idle workers
-  // and keep-alive waits must end sooner than that or SIGTERM stalls.
-  params->setThreadIdleTime(Poco::Timespan(1, 0));
-  params->setKeepAliveTimeout(Poco::Timespan(static_cast<long>(std::min(options_.keepAliveTimeoutMs, 10000)) * 1000));
-  // A pool of our own: the default pool is shared by all of Poco and capped
-  // at 16 threads, which would silently cap http.threads.
-  pool_ = std::make_unique<Poco::ThreadPool>(2, std::max(2, options_.threads) + 2, 60);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this, metrics_), *pool_, socket, params);
-  listener_ = socket;
-  port_ = socket.address().port();
-  server_->start();
-}
-
-// Remembered at start: the socket is closed while draining.
-uint16_t HttpServer::port() const { return server_ ? port_ : 0; }
 
 int HttpServer::shutdown(std::chrono::milliseconds grace) {
-  if (!server_) return 0;
+  if (loops_.empty()) return 0;
   draining_.store(true);
-  // stop() ends the accept loop; connections already accepted keep being
-  // served (without keep-alive, see the handler) until they finish. Poco
-  // leaves the socket listening until the server is destroyed, so the
-  // kernel would go on completing handshakes nobody accepts: those clients
-  // would wait out the whole grace and then be reset. Closed now, new
-  // connections are refused at once and go to another host.
-  server_->stop();
-  listener_.close();
+  // New connections are refused at once (and go to another host) instead
+  // of the kernel completing handshakes nobody will accept: a shut-down
+  // listening socket stops listening. Its descriptor stays ours until the
+  // loops have let go of it, so its number cannot be reused under them.
+  for (auto& loop : loops_) loop->stopAccepting();
+  ::shutdown(listenFd_, SHUT_RDWR);
+  for (auto& loop : loops_) loop->drain();
   const auto deadline = std::chrono::steady_clock::now() + grace;
   while (inFlight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   const int cutOff = inFlight_.load();
-  server_->stopAll(true);
-  server_.reset();
+  // Handlers still running finish (their calls have their own deadlines);
+  // their answers are written by loops that are still running.
+  workers_->stop();
+  // Give the loops a moment to write the last answers out.
+  const auto flushDeadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  while (openConnections_.load() > 0 && std::chrono::steady_clock::now() < flushDeadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  for (auto& loop : loops_) loop->stop();
+  loops_.clear();
+  ::close(listenFd_);
+  listenFd_ = -1;
   return cutOff;
 }
 

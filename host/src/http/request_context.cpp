@@ -1,27 +1,74 @@
 #include "http/request_context.h"
 
 #include "http/json_body.h"
+#include "http/request_target.h"
 
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/URI.h>
-
-#include <istream>
+#include <cstdio>
+#include <streambuf>
 
 namespace wno::host::http {
 
-RequestContext::RequestContext(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-                               size_t maxBodyBytes, std::string requestId)
+// Frames what a handler streams as HTTP/1.1 chunks into the response body,
+// one chunk per 16 KB (or per flush), so a streamed page reaches the loop
+// already framed and is written like any other body.
+class RequestContext::ChunkedStream : public std::streambuf {
+ public:
+  explicit ChunkedStream(std::string& body) : body_(body), stream_(this) { setp(buffer_, buffer_ + sizeof buffer_); }
+
+  std::ostream& stream() { return stream_; }
+
+  void finish() {
+    emit();
+    body_.append("0\r\n\r\n");
+  }
+
+ protected:
+  int_type overflow(int_type c) override {
+    emit();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(c);
+      pbump(1);
+    }
+    return traits_type::not_eof(c);
+  }
+
+  int sync() override {
+    emit();
+    return 0;
+  }
+
+ private:
+  void emit() {
+    const size_t n = static_cast<size_t>(pptr() - pbase());
+    if (n == 0) return;
+    char size[24];
+    const int len = std::snprintf(size, sizeof size, "%zx\r\n", n);
+    body_.append(size, static_cast<size_t>(len));
+    body_.append(pbase(), n);
+    body_.append("\r\n");
+    setp(buffer_, buffer_ + sizeof buffer_);
+  }
+
+  std::string& body_;
+  std::ostream stream_;
+  char buffer_[16384];
+};
+
+RequestContext::RequestContext(const HttpRequest& request, HttpResponse& response, size_t maxBodyBytes,
+                               std::string requestId)
     : request_(request), response_(response), maxBodyBytes_(maxBodyBytes), requestId_(std::move(requestId)) {
-  try {
-    Poco::URI uri(request.getURI());
-    path_ = uri.getPath();
-    for (auto& [key, value] : uri.getQueryParameters()) query_.emplace_back(key, value);
-  } catch (const Poco::Exception&) {
-    // A malformed URI (bad percent-encoding) keeps the raw target as path; no
-    // route matches it, so the client gets a 404 instead of a dropped connection.
+  RequestTarget target;
+  if (decodeRequestTarget(request.getURI(), target)) {
+    path_ = std::move(target.path);
+    query_ = std::move(target.query);
+  } else {
+    // A malformed target (bad percent-encoding) keeps the raw target as
+    // path; no route matches it, so the client gets a 404.
     path_ = request.getURI();
   }
 }
+
+RequestContext::~RequestContext() = default;
 
 const std::string& RequestContext::param(const std::string& name) const {
   static const std::string empty;
@@ -37,24 +84,11 @@ std::optional<std::string> RequestContext::query(const std::string& name) const 
 }
 
 Result<std::string> RequestContext::readBody() {
-  const auto declared = request_.getContentLength64();
-  if (declared != Poco::Net::HTTPMessage::UNKNOWN_CONTENT_LENGTH && declared > static_cast<int64_t>(maxBodyBytes_)) {
-    return Status(WNO_ERR_RESOURCE_EXHAUSTED, "request body of " + std::to_string(declared) +
+  if (request_.body().size() > maxBodyBytes_) {
+    return Status(WNO_ERR_RESOURCE_EXHAUSTED, "request body of " + std::to_string(request_.body().size()) +
                                                   " bytes exceeds the limit of " + std::to_string(maxBodyBytes_));
   }
-  std::string body;
-  std::istream& in = request_.stream();
-  char buffer[16384];
-  while (in) {
-    in.read(buffer, sizeof buffer);
-    body.append(buffer, static_cast<size_t>(in.gcount()));
-    // Chunked bodies carry no length up front: stop as soon as the limit is passed.
-    if (body.size() > maxBodyBytes_) {
-      return Status(WNO_ERR_RESOURCE_EXHAUSTED,
-                    "request body exceeds the limit of " + std::to_string(maxBodyBytes_) + " bytes");
-    }
-  }
-  return body;
+  return request_.body();
 }
 
 std::optional<nlohmann::json> RequestContext::readJsonBody() {
@@ -76,27 +110,36 @@ std::optional<nlohmann::json> RequestContext::readJsonBody() {
   return parsed;
 }
 
-void RequestContext::send(int status, const std::string& contentType, const std::string& body) {
+void RequestContext::send(int status, const std::string& contentType, std::string body) {
   if (sent()) return;
   status_ = status;
-  response_.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-  if (!contentType.empty()) response_.setContentType(contentType);
+  response_.setStatus(status);
+  if (!contentType.empty()) response_.set("Content-Type", contentType);
   response_.set("X-Request-Id", requestId_);
-  response_.setContentLength64(static_cast<Poco::Int64>(body.size()));
-  std::ostream& out = response_.send();
-  out.write(body.data(), static_cast<std::streamsize>(body.size()));
-  out.flush();
   bytesSent_ = body.size();
+  response_.body() = std::move(body);
 }
 
 std::ostream& RequestContext::beginStream(int status, const std::string& contentType) {
   status_ = status;
-  response_.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-  response_.setContentType(contentType);
+  response_.setStatus(status);
+  response_.set("Content-Type", contentType);
   response_.set("X-Request-Id", requestId_);
-  response_.setChunkedTransferEncoding(true);
-  return response_.send();
+  response_.setChunked(true);
+  response_.body().clear();
+  stream_ = std::make_unique<ChunkedStream>(response_.body());
+  return stream_->stream();
 }
+
+void RequestContext::finishStream(size_t bytes) {
+  bytesSent_ = bytes;
+  if (stream_ && !streamFinished_) {
+    stream_->finish();
+    streamFinished_ = true;
+  }
+}
+
+bool RequestContext::streamBroken() const { return stream_ && !streamFinished_; }
 
 void RequestContext::sendJson(int status, const nlohmann::json& body) {
   send(status, "application/json", body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
@@ -121,12 +164,9 @@ void RequestContext::sendProblem(int status, const std::string& title, const std
   // failed; an error must never be kept by a proxy or a browser.
   response_.set("Cache-Control", "no-store");
   response_.erase("ETag");
-  send(status, "application/problem+json",
-       problem.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  send(status, "application/problem+json", problem.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-std::string reasonFor(int status) {
-  return Poco::Net::HTTPResponse::getReasonForStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-}
+std::string reasonFor(int status) { return std::string(reasonPhrase(status)); }
 
 }  // namespace wno::host::http

@@ -1,17 +1,19 @@
 // Everything a route handler needs for one request: the parsed path and
-// query, a body reader that enforces the size limit, and response helpers
-// that write JSON or RFC 9457 problem details and remember what was sent
-// (for the access log and metrics).
+// query, the body (already read and size-checked by the event loop), and
+// response helpers that write JSON or RFC 9457 problem details and remember
+// what was sent (for the access log and metrics). Nothing is written to the
+// socket here: the loop writes the response once the handler is done.
 #pragma once
 
 #include "core/status.h"
+#include "http/http_message.h"
 
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -19,11 +21,11 @@ namespace wno::host::http {
 
 class RequestContext {
  public:
-  RequestContext(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-                 size_t maxBodyBytes, std::string requestId);
+  RequestContext(const HttpRequest& request, HttpResponse& response, size_t maxBodyBytes, std::string requestId);
+  ~RequestContext();
 
-  Poco::Net::HTTPServerRequest& request() { return request_; }
-  Poco::Net::HTTPServerResponse& response() { return response_; }
+  const HttpRequest& request() const { return request_; }
+  HttpResponse& response() { return response_; }
   const std::string& method() const { return request_.getMethod(); }
   const std::string& path() const { return path_; }
   const std::string& requestId() const { return requestId_; }
@@ -37,9 +39,8 @@ class RequestContext {
   std::optional<std::string> query(const std::string& name) const;
   bool hasQuery(const std::string& name) const { return query(name).has_value(); }
 
-  // Reads the whole body. Fails with WNO_ERR_RESOURCE_EXHAUSTED when it is
-  // larger than the limit (the caller answers 413) without buffering more
-  // than limit + 1 bytes.
+  // The whole body. The loop refuses bodies over the limit with 413 before
+  // a handler runs; the check here guards contexts built another way.
   Result<std::string> readBody();
   // readBody() + JSON parse; errors are problem responses already sent.
   std::optional<nlohmann::json> readJsonBody();
@@ -54,7 +55,10 @@ class RequestContext {
   // Starts a chunked response for bodies produced incrementally (large
   // pages); write to the stream, then call finishStream with the byte count.
   std::ostream& beginStream(int status, const std::string& contentType);
-  void finishStream(size_t bytes) { bytesSent_ = bytes; }
+  void finishStream(size_t bytes);
+  // A stream begun and never finished (the handler failed half way): the
+  // response is cut short and the connection must close after it.
+  bool streamBroken() const;
 
   bool sent() const { return status_ != 0; }
   int status() const { return status_; }
@@ -62,10 +66,11 @@ class RequestContext {
   std::string routeName;  // set by the router, for metrics and logs
 
  private:
-  void send(int status, const std::string& contentType, const std::string& body);
+  class ChunkedStream;
+  void send(int status, const std::string& contentType, std::string body);
 
-  Poco::Net::HTTPServerRequest& request_;
-  Poco::Net::HTTPServerResponse& response_;
+  const HttpRequest& request_;
+  HttpResponse& response_;
   size_t maxBodyBytes_;
   std::string requestId_;
   std::string path_;
@@ -73,6 +78,8 @@ class RequestContext {
   std::map<std::string, std::string> params_;
   int status_ = 0;
   size_t bytesSent_ = 0;
+  std::unique_ptr<ChunkedStream> stream_;
+  bool streamFinished_ = false;
 };
 
 // Reason phrase of a status code for problem titles.

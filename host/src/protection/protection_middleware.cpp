@@ -4,6 +4,7 @@
 
 #include <prometheus/counter.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -46,13 +47,12 @@ std::string digest(const std::string& text) {
 
 std::string clientKey(http::RequestContext& ctx, bool byApiKey) {
   if (byApiKey) {
-    // A copy: Poco returns a reference to the default when the header is absent.
     const std::string key = ctx.request().get("X-API-Key", "");
     // Bucket names may end up in Redis, where anyone with access can list
     // them: never the key itself.
     if (!key.empty()) return "key:" + digest(key);
   }
-  return "ip:" + ctx.request().clientAddress().host().toString();
+  return "ip:" + ctx.request().clientAddress().ip;
 }
 
 }  // namespace
@@ -123,6 +123,16 @@ Protection::Protection(ProtectionOptions options, HostServices& services)
 
 http::Middleware Protection::middleware() {
   return [this](http::RequestContext& ctx, const http::Route& route) { return shed(ctx, route) || limit(ctx, route); };
+}
+
+http::MiddlewareBlocks Protection::blocks() {
+  return [this](const http::Route& route) {
+    if (!shared_) return false;
+    for (const auto& rule : options_.rateLimits) {
+      if (std::find(rule.groups.begin(), rule.groups.end(), route.group) != rule.groups.end()) return true;
+    }
+    return false;
+  };
 }
 
 nlohmann::json Protection::toJson() const {

@@ -52,6 +52,9 @@ class Protection {
 
   bool enabled() const { return options_.enabled; }
   http::Middleware middleware();
+  // True for routes a rule applies to while limits are shared through
+  // Redis: deciding those takes a round trip, so they run off the event loop.
+  http::MiddlewareBlocks blocks();
   bool shedding() const { return shedder_.shedding(); }
   // {"shared": bool, "redis": "host:port"|null, "local_keys": N}
   nlohmann::json toJson() const;
