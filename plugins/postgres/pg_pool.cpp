@@ -61,7 +61,8 @@ std::string PooledConnection::prepare(const std::string& sql) {
   return name;
 }
 
-Pool::Pool(PoolOptions options) : options_(std::move(options)), conninfo_(options_.conninfo()) {
+Pool::Pool(PoolOptions options)
+    : options_(std::move(options)), conninfo_(options_.conninfo()), activity_(activityFor(options_.url)) {
   options_.size = std::max<size_t>(1, options_.size);
   // Connect once now: a wrong URL or a down database fails at create with
   // the server's message, not on the first request.
@@ -74,6 +75,7 @@ Pool::Pool(PoolOptions options) : options_(std::move(options)), conninfo_(option
   idle_.push_back(std::move(c));
   open_ = 1;
   if (options_.clientDeadline().count() > 0) watchdog_ = std::thread([this] { watch(); });
+  opener_ = std::thread([this] { openConnections(); });
 }
 
 Pool::~Pool() {
@@ -82,37 +84,71 @@ Pool::~Pool() {
     stopping_ = true;
   }
   watchdogWake_.notify_all();
+  openWanted_.notify_all();
   if (watchdog_.joinable()) watchdog_.join();
+  if (opener_.joinable()) opener_.join();
+}
+
+void Pool::openConnections() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    openWanted_.wait(lock, [this] { return stopping_ || opening_ > 0; });
+    if (stopping_) return;
+    lock.unlock();
+    auto c = std::make_unique<PooledConnection>();
+    std::string error;
+    try {
+      c->conn = std::make_unique<pqxx::connection>(conninfo_);
+    } catch (const std::exception& e) {
+      error = e.what();
+      while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
+    }
+    lock.lock();
+    --opening_;
+    if (error.empty()) {
+      idle_.push_back(std::move(c));
+      available_.notify_one();
+    } else {
+      // Every waiter learns at once (and fails fast with the server's
+      // message); asking again is theirs to decide. Nothing else is being
+      // opened now, so what is open is what is idle or leased.
+      opening_ = 0;
+      open_ = idle_.size() + leased_.size();
+      lastConnectError_ = error;
+      ++connectFailures_;
+      available_.notify_all();
+    }
+  }
 }
 
 Pool::Lease Pool::acquire(bool unbounded) {
   std::unique_lock lock(mutex_);
-  const auto deadline = std::chrono::steady_clock::now() + options_.wait;
-  while (idle_.empty() && open_ >= options_.size) {
-    if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && open_ >= options_.size) {
+  // Migrations (unbounded) may also wait for a connection to be opened.
+  const auto deadline = std::chrono::steady_clock::now() + options_.wait + (unbounded ? options_.connectTimeout : std::chrono::milliseconds(0));
+  const uint64_t failuresAtStart = connectFailures_;
+  for (;;) {
+    while (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      if (stillConnected(*c->conn)) return lease(std::move(c), unbounded);
+      --open_;  // died while idle (server restart, idle timeout): open a fresh one instead
+    }
+    if (connectFailures_ != failuresAtStart) {
+      throw PgError(WNO_ERR_UNAVAILABLE, "cannot connect: " + lastConnectError_);
+    }
+    if (open_ < options_.size) {
+      ++open_;
+      ++opening_;
+      openWanted_.notify_one();
+    }
+    if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty()) {
+      if (connectFailures_ != failuresAtStart) {
+        throw PgError(WNO_ERR_UNAVAILABLE, "cannot connect: " + lastConnectError_);
+      }
       throw PgError(WNO_ERR_RESOURCE_EXHAUSTED,
                     "no database connection free within " + std::to_string(options_.wait.count()) + " ms");
     }
   }
-  while (!idle_.empty()) {
-    auto c = std::move(idle_.back());
-    idle_.pop_back();
-    if (stillConnected(*c->conn)) return lease(std::move(c), unbounded);
-    --open_;  // died while idle (server restart, idle timeout): open a fresh one instead
-  }
-  ++open_;
-  lock.unlock();
-  auto c = std::make_unique<PooledConnection>();
-  try {
-    c->conn = std::make_unique<pqxx::connection>(conninfo_);
-  } catch (const std::exception& e) {
-    std::lock_guard relock(mutex_);
-    --open_;
-    available_.notify_one();
-    throw PgError(WNO_ERR_UNAVAILABLE, std::string("cannot connect: ") + e.what());
-  }
-  lock.lock();
-  return lease(std::move(c), unbounded);
 }
 
 Pool::Lease Pool::lease(std::unique_ptr<PooledConnection> c, bool unbounded) {
@@ -132,6 +168,7 @@ void Pool::release(std::unique_ptr<PooledConnection> c) {
     // Only while the call is failing: an answer that beat the close is a success.
     if (c && c->abandoned && std::uncaught_exceptions() > 0) abandonedDeadline = options_.clientDeadline();
     if (c && c->conn && c->conn->is_open() && !c->abandoned) {
+      activity_.recordSuccess();  // the server answered this lease (an SQL error is an answer too)
       idle_.push_back(std::move(c));
     } else {
       --open_;  // broken or abandoned: the next acquire opens a fresh one

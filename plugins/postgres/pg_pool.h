@@ -1,11 +1,16 @@
 // A bounded pool of libpqxx connections. Waits for a free connection at
 // most pool_wait_ms (then WNO_ERR_RESOURCE_EXHAUSTED), drops connections
 // that broke (in use, or found dead while idle), and prepares each
-// statement once per connection. A watchdog closes the socket of a lease
+// statement once per connection. New connections are opened by a thread of
+// the pool's own, never by the caller: after a database restart on a busy
+// machine a connect can wait seconds in the postmaster's accept queue, and
+// a request must not wait longer than pool_wait_ms for it (it gets a 503 and
+// the connection joins the pool when it is ready). A watchdog closes the socket of a lease
 // that has waited past the client deadline (pg_options.h): the blocked
 // call then fails as a lost connection, and the caller reports a timeout.
 #pragma once
 
+#include "pg_activity.h"
 #include "pg_options.h"
 
 #include <pqxx/pqxx>
@@ -77,14 +82,21 @@ class Pool {
   Lease lease(std::unique_ptr<PooledConnection> c, bool unbounded);  // mutex_ held
   void release(std::unique_ptr<PooledConnection> c);
   void watch();
+  void openConnections();  // the opener thread
 
   PoolOptions options_;
   std::string conninfo_;
+  ServerActivity& activity_;  // shared with the health probe of the same server
   std::mutex mutex_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<PooledConnection>> idle_;
   std::vector<PooledConnection*> leased_;
-  size_t open_ = 0;
+  size_t open_ = 0;     // idle + leased + being opened
+  size_t opening_ = 0;  // asked of the opener, not yet done
+  uint64_t connectFailures_ = 0;  // bumped on every failed open; waiters fail fast on a change
+  std::string lastConnectError_;
+  std::condition_variable openWanted_;
+  std::thread opener_;
   bool stopping_ = false;
   std::condition_variable watchdogWake_;
   std::thread watchdog_;

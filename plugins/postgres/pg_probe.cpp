@@ -20,13 +20,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct ConnClose {
-  void operator()(PGconn* c) const { PQfinish(c); }
-};
 struct ResultClear {
   void operator()(PGresult* r) const { PQclear(r); }
 };
-using Conn = std::unique_ptr<PGconn, ConnClose>;
 using ResultPtr = std::unique_ptr<PGresult, ResultClear>;
 
 // Why a step failed; the connection's own message when it has one.
@@ -72,24 +68,10 @@ const char* connectPhase(PGconn* c) {
   }
 }
 
-std::optional<Failure> connect(const std::string& url, Clock::time_point deadline, Conn& out) {
-  const char* keys[] = {"dbname", "application_name", nullptr};
-  const char* values[] = {url.c_str(), "wno-health-probe", nullptr};
-  out.reset(PQconnectStartParams(keys, values, 1));
-  if (!out || PQstatus(out.get()) == CONNECTION_BAD) return Failure{connMessage(out.get())};
-  PostgresPollingStatusType state = PGRES_POLLING_WRITING;
-  while (state != PGRES_POLLING_OK) {
-    if (state == PGRES_POLLING_FAILED) return Failure{connMessage(out.get())};
-    if (!waitSocket(out.get(), state == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline)) {
-      return Failure{std::string("connect timed out (") + connectPhase(out.get()) + ")", true};
-    }
-    state = PQconnectPoll(out.get());
-  }
-  return std::nullopt;
-}
-
-// Runs one query to completion within the deadline; cancels it server-side
-// when the deadline passes so it does not keep running after we gave up.
+// Runs one query to completion within the deadline. A query that runs out
+// of time is not cancelled: PQcancel opens a blocking connection of its own
+// (to the same postmaster that may be the reason we are late); the caller
+// drops the session instead, which ends the backend's work just as well.
 std::optional<Failure> query(PGconn* c, const char* sql, Clock::time_point deadline, ResultPtr& out) {
   if (PQsendQuery(c, sql) != 1) return Failure{connMessage(c)};
   for (;;) {
@@ -101,14 +83,7 @@ std::optional<Failure> query(PGconn* c, const char* sql, Clock::time_point deadl
   out.reset();
   for (;;) {
     while (PQisBusy(c)) {
-      if (!waitSocket(c, POLLIN, deadline)) {
-        if (PGcancel* cancel = PQgetCancel(c)) {
-          char buf[256];
-          PQcancel(cancel, buf, sizeof buf);
-          PQfreeCancel(cancel);
-        }
-        return Failure{"query timed out", true};
-      }
+      if (!waitSocket(c, POLLIN, deadline)) return Failure{"query timed out", true};
       if (PQconsumeInput(c) != 1) return Failure{connMessage(c)};
     }
     ResultPtr r(PQgetResult(c));
@@ -143,6 +118,7 @@ PostgresProbe::PostgresProbe(wno::sdk::Host, std::string_view configJson) {
     throw wno::sdk::invalid("url: expected postgresql://user:password@host:port/database");
   }
   url_ = c["url"].get<std::string>();
+  activity_ = &activityFor(url_);
   // Checked here so a typo fails at start, not at the first check.
   char* error = nullptr;
   PQconninfoOption* parsed = PQconninfoParse(url_.c_str(), &error);
@@ -168,6 +144,16 @@ PostgresProbe::PostgresProbe(wno::sdk::Host, std::string_view configJson) {
   }
 }
 
+void PostgresProbe::ConnClose::operator()(PGconn* c) const { PQfinish(c); }
+
+PostgresProbe::~PostgresProbe() = default;
+
+namespace {
+// A connection attempt older than this is given up and started afresh (the
+// server it was queued at may be gone for good).
+constexpr auto kAbandonConnectAfter = std::chrono::seconds(10);
+}  // namespace
+
 wno::sdk::ProbeReport PostgresProbe::check(std::chrono::milliseconds timeout) {
   wno::sdk::ProbeReport r;
   const auto started = Clock::now();
@@ -176,37 +162,106 @@ wno::sdk::ProbeReport PostgresProbe::check(std::chrono::milliseconds timeout) {
   auto down = [&](const Failure& f) {
     r.status = WNO_HEALTH_DOWN;
     r.message = f.timedOut ? f.message + " after " + std::to_string(timeout.count()) + " ms" : f.message;
+    // The probe's own session failed, but this host's pools got answers
+    // from the same server just now: the host works, so it stays ready
+    // (degraded, with both facts) instead of leaving the load balancer.
+    const int64_t sinceSuccess = activity_->msSinceSuccess();
+    if (sinceSuccess >= 0 && sinceSuccess <= std::max<int64_t>(1000, 2 * timeout.count())) {
+      r.status = WNO_HEALTH_DEGRADED;
+      r.message = "probe session: " + r.message + "; this host's queries succeed (last " + std::to_string(sinceSuccess) + " ms ago)";
+      details["pool_success_ms_ago"] = sinceSuccess;
+    }
     r.detailsJson = details.dump();
     return r;
   };
+  auto drop = [&] {
+    conn_.reset();
+    connected_ = false;
+  };
 
-  Conn conn;
-  if (auto f = connect(url_, deadline, conn)) return down(*f);
-  const double connectMs = msSince(started);
-  // Where we are connected, never the URL: it may carry a password.
-  details["host"] = PQhost(conn.get());
-  details["port"] = PQport(conn.get());
-  details["database"] = PQdb(conn.get());
-  details["server_version"] = PQparameterStatus(conn.get(), "server_version") ? PQparameterStatus(conn.get(), "server_version") : "";
-  details["connect_ms"] = connectMs;
-  if (PQsetnonblocking(conn.get(), 1) != 0) return down(Failure{connMessage(conn.get())});
+  // One retry: a kept session found dead (the server restarted) is replaced
+  // within the same check, so a restart costs one check, not two.
+  for (int attempt = 0;; ++attempt) {
+    if (conn_ && connected_ && PQstatus(conn_.get()) == CONNECTION_BAD) drop();
+    if (!conn_) {
+      const char* keys[] = {"dbname", "application_name", nullptr};
+      const char* values[] = {url_.c_str(), "wno-health-probe", nullptr};
+      conn_.reset(PQconnectStartParams(keys, values, 1));
+      connectStarted_ = Clock::now();
+      pollState_ = PGRES_POLLING_WRITING;
+      if (!conn_ || PQstatus(conn_.get()) == CONNECTION_BAD) {
+        Failure f{connMessage(conn_.get())};
+        drop();
+        return down(f);
+      }
+    }
+    const bool reused = connected_;
+    if (!connected_) {
+      // Drive the attempt (this check's or an earlier one's) until it is
+      // done, fails or this check's time is up.
+      while (pollState_ != PGRES_POLLING_OK) {
+        if (pollState_ == PGRES_POLLING_FAILED) {
+          Failure f{connMessage(conn_.get())};
+          drop();
+          return down(f);
+        }
+        if (!waitSocket(conn_.get(), pollState_ == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline)) {
+          const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - connectStarted_);
+          Failure f{std::string("connect timed out (") + connectPhase(conn_.get()) + ", attempt " +
+                        std::to_string(waited.count()) + " ms old)",
+                    true};
+          if (Clock::now() - connectStarted_ > kAbandonConnectAfter) drop();  // else: the next check goes on with it
+          return down(f);
+        }
+        pollState_ = PQconnectPoll(conn_.get());
+      }
+      if (PQsetnonblocking(conn_.get(), 1) != 0) {
+        Failure f{connMessage(conn_.get())};
+        drop();
+        return down(f);
+      }
+      connected_ = true;
+      details["connect_ms"] = std::chrono::duration<double, std::milli>(Clock::now() - connectStarted_).count();
+    }
+    details["session_reused"] = reused;
+    // Where we are connected, never the URL: it may carry a password.
+    PGconn* conn = conn_.get();
+    details["host"] = PQhost(conn);
+    details["port"] = PQport(conn);
+    details["database"] = PQdb(conn);
+    details["server_version"] = PQparameterStatus(conn, "server_version") ? PQparameterStatus(conn, "server_version") : "";
 
-  ResultPtr result;
-  const auto queryStarted = Clock::now();
-  if (auto f = query(conn.get(), "SELECT 1", deadline, result)) return down(*f);
-  const double queryMs = msSince(queryStarted);
-  details["query_ms"] = queryMs;
+    // Any failure ends the session: after an error the server may have sent
+    // (a FATAL at a planned shutdown) its state is unknown, and libpq can
+    // still call it CONNECTION_OK while every later query fails with
+    // "another command is already in progress".
+    auto failed = [&](const Failure& f) {
+      drop();
+      return f;
+    };
+
+    ResultPtr result;
+    const auto queryStarted = Clock::now();
+    if (auto f = query(conn, "SELECT 1", deadline, result)) {
+      failed(*f);
+      // A kept session that failed at once most likely died with a server
+      // restart: replace it within this check while there is time.
+      if (reused && attempt == 0 && !f->timedOut && Clock::now() < deadline) continue;
+      return down(*f);
+    }
+    const double queryMs = msSince(queryStarted);
+    details["query_ms"] = queryMs;
 
   // Every client backend counts, this probe's own included: it is what the
   // server has left for new connections that matters.
-  if (auto f = query(conn.get(),
+    if (auto f = query(conn,
                      "SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'),"
                      " current_setting('max_connections')::int,"
                      " current_setting('superuser_reserved_connections')::int,"
                      " pg_is_in_recovery()",
                      deadline, result)) {
-    return down(*f);
-  }
+      return down(failed(*f));
+    }
   const long long used = std::stoll(PQgetvalue(result.get(), 0, 0));
   const long long max = std::stoll(PQgetvalue(result.get(), 0, 1));
   const long long reserved = std::stoll(PQgetvalue(result.get(), 0, 2));
@@ -230,11 +285,12 @@ wno::sdk::ProbeReport PostgresProbe::check(std::chrono::milliseconds timeout) {
     r.message = "connections nearly exhausted: " + std::to_string(used) + " of " + std::to_string(usable) + " in use";
   } else if (totalMs > static_cast<double>(degradedLatencyMs_)) {
     r.status = WNO_HEALTH_DEGRADED;
-    r.message = "slow: connect + SELECT 1 took " + std::to_string(static_cast<int>(totalMs)) + " ms (above " +
+    r.message = "slow: the check took " + std::to_string(static_cast<int>(totalMs)) + " ms (above " +
                 std::to_string(degradedLatencyMs_) + " ms)";
   }
   r.detailsJson = details.dump();
   return r;
+  }
 }
 
 }  // namespace wno::pg

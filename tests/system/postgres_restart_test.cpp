@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
@@ -21,6 +22,34 @@ namespace wno::test::system {
 namespace {
 
 using nlohmann::json;
+
+// The last `count` lines of a host's log that mention `what`.
+std::string lastLines(const std::string& log, const std::string& what, size_t count) {
+  std::deque<std::string> found;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(what) == std::string::npos) continue;
+    found.push_back(line);
+    if (found.size() > count) found.pop_front();
+  }
+  std::string out;
+  for (const auto& line : found) out += line + "\n";
+  return out;
+}
+
+// What each host that is still not ready says about itself: its readiness
+// reasons and its probes, so a failure explains itself.
+std::string whyNotReady(Cluster& cluster, const std::vector<bool>& ready) {
+  std::string out;
+  for (int i = 0; i < cluster.size(); ++i) {
+    if (ready[i]) continue;
+    out += "\nhost " + std::to_string(i) + " /readyz?verbose: " + cluster.get(i, "/readyz?verbose").body;
+    const Reply health = cluster.get(i, "/health");
+    const json h = json::parse(health.body, nullptr, false);
+    if (h.is_object() && h.contains("probes")) out += "host " + std::to_string(i) + " probes: " + h["probes"].dump();
+  }
+  return out;
+}
 
 constexpr int kPoolWaitMs = 500;
 constexpr double kMarginMs = 1000;
@@ -36,6 +65,14 @@ struct Tally {
   std::map<int64_t, int64_t> updated;  // id -> last acknowledged version
   int updates = 0;                     // acknowledged updates
   std::map<int, int> updatesByHost;
+  std::map<int, std::deque<std::string>> updaterTrail;  // each updater's last steps, for a failure message
+
+  void trail(int host, const std::string& step) {
+    std::lock_guard lock(mutex);
+    auto& t = updaterTrail[host];
+    t.push_back(step);
+    if (t.size() > 8) t.pop_front();
+  }
   std::vector<std::string> jobs;
   std::vector<std::string> errors;
 
@@ -124,6 +161,8 @@ TEST_P(PostgresRestart, UnderMixedLoad) {
         if (etag.empty()) {
           const Reply current = client.get(path);
           tally.add("read before update", current);
+          tally.trail(i, "GET " + std::to_string(current.status) + " etag " + current.etag +
+                            (current.status >= 400 ? " " + current.body.substr(0, 200) : ""));
           etag = current.etag;
           if (etag.empty()) {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -132,6 +171,7 @@ TEST_P(PostgresRestart, UnderMixedLoad) {
         }
         const Reply r = client.send("PATCH", path, json{{"votes", votes}}.dump(), {{"If-Match", etag}});
         tally.add("update", r);
+        tally.trail(i, "PATCH If-Match " + etag + " -> " + std::to_string(r.status) + (r.status >= 400 ? " " + r.body.substr(0, 160) : ""));
         if (r.status == 200) {
           etag = r.etag;
           // Read it back: the row is cached at its current version when an
@@ -194,7 +234,7 @@ TEST_P(PostgresRestart, UnderMixedLoad) {
       all = all && ready[i];
     }
     return all;
-  }, std::chrono::seconds(20))) << ::testing::PrintToString(ready);
+  }, std::chrono::seconds(20))) << ::testing::PrintToString(ready) << whyNotReady(cluster, ready);
   const double readyMs = msSince(startedAt);
   const std::map<int, int> updatesAtReady = [&] {
     std::lock_guard lock(tally.mutex);
@@ -225,7 +265,9 @@ TEST_P(PostgresRestart, UnderMixedLoad) {
   // Each updater gets going again: a write whose answer the outage lost
   // left no stale cached version behind for its If-Match to trip over.
   for (int i = 0; i < cluster.size(); ++i) {
-    EXPECT_GT(tally.updatesByHost[i], updatesAtReady.count(i) ? updatesAtReady.at(i) : 0) << "host " << i;
+    EXPECT_GT(tally.updatesByHost[i], updatesAtReady.count(i) ? updatesAtReady.at(i) : 0)
+        << "host " << i << ", its updater's last steps: " << ::testing::PrintToString(tally.updaterTrail[i])
+        << "\nwhat it logged last about its repository: " << lastLines(cluster.process(i).err(), "repository", 4);
   }
 
   // Every acknowledged write is in the database.

@@ -29,7 +29,8 @@ class Connection {
     Reading,     // waiting for (more of) a request
     Dispatched,  // a handler has the request
     Writing,     // the response is being written
-    Closing,     // the last response written; close when it is out
+    Closing,     // the last response is being written; linger when it is out
+    Lingering,   // our side shut down; reading what the client still sends until it closes
   };
 
   Connection(EventLoop& loop, int fd, ClientAddress client, int64_t nowMs)
@@ -70,6 +71,7 @@ class Connection {
   int64_t requestStartMs = 0; // first byte of the current request
   int64_t bodyStartMs = 0;    // head complete, body expected
   int64_t writeStallSinceMs = 0;
+  int64_t lingerSinceMs = 0;
 };
 
 }  // namespace wno::host::http

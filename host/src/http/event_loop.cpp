@@ -31,6 +31,11 @@ constexpr int kAcceptBatch = 64;
 // A buffer of an idle connection is given back after this long, so ten
 // thousand idle keep-alive clients hold no read buffers.
 constexpr int kReleaseIdleBufferMs = 1000;
+// After a last response, how long we keep reading (and dropping) what the
+// client still sends before closing. Closing with unread input makes the
+// kernel send a reset, which can destroy our answer (a 413, a 408) in the
+// client's receive buffer before it reads it.
+constexpr int kLingerMs = 2000;
 
 int64_t monotonicMs() {
   timespec ts{};
@@ -226,6 +231,24 @@ void EventLoop::onEvents(Connection& c, uint32_t events) {
       break;
     case Connection::State::Dispatched:
       break;  // the worker answers first; a hang-up shows when we write or read next
+    case Connection::State::Lingering:
+      if (c.readReady) discardUntilClosed(c);
+      break;
+  }
+}
+
+void EventLoop::discardUntilClosed(Connection& c) {
+  char sink[16384];
+  for (;;) {
+    const ssize_t n = ::recv(c.fd, sink, sizeof sink, 0);
+    if (n > 0) continue;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      c.readReady = false;
+      return;
+    }
+    close(c);  // the client closed its side (or the connection broke): done
+    return;
   }
 }
 
@@ -390,7 +413,14 @@ void EventLoop::writeSome(Connection& c) {
 
 void EventLoop::finishResponse(Connection& c) {
   if (c.state == Connection::State::Closing) {
-    close(c);
+    if (c.peerClosed || ::shutdown(c.fd, SHUT_WR) != 0) {
+      close(c);
+      return;
+    }
+    c.state = Connection::State::Lingering;
+    c.lingerSinceMs = nowMs_;
+    c.readReady = true;
+    discardUntilClosed(c);
     return;
   }
   c.state = Connection::State::Reading;
@@ -461,6 +491,9 @@ void EventLoop::sweep(int64_t nowMs) {
       case Connection::State::Writing:
       case Connection::State::Closing:
         if (c.writeStallSinceMs != 0 && nowMs - c.writeStallSinceMs > options_.sendTimeoutMs) stalled.push_back(&c);
+        break;
+      case Connection::State::Lingering:
+        if (nowMs - c.lingerSinceMs > kLingerMs) stalled.push_back(&c);
         break;
       case Connection::State::Dispatched:
         break;

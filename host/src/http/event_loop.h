@@ -75,6 +75,7 @@ class EventLoop {
   void startResponse(Connection& c);
   void writeSome(Connection& c);
   void finishResponse(Connection& c);
+  void discardUntilClosed(Connection& c);
   void refuse(Connection& c, int status, const std::string& detail);
   void close(Connection& c);
   void sweep(int64_t nowMs);

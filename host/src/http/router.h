@@ -39,6 +39,7 @@ struct Route {
   Execution execution = Execution::Worker;
   FastPath fastPath;
   std::vector<std::string> segments;
+  std::vector<int> rank;  // per segment: 0 literal, 1 capture (lower is more specific)
 };
 
 struct RouteMatch {
