@@ -94,6 +94,8 @@ void Pool::openConnections() {
   for (;;) {
     openWanted_.wait(lock, [this] { return stopping_ || opening_ > 0; });
     if (stopping_) return;
+    openerBusy_ = true;
+    openingSince_ = std::chrono::steady_clock::now();
     lock.unlock();
     auto c = std::make_unique<PooledConnection>();
     std::string error;
@@ -104,6 +106,7 @@ void Pool::openConnections() {
       while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
     }
     lock.lock();
+    openerBusy_ = false;
     --opening_;
     if (error.empty()) {
       idle_.push_back(std::move(c));
@@ -144,6 +147,15 @@ Pool::Lease Pool::acquire(bool unbounded) {
     if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty()) {
       if (connectFailures_ != failuresAtStart) {
         throw PgError(WNO_ERR_UNAVAILABLE, "cannot connect: " + lastConnectError_);
+      }
+      if (openerBusy_ && opening_ > 0) {
+        // Not a busy pool: the connection we are waiting for is stuck
+        // connecting (a server that accepts and never answers, or a
+        // postmaster far behind on its accept queue).
+        const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - openingSince_);
+        throw PgError(WNO_ERR_UNAVAILABLE, "cannot connect within " + std::to_string(options_.wait.count()) +
+                                               " ms: a new connection has waited " + std::to_string(waited.count()) +
+                                               " ms for the server to answer");
       }
       throw PgError(WNO_ERR_RESOURCE_EXHAUSTED,
                     "no database connection free within " + std::to_string(options_.wait.count()) + " ms");

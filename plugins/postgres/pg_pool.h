@@ -93,6 +93,8 @@ class Pool {
   std::vector<PooledConnection*> leased_;
   size_t open_ = 0;     // idle + leased + being opened
   size_t opening_ = 0;  // asked of the opener, not yet done
+  std::chrono::steady_clock::time_point openingSince_{};  // the opener's current connect, if any
+  bool openerBusy_ = false;
   uint64_t connectFailures_ = 0;  // bumped on every failed open; waiters fail fast on a change
   std::string lastConnectError_;
   std::condition_variable openWanted_;

@@ -66,9 +66,10 @@ TEST_F(LoaderTest, EmptyDocumentGetsEveryDefault) {
   auto r = loadText("{}");
   ASSERT_TRUE(r.ok()) << formatErrors(r.errors);
   const json& c = r.effective;
-  EXPECT_EQ(c["http"], json::parse(R"({"host": "127.0.0.1", "port": 8080, "threads": 16, "max_queued": 256,
-      "max_body_bytes": 1048576, "keep_alive": true, "keep_alive_timeout_ms": 5000, "request_timeout_ms": 30000,
-      "access_log": true, "shutdown_grace_ms": 10000})"));
+  EXPECT_EQ(c["http"], json::parse(R"({"host": "127.0.0.1", "port": 8080, "threads": 16, "loop_threads": 0,
+      "max_queued": 256, "max_body_bytes": 1048576, "max_header_bytes": 16384, "keep_alive": true,
+      "keep_alive_timeout_ms": 5000, "request_timeout_ms": 30000, "header_timeout_ms": 10000, "body_timeout_ms": 10000,
+      "min_body_bytes_per_s": 1024, "max_connections": 10000, "access_log": true, "shutdown_grace_ms": 10000})"));
   EXPECT_EQ(c["log"], json::parse(R"({"level": "info", "format": "json"})"));
   EXPECT_EQ(c["admin"], json::parse(R"({"api_key": ""})"));
   EXPECT_EQ(c["plugins"], json::parse(R"({"directories": [], "load": []})"));

@@ -31,6 +31,7 @@ class Connection {
     Writing,     // the response is being written
     Closing,     // the last response is being written; linger when it is out
     Lingering,   // our side shut down; reading what the client still sends until it closes
+    Closed,      // fd closed; the object lives until the loop's current round ends
   };
 
   Connection(EventLoop& loop, int fd, ClientAddress client, int64_t nowMs)

@@ -121,6 +121,7 @@ void EventLoop::stop() {
     openConnections_.fetch_sub(1);
   }
   connections_.clear();
+  closed_.clear();
 }
 
 void EventLoop::complete(Connection& connection) {
@@ -172,6 +173,7 @@ void EventLoop::run() {
       sweep(nowMs_);
       nextSweepMs_ = nowMs_ + kSweepEveryMs;
     }
+    closed_.clear();
   }
   if (spare >= 0) ::close(spare);
 }
@@ -215,6 +217,7 @@ void EventLoop::acceptAll(int& spare) {
 }
 
 void EventLoop::onEvents(Connection& c, uint32_t events) {
+  if (c.state == Connection::State::Closed) return;  // closed earlier in this round
   if ((events & EPOLLERR) != 0 && c.state != Connection::State::Dispatched) {
     close(c);
     return;
@@ -233,6 +236,8 @@ void EventLoop::onEvents(Connection& c, uint32_t events) {
       break;  // the worker answers first; a hang-up shows when we write or read next
     case Connection::State::Lingering:
       if (c.readReady) discardUntilClosed(c);
+      break;
+    case Connection::State::Closed:
       break;
   }
 }
@@ -260,7 +265,10 @@ void EventLoop::readAndParse(Connection& c) {
       c.continueSent = false;
     }
     if (c.inEnd > c.inBegin) {
-      if (c.requestStartMs == 0) c.requestStartMs = nowMs_;
+      if (c.requestStartMs == 0) {
+        c.requestStartMs = nowMs_;
+        receiving_.fetch_add(1, std::memory_order_relaxed);
+      }
       size_t consumed = 0;
       const auto progress = c.parser.feed(c.in.get() + c.inBegin, c.inEnd - c.inBegin, consumed);
       c.inBegin += consumed;
@@ -337,13 +345,15 @@ bool EventLoop::readSome(Connection& c) {
 
 void EventLoop::dispatchRequest(Connection& c) {
   c.parserStarted = false;
-  c.requestStartMs = 0;
   c.bodyStartMs = 0;
   c.state = Connection::State::Dispatched;
   c.headRequest = c.request.getMethod() == "HEAD";
   c.response.reset();
   c.response.setKeepAlive(options_.keepAlive && c.request.keepAlive() && !draining_.load(std::memory_order_relaxed));
   dispatcher_.dispatch(c);
+  // After dispatch has counted it in flight, so a draining server never
+  // sees this request as neither arriving nor handled.
+  stopReceiving(c);
 }
 
 void EventLoop::runLocalCompletions() {
@@ -433,7 +443,7 @@ void EventLoop::finishResponse(Connection& c) {
 void EventLoop::refuse(Connection& c, int status, const std::string& detail) {
   dispatcher_.refused(c, status);
   c.parserStarted = false;
-  c.requestStartMs = 0;
+  stopReceiving(c);
   c.bodyStartMs = 0;
   c.headRequest = false;
   c.response.reset();
@@ -449,12 +459,25 @@ void EventLoop::refuse(Connection& c, int status, const std::string& detail) {
   startResponse(c);
 }
 
+void EventLoop::stopReceiving(Connection& c) {
+  if (c.requestStartMs == 0) return;
+  c.requestStartMs = 0;
+  receiving_.fetch_sub(1, std::memory_order_relaxed);
+}
+
 void EventLoop::close(Connection& c) {
+  if (c.state == Connection::State::Closed) return;
+  stopReceiving(c);
   const int fd = c.fd;
   ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr);
   ::close(fd);
+  c.state = Connection::State::Closed;
   openConnections_.fetch_sub(1);
-  connections_.erase(fd);
+  auto it = connections_.find(fd);
+  if (it != connections_.end()) {
+    closed_.push_back(std::move(it->second));
+    connections_.erase(it);
+  }
 }
 
 void EventLoop::sweep(int64_t nowMs) {
@@ -496,6 +519,7 @@ void EventLoop::sweep(int64_t nowMs) {
         if (nowMs - c.lingerSinceMs > kLingerMs) stalled.push_back(&c);
         break;
       case Connection::State::Dispatched:
+      case Connection::State::Closed:
         break;
     }
   }

@@ -61,6 +61,11 @@ class EventLoop {
   // Hands a dispatched connection back with its response filled; any thread.
   void complete(Connection& connection);
 
+  // Connections in the middle of sending a request (its first byte is in,
+  // it is not complete yet): shutdown waits for them as for requests being
+  // handled, since their clients already count on an answer.
+  int receiving() const { return receiving_.load(std::memory_order_relaxed); }
+
   // The cached Date header value of this second.
   const std::string& date() const { return date_; }
 
@@ -78,6 +83,7 @@ class EventLoop {
   void discardUntilClosed(Connection& c);
   void refuse(Connection& c, int status, const std::string& detail);
   void close(Connection& c);
+  void stopReceiving(Connection& c);
   void sweep(int64_t nowMs);
   void drainCompletions();
   void refreshDate();
@@ -93,9 +99,13 @@ class EventLoop {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> accepting_{true};
   std::atomic<bool> draining_{false};
+  std::atomic<int> receiving_{0};
   bool listening_ = false;
 
   std::unordered_map<int, std::unique_ptr<Connection>> connections_;
+  // Closed this round: an event later in the same epoll batch (or a
+  // completion) may still point at them, so they are freed between rounds.
+  std::vector<std::unique_ptr<Connection>> closed_;
   std::mutex completedMutex_;
   std::vector<Connection*> completed_;
   std::vector<Connection*> localCompleted_;  // answered on this thread

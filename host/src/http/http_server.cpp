@@ -154,7 +154,7 @@ void HttpServer::dispatch(Connection& c) {
     try {
       answered = runMiddleware(ctx, route) || (route.fastPath && route.execution == Execution::Worker && route.fastPath(ctx));
     } catch (const std::exception& e) {
-      logError("http", "request failed", {{"route", ctx.routeName}, {"request_id", ctx.requestId()}, {"error", e.what()}});
+      logError("http", "request failed", {{"route", std::string(ctx.routeName)}, {"request_id", ctx.requestId()}, {"error", e.what()}});
       if (!ctx.sent()) ctx.sendProblem(500, "Internal Server Error", "an internal error occurred; quote request_id when reporting it");
       answered = true;
     }
@@ -210,11 +210,11 @@ void HttpServer::run(RequestContext& ctx, const Route& route, bool middlewareDon
     if (!middlewareDone && runMiddleware(ctx, route)) return;
     route.handler(ctx);
     if (!ctx.sent()) {
-      logError("http", "handler returned without a response", {{"route", ctx.routeName}, {"request_id", ctx.requestId()}});
+      logError("http", "handler returned without a response", {{"route", std::string(ctx.routeName)}, {"request_id", ctx.requestId()}});
       ctx.sendProblem(500, "Internal Server Error", "the handler produced no response");
     }
   } catch (const std::exception& e) {
-    logError("http", "request failed", {{"route", ctx.routeName}, {"request_id", ctx.requestId()}, {"error", e.what()}});
+    logError("http", "request failed", {{"route", std::string(ctx.routeName)}, {"request_id", ctx.requestId()}, {"error", e.what()}});
     if (!ctx.sent()) {
       ctx.sendProblem(500, "Internal Server Error", "an internal error occurred; quote request_id when reporting it");
     }
@@ -234,7 +234,7 @@ void HttpServer::finish(Connection& c) {
                                {"component", "access"},
                                {"method", ctx.method()},
                                {"path", ctx.path()},
-                               {"route", ctx.routeName},
+                               {"route", std::string(ctx.routeName)},
                                {"status", ctx.status()},
                                {"bytes", ctx.bytesSent()},
                                {"duration_ms", seconds * 1000.0},
@@ -270,11 +270,18 @@ int HttpServer::shutdown(std::chrono::milliseconds grace) {
   for (auto& loop : loops_) loop->stopAccepting();
   ::shutdown(listenFd_, SHUT_RDWR);
   for (auto& loop : loops_) loop->drain();
+  // Requests being handled, and requests still arriving (a slow upload):
+  // both were started by clients who count on an answer.
+  auto unfinished = [this] {
+    int n = inFlight_.load();
+    for (const auto& loop : loops_) n += loop->receiving();
+    return n;
+  };
   const auto deadline = std::chrono::steady_clock::now() + grace;
-  while (inFlight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+  while (unfinished() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  const int cutOff = inFlight_.load();
+  const int cutOff = unfinished();
   // Handlers still running finish (their calls have their own deadlines);
   // their answers are written by loops that are still running.
   workers_->stop();

@@ -15,6 +15,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace wno::host::http {
@@ -63,7 +64,9 @@ class RequestContext {
   bool sent() const { return status_ != 0; }
   int status() const { return status_; }
   size_t bytesSent() const { return bytesSent_; }
-  std::string routeName;  // set by the router, for metrics and logs
+  // Set by the server from the matched route (whose name outlives the
+  // request), for metrics and logs.
+  std::string_view routeName;
 
  private:
   class ChunkedStream;
