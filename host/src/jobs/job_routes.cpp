@@ -55,6 +55,46 @@ class JobRoutes {
     ctx.sendJson(enqueued.value().created ? 201 : 200, publicJobView(record));
   }
 
+  // One transaction for the valid items; each item answers for itself.
+  // 200 with {"created","existing","invalid","items":[...]}; the body as a
+  // whole is refused (400/413) only when it is not an array or too long.
+  void enqueueBulk(http::RequestContext& ctx) {
+    auto body = ctx.readJsonBody();
+    if (!body) return;
+    RequestError invalid;
+    auto items = jobs_.enqueueBulk(*body, &invalid);
+    if (!items.isOk()) {
+      if (!invalid.parameter.empty()) {
+        const bool tooMany = body->is_array();
+        ctx.sendProblem(tooMany ? 413 : 400, tooMany ? "Content Too Large" : "Bad Request",
+                        invalid.parameter + ": " + invalid.message, {{"parameter", invalid.parameter}});
+      } else {
+        sendStoreError(ctx, items.status());
+      }
+      return;
+    }
+    json out = json::array();
+    size_t created = 0, existing = 0, refused = 0;
+    for (size_t i = 0; i < items.value().size(); ++i) {
+      const auto& item = items.value()[i];
+      if (item.status == 400) {
+        ++refused;
+        out.push_back({{"status", 400},
+                       {"index", i},
+                       {"parameter", item.error.parameter},
+                       {"detail", "[" + std::to_string(i) + "]." + item.error.parameter + ": " + item.error.message}});
+        continue;
+      }
+      ++(item.status == 201 ? created : existing);
+      // Lean on purpose: a bulk answer for thousands of jobs carries ids and
+      // states; GET /api/v1/jobs/{id} has the rest.
+      out.push_back({{"status", item.status},
+                     {"id", item.record.value("id", "")},
+                     {"state", item.record.value("state", "")}});
+    }
+    ctx.sendJson(200, {{"created", created}, {"existing", existing}, {"invalid", refused}, {"items", std::move(out)}});
+  }
+
   void get(http::RequestContext& ctx) {
     auto record = jobs_.get(ctx.param("id"));
     if (!record.isOk()) return sendStoreError(ctx, record.status());
@@ -159,6 +199,7 @@ void addJobRoutes(http::Router& router, JobService& jobs, const data::CursorCode
   auto routes = std::make_shared<JobRoutes>(jobs, cursors);
   using http::RouteGroup;
   router.add("POST", "/api/v1/jobs", RouteGroup::Api, [routes](auto& ctx) { routes->enqueue(ctx); });
+  router.add("POST", "/api/v1/jobs/bulk", RouteGroup::Api, [routes](auto& ctx) { routes->enqueueBulk(ctx); });
   router.add("GET", "/api/v1/jobs", RouteGroup::Api, [routes](auto& ctx) { routes->list(ctx); });
   router.add("GET", "/api/v1/jobs/{id}", RouteGroup::Api, [routes](auto& ctx) { routes->get(ctx); });
   router.add("POST", "/api/v1/jobs/{id}/cancel", RouteGroup::Api, [routes](auto& ctx) { routes->cancel(ctx); });

@@ -17,6 +17,27 @@ constexpr int64_t kPurgeIntervalMs = 3600 * 1000;
 // they get to notice before their jobs are given back regardless.
 constexpr auto kStopNoticeTime = std::chrono::milliseconds(2000);
 
+// One group-commit batch. A store without on_enqueue_many, or a batch the
+// store refuses as invalid (one bad record would fail its neighbours), goes
+// job by job so each caller gets its own answer.
+std::vector<Result<JobStoreClient::Enqueued>> storeBatch(JobStoreClient& store, const std::vector<json>& records) {
+  std::vector<Result<JobStoreClient::Enqueued>> out;
+  out.reserve(records.size());
+  if (store.hasEnqueueMany() && records.size() > 1) {
+    auto batch = store.enqueueMany(records);
+    if (batch.isOk()) {
+      for (auto& e : batch.value()) out.emplace_back(std::move(e));
+      return out;
+    }
+    if (batch.status().code() != WNO_ERR_INVALID) {
+      for (size_t i = 0; i < records.size(); ++i) out.emplace_back(batch.status());
+      return out;
+    }
+  }
+  for (const auto& record : records) out.push_back(store.enqueue(record));
+  return out;
+}
+
 }  // namespace
 
 std::string defaultWorkerId() {
@@ -43,6 +64,14 @@ JobService::JobService(JobsConfig config, std::unique_ptr<JobStoreClient> store,
                                         });
   running_ = std::make_unique<RunningJobs>(config_, *store_, workerId_, [this](RunningJob& job) { runner_->abandon(job); });
   runner_->setRunning(running_.get());
+  using Combiner = WriteCombiner<json, Result<JobStoreClient::Enqueued>>;
+  Combiner::Options options;
+  options.maxBatch = config_.enqueueBatchMax;
+  options.linger = std::chrono::microseconds(config_.enqueueLingerUs);
+  options.flushers = config_.batchWriters;
+  enqueues_ = std::make_unique<Combiner>(options, [this](const std::vector<json>& records) {
+    return storeBatch(*store_, records);
+  });
 }
 
 JobService::~JobService() {
@@ -87,6 +116,10 @@ bool JobService::stop(std::chrono::milliseconds grace) {
              {{"running", running_->count()}});
   }
   running_->stop();
+  // Every finished, released or abandoned attempt recorded before we go:
+  // no job stays claimed by a host that exited cleanly.
+  runner_->drain();
+  enqueues_->drain();
   {
     std::lock_guard lock(maintenanceMutex_);
     maintenanceStop_ = true;
@@ -114,14 +147,72 @@ Result<JobStoreClient::Enqueued> JobService::enqueueRequest(const json& request,
     if (invalid) *invalid = error;
     return Status(WNO_ERR_INVALID, error.parameter + ": " + error.message);
   }
-  auto enqueued = store_->enqueue(*record);
+  auto enqueued = enqueues_->call(std::move(*record));
   if (!enqueued.isOk()) return enqueued.status();
-  const auto& stored = enqueued.value().record;
-  metrics_.enqueued(stored.value("queue", ""), stored.value("type", ""), enqueued.value().created);
-  if (enqueued.value().created && stored.value("run_at_ms", now) <= now && !stopping_.load()) {
+  afterEnqueue(enqueued.value(), now);
+  return enqueued;
+}
+
+void JobService::afterEnqueue(const JobStoreClient::Enqueued& enqueued, int64_t nowMs) {
+  const auto& stored = enqueued.record;
+  metrics_.enqueued(stored.value("queue", ""), stored.value("type", ""), enqueued.created);
+  if (enqueued.created && stored.value("run_at_ms", nowMs) <= nowMs && !stopping_.load()) {
     if (QueueWorker* w = worker(stored.value("queue", ""))) w->poke();
   }
-  return enqueued;
+}
+
+Result<std::vector<JobService::BulkItem>> JobService::enqueueBulk(const json& requests, RequestError* invalid) {
+  auto refuse = [&](std::string message) -> Status {
+    if (invalid) *invalid = RequestError{"body", message};
+    return Status(WNO_ERR_INVALID, "body: " + message);
+  };
+  if (!requests.is_array()) return refuse("must be a JSON array of job requests");
+  if (requests.size() > config_.bulkMax) {
+    return refuse("holds " + std::to_string(requests.size()) + " jobs; at most " + std::to_string(config_.bulkMax) +
+                  " (/jobs/bulk_max) go in one request");
+  }
+  const int64_t now = unixNowMs();
+  std::vector<BulkItem> items(requests.size());
+  std::vector<json> records;
+  std::vector<size_t> at;  // records[k] is items[at[k]]
+  records.reserve(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    RequestError error;
+    auto record = jobRecordFromRequest(requests[i], config_, now, error);
+    if (!record) {
+      items[i].status = 400;
+      items[i].error = std::move(error);
+      continue;
+    }
+    records.push_back(std::move(*record));
+    at.push_back(i);
+  }
+  auto stored = store_->enqueueMany(records);
+  if (!stored.isOk()) return stored.status();
+  for (size_t k = 0; k < at.size(); ++k) {
+    auto& e = stored.value()[k];
+    afterEnqueue(e, now);
+    items[at[k]].status = e.created ? 201 : 200;
+    items[at[k]].record = std::move(e.record);
+  }
+  return items;
+}
+
+Result<std::vector<std::string>> JobService::enqueueMany(const std::string& requestsJson) {
+  auto requests = json::parse(requestsJson, nullptr, false);
+  if (requests.is_discarded()) return Status(WNO_ERR_INVALID, "the job requests are not valid JSON");
+  auto items = enqueueBulk(requests);
+  if (!items.isOk()) return items.status();
+  std::vector<std::string> out;
+  out.reserve(items.value().size());
+  for (const auto& item : items.value()) {
+    if (item.status == 400) {
+      out.push_back(json{{"status", 400}, {"parameter", item.error.parameter}, {"message", item.error.message}}.dump());
+    } else {
+      out.push_back("{\"status\":" + std::to_string(item.status) + ",\"job\":" + item.record.dump() + "}");
+    }
+  }
+  return out;
 }
 
 Result<JobApi::Enqueued> JobService::enqueue(const std::string& requestJson) {

@@ -15,7 +15,10 @@ QueueWorker::QueueWorker(QueueConfig queue, const JobsConfig& config, JobStoreCl
       runner_(runner),
       metrics_(metrics),
       workerId_(std::move(workerId)),
-      loadFactor_(std::move(loadFactor)) {}
+      loadFactor_(std::move(loadFactor)) {
+  capacity_ = queue_.concurrency + std::max(0, queue_.prefetch);
+  refillBelow_ = std::max(1, queue_.concurrency + queue_.prefetch / 2);
+}
 
 QueueWorker::~QueueWorker() {
   stopClaiming();
@@ -30,24 +33,22 @@ void QueueWorker::start() {
 }
 
 void QueueWorker::stopClaiming() {
-  std::deque<nlohmann::json> unstarted;
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
     stopping_ = true;
-    unstarted.swap(ready_);
   }
   workAvailable_.notify_all();
   slotFree_.notify_all();
+  // After the join nothing adds to ready_: the dispatcher's last claim is in.
   if (dispatcher_.joinable()) dispatcher_.join();
-  // The dispatcher may have claimed more while we waited for it.
+  decltype(ready_) unstarted;
   {
     std::lock_guard lock(mutex_);
-    for (auto& r : ready_) unstarted.push_back(std::move(r));
-    ready_.clear();
+    unstarted.swap(ready_);
   }
-  for (const auto& record : unstarted) {
-    runner_.release(record);
+  for (const auto& [key, job] : unstarted) {
+    runner_.release(job);
     busy_.fetch_sub(1);
   }
 }
@@ -89,9 +90,13 @@ void QueueWorker::dispatch() {
     int free = 0;
     {
       std::unique_lock lock(mutex_);
-      slotFree_.wait(lock, [&] { return stopping_ || busy_.load() < queue_.concurrency; });
+      // A poke (work enqueued here) tops the local queue up; otherwise wait
+      // until it is half empty, so claims come in batches.
+      slotFree_.wait(lock, [&] {
+        return stopping_ || busy_.load() < refillBelow_ || (poked_ && busy_.load() < capacity_);
+      });
       if (stopping_) return;
-      free = queue_.concurrency - busy_.load();
+      free = capacity_ - busy_.load();
       poked_ = false;
     }
     if (updatePause()) {
@@ -112,10 +117,13 @@ void QueueWorker::dispatch() {
     errorDelay = std::chrono::milliseconds(50);
     auto& jobs = claimed.value();
     if (!jobs.empty()) {
+      std::vector<std::shared_ptr<RunningJob>> held;
+      held.reserve(jobs.size());
+      for (const auto& j : jobs) held.push_back(runner_.hold(j));
       {
         std::lock_guard lock(mutex_);
-        busy_.fetch_add(static_cast<int>(jobs.size()));
-        for (auto& j : jobs) ready_.push_back(std::move(j));
+        busy_.fetch_add(static_cast<int>(held.size()));
+        for (auto& job : held) ready_.emplace(std::make_tuple(job->priority, job->runAtMs, arrivals_++), std::move(job));
       }
       workAvailable_.notify_all();
       continue;
@@ -135,18 +143,18 @@ void QueueWorker::dispatch() {
 
 void QueueWorker::work() {
   while (true) {
-    nlohmann::json record;
+    std::shared_ptr<RunningJob> job;
     {
       std::unique_lock lock(mutex_);
       workAvailable_.wait(lock, [&] { return stopping_ || !ready_.empty(); });
       if (stopping_) return;  // stopClaiming() gives back what is still ready
-      record = std::move(ready_.front());
-      ready_.pop_front();
+      job = std::move(ready_.begin()->second);
+      ready_.erase(ready_.begin());
     }
-    metrics_.setRunning(queue_.name, busy_.load());
-    runner_.run(record);
+    metrics_.setRunning(queue_.name, running_.fetch_add(1) + 1);
+    runner_.run(job);
+    metrics_.setRunning(queue_.name, running_.fetch_sub(1) - 1);
     busy_.fetch_sub(1);
-    metrics_.setRunning(queue_.name, busy_.load());
     slotFree_.notify_one();
   }
 }

@@ -1,7 +1,13 @@
-// One queue's workers on this host: a dispatcher claims up to the free
-// slots (in batches) and hands the jobs to `concurrency` worker threads.
-// Above the queue's pause_above_load the dispatcher stops claiming until the
-// load factor falls below resume_below_load; critical queues never pause.
+// One queue's workers on this host: a dispatcher claims jobs in batches
+// into a local queue and `concurrency` worker threads take them from it.
+// The local queue holds up to `prefetch` jobs beyond the free slots
+// (graphile-worker's localQueue): it is refilled in one claim once it is
+// half empty, so a busy queue costs one claim per many jobs, not one each.
+// Prefetched jobs are leased (their leases kept by RunningJobs) and run in
+// claim order (priority, run_at, enqueue order); at stop they are given
+// back uncounted. Above the queue's pause_above_load the dispatcher stops
+// claiming until the load factor falls below resume_below_load; critical
+// queues never pause.
 // THREADS: start/stop from one thread; paused()/running() from any.
 #pragma once
 
@@ -14,7 +20,9 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <deque>
+#include <map>
+#include <memory>
+#include <tuple>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -39,7 +47,7 @@ class QueueWorker {
 
   const QueueConfig& config() const { return queue_; }
   bool paused() const { return paused_.load(); }
-  int busy() const { return busy_.load(); }
+  int busy() const { return running_.load(); }  // jobs running here now
 
  private:
   void dispatch();
@@ -57,10 +65,15 @@ class QueueWorker {
   std::mutex mutex_;
   std::condition_variable workAvailable_;  // workers wait for ready jobs
   std::condition_variable slotFree_;       // the dispatcher waits for a free slot or a poke
-  std::deque<nlohmann::json> ready_;       // claimed, not started
+  // Claimed, not started, in claim order: (priority, run_at_ms, arrival).
+  std::map<std::tuple<int, int64_t, uint64_t>, std::shared_ptr<RunningJob>> ready_;
+  uint64_t arrivals_ = 0;
   bool stopping_ = false;
   bool poked_ = false;
-  std::atomic<int> busy_{0};  // claimed jobs on this host (ready + running)
+  std::atomic<int> busy_{0};  // held jobs of this queue on this host (ready + running)
+  std::atomic<int> running_{0};
+  int capacity_ = 1;          // concurrency + prefetch
+  int refillBelow_ = 1;       // claim again once busy_ is below this
   std::atomic<bool> paused_{false};
   std::thread dispatcher_;
   std::vector<std::thread> workers_;
