@@ -81,7 +81,7 @@ std::optional<JobsConfig> jobsConfigFrom(const json& section, std::vector<std::s
     QueueConfig queue;
     queue.name = q.value("name", "");
     queue.concurrency = q.value("concurrency", 1);
-    queue.prefetch = q.value("prefetch", queue.concurrency);
+    queue.prefetch = q.value("prefetch", 1000);
     queue.critical = q.value("critical", false);
     queue.pauseAboveLoad = q.value("pause_above_load", 2.0);
     queue.resumeBelowLoad = q.value("resume_below_load", queue.pauseAboveLoad * 0.85);

@@ -33,7 +33,7 @@ struct QueueAlerts {
 struct QueueConfig {
   std::string name;
   int concurrency = 1;
-  int prefetch = 1;  // claimed ahead of free slots (the local queue)
+  int prefetch = 1000;  // most jobs claimed ahead of free slots (the local queue)
   // Critical queues never pause. Others stop claiming above pauseAboveLoad
   // and resume below resumeBelowLoad (hysteresis); > 1 means never.
   bool critical = false;
@@ -72,7 +72,7 @@ struct JobsConfig {
   int64_t leaseMs = 30000;
   int64_t heartbeatMs = 10000;
   int64_t pollMs = 1000;
-  uint32_t claimBatch = 100;
+  uint32_t claimBatch = 500;
   size_t bulkMax = 5000;
   // Group commit of single enqueues and batched finishes (write_combiner.h).
   int64_t enqueueLingerUs = 1000;

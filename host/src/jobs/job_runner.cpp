@@ -51,9 +51,10 @@ JobRunner::JobRunner(const JobsConfig& config, JobStoreClient& store, JobMetrics
 
 JobRunner::~JobRunner() { finishes_->stop(); }
 
-std::shared_ptr<RunningJob> JobRunner::hold(const json& record) {
+std::shared_ptr<RunningJob> JobRunner::hold(json claimed) {
   auto job = std::make_shared<RunningJob>();
-  job->record = record;
+  job->record = std::move(claimed);
+  const json& record = job->record;
   job->id = record.value("id", "");
   job->queue = record.value("queue", "");
   job->type = record.value("type", "");

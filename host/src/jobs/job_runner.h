@@ -35,7 +35,7 @@ class JobRunner {
 
   void setRunning(RunningJobs* running) { running_ = running; }
   // A job just claimed: held (its lease kept) until it runs or is released.
-  std::shared_ptr<RunningJob> hold(const nlohmann::json& record);
+  std::shared_ptr<RunningJob> hold(nlohmann::json record);
   // Runs a held job; one stopped before it started is reported unrun.
   void run(const std::shared_ptr<RunningJob>& job);
   // The lease keeper gave up waiting for a hung handler.

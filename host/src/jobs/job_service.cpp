@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <random>
+#include <set>
 
 namespace wno::host::jobs {
 namespace {
@@ -24,9 +25,15 @@ std::vector<Result<JobStoreClient::Enqueued>> storeBatch(JobStoreClient& store, 
   std::vector<Result<JobStoreClient::Enqueued>> out;
   out.reserve(records.size());
   if (store.hasEnqueueMany() && records.size() > 1) {
-    auto batch = store.enqueueMany(records);
+    auto batch = store.enqueueManyText(records);
     if (batch.isOk()) {
-      for (auto& e : batch.value()) out.emplace_back(std::move(e));
+      for (size_t i = 0; i < records.size(); ++i) {
+        auto& e = batch.value()[i];
+        // A created job is the record sent; only an existing one is news.
+        json record = e.created ? records[i] : json::parse(e.record, nullptr, false);
+        if (!record.is_object()) out.emplace_back(Status(WNO_ERR_INTERNAL, "the job store wrote a malformed record"));
+        else out.emplace_back(JobStoreClient::Enqueued{std::move(record), e.created});
+      }
       return out;
     }
     if (batch.status().code() != WNO_ERR_INVALID) {
@@ -187,13 +194,24 @@ Result<std::vector<JobService::BulkItem>> JobService::enqueueBulk(const json& re
     records.push_back(std::move(*record));
     at.push_back(i);
   }
-  auto stored = store_->enqueueMany(records);
+  auto stored = store_->enqueueManyText(records);
   if (!stored.isOk()) return stored.status();
+  std::set<std::string> poke;
   for (size_t k = 0; k < at.size(); ++k) {
     auto& e = stored.value()[k];
-    afterEnqueue(e, now);
-    items[at[k]].status = e.created ? 201 : 200;
-    items[at[k]].record = std::move(e.record);
+    BulkItem& item = items[at[k]];
+    item.status = e.created ? 201 : 200;
+    // A created job is the record sent; only an existing one is parsed.
+    item.record = e.created ? std::move(records[k]) : json::parse(e.record, nullptr, false);
+    if (!item.record.is_object()) return Status(WNO_ERR_INTERNAL, "the job store wrote a malformed record");
+    const std::string& queue = item.record["queue"].get_ref<const std::string&>();
+    metrics_.enqueued(queue, item.record["type"].get_ref<const std::string&>(), e.created);
+    if (e.created && item.record.value("run_at_ms", now) <= now) poke.insert(queue);
+  }
+  if (!stopping_.load()) {
+    for (const auto& queue : poke) {
+      if (QueueWorker* w = worker(queue)) w->poke();
+    }
   }
   return items;
 }

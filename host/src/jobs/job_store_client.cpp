@@ -38,13 +38,27 @@ Result<JobStoreClient::Enqueued> JobStoreClient::enqueue(const json& record) {
 }
 
 Result<std::vector<JobStoreClient::Enqueued>> JobStoreClient::enqueueMany(const std::vector<json>& records) {
+  auto stored = enqueueManyText(records);
+  if (!stored.isOk()) return stored.status();
   std::vector<Enqueued> out;
+  out.reserve(records.size());
+  for (auto& s : stored.value()) {
+    auto record = json::parse(s.record, nullptr, false);
+    if (!record.is_object()) return Status(WNO_ERR_INTERNAL, "the job store wrote a record that is not a JSON object");
+    out.push_back({std::move(record), s.created});
+  }
+  return out;
+}
+
+Result<std::vector<JobStoreClient::EnqueuedText>> JobStoreClient::enqueueManyText(const std::vector<json>& records) {
+  std::vector<EnqueuedText> out;
   if (records.empty()) return out;
+  out.reserve(records.size());
   if (!hasEnqueueMany()) {
     for (const auto& record : records) {
       auto one = enqueue(record);
       if (!one.isOk()) return one.status();
-      out.push_back(std::move(one.value()));
+      out.push_back({one.value().record.dump(), one.value().created});
     }
     return out;
   }
@@ -60,14 +74,11 @@ Result<std::vector<JobStoreClient::Enqueued>> JobStoreClient::enqueueMany(const 
   Status s = store_->call("on_enqueue_many", store_->vtable().on_enqueue_many, view(text), records.size(), &sink,
                           created.data());
   if (!s.isOk()) return s;
-  auto stored = parseAll(collected.items, "on_enqueue_many");
-  if (!stored.isOk()) return stored.status();
-  if (stored.value().size() != records.size()) {
-    return Status(WNO_ERR_INTERNAL, "the job store wrote " + std::to_string(stored.value().size()) + " records for " +
+  if (collected.items.size() != records.size()) {
+    return Status(WNO_ERR_INTERNAL, "the job store wrote " + std::to_string(collected.items.size()) + " records for " +
                                         std::to_string(records.size()) + " jobs from on_enqueue_many");
   }
-  out.reserve(records.size());
-  for (size_t i = 0; i < records.size(); ++i) out.push_back({std::move(stored.value()[i]), created[i] != 0});
+  for (size_t i = 0; i < records.size(); ++i) out.push_back({std::move(collected.items[i]), created[i] != 0});
   return out;
 }
 

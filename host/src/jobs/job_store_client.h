@@ -29,6 +29,14 @@ class JobStoreClient {
   // per record in order. A 1.0 store without the hook: one on_enqueue each
   // (then not one transaction, and the first failure fails the call).
   Result<std::vector<Enqueued>> enqueueMany(const std::vector<nlohmann::json>& records);
+  // The same, with the stored records left as the store wrote them: a
+  // created record is the one sent, so a caller holding it parses only the
+  // existing ones (thousands of records per bulk request).
+  struct EnqueuedText {
+    std::string record;
+    bool created = false;
+  };
+  Result<std::vector<EnqueuedText>> enqueueManyText(const std::vector<nlohmann::json>& records);
   bool hasEnqueueMany() const { return store_->vtable().on_enqueue_many != nullptr; }
 
   // The end of one attempt, for finishMany.

@@ -4,6 +4,7 @@
 #include "core/utc_time.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace wno::host::jobs {
 
@@ -16,8 +17,32 @@ QueueWorker::QueueWorker(QueueConfig queue, const JobsConfig& config, JobStoreCl
       metrics_(metrics),
       workerId_(std::move(workerId)),
       loadFactor_(std::move(loadFactor)) {
-  capacity_ = queue_.concurrency + std::max(0, queue_.prefetch);
-  refillBelow_ = std::max(1, queue_.concurrency + queue_.prefetch / 2);
+  resize(std::min(queue_.concurrency, std::max(0, queue_.prefetch)));
+  rateSince_ = std::chrono::steady_clock::now();
+}
+
+void QueueWorker::resize(int prefetch) {
+  capacity_.store(queue_.concurrency + prefetch);
+  refillBelow_.store(std::max(1, queue_.concurrency + prefetch / 2));
+}
+
+int QueueWorker::prefetchTarget() {
+  // About kLocalWork of this queue's recent throughput, between its
+  // concurrency and its prefetch limit: fast jobs get a deep local queue
+  // (one claim per hundreds of jobs), slow ones keep only a slot's worth
+  // each, so a host never sits on work other hosts could run.
+  constexpr double kLocalWorkS = 0.1;
+  const auto now = std::chrono::steady_clock::now();
+  const double dt = std::chrono::duration<double>(now - rateSince_).count();
+  if (dt >= 0.05) {
+    const uint64_t done = finished_.load();
+    const double rate = static_cast<double>(done - finishedAtRate_) / dt;
+    jobsPerS_ = jobsPerS_ <= 0 ? rate : 0.5 * jobsPerS_ + 0.5 * rate;
+    finishedAtRate_ = done;
+    rateSince_ = now;
+  }
+  const int limit = std::max(0, queue_.prefetch);
+  return std::clamp(static_cast<int>(jobsPerS_ * kLocalWorkS), std::min(queue_.concurrency, limit), limit);
 }
 
 QueueWorker::~QueueWorker() {
@@ -88,15 +113,18 @@ void QueueWorker::dispatch() {
   auto errorDelay = std::chrono::milliseconds(50);
   while (true) {
     int free = 0;
+    resize(prefetchTarget());
     {
       std::unique_lock lock(mutex_);
       // A poke (work enqueued here) tops the local queue up; otherwise wait
-      // until it is half empty, so claims come in batches.
-      slotFree_.wait(lock, [&] {
-        return stopping_ || busy_.load() < refillBelow_ || (poked_ && busy_.load() < capacity_);
+      // until it is half empty, so claims come in batches. Bounded, so a
+      // new size (the rate moved) is picked up even without a wake-up.
+      const bool ready = slotFree_.wait_for(lock, std::chrono::milliseconds(100), [&] {
+        return stopping_ || busy_.load() < refillBelow_.load() || (poked_ && busy_.load() < capacity_.load());
       });
       if (stopping_) return;
-      free = capacity_ - busy_.load();
+      if (!ready) continue;
+      free = capacity_.load() - busy_.load();
       poked_ = false;
     }
     if (updatePause()) {
@@ -119,13 +147,16 @@ void QueueWorker::dispatch() {
     if (!jobs.empty()) {
       std::vector<std::shared_ptr<RunningJob>> held;
       held.reserve(jobs.size());
-      for (const auto& j : jobs) held.push_back(runner_.hold(j));
+      for (auto& j : jobs) held.push_back(runner_.hold(std::move(j)));
       {
         std::lock_guard lock(mutex_);
         busy_.fetch_add(static_cast<int>(held.size()));
         for (auto& job : held) ready_.emplace(std::make_tuple(job->priority, job->runAtMs, arrivals_++), std::move(job));
       }
-      workAvailable_.notify_all();
+      // One wake-up per job (idle workers only take one each).
+      const size_t wake = std::min(held.size(), static_cast<size_t>(queue_.concurrency));
+      if (wake >= static_cast<size_t>(queue_.concurrency)) workAvailable_.notify_all();
+      else for (size_t i = 0; i < wake; ++i) workAvailable_.notify_one();
       continue;
     }
     // Nothing runnable: sleep until a local poke, the store's wake-up or the poll.
@@ -154,8 +185,14 @@ void QueueWorker::work() {
     metrics_.setRunning(queue_.name, running_.fetch_add(1) + 1);
     runner_.run(job);
     metrics_.setRunning(queue_.name, running_.fetch_sub(1) - 1);
-    busy_.fetch_sub(1);
-    slotFree_.notify_one();
+    finished_.fetch_add(1);
+    // The dispatcher only waits while busy_ >= refillBelow_, so only the
+    // step below that line can release it; the lock orders this against
+    // its check-then-wait.
+    if (busy_.fetch_sub(1) == refillBelow_.load()) {
+      { std::lock_guard lock(mutex_); }
+      slotFree_.notify_one();
+    }
   }
 }
 

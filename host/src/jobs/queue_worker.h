@@ -1,8 +1,9 @@
 // One queue's workers on this host: a dispatcher claims jobs in batches
 // into a local queue and `concurrency` worker threads take them from it.
-// The local queue holds up to `prefetch` jobs beyond the free slots
-// (graphile-worker's localQueue): it is refilled in one claim once it is
-// half empty, so a busy queue costs one claim per many jobs, not one each.
+// The local queue holds jobs beyond the free slots (graphile-worker's
+// localQueue): about 100 ms of the queue's recent throughput, at least its
+// concurrency and at most `prefetch`; it is refilled in one claim once it
+// is half empty, so a busy queue costs one claim per many jobs, not one each.
 // Prefetched jobs are leased (their leases kept by RunningJobs) and run in
 // claim order (priority, run_at, enqueue order); at stop they are given
 // back uncounted. Above the queue's pause_above_load the dispatcher stops
@@ -19,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -53,6 +55,8 @@ class QueueWorker {
   void dispatch();
   void work();
   bool updatePause();
+  void resize(int prefetch);
+  int prefetchTarget();
 
   QueueConfig queue_;
   const JobsConfig& config_;
@@ -72,8 +76,13 @@ class QueueWorker {
   bool poked_ = false;
   std::atomic<int> busy_{0};  // held jobs of this queue on this host (ready + running)
   std::atomic<int> running_{0};
-  int capacity_ = 1;          // concurrency + prefetch
-  int refillBelow_ = 1;       // claim again once busy_ is below this
+  std::atomic<int> capacity_{1};     // concurrency + the local queue's current size
+  std::atomic<int> refillBelow_{1};  // claim again once busy_ is below this
+  // Throughput, for the local queue's size (dispatcher thread only).
+  std::atomic<uint64_t> finished_{0};
+  uint64_t finishedAtRate_ = 0;
+  double jobsPerS_ = 0;
+  std::chrono::steady_clock::time_point rateSince_;
   std::atomic<bool> paused_{false};
   std::thread dispatcher_;
   std::vector<std::thread> workers_;

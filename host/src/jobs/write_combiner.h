@@ -48,11 +48,18 @@ class WriteCombiner {
 
   // Queues item; done(result) runs once it is written (or failed).
   void submit(Item item, Done done) {
+    bool wakeIdle = false, wakeLingering = false;
     {
       std::lock_guard lock(mutex_);
       pending_.push_back({std::move(item), std::move(done)});
+      // Wake only who has a reason to move: an idle flusher for the first
+      // item, a lingering one once the batch is full. A wake-up per item
+      // would cost a context switch per job on a busy host.
+      wakeIdle = idle_ > 0 && pending_.size() == 1;
+      wakeLingering = lingering_ > 0 && pending_.size() >= options_.maxBatch;
     }
-    changed_.notify_all();
+    if (wakeIdle) work_.notify_one();
+    if (wakeLingering) linger_.notify_all();
   }
 
   // Queues item and waits for its result.
@@ -66,7 +73,7 @@ class WriteCombiner {
   // Blocks until everything submitted so far is written.
   void drain() {
     std::unique_lock lock(mutex_);
-    idle_.wait(lock, [this] { return pending_.empty() && inFlight_ == 0; });
+    drained_.wait(lock, [this] { return pending_.empty() && inFlight_ == 0; });
   }
 
   void stop() {
@@ -75,7 +82,8 @@ class WriteCombiner {
       if (stopping_) return;
       stopping_ = true;
     }
-    changed_.notify_all();
+    work_.notify_all();
+    linger_.notify_all();
     for (auto& t : threads_) {
       if (t.joinable()) t.join();
     }
@@ -90,11 +98,16 @@ class WriteCombiner {
   void run() {
     std::unique_lock lock(mutex_);
     while (true) {
-      changed_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+      ++idle_;
+      work_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+      --idle_;
       if (pending_.empty()) return;  // stopping, and nothing left to write
       if (inFlight_ > 0 && !stopping_ && pending_.size() < options_.maxBatch) {
-        changed_.wait_for(lock, options_.linger,
-                          [this] { return stopping_ || inFlight_ == 0 || pending_.size() >= options_.maxBatch; });
+        // The store is busy with another batch: gather more meanwhile.
+        ++lingering_;
+        linger_.wait_for(lock, options_.linger,
+                         [this] { return stopping_ || inFlight_ == 0 || pending_.size() >= options_.maxBatch; });
+        --lingering_;
         if (pending_.empty()) continue;  // another flusher took them
       }
       const size_t n = std::min(pending_.size(), options_.maxBatch);
@@ -103,6 +116,7 @@ class WriteCombiner {
       for (size_t i = 0; i < n; ++i) batch.push_back(std::move(pending_[i]));
       pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
       ++inFlight_;
+      if (!pending_.empty() && idle_ > 0) work_.notify_one();  // the rest: another flusher
       lock.unlock();
       std::vector<Item> items;
       items.reserve(batch.size());
@@ -111,19 +125,22 @@ class WriteCombiner {
       for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results.at(i)));
       lock.lock();
       --inFlight_;
-      if (pending_.empty() && inFlight_ == 0) idle_.notify_all();
-      // A batch finished: a lingering flusher may go now.
-      changed_.notify_all();
+      // The store is free: a lingering flusher goes now.
+      if (inFlight_ == 0 && lingering_ > 0) linger_.notify_all();
+      if (pending_.empty() && inFlight_ == 0) drained_.notify_all();
     }
   }
 
   Options options_;
   FlushFn flush_;
   std::mutex mutex_;
-  std::condition_variable changed_;
-  std::condition_variable idle_;
+  std::condition_variable work_;     // idle flushers: items arrived
+  std::condition_variable linger_;   // lingering flushers: batch full or store free
+  std::condition_variable drained_;  // drain(): nothing pending or in flight
   std::deque<Entry> pending_;
   int inFlight_ = 0;
+  int idle_ = 0;       // flushers waiting for items
+  int lingering_ = 0;  // flushers gathering behind an in-flight batch
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
