@@ -364,6 +364,7 @@ std::string quote(std::string_view s) { return json(std::string(s)).dump(); }
 // The records as json_to_recordset rows; data is already compact JSON.
 std::string enqueueRows(const std::vector<JobRecord>& batch, const std::vector<size_t>& which) {
   std::string out = "[";
+  out.reserve(which.size() * 400);
   for (size_t n = 0; n < which.size(); ++n) {
     const JobRecord& j = batch[which[n]];
     out += n ? ",{" : "{";

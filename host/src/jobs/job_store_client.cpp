@@ -63,6 +63,7 @@ Result<std::vector<JobStoreClient::EnqueuedText>> JobStoreClient::enqueueManyTex
     return out;
   }
   std::string text = "[";
+  text.reserve(records.size() * 512);  // a record is ~400 bytes: no regrowth of a multi-MB string
   for (size_t i = 0; i < records.size(); ++i) {
     if (i) text += ',';
     text += records[i].dump();
