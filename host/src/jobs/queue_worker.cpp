@@ -55,6 +55,7 @@ void QueueWorker::start() {
   metrics_.setRunning(queue_.name, 0);
   for (int i = 0; i < queue_.concurrency; ++i) workers_.emplace_back([this] { work(); });
   dispatcher_ = std::thread([this] { dispatch(); });
+  if (store_.canWait()) waiter_ = std::thread([this] { waitForStore(); });
 }
 
 void QueueWorker::stopClaiming() {
@@ -65,8 +66,10 @@ void QueueWorker::stopClaiming() {
   }
   workAvailable_.notify_all();
   slotFree_.notify_all();
+  storeWake_.notify_all();
   // After the join nothing adds to ready_: the dispatcher's last claim is in.
   if (dispatcher_.joinable()) dispatcher_.join();
+  if (waiter_.joinable()) waiter_.join();
   decltype(ready_) unstarted;
   {
     std::lock_guard lock(mutex_);
@@ -159,16 +162,37 @@ void QueueWorker::dispatch() {
       else for (size_t i = 0; i < wake; ++i) workAvailable_.notify_one();
       continue;
     }
-    // Nothing runnable: sleep until a local poke, the store's wake-up or the poll.
+    // Nothing runnable: sleep until a local poke, the store's wake-up (the
+    // waiter thread pokes) or the poll. The store's wait runs on its own
+    // thread so that a job enqueued on this host is claimed at once, not
+    // after the store's notification makes its round trip.
+    std::unique_lock lock(mutex_);
+    if (stopping_) return;
+    if (poked_) continue;
+    storeIdle_ = true;
+    storeWake_.notify_one();
+    slotFree_.wait_for(lock, poll, [&] { return stopping_ || poked_; });
+    storeIdle_ = false;
+  }
+}
+
+void QueueWorker::waitForStore() {
+  while (true) {
     {
-      std::lock_guard lock(mutex_);
+      std::unique_lock lock(mutex_);
+      storeWake_.wait(lock, [&] { return stopping_ || storeIdle_; });
       if (stopping_) return;
-      if (poked_) continue;
     }
     // Bounded, so stop() is noticed within a quarter second at worst.
-    if (store_.canWait() && store_.wait(queue_.name, std::min<int64_t>(config_.pollMs, 250)).isOk()) continue;
+    const bool woke = store_.wait(queue_.name, std::min<int64_t>(config_.pollMs, 250)).isOk();
     std::unique_lock lock(mutex_);
-    slotFree_.wait_for(lock, poll, [&] { return stopping_ || poked_; });
+    if (woke && storeIdle_) {
+      storeIdle_ = false;  // the dispatcher says so again if its claim finds nothing
+      poked_ = true;
+      slotFree_.notify_one();
+    }
+    if (!store_.canWait()) return;  // the store turned out not to wait: the poll covers it
+    if (!woke) storeWake_.wait_for(lock, std::chrono::milliseconds(config_.pollMs), [&] { return stopping_; });
   }
 }
 

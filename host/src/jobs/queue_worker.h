@@ -54,6 +54,7 @@ class QueueWorker {
  private:
   void dispatch();
   void work();
+  void waitForStore();
   bool updatePause();
   void resize(int prefetch);
   int prefetchTarget();
@@ -74,6 +75,8 @@ class QueueWorker {
   uint64_t arrivals_ = 0;
   bool stopping_ = false;
   bool poked_ = false;
+  bool storeIdle_ = false;                 // the last claim found nothing: waiter, wait on the store
+  std::condition_variable storeWake_;      // the waiter waits for storeIdle_
   std::atomic<int> busy_{0};  // held jobs of this queue on this host (ready + running)
   std::atomic<int> running_{0};
   std::atomic<int> capacity_{1};     // concurrency + the local queue's current size
@@ -85,6 +88,7 @@ class QueueWorker {
   std::chrono::steady_clock::time_point rateSince_;
   std::atomic<bool> paused_{false};
   std::thread dispatcher_;
+  std::thread waiter_;  // blocks in the store's wait while the dispatcher is idle
   std::vector<std::thread> workers_;
 };
 
