@@ -140,14 +140,16 @@ struct PostgresJobStore::Sql {
             " (finished_at_ms) WHERE finished_at_ms IS NOT NULL",
         "CREATE INDEX IF NOT EXISTS \"" + table + "_state\" ON " + t + " (state, seq)",
     };
-    // The notification rides in the INSERT's statement: delivered at its commit.
+    // No NOTIFY in the INSERT: PostgreSQL serializes the commits of
+    // notifying transactions (a database-wide lock held through the WAL
+    // flush), which defeated group commit; notify() follows the commit.
     enqueue = "WITH ins AS (INSERT INTO " + t +
               " (id, type, queue, priority, data, state, attempts_made, max_attempts, backoff_type,"
               " backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, cancel_requested)"
               " VALUES ($1::text, $2::text, $3::text, $4::smallint, $5::json, 'waiting', $6::bigint, $7::bigint,"
               " $8::text, $9::bigint, $10::double precision, $11::bigint, $12::bigint, $13::bigint, false)"
               " ON CONFLICT (id) DO NOTHING RETURNING queue)"
-              " SELECT pg_notify($14::text, queue) FROM ins";
+              " SELECT queue FROM ins";
     // The batch forms (job_store.h 1.1): one statement each, the items as
     // one JSON array (json_to_recordset) so a batch is one round trip and
     // one commit. ORDER BY ord gives seq in array order (enqueue order).
@@ -160,13 +162,8 @@ struct PostgresJobStore::Sql {
                   " priority smallint, data json, attempts_made bigint, max_attempts bigint, backoff_type text,"
                   " backoff_delay_ms bigint, backoff_jitter double precision, timeout_ms bigint, run_at_ms bigint,"
                   " created_at_ms bigint) ORDER BY x.ord"
-                  " ON CONFLICT (id) DO NOTHING RETURNING id, queue),"
-                  // One NOTIFY per queue, not per row: PostgreSQL folds the
-                  // duplicates at commit, but calling it per row cost a third
-                  // of the statement's time for 5,000 rows.
-                  " woke AS (SELECT count(*) AS n FROM (SELECT pg_notify($2::text, q.queue)"
-                  " FROM (SELECT DISTINCT queue FROM ins) q) z)"
-                  " SELECT ins.id FROM ins CROSS JOIN woke";
+                  " ON CONFLICT (id) DO NOTHING RETURNING id, queue)"
+                  " SELECT id, queue FROM ins";
     getMany = "SELECT " + cols + " FROM " + t + " WHERE id IN (SELECT json_array_elements_text($1::json))";
     // Old values on the right of SET, as in `fail`; the lease check in WHERE.
     finishMany = "WITH x AS (SELECT * FROM json_to_recordset($2::json) AS x(ord bigint, id text, outcome text,"
@@ -321,13 +318,13 @@ bool PostgresJobStore::enqueue(std::string_view jobJson, sdk::Writer& out) {
                            json(job.backoff.jitter).dump(),
                            num(job.timeoutMs),
                            num(job.runAtMs),
-                           num(job.createdAtMs),
-                           sql_->channel};
+                           num(job.createdAtMs)};
     // ON CONFLICT DO NOTHING waits for a concurrent insert of the same id to
     // commit, so the read below finds it. Retried only if a purge deleted the
     // existing job in between.
     for (int attempt = 0; attempt < 3; ++attempt) {
       if (!run(*pool_, sql_->enqueue, params).empty()) {
+        notify(job.queue);
         out.write(jobs::toJson(job));
         return true;
       }
@@ -394,13 +391,15 @@ void PostgresJobStore::enqueueMany(std::string_view jobsJson, size_t count, sdk:
   std::vector<std::optional<std::string>> stored(batch.size());
   std::vector<size_t> pending(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) pending[i] = i;
+  std::set<std::string> wake;
   mapErrors([&] {
     // As in enqueue(): ON CONFLICT waits for a concurrent insert of the same
     // id, so the read finds it; retried only for ids purged in between.
     for (int attempt = 0; attempt < 3 && !pending.empty(); ++attempt) {
       std::set<std::string> inserted;
-      for (const auto& row : run(*pool_, sql_->enqueueMany, {enqueueRows(batch, pending), sql_->channel})) {
+      for (const auto& row : run(*pool_, sql_->enqueueMany, {enqueueRows(batch, pending)})) {
         inserted.insert(row[0].c_str());
+        wake.insert(row[1].c_str());
       }
       std::vector<size_t> existing;
       for (size_t i : pending) {
@@ -436,6 +435,7 @@ void PostgresJobStore::enqueueMany(std::string_view jobsJson, size_t count, sdk:
     }
     return 0;
   });
+  for (const auto& queue : wake) notify(queue);
   for (const auto& record : stored) {
     if (!out.write(*record)) return;
   }

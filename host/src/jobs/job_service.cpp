@@ -71,14 +71,9 @@ JobService::JobService(JobsConfig config, std::unique_ptr<JobStoreClient> store,
                                         });
   running_ = std::make_unique<RunningJobs>(config_, *store_, workerId_, [this](RunningJob& job) { runner_->abandon(job); });
   runner_->setRunning(running_.get());
-  using Combiner = WriteCombiner<json, Result<JobStoreClient::Enqueued>>;
-  Combiner::Options options;
-  options.maxBatch = config_.enqueueBatchMax;
-  options.linger = std::chrono::microseconds(config_.enqueueLingerUs);
-  options.flushers = config_.batchWriters;
-  enqueues_ = std::make_unique<Combiner>(options, [this](const std::vector<json>& records) {
-    return storeBatch(*store_, records);
-  });
+  enqueues_ = std::make_unique<GroupCommit<json, Result<JobStoreClient::Enqueued>>>(
+      config_.enqueueBatchMax, std::chrono::microseconds(config_.enqueueLingerUs), config_.batchWriters,
+      [this](const std::vector<json>& records) { return storeBatch(*store_, records); });
 }
 
 JobService::~JobService() {
@@ -126,7 +121,6 @@ bool JobService::stop(std::chrono::milliseconds grace) {
   // Every finished, released or abandoned attempt recorded before we go:
   // no job stays claimed by a host that exited cleanly.
   runner_->drain();
-  enqueues_->drain();
   {
     std::lock_guard lock(maintenanceMutex_);
     maintenanceStop_ = true;
