@@ -62,6 +62,38 @@ std::pair<bool, std::string> MemoryJobStore::enqueue(std::string_view jobJson) {
   return {true, std::move(out)};
 }
 
+std::vector<std::pair<bool, std::string>> MemoryJobStore::enqueueMany(std::string_view jobsJson, size_t count) {
+  std::vector<JobRecord> batch = jobs::parseEnqueueMany(jobsJson, count);
+  std::vector<std::pair<bool, std::string>> out;
+  out.reserve(batch.size());
+  std::lock_guard lock(mutex_);
+  for (auto& job : batch) {
+    auto [it, created] = ids_.try_emplace(job.id, nextSeq_);
+    if (!created) {
+      out.emplace_back(false, jobs::toJson(jobs_.at(it->second)));
+      continue;
+    }
+    const uint64_t seq = nextSeq_++;
+    out.emplace_back(true, jobs::toJson(job));
+    index(seq, job);
+    const std::string queue = job.queue;
+    jobs_.emplace(seq, std::move(job));
+    wake(queue);
+  }
+  return out;
+}
+
+std::vector<Outcome> MemoryJobStore::finishMany(std::string_view worker, std::string_view itemsJson, size_t count) {
+  const std::vector<jobs::FinishItem> items = jobs::parseFinishMany(itemsJson, count);
+  std::vector<Outcome> out;
+  out.reserve(items.size());
+  std::lock_guard lock(mutex_);
+  for (const auto& item : items) {
+    out.push_back(update(item.id, [&](JobRecord& job) { return jobs::applyFinish(job, worker, item); }));
+  }
+  return out;
+}
+
 std::vector<std::string> MemoryJobStore::claim(std::string_view queue, std::string_view worker, uint32_t maxJobs,
                                                int64_t nowMs, int64_t leaseMs) {
   jobs::requireNonEmpty(queue, "queue");

@@ -9,6 +9,7 @@
 // OWNERSHIP: records go out as JSON strings (copies).
 #pragma once
 
+#include "jobs/job_batch.h"
 #include "jobs/job_record.h"
 #include "jobs/job_transitions.h"
 
@@ -34,6 +35,10 @@ class MemoryJobStore {
 
   // Returns (created, stored record JSON). Throws jobs::InvalidInput.
   std::pair<bool, std::string> enqueue(std::string_view jobJson);
+  // on_enqueue_many: (created, stored record) per job, in order, under one lock.
+  std::vector<std::pair<bool, std::string>> enqueueMany(std::string_view jobsJson, size_t count);
+  // on_finish_many: each item's outcome, in order, under one lock.
+  std::vector<jobs::Outcome> finishMany(std::string_view worker, std::string_view itemsJson, size_t count);
   // The claimed records, in claim order.
   std::vector<std::string> claim(std::string_view queue, std::string_view worker, uint32_t maxJobs, int64_t nowMs,
                                  int64_t leaseMs);

@@ -39,6 +39,21 @@ class MemoryJobStoreComponent : public wno::sdk::JobStore {
     job.write(record);
     return created;
   }
+  void enqueueMany(std::string_view jobsJson, size_t count, wno::sdk::Writer& jobs, int32_t* created) {
+    const auto stored = store_.enqueueMany(jobsJson, count);
+    for (size_t i = 0; i < stored.size(); ++i) {
+      if (created) created[i] = stored[i].first ? 1 : 0;
+      if (!jobs.write(stored[i].second)) return;
+    }
+  }
+  void finishMany(std::string_view worker, std::string_view itemsJson, size_t count, wno_status* statuses,
+                  wno::sdk::Writer& refusals) {
+    const auto outcomes = store_.finishMany(worker, itemsJson, count);
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      statuses[i] = outcomes[i].status;
+      if (!outcomes[i].ok()) refusals.write(wno::jobs::refusalJson(i, outcomes[i].message));
+    }
+  }
   void claim(std::string_view queue, std::string_view worker, uint32_t maxJobs, int64_t nowMs, int64_t leaseMs,
              wno::sdk::Writer& jobs) override {
     writeAll(store_.claim(queue, worker, maxJobs, nowMs, leaseMs), jobs);

@@ -1,5 +1,6 @@
 #include "pg_job_store.h"
 
+#include "jobs/job_batch.h"
 #include "jobs/job_record.h"
 #include "jobs/job_transitions.h"
 #include "pg_errors.h"
@@ -7,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <map>
 #include <regex>
 #include <set>
 #include <tuple>
@@ -138,14 +140,49 @@ struct PostgresJobStore::Sql {
             " (finished_at_ms) WHERE finished_at_ms IS NOT NULL",
         "CREATE INDEX IF NOT EXISTS \"" + table + "_state\" ON " + t + " (state, seq)",
     };
-    // The notification rides in the INSERT's statement: delivered at its commit.
+    // No NOTIFY in the INSERT: PostgreSQL serializes the commits of
+    // notifying transactions (a database-wide lock held through the WAL
+    // flush), which defeated group commit; notify() follows the commit.
     enqueue = "WITH ins AS (INSERT INTO " + t +
               " (id, type, queue, priority, data, state, attempts_made, max_attempts, backoff_type,"
               " backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, cancel_requested)"
               " VALUES ($1::text, $2::text, $3::text, $4::smallint, $5::json, 'waiting', $6::bigint, $7::bigint,"
               " $8::text, $9::bigint, $10::double precision, $11::bigint, $12::bigint, $13::bigint, false)"
               " ON CONFLICT (id) DO NOTHING RETURNING queue)"
-              " SELECT pg_notify($14::text, queue) FROM ins";
+              " SELECT queue FROM ins";
+    // The batch forms (job_store.h 1.1): one statement each, the items as
+    // one JSON array (json_to_recordset) so a batch is one round trip and
+    // one commit. ORDER BY ord gives seq in array order (enqueue order).
+    enqueueMany = "WITH ins AS (INSERT INTO " + t +
+                  " (id, type, queue, priority, data, state, attempts_made, max_attempts, backoff_type,"
+                  " backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, cancel_requested)"
+                  " SELECT x.id, x.type, x.queue, x.priority, x.data, 'waiting', x.attempts_made, x.max_attempts,"
+                  " x.backoff_type, x.backoff_delay_ms, x.backoff_jitter, x.timeout_ms, x.run_at_ms, x.created_at_ms,"
+                  " false FROM json_to_recordset($1::json) AS x(ord bigint, id text, type text, queue text,"
+                  " priority smallint, data json, attempts_made bigint, max_attempts bigint, backoff_type text,"
+                  " backoff_delay_ms bigint, backoff_jitter double precision, timeout_ms bigint, run_at_ms bigint,"
+                  " created_at_ms bigint) ORDER BY x.ord"
+                  " ON CONFLICT (id) DO NOTHING RETURNING id, queue)"
+                  " SELECT id, queue FROM ins";
+    getMany = "SELECT " + cols + " FROM " + t + " WHERE id IN (SELECT json_array_elements_text($1::json))";
+    // Old values on the right of SET, as in `fail`; the lease check in WHERE.
+    finishMany = "WITH x AS (SELECT * FROM json_to_recordset($2::json) AS x(ord bigint, id text, outcome text,"
+                 " now_ms bigint, result json, error text, retry_at_ms bigint))"
+                 " UPDATE " + t + " AS j SET"
+                 " state = CASE WHEN x.outcome = 'complete' THEN 'completed' WHEN j.cancel_requested THEN 'cancelled'"
+                 " WHEN x.outcome = 'release' OR x.retry_at_ms >= 0 THEN 'waiting' ELSE 'failed' END,"
+                 " finished_at_ms = CASE WHEN x.outcome = 'complete' OR j.cancel_requested"
+                 " OR (x.outcome = 'fail' AND x.retry_at_ms < 0) THEN x.now_ms ELSE NULL END,"
+                 " result = CASE WHEN x.outcome = 'complete' THEN x.result ELSE j.result END,"
+                 " last_error = CASE WHEN x.outcome = 'complete' THEN j.last_error ELSE x.error END,"
+                 " run_at_ms = CASE WHEN x.outcome = 'complete' OR j.cancel_requested THEN j.run_at_ms"
+                 " WHEN x.outcome = 'release' THEN x.now_ms WHEN x.retry_at_ms >= 0 THEN x.retry_at_ms"
+                 " ELSE j.run_at_ms END,"
+                 " attempts_made = CASE WHEN x.outcome = 'release' AND NOT j.cancel_requested"
+                 " THEN GREATEST(j.attempts_made - 1, 0) ELSE j.attempts_made END,"
+                 " lease_owner = NULL, lease_expires_at_ms = NULL"
+                 " FROM x WHERE j.id = x.id AND j.state = 'active' AND j.lease_owner = $1::text"
+                 " RETURNING x.ord, j.state, j.queue";
     get = "SELECT " + cols + " FROM " + t + " WHERE id = $1::text";
     claim = "UPDATE " + t +
             " SET state = 'active', attempts_made = attempts_made + 1, lease_owner = $2::text,"
@@ -201,6 +238,7 @@ struct PostgresJobStore::Sql {
 
   std::string channel;
   std::vector<std::string> schema;
+  std::string enqueueMany, getMany, finishMany;
   std::string enqueue, get, claim, heartbeat, complete, fail, cancel, retry, recover, stats, purge, seqOf,
       nextRunAt, list;
 };
@@ -280,13 +318,13 @@ bool PostgresJobStore::enqueue(std::string_view jobJson, sdk::Writer& out) {
                            json(job.backoff.jitter).dump(),
                            num(job.timeoutMs),
                            num(job.runAtMs),
-                           num(job.createdAtMs),
-                           sql_->channel};
+                           num(job.createdAtMs)};
     // ON CONFLICT DO NOTHING waits for a concurrent insert of the same id to
     // commit, so the read below finds it. Retried only if a purge deleted the
     // existing job in between.
     for (int attempt = 0; attempt < 3; ++attempt) {
       if (!run(*pool_, sql_->enqueue, params).empty()) {
+        notify(job.queue);
         out.write(jobs::toJson(job));
         return true;
       }
@@ -298,6 +336,144 @@ bool PostgresJobStore::enqueue(std::string_view jobJson, sdk::Writer& out) {
     }
     throw sdk::Error(WNO_ERR_UNAVAILABLE, "job \"" + job.id + "\" kept disappearing during enqueue; retry");
   });
+}
+
+namespace {
+
+// When a guarded UPDATE matched nothing: the current row through the same
+// rules says why (missing, not active, another worker's lease, finished).
+template <typename Apply>
+Outcome explain(Pool& pool, const std::string& getSql, std::string_view id, Apply&& apply) {
+  const auto rows = run(pool, getSql, {text(id)});
+  if (rows.empty()) return {WNO_NOT_FOUND, "job \"" + text(id) + "\" does not exist"};
+  JobRecord job = readJob(rows[0]).second;
+  Outcome o = apply(job);
+  if (o.ok()) o = {WNO_ERR_UNAVAILABLE, "job \"" + text(id) + "\" changed concurrently; retry"};
+  return o;
+}
+
+}  // namespace
+
+namespace {
+
+std::string quote(std::string_view s) { return json(std::string(s)).dump(); }
+
+// The records as json_to_recordset rows; data is already compact JSON.
+std::string enqueueRows(const std::vector<JobRecord>& batch, const std::vector<size_t>& which) {
+  std::string out = "[";
+  out.reserve(which.size() * 400);
+  for (size_t n = 0; n < which.size(); ++n) {
+    const JobRecord& j = batch[which[n]];
+    out += n ? ",{" : "{";
+    out += "\"ord\":" + std::to_string(which[n]) + ",\"id\":" + quote(j.id) + ",\"type\":" + quote(j.type) +
+           ",\"queue\":" + quote(j.queue) + ",\"priority\":" + std::to_string(j.priority) + ",\"data\":" + j.dataJson +
+           ",\"attempts_made\":" + std::to_string(j.attemptsMade) + ",\"max_attempts\":" + std::to_string(j.maxAttempts) +
+           ",\"backoff_type\":" + quote(j.backoff.type) + ",\"backoff_delay_ms\":" + std::to_string(j.backoff.delayMs) +
+           ",\"backoff_jitter\":" + json(j.backoff.jitter).dump() + ",\"timeout_ms\":" + std::to_string(j.timeoutMs) +
+           ",\"run_at_ms\":" + std::to_string(j.runAtMs) + ",\"created_at_ms\":" + std::to_string(j.createdAtMs) + "}";
+  }
+  return out + "]";
+}
+
+const char* outcomeName(jobs::FinishItem::Kind kind) {
+  switch (kind) {
+    case jobs::FinishItem::Kind::Complete: return "complete";
+    case jobs::FinishItem::Kind::Fail: return "fail";
+    case jobs::FinishItem::Kind::Release: return "release";
+  }
+  return "";
+}
+
+}  // namespace
+
+void PostgresJobStore::enqueueMany(std::string_view jobsJson, size_t count, sdk::Writer& out, int32_t* created) {
+  const std::vector<JobRecord> batch = jobs::parseEnqueueMany(jobsJson, count);
+  std::vector<std::optional<std::string>> stored(batch.size());
+  std::vector<size_t> pending(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) pending[i] = i;
+  std::set<std::string> wake;
+  mapErrors([&] {
+    // As in enqueue(): ON CONFLICT waits for a concurrent insert of the same
+    // id, so the read finds it; retried only for ids purged in between.
+    for (int attempt = 0; attempt < 3 && !pending.empty(); ++attempt) {
+      std::set<std::string> inserted;
+      for (const auto& row : run(*pool_, sql_->enqueueMany, {enqueueRows(batch, pending)})) {
+        inserted.insert(row[0].c_str());
+        wake.insert(row[1].c_str());
+      }
+      std::vector<size_t> existing;
+      for (size_t i : pending) {
+        // Only an id's first occurrence in the array is the new job.
+        if (inserted.erase(batch[i].id)) {
+          if (created) created[i] = 1;
+          stored[i] = jobs::toJson(batch[i]);
+        } else {
+          existing.push_back(i);
+        }
+      }
+      pending.clear();
+      if (existing.empty()) break;
+      json ids = json::array();
+      for (size_t i : existing) ids.push_back(batch[i].id);
+      std::map<std::string, std::string> found;
+      for (const auto& row : run(*pool_, sql_->getMany, {ids.dump()})) {
+        JobRecord j = readJob(row).second;
+        found.emplace(j.id, jobs::toJson(j));
+      }
+      for (size_t i : existing) {
+        auto it = found.find(batch[i].id);
+        if (it == found.end()) {
+          pending.push_back(i);
+          continue;
+        }
+        if (created) created[i] = 0;
+        stored[i] = it->second;
+      }
+    }
+    if (!pending.empty()) {
+      throw sdk::Error(WNO_ERR_UNAVAILABLE, "job \"" + batch[pending[0]].id + "\" kept disappearing during enqueue; retry");
+    }
+    return 0;
+  });
+  for (const auto& queue : wake) notify(queue);
+  for (const auto& record : stored) {
+    if (!out.write(*record)) return;
+  }
+}
+
+void PostgresJobStore::finishMany(std::string_view worker, std::string_view itemsJson, size_t count,
+                                  wno_status* statuses, sdk::Writer& refusals) {
+  const std::vector<jobs::FinishItem> items = jobs::parseFinishMany(itemsJson, count);
+  std::string rows = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    const auto& f = items[i];
+    rows += (i ? ",{" : "{") + std::string("\"ord\":") + std::to_string(i) + ",\"id\":" + quote(f.id) +
+            ",\"outcome\":\"" + outcomeName(f.kind) + "\",\"now_ms\":" + std::to_string(f.nowMs) +
+            ",\"result\":" + f.resultJson.value_or("null") + ",\"error\":" + quote(jobs::cappedError(f.error)) +
+            ",\"retry_at_ms\":" + std::to_string(f.retryAtMs) + "}";
+  }
+  rows += "]";
+  std::vector<bool> applied(items.size(), false);
+  std::set<std::string> wake;
+  mapErrors([&] {
+    for (const auto& row : run(*pool_, sql_->finishMany, {text(worker), rows})) {
+      const auto ord = row[0].as<size_t>();
+      if (ord < applied.size()) applied[ord] = true;
+      if (std::string_view(row[1].c_str()) == jobs::kWaiting) wake.insert(row[2].c_str());
+    }
+    return 0;
+  });
+  for (size_t i = 0; i < items.size(); ++i) {
+    statuses[i] = WNO_OK;
+    if (applied[i]) continue;
+    // Refused: the current row through the same rules says why.
+    const Outcome o = mapErrors([&] {
+      return explain(*pool_, sql_->get, items[i].id, [&](JobRecord& j) { return jobs::applyFinish(j, worker, items[i]); });
+    });
+    statuses[i] = o.status;
+    refusals.write(jobs::refusalJson(i, o.message));
+  }
+  for (const auto& queue : wake) notify(queue);
 }
 
 void PostgresJobStore::claim(std::string_view queue, std::string_view worker, uint32_t maxJobs, int64_t nowMs,
@@ -319,21 +495,6 @@ void PostgresJobStore::claim(std::string_view queue, std::string_view worker, ui
   }
 }
 
-namespace {
-
-// When a guarded UPDATE matched nothing: the current row through the same
-// rules says why (missing, not active, another worker's lease, finished).
-template <typename Apply>
-Outcome explain(Pool& pool, const std::string& getSql, std::string_view id, Apply&& apply) {
-  const auto rows = run(pool, getSql, {text(id)});
-  if (rows.empty()) return {WNO_NOT_FOUND, "job \"" + text(id) + "\" does not exist"};
-  JobRecord job = readJob(rows[0]).second;
-  Outcome o = apply(job);
-  if (o.ok()) o = {WNO_ERR_UNAVAILABLE, "job \"" + text(id) + "\" changed concurrently; retry"};
-  return o;
-}
-
-}  // namespace
 
 wno_status PostgresJobStore::heartbeat(std::string_view id, std::string_view worker, int64_t nowMs, int64_t leaseMs) {
   jobs::requireLease(leaseMs);

@@ -30,6 +30,10 @@ class PostgresJobStore : public sdk::JobStore {
   ~PostgresJobStore() override;
 
   bool enqueue(std::string_view jobJson, sdk::Writer& job) override;
+  // ABI 1.1 batches (job_store.h): one statement each.
+  void enqueueMany(std::string_view jobsJson, size_t count, sdk::Writer& jobs, int32_t* created);
+  void finishMany(std::string_view worker, std::string_view itemsJson, size_t count, wno_status* statuses,
+                  sdk::Writer& refusals);
   void claim(std::string_view queue, std::string_view worker, uint32_t maxJobs, int64_t nowMs, int64_t leaseMs,
              sdk::Writer& jobs) override;
   wno_status heartbeat(std::string_view id, std::string_view worker, int64_t nowMs, int64_t leaseMs) override;

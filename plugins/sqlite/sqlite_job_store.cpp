@@ -270,34 +270,88 @@ Outcome SqliteJobStore::transition(std::string_view id, Fn&& fn) {
   return outcome;
 }
 
+namespace {
+
+// Stores job unless its id exists (inside the caller's write transaction).
+std::pair<bool, std::string> insertJob(Connection& c, const JobRecord& job) {
+  if (auto existing = loadJob(c, job.id)) return {false, jobs::toJson(existing->second)};
+  Stmt s(c,
+       "INSERT INTO wno_jobs (id, type, queue, priority, data, state, attempts_made, max_attempts, backoff_type,"
+       " backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, cancel_requested)"
+       " VALUES (?1, ?2, ?3, ?4, ?5, 'waiting', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0)");
+  s.bind(1, std::string_view(job.id))
+      .bind(2, std::string_view(job.type))
+      .bind(3, std::string_view(job.queue))
+      .bind(4, int64_t{job.priority})
+      .bind(5, std::string_view(job.dataJson))
+      .bind(6, job.attemptsMade)
+      .bind(7, job.maxAttempts)
+      .bind(8, std::string_view(job.backoff.type))
+      .bind(9, job.backoff.delayMs)
+      .bind(10, job.backoff.jitter)
+      .bind(11, job.timeoutMs)
+      .bind(12, job.runAtMs)
+      .bind(13, job.createdAtMs)
+      .run();
+  return {true, jobs::toJson(job)};
+}
+
+}  // namespace
+
 std::pair<bool, std::string> SqliteJobStore::enqueue(std::string_view jobJson) {
   const JobRecord job = jobs::parseEnqueue(jobJson);
   auto result = [&] {
     auto c = db_.acquire();
-    return inWriteTransaction(*c, [&]() -> std::pair<bool, std::string> {
-      if (auto existing = loadJob(*c, job.id)) return {false, jobs::toJson(existing->second)};
-      Stmt s(*c,
-             "INSERT INTO wno_jobs (id, type, queue, priority, data, state, attempts_made, max_attempts, backoff_type,"
-             " backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, cancel_requested)"
-             " VALUES (?1, ?2, ?3, ?4, ?5, 'waiting', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0)");
-      s.bind(1, std::string_view(job.id))
-          .bind(2, std::string_view(job.type))
-          .bind(3, std::string_view(job.queue))
-          .bind(4, int64_t{job.priority})
-          .bind(5, std::string_view(job.dataJson))
-          .bind(6, job.attemptsMade)
-          .bind(7, job.maxAttempts)
-          .bind(8, std::string_view(job.backoff.type))
-          .bind(9, job.backoff.delayMs)
-          .bind(10, job.backoff.jitter)
-          .bind(11, job.timeoutMs)
-          .bind(12, job.runAtMs)
-          .bind(13, job.createdAtMs)
-          .run();
-      return {true, jobs::toJson(job)};
-    });
+    return inWriteTransaction(*c, [&] { return insertJob(*c, job); });
   }();
   if (result.first) wakeups_->bump(job.queue);
+  return result;
+}
+
+std::vector<std::pair<bool, std::string>> SqliteJobStore::enqueueMany(std::string_view jobsJson, size_t count) {
+  const std::vector<JobRecord> batch = jobs::parseEnqueueMany(jobsJson, count);
+  std::set<std::string> wake;
+  auto result = [&] {
+    auto c = db_.acquire();
+    // One transaction: one fsync for the whole batch, and all or nothing.
+    return inWriteTransaction(*c, [&] {
+      std::vector<std::pair<bool, std::string>> out;
+      out.reserve(batch.size());
+      for (const auto& job : batch) {
+        out.push_back(insertJob(*c, job));
+        if (out.back().first) wake.insert(job.queue);
+      }
+      return out;
+    });
+  }();
+  for (const auto& queue : wake) wakeups_->bump(queue);
+  return result;
+}
+
+std::vector<Outcome> SqliteJobStore::finishMany(std::string_view worker, std::string_view itemsJson, size_t count) {
+  const std::vector<jobs::FinishItem> items = jobs::parseFinishMany(itemsJson, count);
+  std::set<std::string> wake;
+  auto result = [&] {
+    auto c = db_.acquire();
+    return inWriteTransaction(*c, [&] {
+      std::vector<Outcome> out;
+      out.reserve(items.size());
+      for (const auto& item : items) {
+        auto found = loadJob(*c, item.id);
+        if (!found) {
+          out.push_back({WNO_NOT_FOUND, "job \"" + item.id + "\" does not exist"});
+          continue;
+        }
+        auto& [seq, job] = *found;
+        JobRecord next = job;
+        out.push_back(jobs::applyFinish(next, worker, item));
+        if (!(next == job)) writeJob(*c, seq, next);
+        if (job.state != jobs::kWaiting && next.state == jobs::kWaiting) wake.insert(next.queue);
+      }
+      return out;
+    });
+  }();
+  for (const auto& queue : wake) wakeups_->bump(queue);
   return result;
 }
 

@@ -12,6 +12,7 @@
 // OWNERSHIP: records go out as JSON strings (copies).
 #pragma once
 
+#include "jobs/job_batch.h"
 #include "jobs/job_record.h"
 #include "jobs/job_transitions.h"
 #include "sqlite_database.h"
@@ -45,6 +46,10 @@ class SqliteJobStore {
   SqliteJobStore(JobStoreOptions options, Clock now);
 
   std::pair<bool, std::string> enqueue(std::string_view jobJson);
+  // on_enqueue_many: (created, stored record) per job, in order, one transaction.
+  std::vector<std::pair<bool, std::string>> enqueueMany(std::string_view jobsJson, size_t count);
+  // on_finish_many: each item's outcome, in order, one transaction.
+  std::vector<jobs::Outcome> finishMany(std::string_view worker, std::string_view itemsJson, size_t count);
   std::vector<std::string> claim(std::string_view queue, std::string_view worker, uint32_t maxJobs, int64_t nowMs,
                                  int64_t leaseMs);
   jobs::Outcome heartbeat(std::string_view id, std::string_view worker, int64_t nowMs, int64_t leaseMs);

@@ -88,6 +88,35 @@ wno_status onEnqueue(void* p, wno_str job, const wno_sink* out, int32_t* created
   });
 }
 
+wno_status onEnqueueMany(void* p, wno_str jobs, size_t count, const wno_sink* out, int32_t* created) {
+  return hook(p, [&](SqliteJobStore& s) {
+    const auto stored = s.enqueueMany(view(jobs), count);
+    for (size_t i = 0; i < stored.size(); ++i) {
+      if (created) created[i] = stored[i].first ? 1 : 0;
+      if (out && out->write) {
+        const wno_status st = out->write(out->ctx, stored[i].second.data(), stored[i].second.size());
+        if (st != WNO_OK) return st;
+      }
+    }
+    return WNO_OK;
+  });
+}
+
+wno_status onFinishMany(void* p, wno_str worker, wno_str items, size_t count, wno_status* statuses,
+                        const wno_sink* refusals) {
+  return hook(p, [&](SqliteJobStore& s) {
+    const auto outcomes = s.finishMany(view(worker), view(items), count);
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      statuses[i] = outcomes[i].status;
+      if (!outcomes[i].ok() && refusals && refusals->write) {
+        const std::string refusal = jobs::refusalJson(i, outcomes[i].message);
+        refusals->write(refusals->ctx, refusal.data(), refusal.size());
+      }
+    }
+    return WNO_OK;
+  });
+}
+
 wno_status onClaim(void* p, wno_str queue, wno_str worker, uint32_t max, int64_t now, int64_t lease,
                    const wno_sink* out) {
   return hook(p, [&](SqliteJobStore& s) { return writeAll(s.claim(view(queue), view(worker), max, now, lease), out); });
@@ -160,7 +189,8 @@ wno_status onWait(void* p, wno_str queue, int64_t timeout) {
 
 const wno_type_job_store kJobStore = {
     sizeof(wno_type_job_store), onCreate, onDestroy, onEnqueue, onClaim, onHeartbeat, onComplete, onFail,
-    onCancel,                   onRetry,  onGet,     onList,    onRecover, onStats,   onPurge,    onWait};
+    onCancel,                   onRetry,  onGet,     onList,    onRecover, onStats,   onPurge,    onWait,
+    onEnqueueMany,              onFinishMany};
 
 }  // namespace
 

@@ -60,12 +60,12 @@ TEST_F(PluginManagerTest, OtherMajorEntryIsNamed) {
 
 TEST_F(PluginManagerTest, MajorMismatchInManifest) {
   auto r = refuse("major_mismatch");
-  EXPECT_THAT(r.reason, HasSubstr("ABI major differs: the plugin is built for ABI 2.0, this host speaks 1.0"));
+  EXPECT_THAT(r.reason, HasSubstr("ABI major differs: the plugin is built for ABI 2.0, this host speaks 1.1"));
 }
 
 TEST_F(PluginManagerTest, MinorTooNew) {
   auto r = refuse("minor_too_new");
-  EXPECT_THAT(r.reason, HasSubstr("needs a newer minor: it targets ABI 1.99, this host provides 1.0"));
+  EXPECT_THAT(r.reason, HasSubstr("needs a newer minor: it targets ABI 1.99, this host provides 1.1"));
   EXPECT_THAT(r.fix, HasSubstr("upgrade wno-host"));
 }
 

@@ -1,5 +1,6 @@
 // 10,000 jobs with random priorities enqueued over HTTP into three hosts
-// that share one PostgreSQL job store: every job completes, and runs
+// that share one PostgreSQL job store, with every batching path on (group
+// commit, local queues, batched finishes): every job completes, and runs
 // exactly once (no lease lapses here, so no duplicate is excusable), and
 // every host takes a share of the work.
 #include "cluster.h"
@@ -7,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <map>
 #include <random>
 #include <set>
@@ -20,7 +22,9 @@ using nlohmann::json;
 TEST(ScaleOut, TenThousandJobsOverThreeHostsEachCompleteOnce) {
   Cluster cluster;
   cluster.startAll();
-  constexpr int kJobs = 10000;
+  // 10,000 keeps the suite within its time on a shared 2-core machine;
+  // WNO_SCALE_JOBS=100000 runs the issue-14 size by hand.
+  const int kJobs = std::getenv("WNO_SCALE_JOBS") ? std::atoi(std::getenv("WNO_SCALE_JOBS")) : 10000;
   constexpr int kClientsPerHost = 3;
   const char* priorities[] = {"critical", "high", "normal", "low"};
 
@@ -57,7 +61,7 @@ TEST(ScaleOut, TenThousandJobsOverThreeHostsEachCompleteOnce) {
   auto completed = [&] {
     return std::stoi(cluster.sql("SELECT count(*) FROM jobs WHERE state = 'completed'")[0][0]);
   };
-  ASSERT_TRUE(eventually([&] { return completed() == kJobs; }, std::chrono::seconds(120)))
+  ASSERT_TRUE(eventually([&] { return completed() == kJobs; }, std::chrono::seconds(120 + kJobs / 1000)))
       << completed() << " of " << kJobs << " completed; states: "
       << ::testing::PrintToString(cluster.sql("SELECT state, count(*) FROM jobs GROUP BY state"));
   const double drainMs = msSince(enqueueStart);

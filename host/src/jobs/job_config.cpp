@@ -54,6 +54,13 @@ std::optional<JobsConfig> jobsConfigFrom(const json& section, std::vector<std::s
   }
   c.pollMs = section.value("poll_ms", c.pollMs);
   c.claimBatch = section.value("claim_batch", c.claimBatch);
+  c.bulkMax = section.value("bulk_max", c.bulkMax);
+  const json& batching = section.value("batching", json::object());
+  c.enqueueLingerUs = batching.value("enqueue_linger_us", c.enqueueLingerUs);
+  c.enqueueBatchMax = batching.value("enqueue_batch_max", c.enqueueBatchMax);
+  c.finishLingerUs = batching.value("finish_linger_us", c.finishLingerUs);
+  c.finishBatchMax = batching.value("finish_batch_max", c.finishBatchMax);
+  c.batchWriters = batching.value("writers", c.batchWriters);
   c.recoverIntervalMs = section.value("recover_interval_ms", c.recoverIntervalMs);
   c.statsIntervalMs = section.value("stats_interval_ms", c.statsIntervalMs);
   c.retentionMs = section.value("retention_ms", c.retentionMs);
@@ -74,6 +81,7 @@ std::optional<JobsConfig> jobsConfigFrom(const json& section, std::vector<std::s
     QueueConfig queue;
     queue.name = q.value("name", "");
     queue.concurrency = q.value("concurrency", 1);
+    queue.prefetch = q.value("prefetch", 1000);
     queue.critical = q.value("critical", false);
     queue.pauseAboveLoad = q.value("pause_above_load", 2.0);
     queue.resumeBelowLoad = q.value("resume_below_load", queue.pauseAboveLoad * 0.85);

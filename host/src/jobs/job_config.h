@@ -33,6 +33,7 @@ struct QueueAlerts {
 struct QueueConfig {
   std::string name;
   int concurrency = 1;
+  int prefetch = 1000;  // most jobs claimed ahead of free slots (the local queue)
   // Critical queues never pause. Others stop claiming above pauseAboveLoad
   // and resume below resumeBelowLoad (hysteresis); > 1 means never.
   bool critical = false;
@@ -71,7 +72,14 @@ struct JobsConfig {
   int64_t leaseMs = 30000;
   int64_t heartbeatMs = 10000;
   int64_t pollMs = 1000;
-  uint32_t claimBatch = 16;
+  uint32_t claimBatch = 500;
+  size_t bulkMax = 5000;
+  // Group commit of single enqueues and batched finishes (write_combiner.h).
+  int64_t enqueueLingerUs = 1000;
+  size_t enqueueBatchMax = 500;
+  int64_t finishLingerUs = 2000;
+  size_t finishBatchMax = 500;
+  int batchWriters = 2;
   int64_t recoverIntervalMs = 5000;
   int64_t statsIntervalMs = 5000;  // per-state gauges: a GROUP BY over the whole store
   int64_t retentionMs = 7LL * 24 * 3600 * 1000;

@@ -51,20 +51,37 @@ JobMetrics::JobMetrics(Metrics& metrics)
                   .Help("1 while a queue alert (failure_rate, backlog) is firing")
                   .Register(metrics.registry())) {}
 
+template <typename T, typename Make>
+T& JobMetrics::cached(const std::string& key, Make&& make) {
+  std::lock_guard lock(cacheMutex_);
+  auto [it, inserted] = cache_.try_emplace(key, nullptr);
+  // Series live as long as their family (the registry's), so the pointer stays valid.
+  if (inserted) it->second = &make();
+  return *static_cast<T*>(it->second);
+}
+
 void JobMetrics::enqueued(const std::string& queue, const std::string& type, bool created) {
-  enqueued_.Add({{"queue", queue}, {"type", type}, {"created", created ? "true" : "false"}}).Increment();
+  cached<prometheus::Counter>("e\x1f" + queue + "\x1f" + type + (created ? "\x1f1" : "\x1f0"), [&]() -> auto& {
+    return enqueued_.Add({{"queue", queue}, {"type", type}, {"created", created ? "true" : "false"}});
+  }).Increment();
 }
 
 void JobMetrics::finished(const std::string& queue, const std::string& type, const char* outcome) {
-  finished_.Add({{"queue", queue}, {"type", type}, {"outcome", outcome}}).Increment();
+  cached<prometheus::Counter>("f\x1f" + queue + "\x1f" + type + "\x1f" + outcome, [&]() -> auto& {
+    return finished_.Add({{"queue", queue}, {"type", type}, {"outcome", outcome}});
+  }).Increment();
 }
 
 void JobMetrics::waited(const std::string& queue, double seconds) {
-  wait_.Add({{"queue", queue}}, jobBuckets()).Observe(seconds);
+  cached<prometheus::Histogram>("w\x1f" + queue, [&]() -> auto& {
+    return wait_.Add({{"queue", queue}}, jobBuckets());
+  }).Observe(seconds);
 }
 
 void JobMetrics::ran(const std::string& queue, const std::string& type, double seconds) {
-  run_.Add({{"queue", queue}, {"type", type}}, jobBuckets()).Observe(seconds);
+  cached<prometheus::Histogram>("r\x1f" + queue + "\x1f" + type, [&]() -> auto& {
+    return run_.Add({{"queue", queue}, {"type", type}}, jobBuckets());
+  }).Observe(seconds);
 }
 
 void JobMetrics::recovered(uint64_t n) { recovered_.Add({}).Increment(static_cast<double>(n)); }
@@ -77,7 +94,9 @@ void JobMetrics::setPaused(const std::string& queue, bool paused) {
   paused_.Add({{"queue", queue}}).Set(paused ? 1 : 0);
 }
 
-void JobMetrics::setRunning(const std::string& queue, double n) { running_.Add({{"queue", queue}}).Set(n); }
+void JobMetrics::setRunning(const std::string& queue, double n) {
+  cached<prometheus::Gauge>("g\x1f" + queue, [&]() -> auto& { return running_.Add({{"queue", queue}}); }).Set(n);
+}
 
 void JobMetrics::alert(const std::string& queue, const std::string& alert, bool firing) {
   alerts_.Add({{"queue", queue}, {"alert", alert}}).Set(firing ? 1 : 0);

@@ -55,6 +55,50 @@ class JobRoutes {
     ctx.sendJson(enqueued.value().created ? 201 : 200, publicJobView(record));
   }
 
+  // One transaction for the valid items; each item answers for itself.
+  // 200 with {"created","existing","invalid","items":[...]}; the body as a
+  // whole is refused (400/413) only when it is not an array or too long.
+  void enqueueBulk(http::RequestContext& ctx) {
+    auto body = ctx.readJsonBody();
+    if (!body) return;
+    RequestError invalid;
+    auto items = jobs_.enqueueBulk(*body, &invalid);
+    if (!items.isOk()) {
+      if (!invalid.parameter.empty()) {
+        const bool tooMany = body->is_array();
+        ctx.sendProblem(tooMany ? 413 : 400, tooMany ? "Content Too Large" : "Bad Request",
+                        invalid.parameter + ": " + invalid.message, {{"parameter", invalid.parameter}});
+      } else {
+        sendStoreError(ctx, items.status());
+      }
+      return;
+    }
+    // Written as text: thousands of small items, and ids and states need no
+    // escaping (job ids are [A-Za-z0-9._:@-], states are fixed words).
+    std::string out;
+    out.reserve(items.value().size() * 64);
+    size_t created = 0, existing = 0, refused = 0;
+    for (size_t i = 0; i < items.value().size(); ++i) {
+      const auto& item = items.value()[i];
+      out += i ? ",{" : "{";
+      if (item.status == 400) {
+        ++refused;
+        out += "\"status\":400,\"index\":" + std::to_string(i) + ",\"parameter\":" + json(item.error.parameter).dump() +
+               ",\"detail\":" +
+               json("[" + std::to_string(i) + "]." + item.error.parameter + ": " + item.error.message).dump() + "}";
+        continue;
+      }
+      ++(item.status == 201 ? created : existing);
+      // Lean on purpose: ids and states; GET /api/v1/jobs/{id} has the rest.
+      out += "\"status\":" + std::to_string(item.status) + ",\"id\":\"" +
+             item.record["id"].get_ref<const std::string&>() + "\",\"state\":\"" +
+             item.record["state"].get_ref<const std::string&>() + "\"}";
+    }
+    ctx.sendText(200, "application/json",
+                 "{\"created\":" + std::to_string(created) + ",\"existing\":" + std::to_string(existing) +
+                     ",\"invalid\":" + std::to_string(refused) + ",\"items\":[" + out + "]}");
+  }
+
   void get(http::RequestContext& ctx) {
     auto record = jobs_.get(ctx.param("id"));
     if (!record.isOk()) return sendStoreError(ctx, record.status());
@@ -159,6 +203,7 @@ void addJobRoutes(http::Router& router, JobService& jobs, const data::CursorCode
   auto routes = std::make_shared<JobRoutes>(jobs, cursors);
   using http::RouteGroup;
   router.add("POST", "/api/v1/jobs", RouteGroup::Api, [routes](auto& ctx) { routes->enqueue(ctx); });
+  router.add("POST", "/api/v1/jobs/bulk", RouteGroup::Api, [routes](auto& ctx) { routes->enqueueBulk(ctx); });
   router.add("GET", "/api/v1/jobs", RouteGroup::Api, [routes](auto& ctx) { routes->list(ctx); });
   router.add("GET", "/api/v1/jobs/{id}", RouteGroup::Api, [routes](auto& ctx) { routes->get(ctx); });
   router.add("POST", "/api/v1/jobs/{id}/cancel", RouteGroup::Api, [routes](auto& ctx) { routes->cancel(ctx); });

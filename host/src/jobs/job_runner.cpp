@@ -36,19 +36,53 @@ JobRunner::JobRunner(const JobsConfig& config, JobStoreClient& store, JobMetrics
       metrics_(metrics),
       handlers_(handlers),
       workerId_(std::move(workerId)),
-      onFinished_(std::move(onFinished)) {}
+      onFinished_(std::move(onFinished)) {
+  using Combiner = WriteCombiner<JobStoreClient::Finish, Status>;
+  Combiner::Options options;
+  options.maxBatch = config_.finishBatchMax;
+  options.linger = std::chrono::microseconds(config_.finishLingerUs);
+  options.flushers = config_.batchWriters;
+  finishes_ = std::make_unique<Combiner>(options, [this](const std::vector<JobStoreClient::Finish>& items) {
+    auto recorded = store_.finishMany(workerId_, items);
+    if (recorded.isOk()) return std::move(recorded).value();
+    return std::vector<Status>(items.size(), recorded.status());
+  });
+}
 
-void JobRunner::run(const json& record) {
+JobRunner::~JobRunner() { finishes_->stop(); }
+
+std::shared_ptr<RunningJob> JobRunner::hold(json claimed) {
   auto job = std::make_shared<RunningJob>();
-  job->record = record;
+  job->record = std::move(claimed);
+  const json& record = job->record;
   job->id = record.value("id", "");
   job->queue = record.value("queue", "");
   job->type = record.value("type", "");
+  job->priority = record.value("priority", 2);
+  job->runAtMs = record.value("run_at_ms", int64_t{0});
+  job->claimedAtMs = record.contains("started_at_ms") && record["started_at_ms"].is_number_integer()
+                         ? record["started_at_ms"].get<int64_t>()
+                         : unixNowMs();
+  running_->add(job);
+  return job;
+}
+
+void JobRunner::run(const std::shared_ptr<RunningJob>& job) {
+  const json& record = job->record;
   job->startedAtMs = unixNowMs();
   const int64_t timeoutMs = record.value("timeout_ms", int64_t{0});
   job->deadlineMs = timeoutMs > 0 ? job->startedAtMs + timeoutMs : 0;
-  running_->add(job);
-  metrics_.waited(job->queue, std::max<int64_t>(0, job->startedAtMs - record.value("run_at_ms", job->startedAtMs)) / 1000.0);
+  if (job->stop.load() != StopReason::None) {
+    // Cancelled or lost while it waited in the local queue: never run it.
+    if (claimReport(*job)) {
+      report(*job, Status(WNO_ERR_CANCELLED, std::string("stopped before it started: ") + stopReasonName(job->stop.load())),
+             "null");
+    }
+    running_->remove(job->id);
+    return;
+  }
+  job->started.store(true);
+  metrics_.waited(job->queue, std::max<int64_t>(0, job->startedAtMs - job->runAtMs) / 1000.0);
 
   Status outcome;
   std::string written;
@@ -88,35 +122,62 @@ void JobRunner::abandon(RunningJob& job) {
          "null");
 }
 
-void JobRunner::release(const json& record) {
-  const std::string id = record.value("id", "");
-  const int64_t now = unixNowMs();
-  Status s = store_.fail(id, workerId_, now, "released unstarted: host shutting down", now);
-  if (!s.isOk()) logWarn("jobs", "could not release a claimed job", {{"job_id", id}, {"error", s.message()}});
-  metrics_.finished(record.value("queue", ""), record.value("type", ""), "released");
+void JobRunner::release(const std::shared_ptr<RunningJob>& job) {
+  if (claimReport(*job)) {
+    JobStoreClient::Finish f;
+    f.kind = JobStoreClient::Finish::Kind::Release;
+    f.id = job->id;
+    f.nowMs = unixNowMs();
+    f.error = "released unstarted: host shutting down";
+    record(std::move(f), "released");
+    metrics_.finished(job->queue, job->type, "released");
+  }
+  running_->remove(job->id);
+}
+
+void JobRunner::drain() { finishes_->drain(); }
+
+void JobRunner::record(JobStoreClient::Finish finish, const std::string& label) {
+  std::string id = finish.id;
+  finishes_->submit(std::move(finish), [id = std::move(id), label](Status stored) {
+    if (stored.isOk()) return;
+    // The lease lapses and recovery puts the job back; nothing is lost.
+    logError("jobs", "could not record the end of an attempt",
+             {{"job_id", id}, {"outcome", label}, {"error", stored.message()}});
+  });
 }
 
 void JobRunner::report(RunningJob& job, const Status& outcome, const std::string& result) {
+  using Kind = JobStoreClient::Finish::Kind;
   const int64_t now = unixNowMs();
   const StopReason reason = job.stop.load();
   const json& r = job.record;
   const auto attemptsMade = r.value("attempts_made", 1u);
   const auto maxAttempts = r.value("max_attempts", 1u);
   const char* label = nullptr;
-  Status stored;
   std::string error = outcome.message();
+  JobStoreClient::Finish f;
+  f.id = job.id;
+  f.nowMs = now;
+  bool store = true;
 
   if (reason == StopReason::LeaseLost) {
     // The store gave the job to someone else; reporting would be refused.
     label = "lease_lost";
+    store = false;
   } else if (outcome.isOk()) {
-    stored = store_.complete(job.id, workerId_, now, result);
+    f.kind = Kind::Complete;
+    f.resultJson = result;
     label = "completed";
   } else if (reason == StopReason::Shutdown) {
-    stored = store_.fail(job.id, workerId_, now, "interrupted: host shutting down (" + error + ")", now);
+    // A hand-back, not a failure: the attempt does not count.
+    f.kind = Kind::Release;
+    f.error = "interrupted: host shutting down (" + error + ")";
     label = "released";
   } else if (reason == StopReason::Cancelled) {
-    stored = store_.fail(job.id, workerId_, now, "cancelled", -1);
+    f.kind = Kind::Fail;
+    f.error = "cancelled";
+    f.retryAtMs = -1;
     label = "cancelled";
   } else {
     if (reason == StopReason::TimedOut) {
@@ -127,7 +188,9 @@ void JobRunner::report(RunningJob& job, const Status& outcome, const std::string
                                 ? -1
                                 : nextAttemptAtMs(backoffOf(r), attemptsMade, maxAttempts, now, config_.maxBackoffMs,
                                                   jitterUnit());
-    stored = store_.fail(job.id, workerId_, now, error, retryAt);
+    f.kind = Kind::Fail;
+    f.error = error;
+    f.retryAtMs = retryAt;
     label = retryAt < 0 ? "failed" : "retried";
     if (retryAt < 0) {
       logWarn("jobs", "job failed for good (dead letter)",
@@ -135,11 +198,7 @@ void JobRunner::report(RunningJob& job, const Status& outcome, const std::string
                {"error", error}});
     }
   }
-  if (!stored.isOk()) {
-    // The lease lapses and recovery puts the job back; nothing is lost.
-    logError("jobs", "could not record the end of an attempt",
-             {{"job_id", job.id}, {"outcome", label}, {"error", stored.message()}});
-  }
+  if (store) record(std::move(f), label);
   metrics_.finished(job.queue, job.type, label);
   const bool failed = std::string_view(label) == "failed" || std::string_view(label) == "retried";
   if (std::string_view(label) == "completed" || failed) onFinished_(job.queue, failed);

@@ -2,6 +2,10 @@
 // attempt ended: completed, retried with backoff, dead-lettered, cancelled,
 // or given back at shutdown. Exactly one report per attempt, whoever makes
 // it (the worker, or the lease keeper abandoning a hung handler).
+// Reports are batched: they go to a write combiner that records them in
+// one store call per batch (on_finish_many), so the worker moves on to its
+// next job at once. A crash before the batch is written re-runs at most
+// those jobs (their leases lapse): at-least-once, as documented.
 // THREADS: run() is called concurrently from every queue's workers.
 #pragma once
 
@@ -9,6 +13,7 @@
 #include "jobs/job_metrics.h"
 #include "jobs/job_store_client.h"
 #include "jobs/running_jobs.h"
+#include "jobs/write_combiner.h"
 #include "plugins/component_instance.h"
 
 #include <functional>
@@ -26,15 +31,24 @@ class JobRunner {
   JobRunner(const JobsConfig& config, JobStoreClient& store, JobMetrics& metrics, const HandlerMap& handlers,
             std::string workerId, std::function<void(const std::string&, bool)> onFinished);
 
+  ~JobRunner();
+
   void setRunning(RunningJobs* running) { running_ = running; }
-  void run(const nlohmann::json& record);
+  // A job just claimed: held (its lease kept) until it runs or is released.
+  std::shared_ptr<RunningJob> hold(nlohmann::json record);
+  // Runs a held job; one stopped before it started is reported unrun.
+  void run(const std::shared_ptr<RunningJob>& job);
   // The lease keeper gave up waiting for a hung handler.
   void abandon(RunningJob& job);
-  // Gives a claimed job that never started back to the store (shutdown).
-  void release(const nlohmann::json& record);
+  // Gives a held job that never started back to the store (shutdown); the
+  // claim does not count as an attempt.
+  void release(const std::shared_ptr<RunningJob>& job);
+  // Blocks until every report made so far is recorded in the store.
+  void drain();
 
  private:
   void report(RunningJob& job, const Status& outcome, const std::string& resultJson);
+  void record(JobStoreClient::Finish finish, const std::string& label);
 
   const JobsConfig& config_;
   JobStoreClient& store_;
@@ -43,6 +57,7 @@ class JobRunner {
   std::string workerId_;
   std::function<void(const std::string&, bool)> onFinished_;
   RunningJobs* running_ = nullptr;
+  std::unique_ptr<WriteCombiner<JobStoreClient::Finish, Status>> finishes_;
 };
 
 }  // namespace wno::host::jobs

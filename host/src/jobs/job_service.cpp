@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <random>
+#include <set>
 
 namespace wno::host::jobs {
 namespace {
@@ -16,6 +17,33 @@ constexpr int64_t kPurgeIntervalMs = 3600 * 1000;
 // After the grace, running handlers are asked to stop; this is how long
 // they get to notice before their jobs are given back regardless.
 constexpr auto kStopNoticeTime = std::chrono::milliseconds(2000);
+
+// One group-commit batch. A store without on_enqueue_many, or a batch the
+// store refuses as invalid (one bad record would fail its neighbours), goes
+// job by job so each caller gets its own answer.
+std::vector<Result<JobStoreClient::Enqueued>> storeBatch(JobStoreClient& store, const std::vector<json>& records) {
+  std::vector<Result<JobStoreClient::Enqueued>> out;
+  out.reserve(records.size());
+  if (store.hasEnqueueMany() && records.size() > 1) {
+    auto batch = store.enqueueManyText(records);
+    if (batch.isOk()) {
+      for (size_t i = 0; i < records.size(); ++i) {
+        auto& e = batch.value()[i];
+        // A created job is the record sent; only an existing one is news.
+        json record = e.created ? records[i] : json::parse(e.record, nullptr, false);
+        if (!record.is_object()) out.emplace_back(Status(WNO_ERR_INTERNAL, "the job store wrote a malformed record"));
+        else out.emplace_back(JobStoreClient::Enqueued{std::move(record), e.created});
+      }
+      return out;
+    }
+    if (batch.status().code() != WNO_ERR_INVALID) {
+      for (size_t i = 0; i < records.size(); ++i) out.emplace_back(batch.status());
+      return out;
+    }
+  }
+  for (const auto& record : records) out.push_back(store.enqueue(record));
+  return out;
+}
 
 }  // namespace
 
@@ -43,6 +71,9 @@ JobService::JobService(JobsConfig config, std::unique_ptr<JobStoreClient> store,
                                         });
   running_ = std::make_unique<RunningJobs>(config_, *store_, workerId_, [this](RunningJob& job) { runner_->abandon(job); });
   runner_->setRunning(running_.get());
+  enqueues_ = std::make_unique<GroupCommit<json, Result<JobStoreClient::Enqueued>>>(
+      config_.enqueueBatchMax, std::chrono::microseconds(config_.enqueueLingerUs), config_.batchWriters,
+      [this](const std::vector<json>& records) { return storeBatch(*store_, records); });
 }
 
 JobService::~JobService() {
@@ -87,6 +118,9 @@ bool JobService::stop(std::chrono::milliseconds grace) {
              {{"running", running_->count()}});
   }
   running_->stop();
+  // Every finished, released or abandoned attempt recorded before we go:
+  // no job stays claimed by a host that exited cleanly.
+  runner_->drain();
   {
     std::lock_guard lock(maintenanceMutex_);
     maintenanceStop_ = true;
@@ -114,14 +148,83 @@ Result<JobStoreClient::Enqueued> JobService::enqueueRequest(const json& request,
     if (invalid) *invalid = error;
     return Status(WNO_ERR_INVALID, error.parameter + ": " + error.message);
   }
-  auto enqueued = store_->enqueue(*record);
+  auto enqueued = enqueues_->call(std::move(*record));
   if (!enqueued.isOk()) return enqueued.status();
-  const auto& stored = enqueued.value().record;
-  metrics_.enqueued(stored.value("queue", ""), stored.value("type", ""), enqueued.value().created);
-  if (enqueued.value().created && stored.value("run_at_ms", now) <= now && !stopping_.load()) {
+  afterEnqueue(enqueued.value(), now);
+  return enqueued;
+}
+
+void JobService::afterEnqueue(const JobStoreClient::Enqueued& enqueued, int64_t nowMs) {
+  const auto& stored = enqueued.record;
+  metrics_.enqueued(stored.value("queue", ""), stored.value("type", ""), enqueued.created);
+  if (enqueued.created && stored.value("run_at_ms", nowMs) <= nowMs && !stopping_.load()) {
     if (QueueWorker* w = worker(stored.value("queue", ""))) w->poke();
   }
-  return enqueued;
+}
+
+Result<std::vector<JobService::BulkItem>> JobService::enqueueBulk(const json& requests, RequestError* invalid) {
+  auto refuse = [&](std::string message) -> Status {
+    if (invalid) *invalid = RequestError{"body", message};
+    return Status(WNO_ERR_INVALID, "body: " + message);
+  };
+  if (!requests.is_array()) return refuse("must be a JSON array of job requests");
+  if (requests.size() > config_.bulkMax) {
+    return refuse("holds " + std::to_string(requests.size()) + " jobs; at most " + std::to_string(config_.bulkMax) +
+                  " (/jobs/bulk_max) go in one request");
+  }
+  const int64_t now = unixNowMs();
+  std::vector<BulkItem> items(requests.size());
+  std::vector<json> records;
+  std::vector<size_t> at;  // records[k] is items[at[k]]
+  records.reserve(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    RequestError error;
+    auto record = jobRecordFromRequest(requests[i], config_, now, error);
+    if (!record) {
+      items[i].status = 400;
+      items[i].error = std::move(error);
+      continue;
+    }
+    records.push_back(std::move(*record));
+    at.push_back(i);
+  }
+  auto stored = store_->enqueueManyText(records);
+  if (!stored.isOk()) return stored.status();
+  std::set<std::string> poke;
+  for (size_t k = 0; k < at.size(); ++k) {
+    auto& e = stored.value()[k];
+    BulkItem& item = items[at[k]];
+    item.status = e.created ? 201 : 200;
+    // A created job is the record sent; only an existing one is parsed.
+    item.record = e.created ? std::move(records[k]) : json::parse(e.record, nullptr, false);
+    if (!item.record.is_object()) return Status(WNO_ERR_INTERNAL, "the job store wrote a malformed record");
+    const std::string& queue = item.record["queue"].get_ref<const std::string&>();
+    metrics_.enqueued(queue, item.record["type"].get_ref<const std::string&>(), e.created);
+    if (e.created && item.record.value("run_at_ms", now) <= now) poke.insert(queue);
+  }
+  if (!stopping_.load()) {
+    for (const auto& queue : poke) {
+      if (QueueWorker* w = worker(queue)) w->poke();
+    }
+  }
+  return items;
+}
+
+Result<std::vector<std::string>> JobService::enqueueMany(const std::string& requestsJson) {
+  auto requests = json::parse(requestsJson, nullptr, false);
+  if (requests.is_discarded()) return Status(WNO_ERR_INVALID, "the job requests are not valid JSON");
+  auto items = enqueueBulk(requests);
+  if (!items.isOk()) return items.status();
+  std::vector<std::string> out;
+  out.reserve(items.value().size());
+  for (const auto& item : items.value()) {
+    if (item.status == 400) {
+      out.push_back(json{{"status", 400}, {"parameter", item.error.parameter}, {"message", item.error.message}}.dump());
+    } else {
+      out.push_back("{\"status\":" + std::to_string(item.status) + ",\"job\":" + item.record.dump() + "}");
+    }
+  }
+  return out;
 }
 
 Result<JobApi::Enqueued> JobService::enqueue(const std::string& requestJson) {

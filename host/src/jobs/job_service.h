@@ -10,10 +10,12 @@
 #include "jobs/job_metrics.h"
 #include "jobs/job_request.h"
 #include "jobs/job_runner.h"
+#include "jobs/group_commit.h"
 #include "jobs/job_store_client.h"
 #include "jobs/queue_monitor.h"
 #include "jobs/queue_worker.h"
 #include "jobs/running_jobs.h"
+#include "jobs/write_combiner.h"
 #include "services/host_services.h"
 
 #include <nlohmann/json.hpp>
@@ -43,7 +45,20 @@ class JobService : public JobApi {
 
   // Enqueues a request as the HTTP API takes it. WNO_ERR_INVALID carries
   // "<parameter>: <message>" and fills *invalid when given.
+  // Concurrent callers share one store transaction (group commit,
+  // group_commit.h); each returns once its own job is stored.
   Result<JobStoreClient::Enqueued> enqueueRequest(const nlohmann::json& request, RequestError* invalid = nullptr);
+
+  // One item of a bulk enqueue: 201 new, 200 existing job_id, 400 invalid.
+  struct BulkItem {
+    int status = 0;
+    nlohmann::json record;  // 201, 200
+    RequestError error;     // 400
+  };
+  // POST /api/v1/jobs/bulk and job_enqueue_many: validates each request,
+  // stores the valid ones in ONE store transaction. WNO_ERR_INVALID (with
+  // *invalid filled) when `requests` is not an array of at most bulk_max.
+  Result<std::vector<BulkItem>> enqueueBulk(const nlohmann::json& requests, RequestError* invalid = nullptr);
   Result<std::optional<nlohmann::json>> get(const std::string& id);
   Result<std::vector<nlohmann::json>> list(const nlohmann::json& filter);
   Status cancel(const std::string& id);
@@ -60,9 +75,11 @@ class JobService : public JobApi {
 
   // JobApi (plugins, through the ABI).
   Result<Enqueued> enqueue(const std::string& requestJson) override;
+  Result<std::vector<std::string>> enqueueMany(const std::string& requestsJson) override;
   bool shouldStop(const std::string& jobId) override;
 
  private:
+  void afterEnqueue(const JobStoreClient::Enqueued& enqueued, int64_t nowMs);
   void maintain();
   void maintenanceStep();
   QueueWorker* worker(const std::string& queue);
@@ -77,6 +94,7 @@ class JobService : public JobApi {
   std::unique_ptr<JobRunner> runner_;
   std::unique_ptr<RunningJobs> running_;
   std::map<std::string, std::unique_ptr<QueueWorker>> workers_;
+  std::unique_ptr<GroupCommit<nlohmann::json, Result<JobStoreClient::Enqueued>>> enqueues_;
   std::atomic<bool> stopping_{false};
 
   std::mutex maintenanceMutex_;

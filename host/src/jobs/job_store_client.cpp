@@ -37,6 +37,97 @@ Result<JobStoreClient::Enqueued> JobStoreClient::enqueue(const json& record) {
   return Enqueued{std::move(records.value().front()), created != 0};
 }
 
+Result<std::vector<JobStoreClient::Enqueued>> JobStoreClient::enqueueMany(const std::vector<json>& records) {
+  auto stored = enqueueManyText(records);
+  if (!stored.isOk()) return stored.status();
+  std::vector<Enqueued> out;
+  out.reserve(records.size());
+  for (auto& s : stored.value()) {
+    auto record = json::parse(s.record, nullptr, false);
+    if (!record.is_object()) return Status(WNO_ERR_INTERNAL, "the job store wrote a record that is not a JSON object");
+    out.push_back({std::move(record), s.created});
+  }
+  return out;
+}
+
+Result<std::vector<JobStoreClient::EnqueuedText>> JobStoreClient::enqueueManyText(const std::vector<json>& records) {
+  std::vector<EnqueuedText> out;
+  if (records.empty()) return out;
+  out.reserve(records.size());
+  if (!hasEnqueueMany()) {
+    for (const auto& record : records) {
+      auto one = enqueue(record);
+      if (!one.isOk()) return one.status();
+      out.push_back({one.value().record.dump(), one.value().created});
+    }
+    return out;
+  }
+  std::string text = "[";
+  text.reserve(records.size() * 512);  // a record is ~400 bytes: no regrowth of a multi-MB string
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (i) text += ',';
+    text += records[i].dump();
+  }
+  text += ']';
+  SinkCollector collected;
+  const wno_sink sink = collected.sink();
+  std::vector<int32_t> created(records.size(), 0);
+  Status s = store_->call("on_enqueue_many", store_->vtable().on_enqueue_many, view(text), records.size(), &sink,
+                          created.data());
+  if (!s.isOk()) return s;
+  if (collected.items.size() != records.size()) {
+    return Status(WNO_ERR_INTERNAL, "the job store wrote " + std::to_string(collected.items.size()) + " records for " +
+                                        std::to_string(records.size()) + " jobs from on_enqueue_many");
+  }
+  for (size_t i = 0; i < records.size(); ++i) out.push_back({std::move(collected.items[i]), created[i] != 0});
+  return out;
+}
+
+Result<std::vector<Status>> JobStoreClient::finishMany(const std::string& worker, const std::vector<Finish>& items) {
+  std::vector<Status> out;
+  if (items.empty()) return out;
+  using Kind = Finish::Kind;
+  if (store_->vtable().on_finish_many == nullptr) {
+    for (const auto& f : items) {
+      if (f.kind == Kind::Complete) out.push_back(complete(f.id, worker, f.nowMs, f.resultJson));
+      else out.push_back(fail(f.id, worker, f.nowMs, f.error, f.kind == Kind::Release ? f.nowMs : f.retryAtMs));
+    }
+    return out;
+  }
+  json array = json::array();
+  for (const auto& f : items) {
+    json item = {{"id", f.id}, {"now_ms", f.nowMs}};
+    if (f.kind == Kind::Complete) {
+      item["outcome"] = "complete";
+      auto result = json::parse(f.resultJson, nullptr, false);
+      item["result"] = result.is_discarded() ? json(f.resultJson) : std::move(result);
+    } else {
+      item["outcome"] = f.kind == Kind::Fail ? "fail" : "release";
+      item["error"] = f.error;
+      if (f.kind == Kind::Fail) item["retry_at_ms"] = f.retryAtMs;
+    }
+    array.push_back(std::move(item));
+  }
+  // Handler errors may carry invalid UTF-8: replaced, not refused.
+  const std::string text = array.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::vector<wno_status> statuses(items.size(), WNO_OK);
+  SinkCollector refusals;
+  const wno_sink sink = refusals.sink();
+  Status s = store_->call("on_finish_many", store_->vtable().on_finish_many, view(worker), view(text), items.size(),
+                          statuses.data(), &sink);
+  if (!s.isOk()) return s;
+  std::vector<std::string> messages(items.size());
+  for (const auto& r : refusals.items) {
+    auto j = json::parse(r, nullptr, false);
+    if (j.is_object() && j.value("index", items.size()) < items.size()) messages[j["index"].get<size_t>()] = j.value("message", "");
+  }
+  out.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    out.push_back(statuses[i] == WNO_OK ? Status::ok() : Status(statuses[i], messages[i]));
+  }
+  return out;
+}
+
 Result<std::vector<json>> JobStoreClient::claim(const std::string& queue, const std::string& worker, uint32_t maxJobs,
                                                 int64_t nowMs, int64_t leaseMs) {
   SinkCollector out;

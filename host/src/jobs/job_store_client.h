@@ -25,6 +25,36 @@ class JobStoreClient {
     bool created = false;
   };
   Result<Enqueued> enqueue(const nlohmann::json& record);
+  // Several records in one store transaction (on_enqueue_many), one result
+  // per record in order. A 1.0 store without the hook: one on_enqueue each
+  // (then not one transaction, and the first failure fails the call).
+  Result<std::vector<Enqueued>> enqueueMany(const std::vector<nlohmann::json>& records);
+  // The same, with the stored records left as the store wrote them: a
+  // created record is the one sent, so a caller holding it parses only the
+  // existing ones (thousands of records per bulk request).
+  struct EnqueuedText {
+    std::string record;
+    bool created = false;
+  };
+  Result<std::vector<EnqueuedText>> enqueueManyText(const std::vector<nlohmann::json>& records);
+  bool hasEnqueueMany() const { return store_->vtable().on_enqueue_many != nullptr; }
+
+  // The end of one attempt, for finishMany.
+  struct Finish {
+    enum class Kind { Complete, Fail, Release };
+    Kind kind = Kind::Complete;
+    std::string id;
+    int64_t nowMs = 0;
+    std::string resultJson = "null";  // Complete
+    std::string error;                // Fail, Release
+    int64_t retryAtMs = -1;           // Fail
+  };
+  // Ends several attempts held by worker in one transaction
+  // (on_finish_many): one Status per item. A 1.0 store: one on_complete /
+  // on_fail each, and a release becomes a failure retried now (it then
+  // counts as an attempt; only 1.1 stores can hand a job back uncounted).
+  Result<std::vector<Status>> finishMany(const std::string& worker, const std::vector<Finish>& items);
+
   Result<std::vector<nlohmann::json>> claim(const std::string& queue, const std::string& worker, uint32_t maxJobs,
                                             int64_t nowMs, int64_t leaseMs);
   Status heartbeat(const std::string& id, const std::string& worker, int64_t nowMs, int64_t leaseMs);

@@ -4,6 +4,7 @@
 #include "core/utc_time.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace wno::host::jobs {
 
@@ -15,7 +16,34 @@ QueueWorker::QueueWorker(QueueConfig queue, const JobsConfig& config, JobStoreCl
       runner_(runner),
       metrics_(metrics),
       workerId_(std::move(workerId)),
-      loadFactor_(std::move(loadFactor)) {}
+      loadFactor_(std::move(loadFactor)) {
+  resize(std::min(queue_.concurrency, std::max(0, queue_.prefetch)));
+  rateSince_ = std::chrono::steady_clock::now();
+}
+
+void QueueWorker::resize(int prefetch) {
+  capacity_.store(queue_.concurrency + prefetch);
+  refillBelow_.store(std::max(1, queue_.concurrency + prefetch / 2));
+}
+
+int QueueWorker::prefetchTarget() {
+  // About kLocalWork of this queue's recent throughput, between its
+  // concurrency and its prefetch limit: fast jobs get a deep local queue
+  // (one claim per hundreds of jobs), slow ones keep only a slot's worth
+  // each, so a host never sits on work other hosts could run.
+  constexpr double kLocalWorkS = 0.1;
+  const auto now = std::chrono::steady_clock::now();
+  const double dt = std::chrono::duration<double>(now - rateSince_).count();
+  if (dt >= 0.05) {
+    const uint64_t done = finished_.load();
+    const double rate = static_cast<double>(done - finishedAtRate_) / dt;
+    jobsPerS_ = jobsPerS_ <= 0 ? rate : 0.5 * jobsPerS_ + 0.5 * rate;
+    finishedAtRate_ = done;
+    rateSince_ = now;
+  }
+  const int limit = std::max(0, queue_.prefetch);
+  return std::clamp(static_cast<int>(jobsPerS_ * kLocalWorkS), std::min(queue_.concurrency, limit), limit);
+}
 
 QueueWorker::~QueueWorker() {
   stopClaiming();
@@ -27,27 +55,28 @@ void QueueWorker::start() {
   metrics_.setRunning(queue_.name, 0);
   for (int i = 0; i < queue_.concurrency; ++i) workers_.emplace_back([this] { work(); });
   dispatcher_ = std::thread([this] { dispatch(); });
+  if (store_.canWait()) waiter_ = std::thread([this] { waitForStore(); });
 }
 
 void QueueWorker::stopClaiming() {
-  std::deque<nlohmann::json> unstarted;
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
     stopping_ = true;
-    unstarted.swap(ready_);
   }
   workAvailable_.notify_all();
   slotFree_.notify_all();
+  storeWake_.notify_all();
+  // After the join nothing adds to ready_: the dispatcher's last claim is in.
   if (dispatcher_.joinable()) dispatcher_.join();
-  // The dispatcher may have claimed more while we waited for it.
+  if (waiter_.joinable()) waiter_.join();
+  decltype(ready_) unstarted;
   {
     std::lock_guard lock(mutex_);
-    for (auto& r : ready_) unstarted.push_back(std::move(r));
-    ready_.clear();
+    unstarted.swap(ready_);
   }
-  for (const auto& record : unstarted) {
-    runner_.release(record);
+  for (const auto& [key, job] : unstarted) {
+    runner_.release(job);
     busy_.fetch_sub(1);
   }
 }
@@ -87,11 +116,18 @@ void QueueWorker::dispatch() {
   auto errorDelay = std::chrono::milliseconds(50);
   while (true) {
     int free = 0;
+    resize(prefetchTarget());
     {
       std::unique_lock lock(mutex_);
-      slotFree_.wait(lock, [&] { return stopping_ || busy_.load() < queue_.concurrency; });
+      // A poke (work enqueued here) tops the local queue up; otherwise wait
+      // until it is half empty, so claims come in batches. Bounded, so a
+      // new size (the rate moved) is picked up even without a wake-up.
+      const bool ready = slotFree_.wait_for(lock, std::chrono::milliseconds(100), [&] {
+        return stopping_ || busy_.load() < refillBelow_.load() || (poked_ && busy_.load() < capacity_.load());
+      });
       if (stopping_) return;
-      free = queue_.concurrency - busy_.load();
+      if (!ready) continue;
+      free = capacity_.load() - busy_.load();
       poked_ = false;
     }
     if (updatePause()) {
@@ -112,42 +148,75 @@ void QueueWorker::dispatch() {
     errorDelay = std::chrono::milliseconds(50);
     auto& jobs = claimed.value();
     if (!jobs.empty()) {
+      std::vector<std::shared_ptr<RunningJob>> held;
+      held.reserve(jobs.size());
+      for (auto& j : jobs) held.push_back(runner_.hold(std::move(j)));
       {
         std::lock_guard lock(mutex_);
-        busy_.fetch_add(static_cast<int>(jobs.size()));
-        for (auto& j : jobs) ready_.push_back(std::move(j));
+        busy_.fetch_add(static_cast<int>(held.size()));
+        for (auto& job : held) ready_.emplace(std::make_tuple(job->priority, job->runAtMs, arrivals_++), std::move(job));
       }
-      workAvailable_.notify_all();
+      // One wake-up per job (idle workers only take one each).
+      const size_t wake = std::min(held.size(), static_cast<size_t>(queue_.concurrency));
+      if (wake >= static_cast<size_t>(queue_.concurrency)) workAvailable_.notify_all();
+      else for (size_t i = 0; i < wake; ++i) workAvailable_.notify_one();
       continue;
     }
-    // Nothing runnable: sleep until a local poke, the store's wake-up or the poll.
+    // Nothing runnable: sleep until a local poke, the store's wake-up (the
+    // waiter thread pokes) or the poll. The store's wait runs on its own
+    // thread so that a job enqueued on this host is claimed at once, not
+    // after the store's notification makes its round trip.
+    std::unique_lock lock(mutex_);
+    if (stopping_) return;
+    if (poked_) continue;
+    storeIdle_ = true;
+    storeWake_.notify_one();
+    slotFree_.wait_for(lock, poll, [&] { return stopping_ || poked_; });
+    storeIdle_ = false;
+  }
+}
+
+void QueueWorker::waitForStore() {
+  while (true) {
     {
-      std::lock_guard lock(mutex_);
+      std::unique_lock lock(mutex_);
+      storeWake_.wait(lock, [&] { return stopping_ || storeIdle_; });
       if (stopping_) return;
-      if (poked_) continue;
     }
     // Bounded, so stop() is noticed within a quarter second at worst.
-    if (store_.canWait() && store_.wait(queue_.name, std::min<int64_t>(config_.pollMs, 250)).isOk()) continue;
+    const bool woke = store_.wait(queue_.name, std::min<int64_t>(config_.pollMs, 250)).isOk();
     std::unique_lock lock(mutex_);
-    slotFree_.wait_for(lock, poll, [&] { return stopping_ || poked_; });
+    if (woke && storeIdle_) {
+      storeIdle_ = false;  // the dispatcher says so again if its claim finds nothing
+      poked_ = true;
+      slotFree_.notify_one();
+    }
+    if (!store_.canWait()) return;  // the store turned out not to wait: the poll covers it
+    if (!woke) storeWake_.wait_for(lock, std::chrono::milliseconds(config_.pollMs), [&] { return stopping_; });
   }
 }
 
 void QueueWorker::work() {
   while (true) {
-    nlohmann::json record;
+    std::shared_ptr<RunningJob> job;
     {
       std::unique_lock lock(mutex_);
       workAvailable_.wait(lock, [&] { return stopping_ || !ready_.empty(); });
       if (stopping_) return;  // stopClaiming() gives back what is still ready
-      record = std::move(ready_.front());
-      ready_.pop_front();
+      job = std::move(ready_.begin()->second);
+      ready_.erase(ready_.begin());
     }
-    metrics_.setRunning(queue_.name, busy_.load());
-    runner_.run(record);
-    busy_.fetch_sub(1);
-    metrics_.setRunning(queue_.name, busy_.load());
-    slotFree_.notify_one();
+    metrics_.setRunning(queue_.name, running_.fetch_add(1) + 1);
+    runner_.run(job);
+    metrics_.setRunning(queue_.name, running_.fetch_sub(1) - 1);
+    finished_.fetch_add(1);
+    // The dispatcher only waits while busy_ >= refillBelow_, so only the
+    // step below that line can release it; the lock orders this against
+    // its check-then-wait.
+    if (busy_.fetch_sub(1) == refillBelow_.load()) {
+      { std::lock_guard lock(mutex_); }
+      slotFree_.notify_one();
+    }
   }
 }
 

@@ -72,7 +72,9 @@ bool RunningJobs::shouldStop(const std::string& id) const {
 
 size_t RunningJobs::count() const {
   std::shared_lock lock(mutex_);
-  return jobs_.size();
+  size_t n = 0;
+  for (const auto& [id, job] : jobs_) n += job->started.load() ? 1 : 0;
+  return n;
 }
 
 bool RunningJobs::requestStop(const std::string& id, StopReason reason, int64_t nowMs) {
@@ -123,7 +125,9 @@ void RunningJobs::keepLeases() {
       const int64_t now = unixNowMs();
       if (job->deadlineMs > 0 && now >= job->deadlineMs) job->requestStop(StopReason::TimedOut, now);
       const StopReason reason = job->stop.load();
-      if ((reason == StopReason::TimedOut || reason == StopReason::Cancelled) &&
+      // An unstarted job has no handler to wait for: the worker that takes
+      // it from the local queue reports it without running it.
+      if (job->started.load() && (reason == StopReason::TimedOut || reason == StopReason::Cancelled) &&
           now - job->stopRequestedAtMs.load() > config_.heartbeatMs) {
         logWarn("jobs", "handler ignored its stop request; abandoning the attempt",
                 {{"job_id", job->id}, {"type", job->type}, {"reason", stopReasonName(reason)}});
@@ -131,7 +135,7 @@ void RunningJobs::keepLeases() {
         continue;
       }
       if (reason == StopReason::LeaseLost) continue;
-      auto [slot, inserted] = nextBeat.try_emplace(job->id, job->startedAtMs + config_.heartbeatMs);
+      auto [slot, inserted] = nextBeat.try_emplace(job->id, job->claimedAtMs + config_.heartbeatMs);
       if (now < slot->second) continue;
       Status s = store_.heartbeat(job->id, workerId_, now, config_.leaseMs);
       if (s.isOk()) {

@@ -1,4 +1,5 @@
-// The jobs this host is running, and the thread that keeps their leases:
+// The jobs this host holds (running, or prefetched into a queue's local
+// queue), and the thread that keeps their leases:
 // it renews each lease every heartbeat interval, turns the store's answer
 // into a stop request (cancelled, lease lost), and enforces timeouts. A
 // handler that ignores its stop request past the grace is abandoned: its
@@ -29,11 +30,17 @@ namespace wno::host::jobs {
 enum class StopReason : int { None = 0, Cancelled, TimedOut, LeaseLost, Shutdown };
 const char* stopReasonName(StopReason reason);
 
+// A job this host holds: claimed into the local queue (prefetched), then
+// running once a worker takes it. Its lease is kept either way.
 struct RunningJob {
   nlohmann::json record;  // as claimed
   std::string id;
   std::string queue;
   std::string type;
+  int priority = 2;
+  int64_t runAtMs = 0;
+  int64_t claimedAtMs = 0;
+  std::atomic<bool> started{false};
   int64_t startedAtMs = 0;
   int64_t deadlineMs = 0;  // 0: no timeout
   std::atomic<StopReason> stop{StopReason::None};
@@ -58,6 +65,7 @@ class RunningJobs {
   void add(const std::shared_ptr<RunningJob>& job);
   void remove(const std::string& id);
   bool shouldStop(const std::string& id) const;
+  // Jobs running (started) here; held but unstarted ones do not count.
   size_t count() const;
   // Asks one running job to stop; false when it does not run here.
   bool requestStop(const std::string& id, StopReason reason, int64_t nowMs);

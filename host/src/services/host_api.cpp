@@ -283,6 +283,21 @@ wno_status hostJobEnqueue(wno_host_ctx* ctx, wno_str request, const wno_sink* ou
   });
 }
 
+wno_status hostJobEnqueueMany(wno_host_ctx* ctx, wno_str requests, const wno_sink* out) {
+  return guarded([&] {
+    HostServices* services = servicesOf(ctx);
+    JobApi* jobs = services ? services->jobs() : nullptr;
+    if (!jobs) return fail(WNO_ERR_UNAVAILABLE, "no job store is configured on this host");
+    auto results = jobs->enqueueMany(text(requests));
+    if (!results.isOk()) return fail(results.status());
+    for (const auto& result : results.value()) {
+      const wno_status s = writeTo(out, result);
+      if (s != WNO_OK) return s;
+    }
+    return WNO_OK;
+  });
+}
+
 int32_t hostJobShouldStop(wno_host_ctx* ctx, wno_str jobId) {
   try {
     HostServices* services = servicesOf(ctx);
@@ -321,6 +336,7 @@ const wno_host_api kTable = [] {
   api.job_enqueue = hostJobEnqueue;
   api.job_should_stop = hostJobShouldStop;
   api.cache_invalidate_region = hostCacheInvalidateRegion;
+  api.job_enqueue_many = hostJobEnqueueMany;
   return api;
 }();
 

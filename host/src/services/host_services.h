@@ -56,6 +56,8 @@ class JobApi {
     bool created = false;
   };
   virtual Result<Enqueued> enqueue(const std::string& requestJson) = 0;
+  // job_enqueue_many: one result JSON object per request (host.h).
+  virtual Result<std::vector<std::string>> enqueueMany(const std::string& requestsJson) = 0;
   virtual bool shouldStop(const std::string& jobId) = 0;
 };
 

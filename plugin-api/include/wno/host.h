@@ -130,6 +130,19 @@ typedef struct wno_host_api {
   /* Removes every entry of region (all levels, all hosts through the
    * backplane). */
   wno_status (*cache_invalidate_region)(wno_host_ctx* ctx, wno_str region);
+
+  /* ---- 1.1: jobs in bulk ---- */
+
+  /* since 1.1 (check WNO_HOST_HAS; a 1.0 host lacks it: call job_enqueue
+   * per request). requests_json: a JSON array of job_enqueue requests, at
+   * most the host's /jobs/bulk_max. The valid ones are stored in ONE
+   * transaction. Writes one JSON object per request, in order:
+   * {"status":201|200,"job":<record>} (new | existing job_id) or
+   * {"status":400,"parameter":"<member>","message":"..."} for a request
+   * that is invalid (it alone is skipped). Returns WNO_OK when every valid
+   * request was stored; WNO_ERR_INVALID when requests_json is not such an
+   * array; a store failure's status when nothing was stored. */
+  wno_status (*job_enqueue_many)(wno_host_ctx* ctx, wno_str requests_json, const wno_sink* result_out);
 } wno_host_api;
 
 /* ---- Optional host functions, found with lookup(name) ----

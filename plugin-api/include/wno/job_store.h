@@ -79,6 +79,36 @@ typedef struct wno_type_job_store {
   /* OPTIONAL (NULL: the host polls). Blocks up to timeout_ms until queue may
    * have runnable work (e.g. LISTEN/NOTIFY); spurious wake-ups are fine. */
   wno_status (*on_wait)(void* self, wno_str queue, int64_t timeout_ms);
+
+  /* ---- 1.1: batches (both OPTIONAL; NULL: the host calls the 1.0 hooks
+   * once per job, and a shutdown hand-back then counts as an attempt) ---- */
+
+  /* since 1.1. jobs_json: a JSON array of `count` JOB RECORDS, each as
+   * on_enqueue takes it. Stores, in ONE transaction and in array order (the
+   * enqueue order of the claim rule), every job whose id is not stored yet;
+   * on failure nothing is stored. Writes one record per input, in input
+   * order (the stored job: the new one, or the existing one with that id)
+   * and sets out_created[i] to 1 (new) or 0 (existing, including a repeat of
+   * an id earlier in the same array). A record that on_enqueue would refuse
+   * fails the whole call with WNO_ERR_INVALID naming it ("jobs[3]: ..."). */
+  wno_status (*on_enqueue_many)(void* self, wno_str jobs_json, size_t count, const wno_sink* job_out,
+                                int32_t* out_created);
+  /* since 1.1. Ends several attempts held by worker in ONE transaction.
+   * items_json: a JSON array of `count` objects, each one of
+   *   {"id","outcome":"complete","now_ms","result":<JSON>}   as on_complete
+   *   {"id","outcome":"fail","now_ms","error","retry_at_ms"}  as on_fail
+   *   {"id","outcome":"release","now_ms","error"}: a hand-back (the host is
+   *     stopping): waiting again, run_at_ms = now_ms, attempts_made - 1 so
+   *     the interrupted attempt does not count, last_error = error; a job
+   *     whose cancel was requested ends cancelled instead.
+   * out_status[i] is the item's status exactly as the single hook would
+   * return it (WNO_OK, WNO_NOT_FOUND, WNO_ERR_PRECONDITION, ...); for each
+   * item that is not WNO_OK one {"index":i,"message":"..."} goes to
+   * refusal_out. Refused items change nothing; the others are applied.
+   * Returns WNO_OK when the batch was processed, or a failure (nothing
+   * applied; out_status undefined). */
+  wno_status (*on_finish_many)(void* self, wno_str worker, wno_str items_json, size_t count,
+                               wno_status* out_status, const wno_sink* refusal_out);
 } wno_type_job_store;
 
 #ifdef __cplusplus

@@ -108,8 +108,10 @@ void requireNonEmpty(std::string_view value, const char* what) {
   if (value.empty()) throw InvalidInput(std::string(what) + ": must not be empty");
 }
 
-JobRecord parseEnqueue(std::string_view jsonText) {
-  const json in = parseObject(jsonText, "job");
+JobRecord parseEnqueue(std::string_view jsonText) { return parseEnqueueValue(parseObject(jsonText, "job")); }
+
+JobRecord parseEnqueueValue(const json& in) {
+  if (!in.is_object()) throw InvalidInput("job must be a JSON object");
   JobRecord job;
   job.id = text(required(in, "id"), "id");
   job.type = text(required(in, "type"), "type");

@@ -7,6 +7,8 @@
 
 #include <wno/sdk/error.hpp>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -68,6 +70,8 @@ struct JobRecord {
 // result fields must be absent or null. Unknown fields are ignored so a newer
 // host's additions do not break an older store. Throws InvalidInput.
 JobRecord parseEnqueue(std::string_view json);
+// The same, for an element of an already parsed array (on_enqueue_many).
+JobRecord parseEnqueueValue(const nlohmann::json& value);
 
 // The record as one JSON object, keys in the order job_store.h lists them.
 std::string toJson(const JobRecord& job);

@@ -71,6 +71,21 @@ Outcome fail(JobRecord& job, std::string_view worker, int64_t nowMs, std::string
   return {};
 }
 
+Outcome release(JobRecord& job, std::string_view worker, int64_t nowMs, std::string_view why) {
+  Outcome held = checkLease(job, worker);
+  if (!held.ok()) return held;
+  job.lastError = cappedError(why);
+  if (job.cancelRequested) {
+    finish(job, kCancelled, nowMs);
+    return {};
+  }
+  job.state = std::string(kWaiting);
+  job.runAtMs = nowMs;
+  job.attemptsMade = job.attemptsMade > 0 ? job.attemptsMade - 1 : 0;
+  releaseLease(job);
+  return {};
+}
+
 Outcome cancel(JobRecord& job, int64_t nowMs) {
   if (job.state == kWaiting) {
     finish(job, kCancelled, nowMs);

@@ -47,6 +47,10 @@ Outcome complete(JobRecord& job, std::string_view worker, int64_t nowMs, const s
 Outcome fail(JobRecord& job, std::string_view worker, int64_t nowMs, std::string_view error, int64_t retryAtMs);
 // waiting -> cancelled; active -> cancel_requested; finished: PRECONDITION.
 Outcome cancel(JobRecord& job, int64_t nowMs);
+// A hand-back by the holder (host stopping): waiting at now_ms with the
+// attempt uncounted (attempts_made - 1), last_error = why; a job whose
+// cancel was requested ends cancelled. Requires the worker's lease.
+Outcome release(JobRecord& job, std::string_view worker, int64_t nowMs, std::string_view why);
 // failed or cancelled -> waiting now with attempts_made 0; else PRECONDITION.
 Outcome retry(JobRecord& job, int64_t nowMs);
 // True (and the job changed) when it was active with a lease that lapsed

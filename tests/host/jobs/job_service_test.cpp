@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -37,14 +38,20 @@ std::filesystem::path tempDir() {
 // One host's job system, built the way HostRuntime builds it.
 class JobHost {
  public:
-  JobHost(const std::string& store, json section) : dir_(tempDir()) {
+  static constexpr const char* kOldStore = "memory_abi_1_0";
+
+  JobHost(std::string store, json section) : dir_(tempDir()) {
     PluginRefusal refusal;
     PluginSpec handlerPlugin;
     handlerPlugin.name = "test_jobs";
     if (!manager_.load(handlerPlugin, {WNO_FIXTURE_PLUGIN_DIR}, refusal).isOk()) throw std::runtime_error(refusal.line());
     PluginSpec storePlugin;
-    storePlugin.name = store == "memory" ? "memory_job_store" : store;
+    storePlugin.name = store == "sqlite" ? store : "memory_job_store";
+    // The memory store built to target ABI 1.0: no batch hooks, so the host
+    // must fall back to one 1.0 call per job.
+    if (store == kOldStore) storePlugin.file = std::string(WNO_FIXTURE_PLUGIN_DIR) + "/wno_memory_job_store_v1_0.so";
     if (!manager_.load(storePlugin, {WNO_TEST_PLUGIN_DIR}, refusal).isOk()) throw std::runtime_error(refusal.line());
+    if (store == kOldStore) store = "memory";
 
     section["store"] = {{"type", store},
                         {"config", store == "sqlite" ? json{{"path", (dir_ / "jobs.db").string()}} : json::object()}};
@@ -262,6 +269,78 @@ TEST_P(JobServiceTest, StopGivesBackRunningAndUnstartedJobs) {
   EXPECT_TRUE(r["lease_owner"].is_null());
   EXPECT_THAT(r["last_error"].get<std::string>(), HasSubstr("host shutting down"));
   EXPECT_EQ(host->state(queued), "waiting");
+  if (GetParam() != JobHost::kOldStore) {  // a 1.0 store can only fail it, which counts
+    EXPECT_EQ(r["attempts_made"], 0) << "a hand-back is not an attempt";
+    EXPECT_EQ(host->job(queued)["attempts_made"], 0) << host->job(queued).dump();
+  }
+}
+
+TEST_P(JobServiceTest, BulkEnqueueStoresTheValidItemsAndNamesTheBadOnes) {
+  JobHost host(GetParam(), {{"bulk_max", 4}});
+  host.add({{"job_id", "exists"}});
+  auto items = host.service->enqueueBulk(json::array({{{"type", "work"}, {"job_id", "fresh"}},
+                                                      {{"type", "work"}, {"attempts", 0}},
+                                                      {{"type", "work"}, {"job_id", "exists"}},
+                                                      {{"type", "nope"}}}));
+  ASSERT_TRUE(items.isOk()) << items.status().message();
+  ASSERT_EQ(items.value().size(), 4u);
+  EXPECT_EQ(items.value()[0].status, 201);
+  EXPECT_EQ(items.value()[0].record["id"], "fresh");
+  EXPECT_EQ(items.value()[1].status, 400);
+  EXPECT_EQ(items.value()[1].error.parameter, "attempts");
+  EXPECT_EQ(items.value()[2].status, 200);
+  EXPECT_EQ(items.value()[3].error.parameter, "type");
+  host.service->start();
+  ASSERT_TRUE(host.reaches("fresh", "completed"));
+  RequestError invalid;
+  EXPECT_EQ(host.service->enqueueBulk(json::array({{{"type", "work"}}, {{"type", "work"}}, {{"type", "work"}},
+                                                   {{"type", "work"}}, {{"type", "work"}}}),
+                                      &invalid).status().code(),
+            WNO_ERR_INVALID);
+  EXPECT_EQ(invalid.parameter, "body");
+  EXPECT_THAT(invalid.message, HasSubstr("at most 4"));
+  EXPECT_EQ(host.service->enqueueBulk(json::object(), &invalid).status().code(), WNO_ERR_INVALID);
+}
+
+TEST_P(JobServiceTest, PluginsEnqueueManyAsJobEnqueueManyAnswers) {
+  JobHost host(GetParam(), {});
+  auto r = host.service->enqueueMany(R"([{"type":"work","job_id":"p1"},{"type":"work","priority":"soon"}])");
+  ASSERT_TRUE(r.isOk()) << r.status().message();
+  ASSERT_EQ(r.value().size(), 2u);
+  const json first = json::parse(r.value()[0]);
+  EXPECT_EQ(first["status"], 201);
+  EXPECT_EQ(first["job"]["id"], "p1");
+  const json second = json::parse(r.value()[1]);
+  EXPECT_EQ(second["status"], 400);
+  EXPECT_EQ(second["parameter"], "priority");
+  EXPECT_EQ(host.service->enqueueMany("{not json").status().code(), WNO_ERR_INVALID);
+}
+
+TEST_P(JobServiceTest, ManyConcurrentEnqueuesEachRunOnce) {
+  // Group commit on the enqueue side, batched finishes and the local queue
+  // on the worker side: every job runs once and is answered to its caller.
+  JobHost host(GetParam(), {{"queues", {{{"name", "default"}, {"concurrency", 8}}}}});
+  host.service->start();
+  std::vector<std::thread> clients;
+  std::atomic<int> mismatched{0};
+  for (int c = 0; c < 8; ++c) {
+    clients.emplace_back([&, c] {
+      for (int i = 0; i < 40; ++i) {
+        const std::string id = "c" + std::to_string(c) + "-" + std::to_string(i);
+        if (host.add({{"job_id", id}}) != id) ++mismatched;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(mismatched.load(), 0);
+  for (int c = 0; c < 8; ++c) {
+    for (int i = 0; i < 40; ++i) {
+      const std::string id = "c" + std::to_string(c) + "-" + std::to_string(i);
+      ASSERT_TRUE(host.reaches(id, "completed")) << id;
+      EXPECT_EQ(host.runs(id).size(), 1u) << id;
+      EXPECT_EQ(host.job(id)["attempts_made"], 1) << id;
+    }
+  }
 }
 
 TEST_P(JobServiceTest, TheSameJobIdEnqueuesOnce) {
@@ -307,7 +386,7 @@ TEST_P(JobServiceTest, AFailureRateAboveTheThresholdFiresTheAlertWebhookAndResol
   EXPECT_EQ(receiver.requestCount(), 2u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, JobServiceTest, ::testing::Values("memory", "sqlite"),
+INSTANTIATE_TEST_SUITE_P(Stores, JobServiceTest, ::testing::Values("memory", "sqlite", JobHost::kOldStore),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -16,7 +16,9 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <atomic>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -265,6 +267,100 @@ TEST_P(JobsE2e, SigtermLetsRunningJobsFinishAndLeavesNoneClaimed) {
   auto job = get(b, "/api/v1/jobs/" + slow);
   EXPECT_EQ(job["state"], "waiting") << job.dump();
   EXPECT_TRUE(job["lease_owner"].is_null());
+  EXPECT_EQ(job["attempts_made"], 0) << "a hand-back at shutdown is not an attempt: " << job.dump();
+}
+
+TEST_P(JobsE2e, SigtermHandsBackPrefetchedAndRunningJobsUncounted) {
+  // 4 run, 4 more wait in the local queue (prefetch), the rest in the store.
+  const int a = start("a", {{"shutdown_grace_ms", 100},
+                            {"queues", {{{"name", "default"}, {"concurrency", 4}, {"prefetch", 4}}}}});
+  json batch = json::array();
+  for (int i = 0; i < 12; ++i) batch.push_back({{"type", "work"}, {"job_id", "held-" + std::to_string(i)},
+                                                 {"data", {{"sleep_ms", 60000}}}});
+  int status = 0;
+  post(a, "/api/v1/jobs/bulk", batch, &status);
+  ASSERT_EQ(status, 200);
+  ASSERT_TRUE(eventually([&] { return get(a, "/api/v1/jobs?state=active&limit=100")["data"].size() == 8u; }, kHostWait))
+      << get(a, "/api/v1/queues").dump();
+  host("a").signal(SIGTERM);
+  EXPECT_EQ(host("a").wait(std::chrono::seconds(20)), 0) << host("a").err();
+  const int b = start("b", {{"workers", false}});
+  for (int i = 0; i < 12; ++i) {
+    const auto job = get(b, "/api/v1/jobs/held-" + std::to_string(i));
+    EXPECT_EQ(job["state"], "waiting") << job.dump();
+    EXPECT_EQ(job["attempts_made"], 0) << job.dump();
+    EXPECT_TRUE(job["lease_owner"].is_null()) << job.dump();
+  }
+}
+
+TEST_P(JobsE2e, BulkEnqueueAnswersEachItemInOneRequest) {
+  const int a = start("a", {{"bulk_max", 5}});
+  int status = 0;
+  post(a, "/api/v1/jobs", {{"type", "work"}, {"job_id", "bulk-old"}}, &status);
+  ASSERT_EQ(status, 201);
+  const json reply = post(a, "/api/v1/jobs/bulk",
+                          json::array({{{"type", "work"}, {"job_id", "bulk-new"}, {"priority", "high"}},
+                                       {{"type", "work"}, {"job_id", "bulk-old"}},
+                                       {{"type", "work"}, {"priority", "urgent"}},
+                                       {{"type", "work"}, {"colour", "red"}},
+                                       {{"type", "work"}}}),
+                          &status);
+  ASSERT_EQ(status, 200) << reply.dump();
+  EXPECT_EQ(reply["created"], 2);
+  EXPECT_EQ(reply["existing"], 1);
+  EXPECT_EQ(reply["invalid"], 2);
+  const json& items = reply["items"];
+  ASSERT_EQ(items.size(), 5u);
+  EXPECT_EQ(items[0]["status"], 201);
+  EXPECT_EQ(items[0]["id"], "bulk-new");
+  EXPECT_EQ(items[1]["status"], 200);
+  EXPECT_EQ(items[1]["id"], "bulk-old");
+  EXPECT_EQ(items[2]["status"], 400);
+  EXPECT_EQ(items[2]["index"], 2);
+  EXPECT_EQ(items[2]["parameter"], "priority");
+  EXPECT_THAT(items[2]["detail"].get<std::string>(), HasSubstr("[2].priority"));
+  EXPECT_EQ(items[3]["parameter"], "colour");
+  EXPECT_EQ(items[4]["status"], 201);
+  ASSERT_TRUE(eventually([&] { return state(a, "bulk-new") == "completed"; }, kHostWait));
+  ASSERT_TRUE(eventually([&] { return state(a, items[4]["id"]) == "completed"; }, kHostWait));
+
+  // The body as a whole: an array, and at most bulk_max jobs.
+  const json notArray = post(a, "/api/v1/jobs/bulk", {{"type", "work"}}, &status);
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(notArray["parameter"], "body");
+  EXPECT_THAT(notArray["detail"].get<std::string>(), HasSubstr("array"));
+  json six = json::array();
+  for (int i = 0; i < 6; ++i) six.push_back({{"type", "work"}, {"job_id", "too-many-" + std::to_string(i)}});
+  const json tooMany = post(a, "/api/v1/jobs/bulk", six, &status);
+  EXPECT_EQ(status, 413);
+  EXPECT_THAT(tooMany["detail"].get<std::string>(), HasSubstr("at most 5"));
+  EXPECT_EQ(get(a, "/api/v1/jobs/too-many-0").value("status", 0), 404) << "nothing of a refused body is stored";
+}
+
+TEST_P(JobsE2e, ConcurrentSingleEnqueuesAreEachStoredAndAnswered) {
+  // Group commit: 8 clients at once share transactions; each answer is its own job.
+  const int a = start("a");
+  std::vector<std::thread> clients;
+  std::atomic<int> created{0};
+  std::mutex mutex;
+  std::set<std::string> answered;
+  for (int c = 0; c < 8; ++c) {
+    clients.emplace_back([&, c] {
+      for (int i = 0; i < 25; ++i) {
+        const std::string id = "gc-" + std::to_string(c) + "-" + std::to_string(i);
+        int status = 0;
+        const json job = post(a, "/api/v1/jobs", {{"type", "work"}, {"job_id", id}}, &status);
+        if (status == 201 && job.value("id", "") == id) ++created;
+        std::lock_guard lock(mutex);
+        answered.insert(job.value("id", ""));
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(created.load(), 200);
+  EXPECT_EQ(answered.size(), 200u);
+  ASSERT_TRUE(eventually([&] { return completions().size() == 200u; }, kHostWait)) << completions().size();
+  for (const auto& [id, n] : completions()) EXPECT_EQ(n, 1) << id;
 }
 
 TEST_P(JobsE2e, QueuesPauseAboveLoadButCriticalQueuesRun) {

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -60,6 +61,40 @@ class JobStoreClient {
       r.record = json::parse(out.items[0]);
       r.created = created == 1;
     }
+    return r;
+  }
+  // on_enqueue_many (ABI 1.1); created gets one flag per job.
+  struct EnqueuedMany {
+    host::Status status;
+    std::vector<json> records;
+    std::vector<int32_t> created;
+  };
+  EnqueuedMany enqueueMany(const json& jobs, size_t count) const { return enqueueManyText(jobs.dump(), count); }
+  EnqueuedMany enqueueManyText(const std::string& text, size_t count) const {
+    if (!vt().on_enqueue_many) throw std::runtime_error("the store has no on_enqueue_many");
+    Collected out;
+    EnqueuedMany r;
+    r.created.assign(count, -1);
+    r.status = instance_->call("on_enqueue_many", vt().on_enqueue_many, str(text), count, &out.sink, r.created.data());
+    if (r.status.isOk()) r.records = out.records();
+    return r;
+  }
+  // on_finish_many (ABI 1.1): the call's status, each item's status, and
+  // the refusal message per index.
+  struct Finished {
+    host::Status status;
+    std::vector<wno_status> statuses;
+    std::map<size_t, std::string> messages;
+  };
+  Finished finishMany(const std::string& worker, const json& items) const {
+    if (!vt().on_finish_many) throw std::runtime_error("the store has no on_finish_many");
+    Collected out;
+    Finished r;
+    r.statuses.assign(items.size(), -1);
+    const std::string text = items.dump();
+    r.status = instance_->call("on_finish_many", vt().on_finish_many, str(worker), str(text), items.size(),
+                               r.statuses.data(), &out.sink);
+    for (const auto& refusal : out.records()) r.messages[refusal["index"].get<size_t>()] = refusal["message"];
     return r;
   }
   std::vector<json> claim(const std::string& queue, const std::string& worker, uint32_t max, int64_t now,

@@ -12,6 +12,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -704,6 +705,139 @@ TEST_P(JobStoreTest, BadArgumentsAndFiltersAreInvalid) {
 }
 
 // ------------------------------------------------------------------ wait ----
+
+// ------------------------------------------------ batches (ABI 1.1) ----
+
+TEST_P(JobStoreTest, EnqueueManyStoresInArrayOrderAndAnswersEachJob) {
+  ASSERT_NE(store_->vt().on_enqueue_many, nullptr) << "every shipped store has the 1.1 batch hooks";
+  const json earlier = enqueue(job("a", {{"data", {{"v", "first"}}}}));
+  // b twice: its second occurrence is answered as existing, like a second enqueue.
+  const json batch = json::array({job("b"), job("a", {{"data", {{"v", "second"}}}}), job("c", {{"priority", 0}}),
+                                  job("b", {{"priority", 3}})});
+  auto r = store_->enqueueMany(batch, batch.size());
+  ASSERT_TRUE(r.status.isOk()) << r.status.message();
+  EXPECT_THAT(r.created, ElementsAre(1, 0, 1, 0));
+  ASSERT_EQ(r.records.size(), 4u);
+  EXPECT_EQ(r.records[0], job("b"));
+  EXPECT_EQ(r.records[1], earlier) << "the stored job, not the new request";
+  EXPECT_EQ(r.records[2]["id"], "c");
+  EXPECT_EQ(r.records[3], job("b")) << "the first occurrence is what was stored";
+  EXPECT_EQ(stored("b"), job("b"));
+  // Claim order: priority first, then enqueue order (a before b).
+  EXPECT_THAT(ids(store_->claim("default", "w1", 10, kNow, kLease)), ElementsAre("c", "a", "b"));
+  // Empty batches are fine.
+  auto none = store_->enqueueMany(json::array(), 0);
+  EXPECT_TRUE(none.status.isOk()) << none.status.message();
+  EXPECT_TRUE(none.records.empty());
+}
+
+TEST_P(JobStoreTest, EnqueueManyIsAllOrNothingAndNamesTheBadJob) {
+  const json batch = json::array({job("ok"), job("bad", {{"priority", 7}})});
+  auto r = store_->enqueueMany(batch, batch.size());
+  expectStatus(r.status, WNO_ERR_INVALID, "jobs[1]");
+  EXPECT_THAT(r.status.message(), HasSubstr("priority"));
+  EXPECT_FALSE(store_->get("ok").has_value()) << "nothing of a refused batch is stored";
+  expectStatus(store_->enqueueMany(json::array({job("x")}), 2).status, WNO_ERR_INVALID, "count");
+  expectStatus(store_->enqueueManyText("{\"id\":1}", 1).status, WNO_ERR_INVALID, "array");
+  EXPECT_FALSE(store_->get("x").has_value());
+}
+
+TEST_P(JobStoreTest, ManyJobsInOneBatchAreEachStoredOnce) {
+  json batch = json::array();
+  for (int i = 0; i < 2000; ++i) batch.push_back(job("bulk-" + std::to_string(i)));
+  auto r = store_->enqueueMany(batch, batch.size());
+  ASSERT_TRUE(r.status.isOk()) << r.status.message();
+  EXPECT_EQ(std::count(r.created.begin(), r.created.end(), 1), 2000);
+  const auto claimed = store_->claim("default", "w1", 1000, kNow, kLease);
+  ASSERT_EQ(claimed.size(), 1000u);
+  for (int i = 0; i < 1000; ++i) EXPECT_EQ(claimed[i]["id"], "bulk-" + std::to_string(i)) << "enqueue order";
+  // Again: every one exists now.
+  auto again = store_->enqueueMany(batch, batch.size());
+  ASSERT_TRUE(again.status.isOk()) << again.status.message();
+  EXPECT_EQ(std::count(again.created.begin(), again.created.end(), 0), 2000);
+}
+
+TEST_P(JobStoreTest, FinishManyAppliesEachItemAndRefusesPerItem) {
+  ASSERT_NE(store_->vt().on_finish_many, nullptr);
+  for (const char* id : {"done", "retry", "dead", "back", "theirs"}) enqueue(job(id));
+  ASSERT_EQ(store_->claim("default", "w1", 4, kNow, kLease).size(), 4u);
+  claimOne("w2");  // "theirs"
+  const json items = json::array({
+      {{"id", "done"}, {"outcome", "complete"}, {"now_ms", kNow + 10}, {"result", {{"n", 1}}}},
+      {{"id", "retry"}, {"outcome", "fail"}, {"now_ms", kNow + 11}, {"error", "boom"}, {"retry_at_ms", kNow + 500}},
+      {{"id", "dead"}, {"outcome", "fail"}, {"now_ms", kNow + 12}, {"error", "bad data"}, {"retry_at_ms", -1}},
+      {{"id", "back"}, {"outcome", "release"}, {"now_ms", kNow + 13}, {"error", "host shutting down"}},
+      {{"id", "theirs"}, {"outcome", "complete"}, {"now_ms", kNow + 14}},
+      {{"id", "missing"}, {"outcome", "complete"}, {"now_ms", kNow + 15}},
+  });
+  auto r = store_->finishMany("w1", items);
+  ASSERT_TRUE(r.status.isOk()) << r.status.message();
+  EXPECT_THAT(r.statuses, ElementsAre(WNO_OK, WNO_OK, WNO_OK, WNO_OK, WNO_ERR_PRECONDITION, WNO_NOT_FOUND));
+  EXPECT_THAT(r.messages[4], HasSubstr("not leased to worker \"w1\""));
+  EXPECT_THAT(r.messages[5], HasSubstr("missing"));
+  EXPECT_EQ(r.messages.size(), 2u) << "refusals only";
+
+  const json done = stored("done");
+  EXPECT_EQ(done["state"], "completed");
+  EXPECT_EQ(done["result"], (json{{"n", 1}}));
+  EXPECT_EQ(done["finished_at_ms"], kNow + 10) << "each item's own time, not the batch's";
+  EXPECT_EQ(done["lease_owner"], nullptr);
+  const json retry = stored("retry");
+  EXPECT_EQ(retry["state"], "waiting");
+  EXPECT_EQ(retry["run_at_ms"], kNow + 500);
+  EXPECT_EQ(retry["attempts_made"], 1);
+  EXPECT_EQ(retry["last_error"], "boom");
+  const json dead = stored("dead");
+  EXPECT_EQ(dead["state"], "failed");
+  EXPECT_EQ(dead["finished_at_ms"], kNow + 12);
+  const json back = stored("back");
+  EXPECT_EQ(back["state"], "waiting");
+  EXPECT_EQ(back["attempts_made"], 0) << "a hand-back does not count as an attempt";
+  EXPECT_EQ(back["run_at_ms"], kNow + 13);
+  EXPECT_EQ(back["last_error"], "host shutting down");
+  EXPECT_EQ(back["lease_owner"], nullptr);
+  EXPECT_EQ(back["finished_at_ms"], nullptr);
+  EXPECT_EQ(stored("theirs")["state"], "active") << "a refused item changes nothing";
+  // The released job runs again as its first attempt.
+  const auto again = store_->claim("default", "w3", 5, kNow + 20, kLease);
+  ASSERT_EQ(ids(again), std::vector<std::string>{"back"});
+  EXPECT_EQ(again[0]["attempts_made"], 1);
+  // Finished jobs refuse a second report.
+  auto twice = store_->finishMany("w1", json::array({{{"id", "done"}, {"outcome", "complete"}, {"now_ms", kNow + 30}}}));
+  ASSERT_TRUE(twice.status.isOk());
+  EXPECT_THAT(twice.statuses, ElementsAre(WNO_ERR_PRECONDITION));
+  EXPECT_THAT(twice.messages[0], HasSubstr("is completed"));
+}
+
+TEST_P(JobStoreTest, FinishManyEndsCancelRequestedJobsAsCancelled) {
+  enqueue(job("released"));
+  enqueue(job("failed"));
+  enqueue(job("completed"));
+  ASSERT_EQ(store_->claim("default", "w1", 3, kNow, kLease).size(), 3u);
+  for (const char* id : {"released", "failed", "completed"}) ASSERT_TRUE(store_->cancel(id, kNow + 1).isOk());
+  auto r = store_->finishMany("w1", json::array({
+                                        {{"id", "released"}, {"outcome", "release"}, {"now_ms", kNow + 2}, {"error", "stop"}},
+                                        {{"id", "failed"}, {"outcome", "fail"}, {"now_ms", kNow + 3}, {"error", "x"},
+                                         {"retry_at_ms", kNow + 100}},
+                                        {{"id", "completed"}, {"outcome", "complete"}, {"now_ms", kNow + 4}},
+                                    }));
+  ASSERT_TRUE(r.status.isOk()) << r.status.message();
+  EXPECT_THAT(r.statuses, ElementsAre(WNO_OK, WNO_OK, WNO_OK));
+  EXPECT_EQ(stored("released")["state"], "cancelled");
+  EXPECT_EQ(stored("released")["finished_at_ms"], kNow + 2);
+  EXPECT_EQ(stored("failed")["state"], "cancelled");
+  EXPECT_EQ(stored("completed")["state"], "completed") << "as on_complete: the work was done";
+}
+
+TEST_P(JobStoreTest, FinishManyRefusesMalformedItemsNamingThem) {
+  enqueue(job("j"));
+  claimOne("w1");
+  auto bad = store_->finishMany("w1", json::array({{{"id", "j"}, {"outcome", "explode"}, {"now_ms", kNow}}}));
+  expectStatus(bad.status, WNO_ERR_INVALID, "items[0].outcome");
+  auto noTime = store_->finishMany("w1", json::array({{{"id", "j"}, {"outcome", "complete"}}}));
+  expectStatus(noTime.status, WNO_ERR_INVALID, "items[0].now_ms");
+  EXPECT_EQ(stored("j")["state"], "active") << "nothing applied";
+}
 
 TEST_P(JobStoreTest, WaitReturnsAtOnceWhenWorkIsRunnableAndTimesOutOtherwise) {
   ASSERT_NE(store_->vt().on_wait, nullptr);

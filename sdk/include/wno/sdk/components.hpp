@@ -161,6 +161,13 @@ class JobStore {
     (void)timeoutMs;
     return WNO_ERR_UNSUPPORTED;
   }
+  // ABI 1.1 batches, optional: define either member (no virtual needed) and
+  // the SDK fills the hook; without it the host falls back to the 1.0 hooks
+  // one job at a time. A plugin built with WNO_TARGET_ABI_MINOR=0 never
+  // exposes them. Contracts in job_store.h (on_enqueue_many, on_finish_many):
+  //   void enqueueMany(std::string_view jobsJson, size_t count, Writer& jobs, int32_t* created);
+  //   void finishMany(std::string_view worker, std::string_view itemsJson, size_t count,
+  //                   wno_status* statuses, Writer& refusals);
 };
 
 }  // namespace wno::sdk

@@ -225,6 +225,20 @@ struct RepositoryTrampolines {
                                                  get, insert, insertMany, update, remove, count};
 };
 
+// Whether a job store offers the 1.1 batch hooks (see components.hpp).
+template <typename T, typename = void>
+struct HasEnqueueMany : std::false_type {};
+template <typename T>
+struct HasEnqueueMany<T, std::void_t<decltype(std::declval<T&>().enqueueMany(
+                             std::string_view(), size_t{0}, std::declval<Writer&>(), static_cast<int32_t*>(nullptr)))>>
+    : std::true_type {};
+template <typename T, typename = void>
+struct HasFinishMany : std::false_type {};
+template <typename T>
+struct HasFinishMany<T, std::void_t<decltype(std::declval<T&>().finishMany(
+                            std::string_view(), std::string_view(), size_t{0}, static_cast<wno_status*>(nullptr),
+                            std::declval<Writer&>()))>> : std::true_type {};
+
 template <typename T>
 struct JobStoreTrampolines {
   static wno_status enqueue(void* self, wno_str job, const wno_sink* out, int32_t* created) {
@@ -295,9 +309,42 @@ struct JobStoreTrampolines {
   static wno_status wait(void* self, wno_str q, int64_t timeout) {
     return guard(hostOf<T>(self), [&] { return obj<T>(self).wait(view(q), timeout); });
   }
+  static wno_status enqueueMany(void* self, wno_str jobs, size_t count, const wno_sink* out, int32_t* created) {
+    return guard(hostOf<T>(self), [&] {
+      if constexpr (HasEnqueueMany<T>::value) {
+        Writer w(out);
+        obj<T>(self).enqueueMany(view(jobs), count, w, created);
+        return WNO_OK;
+      } else {
+        return WNO_ERR_UNSUPPORTED;
+      }
+    });
+  }
+  static wno_status finishMany(void* self, wno_str worker, wno_str items, size_t count, wno_status* statuses,
+                               const wno_sink* refusals) {
+    return guard(hostOf<T>(self), [&] {
+      if constexpr (HasFinishMany<T>::value) {
+        Writer w(refusals);
+        obj<T>(self).finishMany(view(worker), view(items), count, statuses, w);
+        return WNO_OK;
+      } else {
+        return WNO_ERR_UNSUPPORTED;
+      }
+    });
+  }
+#if WNO_TARGET_ABI_MINOR >= 1
+  // A hook the class does not define stays NULL, so the host falls back.
   static constexpr wno_type_job_store vtable = {
       sizeof(wno_type_job_store), create<T>, destroy<T>, enqueue, claim, heartbeat, complete, fail, cancel, retry,
-      get,                        list,      recover,    stats,   purge, wait};
+      get, list, recover, stats, purge, wait,
+      HasEnqueueMany<T>::value ? enqueueMany : nullptr,
+      HasFinishMany<T>::value ? finishMany : nullptr};
+#else
+  // Targeting 1.0: the table ends where 1.0's did, so the host sees no 1.1 hook.
+  static constexpr wno_type_job_store vtable = {
+      static_cast<uint32_t>(offsetof(wno_type_job_store, on_enqueue_many)), create<T>, destroy<T>, enqueue, claim,
+      heartbeat, complete, fail, cancel, retry, get, list, recover, stats, purge, wait, nullptr, nullptr};
+#endif
 };
 
 template <wno_kind Kind, typename T>

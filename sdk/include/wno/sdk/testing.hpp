@@ -200,6 +200,19 @@ class FakeHost {
       if (created) *created = 1;
       return out ? out->write(out->ctx, request.data, request.len) : WNO_OK;
     };
+    // Every request is recorded and answered as a new job (201).
+    api_.job_enqueue_many = [](wno_host_ctx* c, wno_str requests, const wno_sink* out) -> wno_status {
+      auto& h = self(c);
+      const auto all = nlohmann::json::parse(view(requests), nullptr, false);
+      if (!all.is_array()) return WNO_ERR_INVALID;
+      std::lock_guard lock(h.mutex_);
+      for (const auto& request : all) {
+        h.enqueued.push_back(request.dump());
+        const std::string result = nlohmann::json{{"status", 201}, {"job", request}}.dump();
+        if (out && out->write(out->ctx, result.data(), result.size()) != WNO_OK) return WNO_ERR_CANCELLED;
+      }
+      return WNO_OK;
+    };
     api_.job_should_stop = [](wno_host_ctx* c, wno_str id) -> int32_t {
       auto& h = self(c);
       std::lock_guard lock(h.mutex_);
