@@ -1,9 +1,9 @@
 #include "data/entity_cache.h"
 
+#include "cache/coarse_clock.h"
 #include "core/logger.h"
 #include "data/row_text.h"
 
-#include <chrono>
 #include <cstdio>
 
 namespace wno::host::data {
@@ -23,11 +23,6 @@ std::string hashTag(std::string_view text) {
   char buffer[24];
   std::snprintf(buffer, sizeof buffer, "\"h%016llx\"", static_cast<unsigned long long>(fnv1a(text)));
   return buffer;
-}
-
-int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -87,7 +82,7 @@ bool EntityCache::peekEntity(const Collection& c, int64_t id, std::string& frame
   key.append(digits, static_cast<size_t>(n));
   const auto hit = cache_->peekLocal(key, c.cache.region, framed);
   if (!hit.found) return false;
-  if (refresher_->due(hit.expiresAtMs, cache_->effectiveTtlMs(c.cache.ttlMs, c.cache.region), nowMs())) {
+  if (refresher_->due(hit.expiresAtMs, cache_->effectiveTtlMs(c.cache.ttlMs, c.cache.region), CoarseClock::nowMs())) {
     const int64_t seen = hit.expiresAtMs;
     refresher_->submit(key, [this, &c, id, seen] { refresh(c, id, seen); });
   }
