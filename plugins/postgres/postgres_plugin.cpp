@@ -8,13 +8,17 @@
 #include "pg_job_store.h"
 #include "pg_pool.h"
 #include "pg_probe.h"
+#include "sql/row_json.h"
 #include "sql/sql_builder.h"
 
 #include <wno/sdk/sdk.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <shared_mutex>
@@ -26,7 +30,9 @@ using wno::pg::PgError;
 
 // From this many rows createMany goes through COPY (pg_copy.h).
 constexpr size_t kCopyFromRows = 64;
+using wno::sql::RowJson;
 using wno::sql::Statement;
+using wno::sql::ValueKind;
 using wno::sql::TableDef;
 
 using Params = std::vector<std::optional<std::string>>;
@@ -46,24 +52,31 @@ Params toParams(const Statement& s) {
   return out;
 }
 
-std::string rowJson(const pqxx::row& row, const std::vector<std::string>& columns, const TableDef& t) {
-  json out = json::object();
-  for (size_t i = 0; i < columns.size(); ++i) {
-    const auto& field = row[static_cast<pqxx::row::size_type>(i)];
-    const std::string& name = columns[i];
+// One row as JSON text, straight from the text values libpq received
+// (row_json.h): integers and jsonb are already JSON, text is escaped, and
+// doubles are re-formatted only so that NaN and Infinity become null.
+void appendRow(std::string& out, const pqxx::row& row, const RowJson& shape) {
+  out.push_back('{');
+  bool first = true;
+  for (const auto& m : shape.members()) {
+    if (!first) out.push_back(',');
+    first = false;
+    out.append(m.prefix);
+    const auto& field = row[static_cast<pqxx::row::size_type>(m.column)];
     if (field.is_null()) {
-      out[name] = nullptr;
+      wno::sql::appendNull(out);
       continue;
     }
-    const std::string type = t.typeOf(name);
-    const char* text = field.c_str();
-    if (type == "int64") out[name] = std::stoll(text);
-    else if (type == "bool") out[name] = text[0] == 't';
-    else if (type == "double") out[name] = std::stod(text);
-    else if (type == "json") out[name] = json::parse(text, nullptr, false);
-    else out[name] = std::string(text, field.size());
+    const std::string_view text(field.c_str(), field.size());
+    switch (m.kind) {
+      case ValueKind::Int64:
+      case ValueKind::Json: out.append(text); break;
+      case ValueKind::Bool: wno::sql::appendBool(out, text[0] == 't'); break;
+      case ValueKind::Double: wno::sql::appendDouble(out, std::strtod(field.c_str(), nullptr)); break;
+      case ValueKind::Text: wno::sql::appendString(out, text); break;
+    }
   }
-  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+  out.push_back('}');
 }
 
 // Maps libpqxx failures onto ABI statuses (the SDK boundary reports them).
@@ -147,7 +160,7 @@ class PostgresRepository : public wno::sdk::Repository {
   void query(std::string_view collection, std::string_view queryJson, wno::sdk::Writer& rows) override {
     const TableDef& t = table(collection);
     const Statement s = build([&] { return builder_.select(t, json::parse(queryJson)); });
-    run(t, s, [&](const pqxx::row& r) { return rows.write(rowJson(r, s.columns, t)); });
+    run(t, s, rows);
   }
 
   bool get(std::string_view collection, int64_t id, std::string_view fieldsJson, wno::sdk::Writer& row) override {
@@ -155,18 +168,13 @@ class PostgresRepository : public wno::sdk::Repository {
     std::vector<std::string> fields;
     if (!fieldsJson.empty()) fields = json::parse(fieldsJson).get<std::vector<std::string>>();
     const Statement s = build([&] { return builder_.getById(t, id, fields); });
-    bool found = false;
-    run(t, s, [&](const pqxx::row& r) {
-      found = true;
-      return row.write(rowJson(r, s.columns, t));
-    });
-    return found;
+    return run(t, s, row) > 0;
   }
 
   void insert(std::string_view collection, std::string_view rowJson_, wno::sdk::Writer& row) override {
     const TableDef& t = table(collection);
     const Statement s = build([&] { return builder_.insert(t, json::parse(rowJson_)); });
-    run(t, s, [&](const pqxx::row& r) { return row.write(rowJson(r, s.columns, t)); }, true);
+    run(t, s, row, true);
   }
 
   std::string insertMany(std::string_view collection, std::string_view rowsJson) override {
@@ -224,7 +232,9 @@ class PostgresRepository : public wno::sdk::Repository {
                                                         ", stored " + current[0][0].c_str());
       }
       txn.commit();
-      row.write(rowJson(r[0], s.columns, t));
+      std::string text;
+      appendRow(text, r[0], *shape(t, s));
+      row.write(text);
       return 0;
     });
   }
@@ -297,29 +307,54 @@ class PostgresRepository : public wno::sdk::Repository {
     return s;
   }
 
-  // Runs a statement on a pooled connection, then hands its rows to `each`
-  // (false stops); writes commit, reads use a read-only transaction. The
-  // connection goes back to the pool before the rows are handed on: `each`
-  // may write to a slow HTTP client, which must not hold a connection.
-  void run(const TableDef& t, const Statement& s, const std::function<bool(const pqxx::row&)>& each, bool write = false) {
-    mapErrors(t.collection, [&] {
+  // The member order and kinds of a statement's rows, built once per
+  // statement text (its select list fixes them).
+  // Shared: a full map is cleared while other threads may still use one.
+  std::shared_ptr<const RowJson> shape(const TableDef& t, const Statement& s) {
+    {
+      std::shared_lock lock(shapesMutex_);
+      auto it = shapes_.find(s.sql);
+      if (it != shapes_.end()) return it->second;
+    }
+    auto made = std::make_shared<const RowJson>(t, s.columns);
+    std::unique_lock lock(shapesMutex_);
+    // Bounded like the prepared statements: texts vary with filters.
+    if (shapes_.size() >= 4096) shapes_.clear();
+    return shapes_.try_emplace(s.sql, std::move(made)).first->second;
+  }
+
+  // Runs a statement on a pooled connection, then writes its rows as JSON
+  // (false from the sink stops); returns the rows written. Writes commit;
+  // a read is one statement, one round trip: a lone SELECT sees one
+  // snapshot anyway, and BEGIN READ ONLY + COMMIT around it would triple
+  // the round trips. The connection goes back to the pool before the rows
+  // are handed on: the sink may write to a slow HTTP client, which must
+  // not hold a connection.
+  size_t run(const TableDef& t, const Statement& s, wno::sdk::Writer& out, bool write = false) {
+    return mapErrors(t.collection, [&] {
       pqxx::result r;
       {
         auto c = pool_->acquire();
-        const std::string name = c->prepare(s.sql);
+        const std::string& name = c->prepare(s.sql);
         if (write) {
           pqxx::work txn(*c->conn);
           r = txn.exec_prepared(name, pqxx::prepare::make_dynamic_params(toParams(s)));
           txn.commit();
         } else {
-          pqxx::read_transaction txn(*c->conn);
+          pqxx::nontransaction txn(*c->conn);
           r = txn.exec_prepared(name, pqxx::prepare::make_dynamic_params(toParams(s)));
         }
       }
+      const auto rowShape = shape(t, s);
+      std::string text;
+      size_t written = 0;
       for (const auto& row : r) {
-        if (!each(row)) break;
+        text.clear();
+        appendRow(text, row, *rowShape);
+        ++written;
+        if (!out.write(text)) break;
       }
-      return 0;
+      return written;
     });
   }
 
@@ -328,6 +363,8 @@ class PostgresRepository : public wno::sdk::Repository {
   wno::sql::SqlBuilder builder_{wno::sql::Dialect::Postgres};
   std::shared_mutex tablesMutex_;
   std::map<std::string, TableDef> tables_;
+  std::shared_mutex shapesMutex_;
+  std::map<std::string, std::shared_ptr<const RowJson>, std::less<>> shapes_;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <wno/common.h>
 
 #include <set>
+#include <string_view>
 
 namespace wno::sqlite {
 namespace {
@@ -115,47 +116,49 @@ void SqliteRepository::bindAll(Connection& c, sqlite3_stmt* stmt, const sql::Sta
   }
 }
 
-std::string SqliteRepository::rowJson(sqlite3_stmt* stmt, const std::vector<std::string>& columns,
-                                      const sql::TableDef& t) {
-  nlohmann::json row = nlohmann::json::object();
-  for (size_t i = 0; i < columns.size(); ++i) {
-    const int col = static_cast<int>(i);
-    const std::string& name = columns[i];
+void SqliteRepository::appendRow(std::string& out, sqlite3_stmt* stmt, const sql::RowJson& shape) {
+  out.push_back('{');
+  bool first = true;
+  for (const auto& m : shape.members()) {
+    if (!first) out.push_back(',');
+    first = false;
+    out.append(m.prefix);
+    const int col = static_cast<int>(m.column);
     if (sqlite3_column_type(stmt, col) == SQLITE_NULL) {
-      row[name] = nullptr;
+      sql::appendNull(out);
       continue;
     }
-    const std::string type = t.typeOf(name);
-    if (type == "int64") {
-      row[name] = static_cast<int64_t>(sqlite3_column_int64(stmt, col));
-    } else if (type == "bool") {
-      row[name] = sqlite3_column_int64(stmt, col) != 0;
-    } else if (type == "double") {
-      row[name] = sqlite3_column_double(stmt, col);
-    } else {
-      std::string text(reinterpret_cast<const char*>(sqlite3_column_text(stmt, col)),
-                       static_cast<size_t>(sqlite3_column_bytes(stmt, col)));
-      if (type == "json") {
-        auto parsed = nlohmann::json::parse(text, nullptr, false);
-        row[name] = parsed.is_discarded() ? nlohmann::json(text) : parsed;
-      } else {
-        row[name] = std::move(text);
+    switch (m.kind) {
+      case sql::ValueKind::Int64: sql::appendInt(out, sqlite3_column_int64(stmt, col)); break;
+      case sql::ValueKind::Bool: sql::appendBool(out, sqlite3_column_int64(stmt, col) != 0); break;
+      case sql::ValueKind::Double: sql::appendDouble(out, sqlite3_column_double(stmt, col)); break;
+      case sql::ValueKind::Text:
+      case sql::ValueKind::Json: {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
+        const std::string_view value(text ? text : "", static_cast<size_t>(sqlite3_column_bytes(stmt, col)));
+        m.kind == sql::ValueKind::Json ? sql::appendJsonOrString(out, value) : sql::appendString(out, value);
+        break;
       }
     }
   }
-  return row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out.push_back('}');
 }
 
 size_t SqliteRepository::emitRows(Connection& c, sqlite3_stmt* stmt, const sql::Statement& s, const sql::TableDef& t,
                                   const RowSink& out) {
   bindAll(c, stmt, s, t);
+  // Built per call: cheap next to the statement, and SQLite has no round trip to hide it behind.
+  const sql::RowJson shape(t, s.columns);
+  std::string text;
   size_t rows = 0;
   for (;;) {
     const int rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) c.fail(rc, "step");
     ++rows;
-    if (!out(rowJson(stmt, s.columns, t))) break;
+    text.clear();
+    appendRow(text, stmt, shape);
+    if (!out(text)) break;
   }
   sqlite3_reset(stmt);
   return rows;

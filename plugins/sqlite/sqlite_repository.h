@@ -4,6 +4,7 @@
 #pragma once
 
 #include "sqlite_database.h"
+#include "sql/row_json.h"
 #include "sql/sql_builder.h"
 
 #include <nlohmann/json.hpp>
@@ -52,7 +53,8 @@ class SqliteRepository {
  private:
   const sql::TableDef& table(const std::string& collection);
   void bindAll(Connection& c, sqlite3_stmt* stmt, const sql::Statement& s, const sql::TableDef& t);
-  std::string rowJson(sqlite3_stmt* stmt, const std::vector<std::string>& columns, const sql::TableDef& t);
+  // One row as JSON text (row_json.h), appended to `out`.
+  static void appendRow(std::string& out, sqlite3_stmt* stmt, const sql::RowJson& shape);
   // Steps a statement that returns rows, emitting each.
   size_t emitRows(Connection& c, sqlite3_stmt* stmt, const sql::Statement& s, const sql::TableDef& t,
                   const RowSink& out);

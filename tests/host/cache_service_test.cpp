@@ -4,6 +4,7 @@
 #include "cache/coarse_clock.h"
 #include "cache/envelope.h"
 #include "cache/ttl_curve.h"
+#include "eventually.h"
 #include "fake_cache_backend.h"
 #include "plugins/host_context.h"
 #include "services/call_deadline.h"
@@ -18,6 +19,7 @@ namespace wno::host {
 namespace {
 
 using test::FakeCacheState;
+using test::eventually;
 using test::makeFakeBackend;
 
 int64_t nowMs() {
@@ -314,6 +316,7 @@ TEST_F(CacheServiceTest, ALevelThatOverrunsItsDeadlineOpensItsCircuitAndIsSkippe
   CacheServiceOptions options;
   options.levelTimeoutsMs = {0, 5};
   options.breaker.failureThreshold = 3;
+  options.breaker.minimumCalls = 3;  // misses count once they are most of at least 3 calls
   options.breaker.openFor = std::chrono::milliseconds(60000);
   auto cache = make(options);
   ASSERT_TRUE(cache->set("warm", "v", {}).isOk());
@@ -338,6 +341,64 @@ TEST_F(CacheServiceTest, ALevelThatOverrunsItsDeadlineOpensItsCircuitAndIsSkippe
   EXPECT_EQ(miss.value(), "computed");
   EXPECT_EQ(l2.calls.load(), calls) << "an open circuit is not waited on";
   EXPECT_THAT(services.metrics().serialize(), ::testing::HasSubstr("wno_cache_level_timeouts_total{level=\"l2\"}"));
+}
+
+TEST_F(CacheServiceTest, AFewDeadlineMissesNeverOpenTheCircuitMostlyMissesDoAndErrorsAtOnce) {
+  CacheServiceOptions options;
+  options.breaker.failureThreshold = 3;
+  options.breaker.window = 20;
+  options.breaker.minimumCalls = 10;
+  options.breaker.openFor = std::chrono::milliseconds(60000);
+  auto cache = make(options);
+  // A saturated host: one L2 call in three misses its deadline, for long.
+  for (int i = 0; i < 60; ++i) {
+    l2.timingOut = i % 3 == 0;
+    ASSERT_TRUE(cache->set("k" + std::to_string(i), "v", {}).isOk());
+  }
+  auto stats = cache->stats();
+  EXPECT_EQ(stats["levels"][1]["timeouts"], 20);
+  EXPECT_EQ(stats["levels"][1]["circuit"], "closed") << "late answers from a busy host are not a dead Redis";
+  EXPECT_EQ(stats["levels"][1]["skipped"], 0);
+
+  // A blackholed Redis: every call misses. Once misses are most of the
+  // window, they count, and three in a row open the circuit.
+  l2.timingOut = true;
+  int calls = 0;
+  while (cache->stats()["levels"][1]["circuit"] == "closed" && calls < 40) {
+    ASSERT_TRUE(cache->set("dead" + std::to_string(calls++), "v", {}).isOk());
+  }
+  EXPECT_EQ(cache->stats()["levels"][1]["circuit"], "open");
+  EXPECT_LE(calls, 20) << "open within one window of misses";
+  EXPECT_GE(calls, 4) << "not on the first few misses";
+
+  // Errors (a refused connection) open it without waiting for a window.
+  FakeCacheState other;
+  std::vector<CacheLevel> levels;
+  levels.push_back({"l1", test::makeFakeBackend(l1, services)});
+  levels.push_back({"l2b", test::makeFakeBackend(other, services)});
+  CacheService second(std::move(levels), options, services);
+  other.failing = true;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(second.set("e" + std::to_string(i), "v", {}).isOk());
+  EXPECT_EQ(second.stats()["levels"][1]["circuit"], "open");
+}
+
+TEST_F(CacheServiceTest, PeekLocalReadsTheFirstLevelOnlyAndOnlyFreshValues) {
+  auto cache = make();
+  ASSERT_TRUE(cache->set("k", "value", {60000, {}, "r"}).isOk());
+  std::string out = "previous contents";
+  const int l2Calls = l2.calls.load();
+  auto hit = cache->peekLocal("k", "r", out);
+  EXPECT_TRUE(hit.found);
+  EXPECT_EQ(out, "value");
+  EXPECT_GT(hit.expiresAtMs, nowMs() + 50000);
+  l1.entries.clear();  // only L2 has it now
+  EXPECT_FALSE(cache->peekLocal("k", "r", out).found) << "never reaches past L1";
+  EXPECT_EQ(l2.calls.load(), l2Calls);
+  EXPECT_EQ(cache->stats()["regions"]["r"]["hits_by_level"]["l1"], 1);
+  // An expired value (kept for fail-safe) is not a hit.
+  ASSERT_TRUE(cache->set("old", "v", {1, {}, "r"}).isOk());
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_TRUE(eventually([&] { return !cache->peekLocal("old", "r", out).found; }));
 }
 
 TEST_F(CacheServiceTest, BackplaneEventsEvictL1) {

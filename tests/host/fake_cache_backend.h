@@ -26,6 +26,7 @@ struct FakeCacheState {
   };
   std::map<std::string, Entry> entries;
   std::atomic<bool> failing{false};
+  std::atomic<bool> timingOut{false};  // get/set answer WNO_ERR_TIMEOUT at once (a deadline the backend gave up on)
   std::atomic<int> calls{0};
   std::atomic<int> delayMs{0};            // every get/set sleeps this long, ignoring any deadline
   std::atomic<int64_t> deadlineSeenNs{-1};  // the host call deadline the last get/set ran under
@@ -58,6 +59,7 @@ inline wno_type_cache fakeCacheVtable(bool withListener) {
     s->deadlineSeenNs = host::CallDeadline::currentNs();
     if (s->delayMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(s->delayMs.load()));
     if (s->failing) return WNO_ERR_UNAVAILABLE;
+    if (s->timingOut) return WNO_ERR_TIMEOUT;
     std::lock_guard lock(s->mutex);
     auto it = s->entries.find(std::string(key.data, key.len));
     if (it == s->entries.end()) return WNO_NOT_FOUND;
@@ -73,6 +75,7 @@ inline wno_type_cache fakeCacheVtable(bool withListener) {
     s->deadlineSeenNs = host::CallDeadline::currentNs();
     if (s->delayMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(s->delayMs.load()));
     if (s->failing) return WNO_ERR_UNAVAILABLE;
+    if (s->timingOut) return WNO_ERR_TIMEOUT;
     std::lock_guard lock(s->mutex);
     FakeCacheState::Entry e{std::string(reinterpret_cast<const char*>(entry->value.data), entry->value.len),
                             entry->expires_at_ms, {}, std::string(entry->region.data, entry->region.len)};

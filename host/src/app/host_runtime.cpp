@@ -202,7 +202,10 @@ Status HostRuntime::createRepositories() {
                                                                  breakerOptionsFrom(breaker)));
   }
   if (Status s = repositories_->defineCollections(); !s.isOk()) return s;
-  repositories_->setCache(cache_.get());
+  std::string eagerError;
+  auto eager = eagerRefreshFrom(section("cache"), eagerError);
+  if (!eager) return Status(WNO_ERR_INVALID, eagerError);
+  repositories_->setCache(cache_.get(), *eager);
   services_->setRepositories(repositories_.get());
   ensureCursorCodec();
   return Status::ok();
@@ -344,7 +347,7 @@ void HostRuntime::addRoutes(http::Router& router) {
     const auto& dataConfig = section("data");
     data::DataRouteOptions options;
     options.maxBulkRows = dataConfig.value("max_bulk_rows", static_cast<size_t>(10000));
-    data::addDataRoutes(router, *repositories_, cache_.get(), *cursors_, options);
+    data::addDataRoutes(router, *repositories_, *cursors_, options);
   }
   if (jobs_) jobs::addJobRoutes(router, *jobs_, *cursors_);
   addAdminRoutes(router, *this, cache_.get());

@@ -1,6 +1,7 @@
 #include "cache/cache_service.h"
 
 #include "cache/coarse_clock.h"
+#include "cache/deadline_window.h"
 #include "core/logger.h"
 #include "services/call_deadline.h"
 
@@ -136,6 +137,7 @@ struct CacheService::Level {
   std::string name;
   std::unique_ptr<CacheBackendInstance> backend;
   std::shared_ptr<CircuitBreaker> breaker;  // null for L1: it is in-process and cannot be "down"
+  std::unique_ptr<DeadlineWindow> misses;   // with the breaker: when late answers count against it
   int64_t timeoutNs = 0;                    // soft deadline of get/set/delete; 0 for L1
   prometheus::Counter* errors = nullptr;
   prometheus::Counter* skipped = nullptr;
@@ -217,6 +219,8 @@ CacheService::CacheService(std::vector<CacheLevel> levels, CacheServiceOptions o
       // The registry lists it at /health and logs transitions; the cache
       // keeps its own per-level gauge for dashboards built on it.
       level->breaker = services_.breakers().create("cache " + level->name, "cache", options_.breaker);
+      level->misses = std::make_unique<DeadlineWindow>(options_.breaker.window, options_.breaker.minimumCalls,
+                                                       options_.breaker.failureRate);
       prometheus::Gauge* gauge = level->breakerState;
       level->breaker->addListener([gauge](BreakerState, BreakerState to) { gauge->Set(breakerStateValue(to)); });
     }
@@ -364,11 +368,22 @@ Status CacheService::onLevel(Level& level, const char* op, bool deadline, Fn&& f
   }
   // NOT_FOUND is an answer, not a failure of the level.
   const bool failed = !status.isOk() && status.code() != WNO_NOT_FOUND;
-  if (late || status.code() == WNO_ERR_TIMEOUT) {
+  const bool missed = late || status.code() == WNO_ERR_TIMEOUT;
+  if (missed) {
     level.timeouts->Increment();
     level.timeoutCount.fetch_add(1, std::memory_order_relaxed);
   }
-  if (level.breaker) (failed || late) ? level.breaker->onFailure() : level.breaker->onSuccess();
+  if (level.breaker) {
+    // An error is the level's fault at once. A missed deadline may be this
+    // host's: on a saturated machine the answer sits in the socket until
+    // the thread gets a core, and tripping on that would send every read
+    // to the database exactly when it can least afford it. So misses count
+    // only once they are most calls of the recent window (a dead or
+    // blackholed server), never for a few late answers.
+    const bool erred = failed && status.code() != WNO_ERR_TIMEOUT;
+    const bool missesCount = level.misses->record(missed);
+    (erred || missesCount) ? level.breaker->onFailure() : level.breaker->onSuccess();
+  }
   if (failed) {
     level.errors->Increment();
     level.errorCount.fetch_add(1, std::memory_order_relaxed);
@@ -444,6 +459,37 @@ CacheService::Lookup CacheService::lookup(const std::string& key, const std::str
     }
   }
   return result;
+}
+
+CacheApi::LocalHit CacheService::peekLocal(const std::string& key, const std::string& region, std::string& value) {
+  LocalHit hit;
+  if (levels_.empty()) return hit;
+  Level& level = *levels_.front();
+  struct Read {
+    std::string* value;
+    int64_t expiresAtMs = 0;
+    bool found = false;
+  } read{&value};
+  // The value is copied inside the backend's sink, straight into the
+  // caller's buffer: a hit allocates nothing once that buffer has grown.
+  wno_cache_entry_sink sink{&read, [](void* ctx, const wno_cache_entry* entry) -> wno_status {
+                              auto* r = static_cast<Read*>(ctx);
+                              auto envelope = viewEnvelope(
+                                  std::string_view(reinterpret_cast<const char*>(entry->value.data), entry->value.len),
+                                  false);
+                              if (!envelope) return WNO_OK;
+                              r->found = true;
+                              r->expiresAtMs = envelope->logicalExpiresAtMs;
+                              r->value->assign(envelope->value);
+                              return WNO_OK;
+                            }};
+  // No breaker, no deadline: the first level is in-process (caching.md).
+  Status status = level.backend->call("on_get", level.backend->vtable().on_get, view(key), &sink);
+  if (!status.isOk() || !read.found || !CoarseClock::before(read.expiresAtMs)) return hit;
+  counters(region).hitsByLevel[0]->add();
+  hit.found = true;
+  hit.expiresAtMs = read.expiresAtMs;
+  return hit;
 }
 
 Result<std::optional<std::string>> CacheService::get(const std::string& key, const std::string& region) {

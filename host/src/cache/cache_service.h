@@ -83,8 +83,9 @@ class CacheService : public CacheApi {
   Result<std::string> getOrCompute(const std::string& key, const CacheWrite& options,
                                    const std::function<Result<std::string>()>& compute) override;
 
+  LocalHit peekLocal(const std::string& key, const std::string& region, std::string& value) override;
   // The TTL a write with `requestedMs` gets in `region` at the current load.
-  int64_t effectiveTtlMs(int64_t requestedMs, const std::string& region) const;
+  int64_t effectiveTtlMs(int64_t requestedMs, const std::string& region) const override;
   double ttlMultiplier(const std::string& region) const;
 
   nlohmann::json stats() const;

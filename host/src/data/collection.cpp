@@ -126,6 +126,7 @@ std::map<std::string, Collection> collectionsFrom(const nlohmann::json& collecti
     const auto& cache = spec.value("cache", nlohmann::json::object());
     c.cache.enabled = cache.value("enabled", true);
     c.cache.ttlMs = cache.value("ttl_ms", int64_t{30000});
+    c.cache.controlHeader = "public, max-age=" + std::to_string(c.cache.ttlMs / 1000);
     c.cache.region = cache.value("region", name);
     c.cache.lists = cache.value("lists", true);
     const nlohmann::json extraTags = cache.value("tags", nlohmann::json::array());

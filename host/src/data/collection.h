@@ -38,6 +38,7 @@ struct CachePolicy {
   std::string region;  // default: the collection name
   std::vector<std::string> tags;
   bool lists = true;   // cache list pages too (those small enough not to be streamed)
+  std::string controlHeader = "public, max-age=30";  // Cache-Control of reads: max-age from ttlMs
 };
 
 struct Collection {

@@ -1,25 +1,19 @@
 #include "data/data_routes.h"
 
 #include "core/logger.h"
+#include "data/entity_cache.h"
+#include "data/page_body.h"
+#include "data/row_text.h"
 
 #include <algorithm>
 #include <charconv>
 #include <ostream>
+#include <string_view>
 
 namespace wno::host::data {
 namespace {
 
 using nlohmann::json;
-
-// FNV-1a: a stable, cheap content hash for ETags of unversioned rows.
-uint64_t fnv1a(const std::string& text) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 std::optional<int64_t> parseId(const std::string& text) {
   int64_t id = 0;
@@ -28,28 +22,16 @@ std::optional<int64_t> parseId(const std::string& text) {
   return id;
 }
 
-json project(const json& row, const std::vector<std::string>& fields) {
-  if (fields.empty()) return row;
-  json out = json::object();
-  for (const auto& f : fields) {
-    if (row.contains(f)) out[f] = row[f];
-  }
-  return out;
-}
-
-bool etagMatches(const std::string& header, const std::string& etag) {
-  if (header.empty()) return false;
-  size_t start = 0;
-  while (start < header.size()) {
-    size_t end = header.find(',', start);
-    if (end == std::string::npos) end = header.size();
-    std::string candidate = header.substr(start, end - start);
-    const auto first = candidate.find_first_not_of(' ');
-    const auto last = candidate.find_last_not_of(' ');
-    candidate = first == std::string::npos ? "" : candidate.substr(first, last - first + 1);
-    if (candidate.rfind("W/", 0) == 0) candidate = candidate.substr(2);  // weak comparison for GET
+// If-None-Match: a list of ETags, compared weakly (a GET), or "*".
+bool etagMatches(std::string_view header, std::string_view etag) {
+  while (!header.empty()) {
+    const size_t comma = header.find(',');
+    std::string_view candidate = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    while (!candidate.empty() && candidate.front() == ' ') candidate.remove_prefix(1);
+    while (!candidate.empty() && candidate.back() == ' ') candidate.remove_suffix(1);
+    if (candidate.substr(0, 2) == "W/") candidate.remove_prefix(2);
     if (candidate == "*" || candidate == etag) return true;
-    start = end + 1;
   }
   return false;
 }
@@ -96,8 +78,8 @@ std::string allowedOnSamePath(const Collection& c, const std::string& op) {
 
 class DataRoutes {
  public:
-  DataRoutes(RepositoryService& repos, CacheApi* cache, const CursorCodec& cursors, DataRouteOptions options)
-      : repos_(repos), cache_(cache), cursors_(cursors), options_(options) {}
+  DataRoutes(RepositoryService& repos, const CursorCodec& cursors, DataRouteOptions options)
+      : repos_(repos), entities_(repos.entities()), cursors_(cursors), options_(options) {}
 
   const Collection* collectionFor(http::RequestContext& ctx, const char* op) {
     const std::string& name = ctx.param("collection");
@@ -121,8 +103,7 @@ class DataRoutes {
   }
 
   void setCacheHeaders(http::RequestContext& ctx, const Collection& c) {
-    ctx.response().set("Cache-Control", c.cache.enabled ? "public, max-age=" + std::to_string(c.cache.ttlMs / 1000)
-                                                        : "no-cache");
+    ctx.response().set("Cache-Control", c.cache.enabled ? c.cache.controlHeader : std::string("no-cache"));
   }
 
   void list(http::RequestContext& ctx) {
@@ -147,16 +128,15 @@ class DataRoutes {
     }
     setCacheHeaders(ctx, *c);
     const bool streamed = static_cast<size_t>(query.limit) > options_.streamAboveRows;
-    if (cache_ && c->cache.enabled && c->cache.lists && !streamed) {
+    if (!streamed && entities_.cachesPages(*c)) {
       // Small pages are cached whole, as the bytes sent (with their ETag):
       // a hit parses nothing. Big pages are streamed instead (below), which
       // a cached copy would defeat.
-      auto page = cache_->getOrCompute(listKey(*c, query), cacheWrite(*c, RepositoryService::listTag(*c)),
-                                       [&]() -> Result<std::string> {
-                                         auto rows = fetchPage(*c, query, after);
-                                         if (!rows.isOk()) return rows.status();
-                                         return frame(etagOfBody(rows.value().body), rows.value().body);
-                                       });
+      auto page = entities_.page(*c, EntityCache::pageKey(*c, query), [&]() -> Result<std::string> {
+        auto body = fetchPage(*c, query, after);
+        if (!body.isOk()) return body.status();
+        return std::move(body.value().text());
+      });
       if (!page.isOk()) {
         sendRepositoryError(ctx, page.status());
         return;
@@ -164,97 +144,45 @@ class DataRoutes {
       sendFramed(ctx, page.value());
       return;
     }
-    auto rows = fetchPage(*c, query, after);
-    if (!rows.isOk()) {
-      sendRepositoryError(ctx, rows.status());
+    auto page = fetchPage(*c, query, after);
+    if (!page.isOk()) {
+      sendRepositoryError(ctx, page.status());
       return;
     }
-    Page& p = rows.value();
-    if (!streamed || p.rows.size() <= options_.streamAboveRows) {
-      ctx.sendText(200, "application/json", p.body);
+    PageBody& p = page.value();
+    if (!streamed || p.rows() <= options_.streamAboveRows) {
+      ctx.sendText(200, "application/json", p.text());
       return;
     }
-    // Large pages go out row by row: the client starts reading before the
-    // whole page is serialized, and no second full copy is held in memory.
+    // Large pages go out with chunked encoding, so no Content-Length waits
+    // on them; the body is the one spliced buffer, never a second copy.
     std::ostream& out = ctx.beginStream(200, "application/json");
-    size_t bytes = 0;
-    auto write = [&](const std::string& text) {
-      out << text;
-      bytes += text.size();
-    };
-    write("{\"data\":[");
-    for (size_t i = 0; i < p.rows.size(); ++i) {
-      write((i ? "," : "") + project(p.rows[i], query.fields).dump(-1, ' ', false, json::error_handler_t::replace));
-    }
-    write("],\"next_cursor\":" + p.next.dump() + ",\"has_more\":" + (p.hasMore ? "true" : "false") + "}");
+    out.write(p.text().data(), static_cast<std::streamsize>(p.text().size()));
     out.flush();
-    ctx.finishStream(bytes);
+    ctx.finishStream(p.text().size());
   }
 
-  // One page from the repository. `body` is the serialized response for
-  // pages that are sent whole; streamed pages keep only the rows.
-  struct Page {
-    std::vector<json> rows;
-    json next;
-    bool hasMore = false;
-    std::string body;
-  };
-
-  Result<Page> fetchPage(const Collection& c, const ListQuery& query, const json& after) {
-    Page page;
+  // One page from the repository, rows spliced into the body as they come.
+  Result<PageBody> fetchPage(const Collection& c, const ListQuery& query, const json& after) {
+    PageBody page(query);
     // One extra row tells whether another page exists without a COUNT.
-    if (Status s = repos_.list(c, query, after, query.limit + 1, page.rows); !s.isOk()) return s;
-    page.hasMore = page.rows.size() > static_cast<size_t>(query.limit);
-    if (page.hasMore) page.rows.resize(static_cast<size_t>(query.limit));
-    page.next = nullptr;
-    if (page.hasMore && !page.rows.empty()) {
-      json keys = json::array();
-      for (const auto& k : query.sort) keys.push_back(page.rows.back().value(k.field, json()));
-      page.next = cursors_.encode(c.name, query.sortSignature(), query.filterSignature(), keys);
+    Status s = repos_.list(c, query, after, query.limit + 1, [&](std::string_view row) { return page.add(row); });
+    if (!s.isOk()) return s;
+    std::string next;
+    if (page.hasMore() && page.rows() > 0) {
+      next = cursors_.encode(c.name, query.sortSignature(), query.filterSignature(), page.lastKeys());
     }
-    if (page.rows.size() <= options_.streamAboveRows) {
-      json data = json::array();
-      for (const auto& row : page.rows) data.push_back(project(row, query.fields));
-      page.body = json{{"data", std::move(data)}, {"next_cursor", page.next}, {"has_more", page.hasMore}}
-                      .dump(-1, ' ', false, json::error_handler_t::replace);
-    }
+    page.finish(next);
     return page;
   }
 
-  // Everything that selects the page: the cursor is verified before this,
-  // and carries the position; filters and sort are in canonical form.
-  static std::string listKey(const Collection& c, const ListQuery& q) {
-    std::string key = "list:" + c.name + "|" + q.sortSignature() + "|" + q.filterSignature() + "|" +
-                      std::to_string(q.limit) + "|";
-    for (const auto& f : q.fields) key += f + ",";
-    return key + "|" + q.cursor;
-  }
-
-  static CacheWrite cacheWrite(const Collection& c, const std::string& tag) {
-    CacheWrite write{c.cache.ttlMs, {c.name, tag}, c.cache.region};
-    for (const auto& t : c.cache.tags) write.tags.push_back(t);
-    return write;
-  }
-
-  // Cached responses are "<etag>\n<body>": the ETag is computed once, when
-  // the value is stored, and a hit sends the body as it is.
-  static std::string frame(const std::string& etag, const std::string& body) { return etag + "\n" + body; }
-  static std::pair<std::string_view, std::string_view> unframe(const std::string& framed) {
-    const auto nl = framed.find('\n');
-    if (nl == std::string::npos) return {{}, framed};
-    return {std::string_view(framed).substr(0, nl), std::string_view(framed).substr(nl + 1)};
-  }
-  static std::string etagOfBody(const std::string& body) {
-    char buffer[24];
-    std::snprintf(buffer, sizeof buffer, "\"h%016llx\"", static_cast<unsigned long long>(fnv1a(body)));
-    return buffer;
-  }
-
-  void sendFramed(http::RequestContext& ctx, const std::string& framed) {
-    auto [etag, body] = unframe(framed);
+  // A framed value ("<etag>\n<body>") as the answer, or 304 when the client
+  // has it. Answers exactly as the fast path does (the same code).
+  static void sendFramed(http::RequestContext& ctx, std::string_view framed) {
+    const auto [etag, body] = EntityCache::unframe(framed);
     if (!etag.empty()) {
       ctx.response().set("ETag", std::string(etag));
-      if (etagMatches(ctx.request().get("If-None-Match", ""), std::string(etag))) {
+      if (etagMatches(ctx.request().get("If-None-Match", ""), etag)) {
         ctx.sendEmpty(304);
         return;
       }
@@ -262,7 +190,26 @@ class DataRoutes {
     ctx.sendText(200, "application/json", std::string(body));
   }
 
+  // GET /{c}/{id} when the entity is in the in-process cache: answered
+  // without blocking (the event loop's fast path, and the worker's first
+  // try). False, having sent nothing, for anything else: errors, ?fields=
+  // (answered on a worker), and misses.
+  bool getCached(http::RequestContext& ctx) {
+    const Collection* c = repos_.collection(ctx.param("collection"));
+    if (!c || !c->allows("get") || !entities_.enabled(*c) || !ctx.queryParams().empty()) return false;
+    const auto id = parseId(ctx.param("id"));
+    if (!id) return false;
+    // Reused per thread: a hit copies the cached bytes once, into capacity
+    // that is already there.
+    thread_local std::string framed;
+    if (!entities_.peekEntity(*c, *id, framed)) return false;
+    setCacheHeaders(ctx, *c);
+    sendFramed(ctx, framed);
+    return true;
+  }
+
   void get(http::RequestContext& ctx) {
+    if (getCached(ctx)) return;
     const Collection* c = collectionFor(ctx, "get");
     if (!c) return;
     auto id = idFor(ctx);
@@ -277,7 +224,7 @@ class DataRoutes {
       }
       fields = q.fields;
     }
-    auto loaded = load(*c, *id);
+    auto loaded = entities_.entity(*c, *id);
     if (!loaded.isOk()) {
       sendRepositoryError(ctx, loaded.status());
       return;
@@ -288,35 +235,18 @@ class DataRoutes {
       return;
     }
     // A field selection is a view of the same entity: same ETag.
-    auto [etag, body] = unframe(loaded.value());
+    const auto [etag, body] = EntityCache::unframe(loaded.value());
     ctx.response().set("ETag", std::string(etag));
-    if (etagMatches(ctx.request().get("If-None-Match", ""), std::string(etag))) {
+    if (etagMatches(ctx.request().get("If-None-Match", ""), etag)) {
       ctx.sendEmpty(304);
       return;
     }
-    auto row = json::parse(body, nullptr, false);
-    if (row.is_discarded()) {
-      sendRepositoryError(ctx, Status(WNO_ERR_INTERNAL, "cached row is not JSON"));
+    std::string projected;
+    if (!appendProjected(projected, body, fields)) {
+      sendRepositoryError(ctx, Status(WNO_ERR_INTERNAL, "cached row is not a JSON object"));
       return;
     }
-    ctx.sendJson(200, project(row, fields));
-  }
-
-  // Entity reads go through get-or-compute: concurrent misses for one row
-  // reach the repository once, and the copy is tagged for invalidation.
-  // The result is framed ("<etag>\n<row JSON>").
-  Result<std::string> load(const Collection& c, int64_t id) {
-    auto fetch = [&]() -> Result<std::string> {
-      auto row = repos_.getRow(c, id);
-      if (!row.isOk()) return row.status();
-      if (!row.value()) return Status(WNO_NOT_FOUND, c.name + " " + std::to_string(id) + " does not exist");
-      return frame(etagFor(c, *row.value()), row.value()->dump(-1, ' ', false, json::error_handler_t::replace));
-    };
-    if (cache_ && c.cache.enabled) {
-      return cache_->getOrCompute("entity:" + c.name + ":" + std::to_string(id),
-                                  cacheWrite(c, RepositoryService::entityTag(c, id)), fetch);
-    }
-    return fetch();
+    ctx.sendText(200, "application/json", projected);
   }
 
   void create(http::RequestContext& ctx) {
@@ -335,10 +265,10 @@ class DataRoutes {
       sendRepositoryError(ctx, created.status());
       return;
     }
-    const json& entity = created.value();
-    ctx.response().set("Location", "/api/v1/" + c->name + "/" + std::to_string(entity.value("id", int64_t{0})));
-    ctx.response().set("ETag", etagFor(*c, entity));
-    ctx.sendJson(201, entity);
+    const std::string& entity = created.value();
+    ctx.response().set("Location", "/api/v1/" + c->name + "/" + std::to_string(intMember(entity, "id").value_or(0)));
+    ctx.response().set("ETag", EntityCache::etagOfRow(*c, entity));
+    ctx.sendText(201, "application/json", entity);
   }
 
   void bulk(http::RequestContext& ctx) {
@@ -412,8 +342,8 @@ class DataRoutes {
       }
       return;
     }
-    ctx.response().set("ETag", etagFor(*c, updated.value()));
-    ctx.sendJson(200, updated.value());
+    ctx.response().set("ETag", EntityCache::etagOfRow(*c, updated.value()));
+    ctx.sendText(200, "application/json", updated.value());
   }
 
   void remove(http::RequestContext& ctx) {
@@ -461,38 +391,22 @@ class DataRoutes {
       }
       return stats.dump();
     };
-    Result<std::string> text = Status(WNO_ERR_INTERNAL, "unreachable");
-    if (cache_) {
-      text = cache_->getOrCompute("stats:user:" + std::to_string(*id),
-                                  CacheWrite{0, {RepositoryService::entityTag(*users, *id), "user_stats"}, "statistics"},
-                                  compute);
-    } else {
-      text = compute();
-    }
+    auto text = entities_.derived("stats:user:" + std::to_string(*id), *users, *id, "statistics", compute);
     if (!text.isOk()) {
       sendRepositoryError(ctx, text.status());
       return;
     }
-    ctx.sendJson(200, json::parse(text.value()));
+    ctx.sendText(200, "application/json", text.value());
   }
 
  private:
   RepositoryService& repos_;
-  CacheApi* cache_;
+  EntityCache& entities_;
   const CursorCodec& cursors_;
   DataRouteOptions options_;
 };
 
 }  // namespace
-
-std::string etagFor(const Collection& c, const json& row) {
-  if (c.versioned && row.contains("version") && row["version"].is_number_integer()) {
-    return "\"v" + std::to_string(row["version"].get<int64_t>()) + "\"";
-  }
-  char buffer[24];
-  std::snprintf(buffer, sizeof buffer, "\"h%016llx\"", static_cast<unsigned long long>(fnv1a(row.dump())));
-  return buffer;
-}
 
 std::optional<int64_t> versionFromIfMatch(const std::string& header) {
   std::string v = header;
@@ -510,14 +424,16 @@ std::optional<int64_t> versionFromIfMatch(const std::string& header) {
   return version;
 }
 
-void addDataRoutes(http::Router& router, RepositoryService& repositories, CacheApi* cache, const CursorCodec& cursors,
+void addDataRoutes(http::Router& router, RepositoryService& repositories, const CursorCodec& cursors,
                    DataRouteOptions options) {
-  auto routes = std::make_shared<DataRoutes>(repositories, cache, cursors, options);
+  auto routes = std::make_shared<DataRoutes>(repositories, cursors, options);
   using http::RouteGroup;
   router.add("GET", "/api/v1/{collection}", RouteGroup::Api, [routes](auto& ctx) { routes->list(ctx); });
   router.add("POST", "/api/v1/{collection}", RouteGroup::Api, [routes](auto& ctx) { routes->create(ctx); });
   router.add("POST", "/api/v1/{collection}/bulk", RouteGroup::Api, [routes](auto& ctx) { routes->bulk(ctx); });
   router.add("GET", "/api/v1/{collection}/{id}", RouteGroup::Api, [routes](auto& ctx) { routes->get(ctx); });
+  // An entity in L1 is answered on the event loop, without a worker hop.
+  router.setFastPath("GET", "/api/v1/{collection}/{id}", [routes](auto& ctx) { return routes->getCached(ctx); });
   router.add("PATCH", "/api/v1/{collection}/{id}", RouteGroup::Api, [routes](auto& ctx) { routes->patch(ctx); });
   router.add("DELETE", "/api/v1/{collection}/{id}", RouteGroup::Api, [routes](auto& ctx) { routes->remove(ctx); });
   router.add("GET", "/api/v1/users/{id}/stats", RouteGroup::Api, [routes](auto& ctx) { routes->userStats(ctx); });

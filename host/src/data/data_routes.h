@@ -14,11 +14,9 @@ struct DataRouteOptions {
   size_t streamAboveRows = 50;  // larger pages go out with chunked encoding
 };
 
-void addDataRoutes(http::Router& router, RepositoryService& repositories, CacheApi* cache, const CursorCodec& cursors,
+// Reads and cache invalidation go through repositories.entities().
+void addDataRoutes(http::Router& router, RepositoryService& repositories, const CursorCodec& cursors,
                    DataRouteOptions options);
-
-// The ETag of a row: its version when versioned, else a hash of its JSON.
-std::string etagFor(const Collection& c, const nlohmann::json& row);
 // The version an If-Match value names ("v3", W/"v3", 3); -1 for "*"; nullopt if none.
 std::optional<int64_t> versionFromIfMatch(const std::string& header);
 

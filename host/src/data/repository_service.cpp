@@ -1,6 +1,7 @@
 #include "data/repository_service.h"
 
 #include "core/logger.h"
+#include "data/row_text.h"
 #include "services/sink_collector.h"
 
 #include <prometheus/counter.h>
@@ -13,11 +14,7 @@ namespace {
 
 wno_str view(const std::string& s) { return wno_str{s.data(), s.size()}; }
 
-Result<nlohmann::json> parseRow(const std::string& text) {
-  auto json = nlohmann::json::parse(text, nullptr, false);
-  if (json.is_discarded()) return Status(WNO_ERR_INTERNAL, "the repository returned a row that is not JSON");
-  return json;
-}
+Status notAnObject() { return Status(WNO_ERR_INTERNAL, "the repository returned a row that is not a JSON object"); }
 
 }  // namespace
 
@@ -48,6 +45,25 @@ RepositoryService::RepositoryService(std::map<std::string, std::unique_ptr<Repos
                       .Name("wno_repository_slow_queries_total")
                       .Help("Repository calls slower than data.slow_query_ms")
                       .Register(services_.metrics().registry());
+  setCache(nullptr);
+}
+
+void RepositoryService::setCache(CacheApi* cache, EagerRefreshOptions eager) {
+  entities_ = std::make_unique<EntityCache>(
+      cache, [this](const Collection& c, int64_t id) { return getRow(c, id); }, eager);
+}
+
+Result<std::string> RepositoryService::singleRow(std::vector<std::string>& items, const char* what) {
+  if (items.empty()) return Status(WNO_ERR_INTERNAL, std::string("the repository ") + what + " the row but wrote none");
+  if (!isJsonObject(items.front())) return notAnObject();
+  return std::move(items.front());
+}
+
+void RepositoryService::notify(const Collection& c, const char* event, std::string_view row) {
+  // Listeners (domain events for jobs) want fields; only they pay for a parse.
+  if (!rowListener_) return;
+  auto parsed = nlohmann::json::parse(row, nullptr, false);
+  if (!parsed.is_discarded()) rowListener_(c.name, event, parsed);
 }
 
 const Collection* RepositoryService::collection(const std::string& name) const {
@@ -73,9 +89,22 @@ CircuitBreaker* RepositoryService::breakerFor(const Collection& c) const {
   return it == breakers_.end() ? nullptr : it->second.get();
 }
 
+std::string RepositoryService::Shape::text() const {
+  if (query) return queryShape(*query);
+  return literal ? std::string(literal) : owned;
+}
+
+prometheus::Histogram& RepositoryService::durationFor(const Collection& c, const char* op) {
+  // Building the label set allocates a map and its strings: done once per
+  // (collection, op), not on every call of the hot read path.
+  std::lock_guard lock(durationsMutex_);
+  auto& slot = durationSeries_[std::pair<const Collection*, const char*>(&c, op)];
+  if (!slot) slot = &durations_->Add({{"collection", c.name}, {"op", op}}, Metrics::latencyBuckets());
+  return *slot;
+}
+
 template <typename Fn>
-Status RepositoryService::timed(const Collection& c, const char* op, const std::string& shape, Fn&& fn,
-                                bool* reached) {
+Status RepositoryService::timed(const Collection& c, const char* op, const Shape& shape, Fn&& fn, bool* reached) {
   if (reached) *reached = false;
   CircuitBreaker* breaker = breakerFor(c);
   if (breaker && !breaker->allow()) {
@@ -95,25 +124,18 @@ Status RepositoryService::timed(const Collection& c, const char* op, const std::
     dependencyFailed ? breaker->onFailure() : breaker->onSuccess();
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  durations_->Add({{"collection", c.name}, {"op", op}}, Metrics::latencyBuckets()).Observe(seconds);
+  durationFor(c, op).Observe(seconds);
   if (slowQueryMs_ > 0 && seconds * 1000.0 > static_cast<double>(slowQueryMs_)) {
     slowQueries_->Add({{"collection", c.name}, {"op", op}}).Increment();
     logWarn("data", "slow query",
-            {{"collection", c.name}, {"op", op}, {"shape", shape}, {"duration_ms", seconds * 1000.0},
+            {{"collection", c.name}, {"op", op}, {"shape", shape.text()}, {"duration_ms", seconds * 1000.0},
              {"threshold_ms", slowQueryMs_}});
   }
   return status;
 }
 
 void RepositoryService::invalidate(const Collection& c, std::optional<int64_t> id) {
-  if (!cache_) return;
-  // Failures here only mean a cached copy lives until its TTL; the write
-  // itself succeeded and must be reported as such. A create changes no
-  // cached entity, only pages; "<collection>" (on everything) is left for
-  // operators: dropping it on every write would empty the collection's
-  // cache on each insert.
-  if (id) cache_->invalidateTag(entityTag(c, *id));
-  cache_->invalidateTag(listTag(c));
+  id ? entities_->invalidateEntity(c, *id) : entities_->invalidateLists(c);
 }
 
 void RepositoryService::invalidateAfterFailure(const Collection& c, std::optional<int64_t> id, const Status& status,
@@ -143,41 +165,44 @@ Status RepositoryService::defineCollections() {
 }
 
 Status RepositoryService::list(const Collection& c, const ListQuery& query, const nlohmann::json& after, int fetch,
-                               std::vector<nlohmann::json>& rows) {
+                               const RowText& row) {
   RepositoryInstance& repo = repositoryFor(c);
   const std::string q = query.toRepositoryQuery(after, fetch).dump();
-  SinkCollector collector;
-  const wno_sink sink = collector.sink();
-  Status status = timed(c, "list", queryShape(query), [&] {
+  // Rows arrive after the plugin has released its connection (repository
+  // plugins hand rows on only then), so the reader may take its time.
+  struct Forward {
+    const RowText* row;
+    Status failed;
+  } forward{&row, Status::ok()};
+  const wno_sink sink{&forward, [](void* ctx, const char* data, size_t len) -> wno_status {
+                        auto* f = static_cast<Forward*>(ctx);
+                        f->failed = (*f->row)(std::string_view(data, len));
+                        return f->failed.code();
+                      }};
+  Status status = timed(c, "list", Shape(query), [&] {
     return repo.call("on_query", repo.vtable().on_query, view(c.name), view(q), &sink);
   });
-  if (!status.isOk()) return status;
-  rows.clear();
-  for (const auto& text : collector.items) {
-    auto row = parseRow(text);
-    if (!row.isOk()) return row.status();
-    rows.push_back(std::move(row).value());
-  }
-  return Status::ok();
+  // A reader's refusal is the reader's error, not the repository's.
+  if (!forward.failed.isOk()) return forward.failed;
+  return status;
 }
 
-Result<std::optional<nlohmann::json>> RepositoryService::getRow(const Collection& c, int64_t id) {
+Result<std::optional<std::string>> RepositoryService::getRow(const Collection& c, int64_t id) {
   RepositoryInstance& repo = repositoryFor(c);
   SinkCollector collector;
   const wno_sink sink = collector.sink();
-  const std::string noFields = "[]";
+  static const std::string noFields = "[]";
   Status status = timed(c, "get", "id", [&] {
     return repo.call("on_get", repo.vtable().on_get, view(c.name), id, view(noFields), &sink);
   });
-  if (status.code() == WNO_NOT_FOUND) return std::optional<nlohmann::json>();
+  if (status.code() == WNO_NOT_FOUND) return std::optional<std::string>();
   if (!status.isOk()) return status;
-  if (collector.items.empty()) return Status(WNO_ERR_INTERNAL, "the repository found the row but wrote none");
-  auto row = parseRow(collector.items.front());
+  auto row = singleRow(collector.items, "found");
   if (!row.isOk()) return row.status();
-  return std::optional<nlohmann::json>(std::move(row).value());
+  return std::optional<std::string>(std::move(row).value());
 }
 
-Result<nlohmann::json> RepositoryService::insert(const Collection& c, nlohmann::json row) {
+Result<std::string> RepositoryService::insert(const Collection& c, nlohmann::json row) {
   RepositoryInstance& repo = repositoryFor(c);
   const std::string now = nowTimestamp();
   row["created_at"] = now;
@@ -194,10 +219,9 @@ Result<nlohmann::json> RepositoryService::insert(const Collection& c, nlohmann::
     invalidateAfterFailure(c, std::nullopt, status, reached);
     return status;
   }
-  if (collector.items.empty()) return Status(WNO_ERR_INTERNAL, "the repository inserted the row but wrote none");
-  auto created = parseRow(collector.items.front());
+  auto created = singleRow(collector.items, "inserted");
   invalidate(c, std::nullopt);
-  if (rowListener_ && created.isOk()) rowListener_(c.name, "create", created.value());
+  if (created.isOk()) notify(c, "create", created.value());
   return created;
 }
 
@@ -235,8 +259,8 @@ Result<std::vector<int64_t>> RepositoryService::insertMany(const Collection& c, 
   return created;
 }
 
-Result<nlohmann::json> RepositoryService::updateRow(const Collection& c, int64_t id, int64_t expectedVersion,
-                                                    nlohmann::json patch) {
+Result<std::string> RepositoryService::updateRow(const Collection& c, int64_t id, int64_t expectedVersion,
+                                                 nlohmann::json patch) {
   RepositoryInstance& repo = repositoryFor(c);
   if (c.field("updated_at")) patch["updated_at"] = nowTimestamp();
   const std::string text = patch.dump();
@@ -254,9 +278,8 @@ Result<nlohmann::json> RepositoryService::updateRow(const Collection& c, int64_t
     return status;
   }
   invalidate(c, id);
-  if (collector.items.empty()) return Status(WNO_ERR_INTERNAL, "the repository updated the row but wrote none");
-  auto updated = parseRow(collector.items.front());
-  if (rowListener_ && updated.isOk()) rowListener_(c.name, "update", updated.value());
+  auto updated = singleRow(collector.items, "updated");
+  if (updated.isOk()) notify(c, "update", updated.value());
   return updated;
 }
 
@@ -280,7 +303,7 @@ Result<int64_t> RepositoryService::count(const Collection& c, const std::vector<
   q.filters = filters;
   const std::string text = q.toRepositoryQuery(nullptr, 0).dump();
   int64_t n = 0;
-  Status status = timed(c, "count", queryShape(q), [&] {
+  Status status = timed(c, "count", Shape(q), [&] {
     return repo.call("on_count", repo.vtable().on_count, view(c.name), view(text), &n);
   });
   if (!status.isOk()) return status;
@@ -309,7 +332,7 @@ Status RepositoryService::get(const std::string& collection, int64_t id, const R
   auto row = getRow(*c, id);
   if (!row.isOk()) return row.status();
   if (!row.value()) return Status(WNO_NOT_FOUND, "no row " + std::to_string(id));
-  return out(row.value()->dump());
+  return out(*row.value());
 }
 
 Status RepositoryService::create(const std::string& collection, const std::string& rowJson, const RowSink& out) {
@@ -322,7 +345,7 @@ Status RepositoryService::create(const std::string& collection, const std::strin
   if (!row.isOk()) return row.status();
   auto created = insert(*c, std::move(row).value());
   if (!created.isOk()) return created.status();
-  return out(created.value().dump());
+  return out(created.value());
 }
 
 Status RepositoryService::update(const std::string& collection, int64_t id, int64_t expectedVersion,
@@ -336,7 +359,7 @@ Status RepositoryService::update(const std::string& collection, int64_t id, int6
   if (!patch.isOk()) return patch.status();
   auto updated = updateRow(*c, id, expectedVersion, std::move(patch).value());
   if (!updated.isOk()) return updated.status();
-  return out(updated.value().dump());
+  return out(updated.value());
 }
 
 Status RepositoryService::remove(const std::string& collection, int64_t id) {

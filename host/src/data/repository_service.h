@@ -5,6 +5,7 @@
 #pragma once
 
 #include "data/collection.h"
+#include "data/entity_cache.h"
 #include "data/list_query.h"
 #include "plugins/component_instance.h"
 #include "protection/circuit_breaker.h"
@@ -15,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace wno::host::data {
@@ -34,26 +36,29 @@ class RepositoryService : public RepositoryApi {
   void setBreaker(const std::string& repository, std::shared_ptr<CircuitBreaker> breaker);
 
   const Collection* collection(const std::string& name) const;
-  // Updates and deletes invalidate the cache tags "<collection>:<id>" and
-  // "<collection>:list"; creates "<collection>:list" (see CachePolicy). So
-  // does a write that failed after reaching the repository (it may have
-  // committed), unless its input was refused.
-  void setCache(CacheApi* cache) { cache_ = cache; }
+  // Reads go through `cache` (EntityCache), and writes invalidate it: an
+  // update or delete the entity and the pages, a create the pages. So does
+  // a write that failed after reaching the repository (it may have
+  // committed), unless its input was refused. Call before serving traffic.
+  void setCache(CacheApi* cache, EagerRefreshOptions eager = {});
+  EntityCache& entities() { return *entities_; }
   // Called after each successful write, on the writer's thread: event is
   // "create" (also per row of a bulk insert), "update" or "delete" (row {"id"}).
   using RowListener = std::function<void(const std::string& collection, const char* event, const nlohmann::json& row)>;
   void setRowListener(RowListener listener) { rowListener_ = std::move(listener); }
-  static std::string entityTag(const Collection& c, int64_t id) { return c.name + ":" + std::to_string(id); }
-  static std::string listTag(const Collection& c) { return c.name + ":list"; }
   const std::map<std::string, Collection>& collections() const { return collections_; }
 
-  Status list(const Collection& c, const ListQuery& query, const nlohmann::json& after, int fetch,
-              std::vector<nlohmann::json>& rows);
-  Result<std::optional<nlohmann::json>> getRow(const Collection& c, int64_t id);
-  Result<nlohmann::json> insert(const Collection& c, nlohmann::json row);
+  // Rows are the JSON text the repository wrote, handed on as they arrive
+  // (views valid for the call): checked by the reader, never parsed here.
+  using RowText = std::function<Status(std::string_view row)>;
+  Status list(const Collection& c, const ListQuery& query, const nlohmann::json& after, int fetch, const RowText& row);
+  // The row's JSON text (checked to be one JSON object), or nullopt.
+  Result<std::optional<std::string>> getRow(const Collection& c, int64_t id);
+  // The stored row's JSON text.
+  Result<std::string> insert(const Collection& c, nlohmann::json row);
   Result<std::vector<int64_t>> insertMany(const Collection& c, nlohmann::json rows);
-  // WNO_NOT_FOUND, WNO_ERR_PRECONDITION (stale version) or the updated row.
-  Result<nlohmann::json> updateRow(const Collection& c, int64_t id, int64_t expectedVersion, nlohmann::json patch);
+  // WNO_NOT_FOUND, WNO_ERR_PRECONDITION (stale version) or the updated row's JSON text.
+  Result<std::string> updateRow(const Collection& c, int64_t id, int64_t expectedVersion, nlohmann::json patch);
   Status deleteRow(const Collection& c, int64_t id);
   Result<int64_t> count(const Collection& c, const std::vector<Filter>& filters);
 
@@ -69,22 +74,41 @@ class RepositoryService : public RepositoryApi {
   RepositoryInstance& repositoryFor(const Collection& c);
   CircuitBreaker* breakerFor(const Collection& c) const;
   void invalidate(const Collection& c, std::optional<int64_t> id);
+  // The one row a hook wrote, checked to be a JSON object.
+  static Result<std::string> singleRow(std::vector<std::string>& items, const char* what);
+  void notify(const Collection& c, const char* event, std::string_view row);
   // After a write failed: evicts what it may have made stale (see the .cpp).
   void invalidateAfterFailure(const Collection& c, std::optional<int64_t> id, const Status& status, bool reached);
+  // The statement shape of a call, for the slow-query log: built only when
+  // a call was slow.
+  struct Shape {
+    Shape(const char* text) : literal(text) {}
+    Shape(std::string text) : owned(std::move(text)) {}
+    explicit Shape(const ListQuery& q) : query(&q) {}
+    std::string text() const;
+    const char* literal = nullptr;
+    std::string owned;
+    const ListQuery* query = nullptr;
+  };
   // Runs fn, observing its duration as (collection, op) and logging it when
   // slow; *reached says whether fn ran (false: the breaker refused the call).
   template <typename Fn>
-  Status timed(const Collection& c, const char* op, const std::string& shape, Fn&& fn, bool* reached = nullptr);
+  Status timed(const Collection& c, const char* op, const Shape& shape, Fn&& fn, bool* reached = nullptr);
+  // `op` is one of the string literals the calls pass (compared by address).
+  prometheus::Histogram& durationFor(const Collection& c, const char* op);
 
   std::map<std::string, std::unique_ptr<RepositoryInstance>> repositories_;
   std::map<std::string, std::shared_ptr<CircuitBreaker>> breakers_;  // by repository name
   std::map<std::string, Collection> collections_;
   int64_t slowQueryMs_;
   HostServices& services_;
-  CacheApi* cache_ = nullptr;
   RowListener rowListener_;
   prometheus::Family<prometheus::Histogram>* durations_ = nullptr;
+  std::mutex durationsMutex_;
+  std::map<std::pair<const Collection*, const char*>, prometheus::Histogram*> durationSeries_;
   prometheus::Family<prometheus::Counter>* slowQueries_ = nullptr;
+  // Last: its eager refreshes read through this service until it is gone.
+  std::unique_ptr<EntityCache> entities_;
 };
 
 // "filters=[status:eq,created_at:gt] sort=[-created_at,-id]": what ran, never with what.

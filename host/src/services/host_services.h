@@ -34,6 +34,25 @@ class CacheApi {
   virtual Status invalidateRegion(const std::string& region) = 0;
   virtual Result<std::string> getOrCompute(const std::string& key, const CacheWrite& options,
                                            const std::function<Result<std::string>()>& compute) = 0;
+
+  // What peekLocal found.
+  struct LocalHit {
+    bool found = false;
+    int64_t expiresAtMs = 0;  // the value's logical expiry (Unix ms)
+  };
+  // The fresh value of `key` in the in-process level only, copied into
+  // `value` (its capacity reused): no shared level, no compute, no waiting
+  // on another caller's compute, so it may run on an event loop. A miss
+  // here says nothing about the other levels and is not counted as one.
+  virtual LocalHit peekLocal(const std::string& key, const std::string& region, std::string& value) {
+    (void)key, (void)region, (void)value;
+    return {};
+  }
+  // The TTL a write asking for `requestedMs` gets in `region` now.
+  virtual int64_t effectiveTtlMs(int64_t requestedMs, const std::string& region) const {
+    (void)region;
+    return requestedMs;
+  }
 };
 
 class RepositoryApi {

@@ -23,6 +23,8 @@
  *   "fields" empty or absent: every field.
  * ROW: a JSON object; timestamps as RFC 3339 UTC strings, json fields as
  *   JSON values, int64 as numbers.
+ *   The host checks each row with a validating scan and splices its bytes
+ *   into responses as they are (no re-serialization): write compact JSON.
  */
 #ifndef WNO_REPOSITORY_H
 #define WNO_REPOSITORY_H
