@@ -145,6 +145,15 @@ Pool::Lease Pool::acquire(bool unbounded) {
       openWanted_.notify_one();
     }
     if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty()) {
+      // No connection works at all (the server is coming back from a
+      // restart): the caller is the one call a circuit breaker lets through
+      // to find out, so it may wait for the connect in progress, up to the
+      // connect timeout, instead of failing the trial at pool_wait_ms.
+      if (leased_.empty() && openerBusy_ && connectFailures_ == failuresAtStart &&
+          std::chrono::steady_clock::now() < deadline + options_.connectTimeout) {
+        available_.wait_until(lock, deadline + options_.connectTimeout);
+        if (!idle_.empty() || connectFailures_ != failuresAtStart) continue;
+      }
       if (connectFailures_ != failuresAtStart) {
         throw PgError(WNO_ERR_UNAVAILABLE, "cannot connect: " + lastConnectError_);
       }

@@ -116,7 +116,15 @@ Status RepositoryService::timed(const Collection& c, const char* op, const Shape
   }
   const auto started = std::chrono::steady_clock::now();
   if (reached) *reached = true;
-  Status status = fn();
+  Status status;
+  try {
+    status = fn();
+  } catch (...) {
+    // A call that throws still ends its breaker trial; otherwise a
+    // half-open breaker would wait for it for ever and refuse everything.
+    if (breaker) breaker->onFailure();
+    throw;
+  }
   if (breaker) {
     const wno_status code = status.code();
     const bool dependencyFailed =
