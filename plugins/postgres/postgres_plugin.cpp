@@ -56,27 +56,20 @@ Params toParams(const Statement& s) {
 // (row_json.h): integers and jsonb are already JSON, text is escaped, and
 // doubles are re-formatted only so that NaN and Infinity become null.
 void appendRow(std::string& out, const pqxx::row& row, const RowJson& shape) {
-  out.push_back('{');
-  bool first = true;
-  for (const auto& m : shape.members()) {
-    if (!first) out.push_back(',');
-    first = false;
-    out.append(m.prefix);
-    const auto& field = row[static_cast<pqxx::row::size_type>(m.column)];
-    if (field.is_null()) {
-      wno::sql::appendNull(out);
-      continue;
-    }
-    const std::string_view text(field.c_str(), field.size());
-    switch (m.kind) {
-      case ValueKind::Int64:
-      case ValueKind::Json: out.append(text); break;
-      case ValueKind::Bool: wno::sql::appendBool(out, text[0] == 't'); break;
-      case ValueKind::Double: wno::sql::appendDouble(out, std::strtod(field.c_str(), nullptr)); break;
-      case ValueKind::Text: wno::sql::appendString(out, text); break;
-    }
-  }
-  out.push_back('}');
+  auto field = [&](size_t column) { return row[static_cast<pqxx::row::size_type>(column)]; };
+  wno::sql::appendObject(
+      out, shape, [&](size_t column) { return field(column).is_null(); },
+      [&](std::string& json, const RowJson::Member& m) {
+        const auto value = field(m.column);
+        const std::string_view text(value.c_str(), value.size());
+        switch (m.kind) {
+          case ValueKind::Int64:
+          case ValueKind::Json: json.append(text); break;
+          case ValueKind::Bool: wno::sql::appendBool(json, text[0] == 't'); break;
+          case ValueKind::Double: wno::sql::appendDouble(json, std::strtod(value.c_str(), nullptr)); break;
+          case ValueKind::Text: wno::sql::appendString(json, text); break;
+        }
+      });
 }
 
 // Maps libpqxx failures onto ABI statuses (the SDK boundary reports them).

@@ -117,31 +117,23 @@ void SqliteRepository::bindAll(Connection& c, sqlite3_stmt* stmt, const sql::Sta
 }
 
 void SqliteRepository::appendRow(std::string& out, sqlite3_stmt* stmt, const sql::RowJson& shape) {
-  out.push_back('{');
-  bool first = true;
-  for (const auto& m : shape.members()) {
-    if (!first) out.push_back(',');
-    first = false;
-    out.append(m.prefix);
-    const int col = static_cast<int>(m.column);
-    if (sqlite3_column_type(stmt, col) == SQLITE_NULL) {
-      sql::appendNull(out);
-      continue;
-    }
-    switch (m.kind) {
-      case sql::ValueKind::Int64: sql::appendInt(out, sqlite3_column_int64(stmt, col)); break;
-      case sql::ValueKind::Bool: sql::appendBool(out, sqlite3_column_int64(stmt, col) != 0); break;
-      case sql::ValueKind::Double: sql::appendDouble(out, sqlite3_column_double(stmt, col)); break;
-      case sql::ValueKind::Text:
-      case sql::ValueKind::Json: {
-        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
-        const std::string_view value(text ? text : "", static_cast<size_t>(sqlite3_column_bytes(stmt, col)));
-        m.kind == sql::ValueKind::Json ? sql::appendJsonOrString(out, value) : sql::appendString(out, value);
-        break;
-      }
-    }
-  }
-  out.push_back('}');
+  sql::appendObject(
+      out, shape, [&](size_t column) { return sqlite3_column_type(stmt, static_cast<int>(column)) == SQLITE_NULL; },
+      [&](std::string& json, const sql::RowJson::Member& m) {
+        const int col = static_cast<int>(m.column);
+        switch (m.kind) {
+          case sql::ValueKind::Int64: sql::appendInt(json, sqlite3_column_int64(stmt, col)); break;
+          case sql::ValueKind::Bool: sql::appendBool(json, sqlite3_column_int64(stmt, col) != 0); break;
+          case sql::ValueKind::Double: sql::appendDouble(json, sqlite3_column_double(stmt, col)); break;
+          case sql::ValueKind::Text:
+          case sql::ValueKind::Json: {
+            const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
+            const std::string_view value(text ? text : "", static_cast<size_t>(sqlite3_column_bytes(stmt, col)));
+            m.kind == sql::ValueKind::Json ? sql::appendJsonOrString(json, value) : sql::appendString(json, value);
+            break;
+          }
+        }
+      });
 }
 
 size_t SqliteRepository::emitRows(Connection& c, sqlite3_stmt* stmt, const sql::Statement& s, const sql::TableDef& t,

@@ -43,6 +43,26 @@ void appendBool(std::string& out, bool value);
 void appendDouble(std::string& out, double value);
 // A JSON string; invalid UTF-8 becomes U+FFFD.
 void appendString(std::string& out, std::string_view text);
+
+// One row as a JSON object in the shape's member order: the braces, commas,
+// names and nulls are the same for every driver; `isNull(column)` and
+// `appendValue(out, member)` read the driver's own result.
+template <typename IsNull, typename AppendValue>
+void appendObject(std::string& out, const RowJson& shape, IsNull&& isNull, AppendValue&& appendValue) {
+  out.push_back('{');
+  bool first = true;
+  for (const auto& m : shape.members()) {
+    if (!first) out.push_back(',');
+    first = false;
+    out.append(m.prefix);
+    if (isNull(m.column)) {
+      appendNull(out);
+    } else {
+      appendValue(out, m);
+    }
+  }
+  out.push_back('}');
+}
 // Text that is already JSON (a json column) as it is; anything that is not
 // well-formed JSON goes in as a string instead.
 void appendJsonOrString(std::string& out, std::string_view text);
