@@ -15,7 +15,6 @@
 #include "jobs/queue_monitor.h"
 #include "jobs/queue_worker.h"
 #include "jobs/running_jobs.h"
-#include "jobs/write_combiner.h"
 #include "services/host_services.h"
 
 #include <nlohmann/json.hpp>

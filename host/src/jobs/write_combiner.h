@@ -5,7 +5,7 @@
 // while another batch is in flight does a flusher wait (up to `linger`, or
 // until `maxBatch` items are pending) for more to gather; that is when
 // waiting is free, since the store is busy anyway.
-// THREADS: submit/call from any thread; callbacks run on a flusher thread.
+// THREADS: submit from any thread; callbacks run on a flusher thread.
 // stop() drains what is pending first.
 #pragma once
 
@@ -15,7 +15,6 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <future>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -60,14 +59,6 @@ class WriteCombiner {
     }
     if (wakeIdle) work_.notify_one();
     if (wakeLingering) linger_.notify_all();
-  }
-
-  // Queues item and waits for its result.
-  Result call(Item item) {
-    std::promise<Result> promise;
-    auto future = promise.get_future();
-    submit(std::move(item), [&promise](Result r) { promise.set_value(std::move(r)); });
-    return future.get();
   }
 
   // Blocks until everything submitted so far is written.
