@@ -1,4 +1,4 @@
-#include "cache/cache_service.h"
+#include "cache/cache_service_internal.h"
 
 #include "cache/coarse_clock.h"
 #include "cache/deadline_window.h"
@@ -30,21 +30,6 @@ int64_t nowMs() {
 
 wno_str view(std::string_view s) { return wno_str{s.data(), s.size()}; }
 
-const std::string& regionLabel(const std::string& region) {
-  static const std::string fallback = "default";
-  return region.empty() ? fallback : region;
-}
-
-// Cache calls span L1 hits (well under a microsecond) to remote round trips
-// (tens of microseconds up to a timeout): the host's request buckets start
-// at 0.1 ms, which would put every L1 call in the first one.
-const prometheus::Histogram::BucketBoundaries& cacheBuckets() {
-  static const prometheus::Histogram::BucketBoundaries buckets{
-      0.000001, 0.0000025, 0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005,
-      0.001,    0.0025,    0.005,    0.01,    0.025,    0.05,    0.1,    0.25,    1};
-  return buckets;
-}
-
 // Timing an L1 call costs as much as the call; 1 in 64 is plenty to see its
 // distribution. Remote levels are timed on every call.
 constexpr uint32_t kL1SampleMask = 63;
@@ -55,160 +40,18 @@ bool sampleL1() {
 
 }  // namespace
 
-std::optional<CacheServiceOptions> cacheOptionsFrom(const nlohmann::json& cache, std::string& error) {
-  CacheServiceOptions o;
-  o.defaultTtlMs = cache.value("default_ttl_ms", o.defaultTtlMs);
-  const auto& adaptive = cache.value("adaptive_ttl", nlohmann::json::object());
-  o.adaptiveTtl = adaptive.value("enabled", false);
-  if (adaptive.contains("curve")) {
-    auto curve = TtlCurve::fromJson(adaptive["curve"], error);
-    if (!curve) {
-      error = "/cache/adaptive_ttl/curve" + error;
-      return std::nullopt;
-    }
-    o.curve = *curve;
-  }
-  const auto& failSafe = cache.value("fail_safe", nlohmann::json::object());
-  o.failSafeMs = failSafe.value("enabled", false) ? failSafe.value("max_stale_ms", int64_t{300000}) : 0;
-  const nlohmann::json breaker = cache.value("breaker", nlohmann::json::object());
-  o.breaker = breakerOptionsFrom(breaker);
-  o.breakerEnabled = breakerEnabled(breaker).value_or(true);
-  const nlohmann::json levels = cache.value("levels", nlohmann::json::array());
-  for (size_t i = 0; i < levels.size(); ++i) {
-    const nlohmann::json timeout = levels[i].is_object() ? levels[i].value("timeout_ms", nlohmann::json()) : nullptr;
-    if (!timeout.is_null() && (!timeout.is_number_integer() || timeout.get<int64_t>() < 1)) {
-      error = "/cache/levels/" + std::to_string(i) + "/timeout_ms: expected a positive integer (milliseconds)";
-      return std::nullopt;
-    }
-    o.levelTimeoutsMs.push_back(timeout.is_null() ? 0 : timeout.get<int64_t>());
-  }
-  // Bound to a local: items() on the temporary value() returns would dangle.
-  const nlohmann::json regions = cache.value("regions", nlohmann::json::object());
-  for (const auto& [name, r] : regions.items()) {
-    RegionPolicy policy;
-    policy.ttlMs = r.value("ttl_ms", int64_t{0});
-    if (r.contains("adaptive_ttl") && r["adaptive_ttl"].contains("curve")) {
-      auto curve = TtlCurve::fromJson(r["adaptive_ttl"]["curve"], error);
-      if (!curve) {
-        error = "/cache/regions/" + name + "/adaptive_ttl/curve" + error;
-        return std::nullopt;
-      }
-      policy.curve = *curve;
-    }
-    if (r.contains("fail_safe_ms")) policy.failSafeMs = r["fail_safe_ms"].get<int64_t>();
-    if (r.contains("max_share")) {
-      const auto& share = r["max_share"];
-      if (!share.is_number() || share.get<double>() <= 0 || share.get<double>() > 1) {
-        error = "/cache/regions/" + name + "/max_share: expected a number in (0, 1]";
-        return std::nullopt;
-      }
-      policy.maxShare = share.get<double>();
-    }
-    o.regions.emplace(name, std::move(policy));
-  }
-  return o;
-}
-
-nlohmann::json levelBackendConfig(const nlohmann::json& cache, size_t index) {
-  const nlohmann::json levels = cache.value("levels", nlohmann::json::array());
-  nlohmann::json config = index < levels.size() && levels[index].is_object()
-                              ? levels[index].value("config", nlohmann::json::object())
-                              : nlohmann::json::object();
-  if (index != 0 || !config.is_object()) return config;
-  // Byte shares bound what one region may take of the in-process level; a
-  // shared level (Redis) has no per-region budget to give.
-  const nlohmann::json regions = cache.value("regions", nlohmann::json::object());
-  for (const auto& [name, r] : regions.items()) {
-    if (!r.is_object() || !r.contains("max_share")) continue;
-    if (!config.contains("regions")) config["regions"] = nlohmann::json::object();
-    if (!config["regions"].is_object() || config["regions"].contains(name)) continue;
-    config["regions"][name] = {{"max_share", r["max_share"]}};
-  }
-  return config;
-}
-
-struct LevelGauges {
-  prometheus::Gauge* entries = nullptr;
-  prometheus::Gauge* bytes = nullptr;
-  prometheus::Gauge* evictions = nullptr;
-};
-
-struct CacheService::Level {
-  std::string name;
-  std::unique_ptr<CacheBackendInstance> backend;
-  std::shared_ptr<CircuitBreaker> breaker;  // null for L1: it is in-process and cannot be "down"
-  std::unique_ptr<DeadlineWindow> misses;   // with the breaker: when late answers count against it
-  int64_t timeoutNs = 0;                    // soft deadline of get/set/delete; 0 for L1
-  prometheus::Counter* errors = nullptr;
-  prometheus::Counter* skipped = nullptr;
-  prometheus::Counter* timeouts = nullptr;
-  prometheus::Gauge* breakerState = nullptr;
-  prometheus::Histogram* getLatency = nullptr;
-  prometheus::Histogram* setLatency = nullptr;
-  LevelGauges gauges;
-  std::atomic<uint64_t> timeoutCount{0}, errorCount{0}, skippedCount{0};
-  bool listening = false;
-};
-
-struct CacheService::RegionCounters {
-  explicit RegionCounters(std::string name) : name(std::move(name)) {}
-  std::string name;
-  std::vector<std::unique_ptr<PublishedCounter>> hitsByLevel;
-  std::unique_ptr<PublishedCounter> misses, staleServed, computes, computeErrors, joins;
-  prometheus::Gauge* multiplierMetric = nullptr;
-
-  uint64_t hits() const {
-    uint64_t n = 0;
-    for (const auto& h : hitsByLevel) n += h->load();
-    return n;
-  }
-};
-
 struct CacheService::ListenerCtx {
   CacheService* service;
   size_t level;
 };
 
-struct CacheService::Flight {
-  std::mutex mutex;
-  std::condition_variable done;
-  bool finished = false;
-  Result<std::string> result{Status(WNO_ERR_INTERNAL, "compute did not finish")};
-};
-
 CacheService::CacheService(std::vector<CacheLevel> levels, CacheServiceOptions options, HostServices& services)
     : options_(std::move(options)), services_(services) {
-  auto& registry = services_.metrics().registry();
-  auto& errors = prometheus::BuildCounter().Name("wno_cache_level_errors_total")
-                     .Help("Cache backend calls that failed, by level").Register(registry);
-  auto& skipped = prometheus::BuildCounter().Name("wno_cache_level_skipped_total")
-                      .Help("Cache backend calls skipped because the level's circuit is open").Register(registry);
-  auto& timeouts = prometheus::BuildCounter().Name("wno_cache_level_timeouts_total")
-                       .Help("Cache backend calls that overran their soft deadline (the caller went on without them)")
-                       .Register(registry);
-  auto& breaker = prometheus::BuildGauge().Name("wno_cache_breaker_state")
-                      .Help("Cache level circuit: 0 closed, 1 open, 2 half-open").Register(registry);
-  auto& latency = prometheus::BuildHistogram().Name("wno_cache_operation_duration_seconds")
-                      .Help("Cache backend call duration by level and operation (L1 sampled 1 in 64)")
-                      .Register(registry);
   for (size_t i = 0; i < levels.size(); ++i) {
     auto level = std::make_unique<Level>();
     level->name = levels[i].name;
     level->backend = std::move(levels[i].backend);
-    level->errors = &errors.Add({{"level", level->name}});
-    level->skipped = &skipped.Add({{"level", level->name}});
-    level->timeouts = &timeouts.Add({{"level", level->name}});
-    level->breakerState = &breaker.Add({{"level", level->name}});
-    level->getLatency = &latency.Add({{"level", level->name}, {"op", "get"}}, cacheBuckets());
-    level->setLatency = &latency.Add({{"level", level->name}, {"op", "set"}}, cacheBuckets());
-    level->gauges.entries = &prometheus::BuildGauge().Name("wno_cache_entries").Help("Entries held by a cache level")
-                                 .Register(registry).Add({{"level", level->name}});
-    level->gauges.bytes = &prometheus::BuildGauge().Name("wno_cache_bytes").Help("Bytes held by a cache level")
-                               .Register(registry).Add({{"level", level->name}});
-    // A gauge mirroring the backend's own cumulative count (read from its stats).
-    level->gauges.evictions = &prometheus::BuildGauge().Name("wno_cache_evictions")
-                                   .Help("Entries a cache level evicted to stay within its bounds, since start")
-                                   .Register(registry).Add({{"level", level->name}});
+    registerLevelMetrics(*level, services_.metrics().registry());
     if (i > 0) {
       const int64_t ms = i < options_.levelTimeoutsMs.size() && options_.levelTimeoutsMs[i] > 0
                              ? options_.levelTimeoutsMs[i]
@@ -278,46 +121,6 @@ void CacheService::onRemoteEvent(size_t fromLevel, wno_cache_event event, const 
       default: break;
     }
   }
-}
-
-CacheService::RegionCounters& CacheService::counters(const std::string& region) {
-  if (const RegionMap* map = regionMap_.load(std::memory_order_acquire)) {
-    auto it = map->find(region);
-    if (it != map->end()) return *it->second;
-  }
-  std::lock_guard lock(regionsMutex_);
-  const RegionMap* current = regionMap_.load(std::memory_order_acquire);
-  if (current) {
-    auto it = current->find(region);
-    if (it != current->end()) return *it->second;
-  }
-  auto slot = std::make_unique<RegionCounters>(region);
-  auto& registry = services_.metrics().registry();
-  const std::string& label = regionLabel(region);
-  auto counter = [&](const char* name, const char* help, prometheus::Labels labels) {
-    return std::make_unique<PublishedCounter>(
-        &prometheus::BuildCounter().Name(name).Help(help).Register(registry).Add(labels));
-  };
-  for (const auto& level : levels_) {
-    slot->hitsByLevel.push_back(counter("wno_cache_hits_total", "Cache hits by level and region",
-                                        {{"level", level->name}, {"region", label}}));
-  }
-  slot->misses = counter("wno_cache_misses_total", "Cache misses (no fresh value at any level) by region", {{"region", label}});
-  slot->staleServed = counter("wno_cache_stale_served_total", "Stale values served because recomputing failed", {{"region", label}});
-  slot->computes = counter("wno_cache_computes_total", "get-or-compute factory runs by region", {{"region", label}});
-  slot->computeErrors = counter("wno_cache_compute_errors_total", "get-or-compute factory failures by region", {{"region", label}});
-  slot->joins = counter("wno_cache_singleflight_joins_total", "Callers that waited for another caller's compute", {{"region", label}});
-  slot->multiplierMetric = &prometheus::BuildGauge().Name("wno_cache_ttl_multiplier").Help("TTL multiplier applied to the last write, by region").Register(registry).Add({{"region", label}});
-  slot->multiplierMetric->Set(1.0);
-  // Copy-on-write: readers keep using the map they loaded; it stays alive
-  // (in regionMaps_) until the service is destroyed.
-  auto next = std::make_unique<RegionMap>(current ? *current : RegionMap{});
-  RegionCounters& created = *slot;
-  (*next)[region] = slot.get();
-  regionCounters_.push_back(std::move(slot));
-  regionMap_.store(next.get(), std::memory_order_release);
-  regionMaps_.push_back(std::move(next));
-  return created;
 }
 
 const RegionPolicy* CacheService::policyFor(std::string_view region) const {
@@ -597,155 +400,39 @@ Result<std::string> CacheService::getOrCompute(const std::string& key, const Cac
   Lookup found = lookup(key, options.region, true);
   if (found.fresh) return std::move(*found.fresh);
 
-  std::shared_ptr<Flight> flight;
-  bool leader = false;
-  {
-    std::lock_guard lock(flightsMutex_);
-    auto [it, inserted] = flights_.try_emplace(key, nullptr);
-    if (inserted) it->second = std::make_shared<Flight>();
-    flight = it->second;
-    leader = inserted;
+  SingleFlight::Outcome outcome =
+      flights_.run(key, std::chrono::milliseconds(options_.joinTimeoutMs), [&]() -> Result<std::string> {
+        c.misses->add();
+        c.computes->add();
+        Result<std::string> result = Status(WNO_ERR_INTERNAL, "compute failed");
+        try {
+          result = compute();
+        } catch (const std::exception& e) {
+          result = Status(WNO_ERR_INTERNAL, std::string("compute threw: ") + e.what());
+        } catch (...) {
+          result = Status(WNO_ERR_INTERNAL, "compute threw");
+        }
+        if (result.isOk()) {
+          set(key, result.value(), options);
+        } else if (isAnswer(result.status().code())) {
+          // The source answered, e.g. the row is gone: a stale copy would now
+          // contradict it, so drop that instead of serving it.
+          if (found.stale) remove(key);
+        } else {
+          c.computeErrors->add();
+        }
+        return result;
+      });
+  if (outcome.role != SingleFlight::Role::Led) c.joins->add();
+  Result<std::string>& result = outcome.value;
+  if (!result.isOk() && !isAnswer(result.status().code()) && found.stale) {
+    // Fail-safe: the backend kept the value past its TTL for this grace;
+    // serve it rather than the error (a joiner that gave up waiting too).
+    c.staleServed->add();
+    logWarn("cache", "serving stale value: " + result.status().message(), {{"region", regionLabel(options.region)}});
+    return std::move(*found.stale);
   }
-  if (!leader) {
-    c.joins->add();
-    std::unique_lock lock(flight->mutex);
-    flight->done.wait(lock, [&] { return flight->finished; });
-    return flight->result;
-  }
-
-  c.misses->add();
-  c.computes->add();
-  Result<std::string> result = Status(WNO_ERR_INTERNAL, "compute failed");
-  try {
-    result = compute();
-  } catch (const std::exception& e) {
-    result = Status(WNO_ERR_INTERNAL, std::string("compute threw: ") + e.what());
-  } catch (...) {
-    result = Status(WNO_ERR_INTERNAL, "compute threw");
-  }
-  if (result.isOk()) {
-    set(key, result.value(), options);
-  } else if (isAnswer(result.status().code())) {
-    // The source answered, e.g. the row is gone: a stale copy would now
-    // contradict it, so drop that instead of serving it.
-    if (found.stale) remove(key);
-  } else {
-    c.computeErrors->add();
-    if (found.stale) {
-      // Fail-safe: the backend kept the value past its TTL for this grace;
-      // serve it rather than the error.
-      c.staleServed->add();
-      logWarn("cache", "serving stale value: " + result.status().message(), {{"region", regionLabel(options.region)}});
-      result = std::move(*found.stale);
-    }
-  }
-  {
-    std::lock_guard lock(flightsMutex_);
-    flights_.erase(key);
-  }
-  {
-    std::lock_guard lock(flight->mutex);
-    flight->result = result;
-    flight->finished = true;
-  }
-  flight->done.notify_all();
-  return result;
-}
-
-void CacheService::refreshLevelGauges() {
-  std::lock_guard lock(publishMutex_);
-  {
-    std::lock_guard regions(regionsMutex_);
-    for (const auto& c : regionCounters_) {
-      for (const auto& h : c->hitsByLevel) h->publish();
-      c->misses->publish();
-      c->staleServed->publish();
-      c->computes->publish();
-      c->computeErrors->publish();
-      c->joins->publish();
-    }
-  }
-  const nlohmann::json all = stats();
-  auto& registry = services_.metrics().registry();
-  auto& regionEntries = prometheus::BuildGauge().Name("wno_cache_region_entries")
-                            .Help("Entries a cache level holds for a region").Register(registry);
-  auto& regionBytes = prometheus::BuildGauge().Name("wno_cache_region_bytes")
-                          .Help("Bytes a cache level holds for a region").Register(registry);
-  auto& regionMax = prometheus::BuildGauge().Name("wno_cache_region_max_bytes")
-                        .Help("Most bytes a cache level lets a region hold (its share of the level)").Register(registry);
-  auto& regionEvictions = prometheus::BuildGauge().Name("wno_cache_region_evictions")
-                              .Help("Entries of a region a cache level evicted to keep it within its share, since start")
-                              .Register(registry);
-  for (size_t i = 0; i < levels_.size() && i < all["levels"].size(); ++i) {
-    const auto& s = all["levels"][i]["stats"];
-    auto mirror = [&](prometheus::Gauge* g, const nlohmann::json& from, const char* key) {
-      if (from.contains(key) && from[key].is_number()) g->Set(from[key].get<double>());
-    };
-    mirror(levels_[i]->gauges.entries, s, "entries");
-    mirror(levels_[i]->gauges.bytes, s, "bytes");
-    mirror(levels_[i]->gauges.evictions, s, "evictions");
-    if (!s.contains("regions") || !s["regions"].is_object()) continue;
-    for (const auto& [region, usage] : s["regions"].items()) {
-      if (!usage.is_object()) continue;
-      const prometheus::Labels labels{{"level", levels_[i]->name}, {"region", region}};
-      mirror(&regionEntries.Add(labels), usage, "entries");
-      mirror(&regionBytes.Add(labels), usage, "bytes");
-      mirror(&regionMax.Add(labels), usage, "max_bytes");
-      mirror(&regionEvictions.Add(labels), usage, "evictions");
-    }
-  }
-}
-
-nlohmann::json CacheService::stats() const {
-  nlohmann::json levels = nlohmann::json::array();
-  for (const auto& level : levels_) {
-    std::string text;
-    wno_sink sink{&text, [](void* ctx, const char* data, size_t len) -> wno_status {
-                    static_cast<std::string*>(ctx)->assign(data, len);
-                    return WNO_OK;
-                  }};
-    Status status = level->backend->call("on_stats", level->backend->vtable().on_stats, &sink);
-    nlohmann::json stats = status.isOk() ? nlohmann::json::parse(text, nullptr, false)
-                                         : nlohmann::json{{"error", status.message()}};
-    if (stats.is_discarded()) stats = {{"error", "backend returned invalid JSON stats"}};
-    levels.push_back({{"name", level->name},
-                      {"backend", level->backend->type().name},
-                      {"circuit", level->breaker ? breakerStateName(level->breaker->state()) : "none"},
-                      {"backplane", level->listening},
-                      {"timeout_ms", level->timeoutNs / 1'000'000},
-                      {"timeouts", level->timeoutCount.load(std::memory_order_relaxed)},
-                      {"errors", level->errorCount.load(std::memory_order_relaxed)},
-                      {"skipped", level->skippedCount.load(std::memory_order_relaxed)},
-                      {"stats", stats}});
-  }
-  nlohmann::json regions = nlohmann::json::object();
-  {
-    std::lock_guard lock(regionsMutex_);
-    for (const auto& c : regionCounters_) {
-      nlohmann::json byLevel = nlohmann::json::object();
-      for (size_t i = 0; i < levels_.size() && i < c->hitsByLevel.size(); ++i) {
-        byLevel[levels_[i]->name] = c->hitsByLevel[i]->load();
-      }
-      nlohmann::json entry = {{"hits", c->hits()},
-                              {"hits_by_level", byLevel},
-                              {"misses", c->misses->load()},
-                              {"stale_served", c->staleServed->load()},
-                              {"computes", c->computes->load()},
-                              {"compute_errors", c->computeErrors->load()},
-                              {"singleflight_joins", c->joins->load()},
-                              {"ttl_multiplier", ttlMultiplier(c->name)}};
-      const RegionPolicy* policy = policyFor(c->name);
-      entry["ttl_ms"] = policy && policy->ttlMs > 0 ? policy->ttlMs : options_.defaultTtlMs;
-      entry["fail_safe_ms"] = failSafeMsFor(c->name);
-      entry["max_share"] = policy && policy->maxShare ? nlohmann::json(*policy->maxShare) : nlohmann::json();
-      regions[regionLabel(c->name)] = std::move(entry);
-    }
-  }
-  return {{"levels", levels},
-          {"regions", regions},
-          {"load_factor", services_.loadFactor()},
-          {"adaptive_ttl", {{"enabled", options_.adaptiveTtl}, {"curve", options_.curve.toJson()}, {"multiplier", ttlMultiplier("")}}},
-          {"fail_safe_ms", options_.failSafeMs}};
+  return std::move(result);
 }
 
 }  // namespace wno::host

@@ -15,7 +15,9 @@
 // THREADS: every public method is safe to call concurrently.
 #pragma once
 
+#include "cache/cache_options.h"
 #include "cache/envelope.h"
+#include "cache/single_flight.h"
 #include "cache/striped_counter.h"
 #include "cache/ttl_curve.h"
 #include "plugins/component_instance.h"
@@ -33,37 +35,11 @@
 #include <unordered_map>
 #include <vector>
 
+namespace prometheus {
+class Registry;
+}
+
 namespace wno::host {
-
-struct RegionPolicy {
-  int64_t ttlMs = 0;                // 0: the service default
-  std::optional<TtlCurve> curve;    // overrides the service curve
-  std::optional<int64_t> failSafeMs;
-  std::optional<double> maxShare;   // of L1's bytes, (0, 1]; passed to the L1 backend
-};
-
-struct CacheServiceOptions {
-  int64_t defaultTtlMs = 60000;
-  bool adaptiveTtl = false;
-  TtlCurve curve;
-  int64_t failSafeMs = 0;  // how long past expiry a value may be served stale; 0 = never
-  BreakerOptions breaker;  // for every level but the first
-  bool breakerEnabled = true;
-  // Per-call deadline of get/set/delete on each level after the first, by
-  // level index (missing or 0: kDefaultSoftTimeoutMs). L1 runs no deadline.
-  std::vector<int64_t> levelTimeoutsMs;
-  std::map<std::string, RegionPolicy, std::less<>> regions;
-};
-
-constexpr int64_t kDefaultSoftTimeoutMs = 50;
-
-// Reads /cache; `error` names the offending pointer.
-std::optional<CacheServiceOptions> cacheOptionsFrom(const nlohmann::json& cache, std::string& error);
-// The config a level's backend is created with: /cache/levels/<index>/config,
-// and for the first level (L1) also the region byte shares of
-// /cache/regions/<r>/max_share as {"regions": {"<r>": {"max_share": x}}}
-// (a share set in the level's own config wins).
-nlohmann::json levelBackendConfig(const nlohmann::json& cache, size_t index);
 
 struct CacheLevel {
   std::string name;  // "l1", "l2"
@@ -98,7 +74,8 @@ class CacheService : public CacheApi {
  private:
   struct Level;
   struct RegionCounters;
-  struct Flight;
+  // cache_metrics.cpp: a level's series, labelled with its name.
+  static void registerLevelMetrics(Level& level, prometheus::Registry& registry);
   struct Lookup {
     std::optional<std::string> fresh;
     std::optional<std::string> stale;
@@ -125,8 +102,7 @@ class CacheService : public CacheApi {
   CacheServiceOptions options_;
   HostServices& services_;
 
-  std::mutex flightsMutex_;
-  std::map<std::string, std::shared_ptr<Flight>> flights_;
+  SingleFlight flights_;
 
   // Every get looks its region's counters up; new regions are rare. Readers
   // load the current map without a lock; a new region publishes a copy.

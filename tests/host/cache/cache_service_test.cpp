@@ -528,3 +528,45 @@ TEST_F(CacheServiceTest, PluginsReachTheServiceThroughTheHostApiTable) {
 
 }  // namespace
 }  // namespace wno::host
+
+namespace wno::host {
+namespace {
+
+// A caller that joins a computation which does not land within
+// single_flight.join_timeout_ms gets a timeout (or, inside the fail-safe
+// window, the stale value) instead of waiting on it indefinitely.
+TEST_F(CacheServiceTest, AJoinerGivesUpAfterTheJoinTimeoutAndServesStaleWhenItHasIt) {
+  CacheServiceOptions options;
+  options.joinTimeoutMs = 30;
+  options.failSafeMs = 60000;
+  auto cache = make(options);
+  ASSERT_TRUE(cache->set("stale", "old", {1, {}, ""}).isOk());
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::atomic<bool> computing{false}, release{false};
+  auto stuck = [&]() -> Result<std::string> {
+    computing = true;
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return std::string("new");
+  };
+  std::thread leaderOfFresh([&] { cache->getOrCompute("fresh", {}, stuck); });
+  ASSERT_TRUE(eventually([&] { return computing.load(); }));
+  const auto noStale = cache->getOrCompute("fresh", {}, [] { return Result<std::string>(std::string("unused")); });
+  EXPECT_EQ(noStale.status().code(), WNO_ERR_TIMEOUT) << noStale.status().message();
+  release = true;
+  leaderOfFresh.join();
+
+  computing = false;
+  release = false;
+  std::thread leaderOfStale([&] { cache->getOrCompute("stale", {}, stuck); });
+  ASSERT_TRUE(eventually([&] { return computing.load(); }));
+  const auto served = cache->getOrCompute("stale", {}, [] { return Result<std::string>(std::string("unused")); });
+  ASSERT_TRUE(served.isOk()) << served.status().message();
+  EXPECT_EQ(served.value(), "old");
+  release = true;
+  leaderOfStale.join();
+  EXPECT_EQ(cache->get("stale").value().value_or(""), "new");
+  EXPECT_GE(cache->stats()["regions"]["default"]["singleflight_joins"].get<int>(), 2);
+}
+
+}  // namespace
+}  // namespace wno::host
