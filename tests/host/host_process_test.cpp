@@ -4,6 +4,8 @@
 #include "prometheus_text.h"
 
 #include <Poco/Net/ServerSocket.h>
+#include <wno/common.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -60,7 +62,7 @@ TEST(PrometheusText, TheCheckerRejectsMalformedExposition) {
 TEST(HostProcess, VersionAndHelp) {
   auto version = runHost({"--version"});
   EXPECT_EQ(version.exitCode, 0);
-  EXPECT_THAT(version.out, HasSubstr("plugin ABI 1.1"));
+  EXPECT_THAT(version.out, HasSubstr("plugin ABI 1." + std::to_string(WNO_ABI_VERSION_MINOR)));
   auto help = runHost({"--help"});
   EXPECT_EQ(help.exitCode, 0);
   EXPECT_THAT(help.out, HasSubstr("--validate-config"));
@@ -238,7 +240,7 @@ TEST_F(RunningHost, ServesHealthEndpointsAndPluginsThenDrainsOnSigterm) {
   auto list = json::parse(plugins.body)["plugins"];
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(list[0]["name"], "c_counter");
-  EXPECT_EQ(list[0]["abi"], "1.1");
+  EXPECT_EQ(list[0]["abi"], "1." + std::to_string(WNO_ABI_VERSION_MINOR));
   EXPECT_EQ(list[0]["components"][0]["kind"], "health_probe");
   EXPECT_THAT(list[0]["path"].get<std::string>(), HasSubstr("wno_c_counter.so"));
   EXPECT_EQ(list[1]["name"], "old_minor");

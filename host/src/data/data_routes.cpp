@@ -115,6 +115,16 @@ class DataRoutes {
       ctx.sendProblem(400, "Bad Request", error.parameter + ": " + error.message, {{"parameter", error.parameter}});
       return;
     }
+    if (query.needsBooleanQuery() && !repos_.readsBooleanFilters(*c)) {
+      const Filter& first = *std::find_if(query.filters.begin(), query.filters.end(),
+                                          [](const Filter& f) { return f.needsBooleanQuery(); });
+      const std::string parameter = first.isGroup() ? (first.negated ? "not." : "") + first.op : first.field;
+      ctx.sendProblem(400, "Bad Request",
+                      parameter + ": the repository of collection " + c->name +
+                          " cannot run or/and groups or not. (its plugin predates ABI 1.2)",
+                      {{"parameter", parameter}});
+      return;
+    }
     json after = nullptr;
     if (!query.cursor.empty()) {
       auto decoded = cursors_.decode(query.cursor, c->name, query.sortSignature(), query.filterSignature());

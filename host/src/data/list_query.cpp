@@ -36,16 +36,173 @@ bool splitList(const std::string& text, std::vector<std::string>& out, std::stri
 
 const std::vector<std::string> kScalarOps = {"eq", "ne", "gt", "gte", "lt", "lte", "like"};
 
+// Splits a group's terms on the commas at its own level: not inside a nested
+// group's or an in-list's parentheses, nor inside double quotes.
+bool splitTerms(const std::string& text, std::vector<std::string>& out, std::string& error) {
+  std::string current;
+  int depth = 0;
+  bool quoted = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (quoted) {
+      if (ch == '\\' && i + 1 < text.size()) current += text.substr(i++, 2);
+      else {
+        if (ch == '"') quoted = false;
+        current += ch;
+      }
+      continue;
+    }
+    if (ch == '"') quoted = true;
+    if (ch == '(') ++depth;
+    if (ch == ')' && --depth < 0) {
+      error = "unbalanced \")\"";
+      return false;
+    }
+    if (ch == ',' && depth == 0) {
+      out.push_back(current);
+      current.clear();
+    } else {
+      current += ch;
+    }
+  }
+  if (quoted || depth != 0) {
+    error = quoted ? "unterminated quote" : "unbalanced \"(\"";
+    return false;
+  }
+  out.push_back(current);
+  return true;
+}
+
+// A scalar inside a group may be double-quoted, so that it can hold commas
+// and parentheses: "a,b" is the text a,b.
+std::string unquoteScalar(const std::string& raw) {
+  if (raw.size() < 2 || raw.front() != '"' || raw.back() != '"') return raw;
+  std::string out;
+  for (size_t i = 1; i + 1 < raw.size(); ++i) {
+    if (raw[i] == '\\' && i + 2 < raw.size()) ++i;
+    out += raw[i];
+  }
+  return out;
+}
+
+// "or(...)", "and(...)", "not.or(...)", "not.and(...)": the group's operator,
+// negation and the text between its parentheses; false for anything else.
+bool groupTerm(const std::string& term, std::string& op, bool& negated, std::string& inner) {
+  std::string rest = term;
+  negated = rest.rfind("not.", 0) == 0;
+  if (negated) rest = rest.substr(4);
+  for (const char* candidate : {"or", "and"}) {
+    const std::string open = std::string(candidate) + "(";
+    if (rest.rfind(open, 0) == 0 && rest.back() == ')') {
+      op = candidate;
+      inner = rest.substr(open.size(), rest.size() - open.size() - 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+struct GroupParser {
+  const Collection& c;
+  int terms = 0;
+
+  bool parse(const std::string& op, bool negated, const std::string& inner, int depth, Filter& out,
+             std::string& error) {
+    if (depth > kMaxFilterDepth) {
+      error = "groups nest at most " + std::to_string(kMaxFilterDepth) + " deep";
+      return false;
+    }
+    std::vector<std::string> parts;
+    if (!splitTerms(inner, parts, error)) return false;
+    out = Filter{};
+    out.op = op;
+    out.negated = negated;
+    for (const auto& part : parts) {
+      if (part.empty()) {
+        error = "empty condition in " + op + "(...)";
+        return false;
+      }
+      Filter child;
+      std::string childOp, childInner;
+      bool childNegated = false;
+      if (groupTerm(part, childOp, childNegated, childInner)) {
+        if (!parse(childOp, childNegated, childInner, depth + 1, child, error)) return false;
+      } else {
+        if (++terms > kMaxFilterTerms) {
+          error = "at most " + std::to_string(kMaxFilterTerms) + " conditions";
+          return false;
+        }
+        const size_t dot = part.find('.');
+        if (dot == std::string::npos) {
+          error = "expected field.operator.value, got \"" + part + "\"";
+          return false;
+        }
+        const std::string field = part.substr(0, dot);
+        if (!c.field(field)) {
+          error = "no field \"" + field + "\" in collection " + c.name;
+          return false;
+        }
+        if (!c.filterable.count(field)) {
+          error = "field \"" + field + "\" is not filterable";
+          return false;
+        }
+        if (!parseFilter(c, field, part.substr(dot + 1), child, error, true)) return false;
+      }
+      out.children.push_back(std::move(child));
+    }
+    return true;
+  }
+};
+
+// Canonical JSON of a filter for cursor binding: a plain leaf keeps the
+// [field, op, value] form cursors have always been bound to.
+nlohmann::json signatureOf(const Filter& f) {
+  if (!f.isGroup()) return {f.field, (f.negated ? "not." : "") + f.op, f.value};
+  nlohmann::json terms = nlohmann::json::array();
+  for (const auto& child : f.children) terms.push_back(signatureOf(child));
+  return {{(f.negated ? "not." : "") + f.op, terms}};
+}
+
+// The repository QUERY form of a filter (repository.h).
+nlohmann::json repositoryFilter(const Filter& f) {
+  nlohmann::json j;
+  if (f.isGroup()) {
+    nlohmann::json terms = nlohmann::json::array();
+    for (const auto& child : f.children) terms.push_back(repositoryFilter(child));
+    j = {{f.op, terms}};
+  } else {
+    j = {{"field", f.field}, {"op", f.op}};
+    if (f.op != "is_null" && f.op != "is_not_null") j["value"] = f.value;
+  }
+  if (f.negated) j["not"] = true;
+  return j;
+}
+
 }  // namespace
 
-bool parseFilter(const Collection& c, const std::string& fieldName, const std::string& raw, Filter& out,
-                 std::string& error) {
+bool Filter::needsBooleanQuery() const { return negated || isGroup(); }
+
+bool ListQuery::needsBooleanQuery() const {
+  for (const auto& f : filters) {
+    if (f.needsBooleanQuery()) return true;
+  }
+  return false;
+}
+
+bool parseFilter(const Collection& c, const std::string& fieldName, const std::string& rawText, Filter& out,
+                 std::string& error, bool inGroup) {
   const Field* field = c.field(fieldName);
   if (!field) {
     error = "no field \"" + fieldName + "\" in collection " + c.name;
     return false;
   }
+  out = Filter{};
   out.field = fieldName;
+  std::string raw = rawText;
+  if (raw.rfind("not.", 0) == 0) {
+    out.negated = true;
+    raw = raw.substr(4);
+  }
   std::string op = "eq", rest = raw;
   if (auto dot = raw.find('.'); dot != std::string::npos) {
     const std::string candidate = raw.substr(0, dot);
@@ -91,6 +248,7 @@ bool parseFilter(const Collection& c, const std::string& fieldName, const std::s
     error = "like. works on text fields only";
     return false;
   }
+  if (inGroup) rest = unquoteScalar(rest);
   auto v = valueFromQuery(field->type, rest);
   if (!v.isOk()) {
     error = v.status().message();
@@ -110,8 +268,19 @@ bool parseListQuery(const Collection& c, const std::vector<std::pair<std::string
     return false;
   };
   bool sawSort = false, sawLimit = false, sawFields = false, sawCursor = false;
+  GroupParser groups{c};
   for (const auto& [key, value] : params) {
-    if (key == "sort") {
+    if (key == "or" || key == "and" || key == "not.or" || key == "not.and") {
+      const bool negated = key.rfind("not.", 0) == 0;
+      const std::string op = negated ? key.substr(4) : key;
+      if (value.size() < 2 || value.front() != '(' || value.back() != ')') {
+        return fail(key, "expected " + key + "=(field.operator.value,...)");
+      }
+      Filter group;
+      std::string message;
+      if (!groups.parse(op, negated, value.substr(1, value.size() - 2), 1, group, message)) return fail(key, message);
+      out.filters.push_back(std::move(group));
+    } else if (key == "sort") {
       if (sawSort) return fail(key, "sort given twice");
       sawSort = true;
       std::vector<std::string> parts;
@@ -159,6 +328,7 @@ bool parseListQuery(const Collection& c, const std::vector<std::pair<std::string
       if (!c.filterable.count(key)) return fail(key, "field \"" + key + "\" is not filterable");
       Filter filter;
       std::string message;
+      if (++groups.terms > kMaxFilterTerms) return fail(key, "at most " + std::to_string(kMaxFilterTerms) + " conditions");
       if (!parseFilter(c, key, value, filter, message)) return fail(key, message);
       out.filters.push_back(std::move(filter));
     }
@@ -183,17 +353,13 @@ std::string ListQuery::sortSignature() const {
 
 std::string ListQuery::filterSignature() const {
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& f : filters) list.push_back({f.field, f.op, f.value});
+  for (const auto& f : filters) list.push_back(signatureOf(f));
   return list.dump();
 }
 
 nlohmann::json ListQuery::toRepositoryQuery(const nlohmann::json& after, int fetch) const {
   nlohmann::json filterList = nlohmann::json::array();
-  for (const auto& f : filters) {
-    nlohmann::json j = {{"field", f.field}, {"op", f.op}};
-    if (f.op != "is_null" && f.op != "is_not_null") j["value"] = f.value;
-    filterList.push_back(std::move(j));
-  }
+  for (const auto& f : filters) filterList.push_back(repositoryFilter(f));
   nlohmann::json sortList = nlohmann::json::array();
   for (const auto& k : sort) sortList.push_back({{"field", k.field}, {"desc", k.desc}});
   nlohmann::json selected = nlohmann::json::array();

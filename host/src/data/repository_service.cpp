@@ -18,11 +18,22 @@ Status notAnObject() { return Status(WNO_ERR_INTERNAL, "the repository returned 
 
 }  // namespace
 
+namespace {
+
+// A filter's shape without its values: field:op, groups as or(...)/and(...).
+std::string filterShape(const Filter& f) {
+  std::string shape = f.negated ? "not." : "";
+  if (!f.isGroup()) return shape + f.field + ":" + f.op;
+  shape += f.op + "(";
+  for (size_t i = 0; i < f.children.size(); ++i) shape += (i ? "," : "") + filterShape(f.children[i]);
+  return shape + ")";
+}
+
+}  // namespace
+
 std::string queryShape(const ListQuery& query) {
   std::string shape = "filters=[";
-  for (size_t i = 0; i < query.filters.size(); ++i) {
-    shape += (i ? "," : "") + query.filters[i].field + ":" + query.filters[i].op;
-  }
+  for (size_t i = 0; i < query.filters.size(); ++i) shape += (i ? "," : "") + filterShape(query.filters[i]);
   shape += "] sort=[";
   for (size_t i = 0; i < query.sort.size(); ++i) {
     shape += (i ? "," : "") + std::string(query.sort[i].desc ? "-" : "") + query.sort[i].field;
@@ -75,6 +86,11 @@ RepositoryInstance& RepositoryService::repositoryFor(const Collection& c) {
   auto it = repositories_.find(c.repository);
   if (it == repositories_.end()) it = repositories_.begin();  // validated at start: one exists
   return *it->second;
+}
+
+bool RepositoryService::readsBooleanFilters(const Collection& c) {
+  const auto& plugin = repositoryFor(c).type().plugin;
+  return plugin && plugin->abiMinor >= 2;
 }
 
 void RepositoryService::setBreaker(const std::string& repository, std::shared_ptr<CircuitBreaker> breaker) {

@@ -61,6 +61,9 @@ class RepositoryService : public RepositoryApi {
   Result<std::string> updateRow(const Collection& c, int64_t id, int64_t expectedVersion, nlohmann::json patch);
   Status deleteRow(const Collection& c, int64_t id);
   Result<int64_t> count(const Collection& c, const std::vector<Filter>& filters);
+  // Whether the collection's repository reads or/and groups and "not" in a
+  // QUERY (its plugin targets ABI 1.2 or later); older ones would misread them.
+  bool readsBooleanFilters(const Collection& c);
 
   // RepositoryApi (plugins and job handlers, through the ABI).
   Status query(const std::string& collection, const std::string& queryJson, const RowSink& out) override;

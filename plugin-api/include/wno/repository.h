@@ -18,7 +18,11 @@
  * QUERY: {"filters":[{"field","op","value"}],"sort":[{"field","desc":bool}],
  *   "after":[<one value per sort key>],"limit":N,"fields":["id",...]}
  *   op: eq ne gt gte lt lte like (value scalar), in nin (value array),
- *   is_null is_not_null (no value). The last sort key is always "id";
+ *   is_null is_not_null (no value). The filters all hold (AND).
+ *   since 1.2: a filter may instead be a group, {"or":[<filter>,...]} or
+ *   {"and":[<filter>,...]}, nested; and any filter or group may carry
+ *   "not":true (SQL NOT of it). The host sends groups and "not" only to a
+ *   repository whose plugin targets 1.2 or later. The last sort key is always "id";
  *   "after" (optional) asks for rows strictly after that keyset position.
  *   "fields" empty or absent: every field.
  * ROW: a JSON object; timestamps as RFC 3339 UTC strings, json fields as

@@ -161,9 +161,21 @@ std::string SqlBuilder::bind(Statement& s, const nlohmann::json& value, const st
   return placeholder(s.params.size());
 }
 
-std::string SqlBuilder::where(const TableDef& t, const nlohmann::json& query, Statement& s, bool withKeyset) const {
-  std::vector<std::string> clauses;
-  for (const auto& f : query.value("filters", nlohmann::json::array())) {
+std::string SqlBuilder::condition(const TableDef& t, const nlohmann::json& f, Statement& s, int depth) const {
+  if (!f.is_object()) throw std::invalid_argument("a filter must be an object");
+  if (depth > kMaxConditionDepth) throw std::invalid_argument("filter groups nest too deep");
+  const nlohmann::json& negation = f.contains("not") ? f["not"] : nlohmann::json(false);
+  if (!negation.is_boolean()) throw std::invalid_argument("filter \"not\" must be true or false");
+  std::string sql;
+  if (f.contains("or") || f.contains("and")) {
+    const bool any = f.contains("or");
+    const nlohmann::json& terms = f[any ? "or" : "and"];
+    if (!terms.is_array() || terms.empty()) {
+      throw std::invalid_argument(std::string("filter group \"") + (any ? "or" : "and") + "\" needs a list of filters");
+    }
+    for (const auto& term : terms) sql += (sql.empty() ? "" : any ? " OR " : " AND ") + condition(t, term, s, depth + 1);
+    sql = "(" + sql + ")";
+  } else {
     const std::string field = f.at("field").get<std::string>();
     const std::string type = t.typeOf(field);
     const std::string col = quote(field);
@@ -174,20 +186,26 @@ std::string SqlBuilder::where(const TableDef& t, const nlohmann::json& query, St
         {"eq", " = "}, {"ne", " <> "}, {"gt", " > "}, {"gte", " >= "}, {"lt", " < "}, {"lte", " <= "}, {"like", " LIKE "}};
     if (auto it = comparisons.find(op); it != comparisons.end()) {
       if (value.is_null()) throw std::invalid_argument("filter " + field + " " + op + " needs a value");
-      clauses.push_back(col + it->second + bindValue(value));
+      sql = col + it->second + bindValue(value);
     } else if (op == "in" || op == "nin") {
       if (!value.is_array() || value.empty()) throw std::invalid_argument("filter " + field + " " + op + " needs a list");
       std::string list;
       for (const auto& v : value) list += (list.empty() ? "" : ", ") + bindValue(v);
-      clauses.push_back(col + (op == "in" ? " IN (" : " NOT IN (") + list + ")");
+      sql = col + (op == "in" ? " IN (" : " NOT IN (") + list + ")";
     } else if (op == "is_null") {
-      clauses.push_back(col + " IS NULL");
+      sql = col + " IS NULL";
     } else if (op == "is_not_null") {
-      clauses.push_back(col + " IS NOT NULL");
+      sql = col + " IS NOT NULL";
     } else {
       throw std::invalid_argument("unknown filter operator \"" + op + "\"");
     }
   }
+  return negation.get<bool>() ? "NOT (" + sql + ")" : sql;
+}
+
+std::string SqlBuilder::where(const TableDef& t, const nlohmann::json& query, Statement& s, bool withKeyset) const {
+  std::vector<std::string> clauses;
+  for (const auto& f : query.value("filters", nlohmann::json::array())) clauses.push_back(condition(t, f, s, 1));
   if (withKeyset && query.contains("after") && !query["after"].is_null()) {
     const auto& sort = query.at("sort");
     const auto& after = query.at("after");

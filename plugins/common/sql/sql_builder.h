@@ -15,6 +15,10 @@ namespace wno::sql {
 
 enum class Dialect { Sqlite, Postgres };
 
+// How deep or/and groups may nest in a QUERY (the host allows 4 levels in a
+// request; plugins calling repo_query get some room beyond that).
+constexpr int kMaxConditionDepth = 8;
+
 struct ColumnDef {
   std::string name;
   std::string type;  // int64 text bool double timestamp json
@@ -69,6 +73,8 @@ class SqlBuilder {
   std::string placeholder(size_t index) const;  // 1-based
   std::string columnType(const std::string& type) const;
   std::string where(const TableDef& t, const nlohmann::json& query, Statement& s, bool withKeyset) const;
+  // One QUERY filter: a field condition or an or/and group, either negated.
+  std::string condition(const TableDef& t, const nlohmann::json& filter, Statement& s, int depth) const;
   std::string bind(Statement& s, const nlohmann::json& value, const std::string& type) const;
   std::string selectList(const TableDef& t, const nlohmann::json& fields, std::vector<std::string>& columns) const;
 
