@@ -132,13 +132,27 @@ struct PostgresJobStore::Sql {
             " last_error TEXT,"
             " result JSON,"
             " cancel_requested BOOLEAN NOT NULL DEFAULT false)",
+        // Every state change rewrites the row with new entries in every index
+        // whose predicate it meets (state sits in the predicates, so no update
+        // is HOT): the indexes are what a job costs on its way through. Kept:
+        // the id (enqueue, every transition), seq (listing newest first), and
+        // partial ones over the few rows the hot path looks for.
         // The claim order of job_store.h, for waiting jobs only.
         "CREATE INDEX IF NOT EXISTS \"" + table + "_claim\" ON " + t +
             " (queue, priority, run_at_ms, seq) WHERE state = 'waiting'",
-        "CREATE INDEX IF NOT EXISTS \"" + table + "_lease\" ON " + t + " (lease_expires_at_ms) WHERE state = 'active'",
-        "CREATE INDEX IF NOT EXISTS \"" + table + "_finished\" ON " + t +
-            " (finished_at_ms) WHERE finished_at_ms IS NOT NULL",
-        "CREATE INDEX IF NOT EXISTS \"" + table + "_state\" ON " + t + " (state, seq)",
+        // The unfinished jobs: recovery (active, lease lapsed) and counts of
+        // what is left to do; a job leaves it when it ends.
+        "CREATE INDEX IF NOT EXISTS \"" + table + "_unfinished\" ON " + t +
+            " (state, lease_expires_at_ms) WHERE state IN ('waiting', 'active')",
+        // Listing the jobs that need a look; a completed job never enters it.
+        "CREATE INDEX IF NOT EXISTS \"" + table + "_ended_badly\" ON " + t +
+            " (seq) WHERE state IN ('failed', 'cancelled')",
+        // Dropped: (state, seq) and (finished_at_ms) took two entries per
+        // transition for an hourly purge (a scan serves it) and lists (seq
+        // and the partial indexes serve them); _unfinished replaces _lease.
+        "DROP INDEX IF EXISTS \"" + table + "_state\"",
+        "DROP INDEX IF EXISTS \"" + table + "_finished\"",
+        "DROP INDEX IF EXISTS \"" + table + "_lease\"",
     };
     // No NOTIFY in the INSERT: PostgreSQL serializes the commits of
     // notifying transactions (a database-wide lock held through the WAL
@@ -276,6 +290,9 @@ PostgresJobStore::PostgresJobStore(sdk::Host host, std::string_view configJson) 
   sql_ = std::make_unique<Sql>(table_);
   listener_ = std::make_unique<Listener>(conninfo, sql_->channel);
   migrate();
+  notifier_ = std::make_unique<Notifier>(
+      [this](const std::string& queue) { run(*pool_, "SELECT pg_notify($1::text, $2::text)", {sql_->channel, queue}); },
+      [this](const std::string& error) { host_.warn("job store: NOTIFY failed: " + error); });
 }
 
 PostgresJobStore::~PostgresJobStore() = default;
@@ -294,14 +311,7 @@ void PostgresJobStore::migrate() {
   });
 }
 
-void PostgresJobStore::notify(const std::string& queue) {
-  // Best effort: a lost wake-up only delays a waiter until its timeout.
-  try {
-    run(*pool_, "SELECT pg_notify($1::text, $2::text)", {sql_->channel, queue});
-  } catch (const std::exception& e) {
-    host_.warn(std::string("job store: NOTIFY failed: ") + e.what());
-  }
-}
+void PostgresJobStore::notify(const std::string& queue) { notifier_->request(queue); }
 
 bool PostgresJobStore::enqueue(std::string_view jobJson, sdk::Writer& out) {
   const JobRecord job = jobs::parseEnqueue(jobJson);
