@@ -180,6 +180,12 @@ struct PostgresJobStore::Sql {
                   " SELECT id, queue FROM ins";
     getMany = "SELECT " + cols + " FROM " + t + " WHERE id IN (SELECT json_array_elements_text($1::json))";
     // Old values on the right of SET, as in `fail`; the lease check in WHERE.
+    // The state test is wrapped in IS TRUE (same meaning: state is NOT NULL)
+    // so the planner cannot serve it from a partial index: on a busy table
+    // its statistics lag (they may say no job is active), and it then
+    // scanned every active job, or every item per active job (a nested loop
+    // over json_to_recordset, quadratic in the batch), instead of looking
+    // each item up by id. Every by-id statement below does the same.
     finishMany = "WITH x AS (SELECT * FROM json_to_recordset($2::json) AS x(ord bigint, id text, outcome text,"
                  " now_ms bigint, result json, error text, retry_at_ms bigint))"
                  " UPDATE " + t + " AS j SET"
@@ -195,7 +201,7 @@ struct PostgresJobStore::Sql {
                  " attempts_made = CASE WHEN x.outcome = 'release' AND NOT j.cancel_requested"
                  " THEN GREATEST(j.attempts_made - 1, 0) ELSE j.attempts_made END,"
                  " lease_owner = NULL, lease_expires_at_ms = NULL"
-                 " FROM x WHERE j.id = x.id AND j.state = 'active' AND j.lease_owner = $1::text"
+                 " FROM x WHERE j.id = x.id AND (j.state = 'active') IS TRUE AND j.lease_owner = $1::text"
                  " RETURNING x.ord, j.state, j.queue";
     get = "SELECT " + cols + " FROM " + t + " WHERE id = $1::text";
     claim = "UPDATE " + t +
@@ -205,7 +211,7 @@ struct PostgresJobStore::Sql {
             " WHERE queue = $1::text AND state = 'waiting' AND run_at_ms <= $3::bigint"
             " ORDER BY priority, run_at_ms, seq LIMIT $5::bigint FOR UPDATE SKIP LOCKED)"
             " RETURNING " + cols;
-    const std::string held = " WHERE id = $1::text AND state = 'active' AND lease_owner = $2::text";
+    const std::string held = " WHERE id = $1::text AND (state = 'active') IS TRUE AND lease_owner = $2::text";
     heartbeat = "UPDATE " + t + " SET lease_expires_at_ms = $3::bigint + $4::bigint" + held + " RETURNING cancel_requested";
     complete = "UPDATE " + t +
                " SET state = 'completed', finished_at_ms = $3::bigint, result = $4::json, lease_owner = NULL,"
@@ -221,11 +227,11 @@ struct PostgresJobStore::Sql {
              " SET state = CASE WHEN state = 'waiting' THEN 'cancelled' ELSE state END,"
              " finished_at_ms = CASE WHEN state = 'waiting' THEN $2::bigint ELSE finished_at_ms END,"
              " cancel_requested = cancel_requested OR state = 'active'"
-             " WHERE id = $1::text AND state IN ('waiting', 'active') RETURNING state";
+             " WHERE id = $1::text AND (state IN ('waiting', 'active')) IS TRUE RETURNING state";
     retry = "UPDATE " + t +
             " SET state = 'waiting', run_at_ms = $2::bigint, attempts_made = 0, finished_at_ms = NULL,"
             " cancel_requested = false, result = NULL, lease_owner = NULL, lease_expires_at_ms = NULL"
-            " WHERE id = $1::text AND state IN ('failed', 'cancelled') RETURNING queue";
+            " WHERE id = $1::text AND (state IN ('failed', 'cancelled')) IS TRUE RETURNING queue";
     recover = "UPDATE " + t +
               " SET last_error = 'lease expired',"
               " state = CASE WHEN cancel_requested THEN 'cancelled'"
