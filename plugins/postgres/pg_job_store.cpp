@@ -140,10 +140,13 @@ struct PostgresJobStore::Sql {
         // The claim order of job_store.h, for waiting jobs only.
         "CREATE INDEX IF NOT EXISTS \"" + table + "_claim\" ON " + t +
             " (queue, priority, run_at_ms, seq) WHERE state = 'waiting'",
-        // The unfinished jobs: recovery (active, lease lapsed) and counts of
-        // what is left to do; a job leaves it when it ends.
+        // The unfinished jobs: recovery (lease_expires_at_ms is set only
+        // while active) and counts of what is left to do; a job leaves it
+        // when it ends. Not keyed on state: with lagging statistics (none
+        // waiting, say) a state key looked like a selective way to claim,
+        // and the planner scanned and sorted the whole backlog per claim.
         "CREATE INDEX IF NOT EXISTS \"" + table + "_unfinished\" ON " + t +
-            " (state, lease_expires_at_ms) WHERE state IN ('waiting', 'active')",
+            " (lease_expires_at_ms) WHERE state IN ('waiting', 'active')",
         // Listing the jobs that need a look; a completed job never enters it.
         "CREATE INDEX IF NOT EXISTS \"" + table + "_ended_badly\" ON " + t +
             " (seq) WHERE state IN ('failed', 'cancelled')",
