@@ -132,13 +132,30 @@ struct PostgresJobStore::Sql {
             " last_error TEXT,"
             " result JSON,"
             " cancel_requested BOOLEAN NOT NULL DEFAULT false)",
+        // Every state change rewrites the row with new entries in every index
+        // whose predicate it meets (state sits in the predicates, so no update
+        // is HOT): the indexes are what a job costs on its way through. Kept:
+        // the id (enqueue, every transition), seq (listing newest first), and
+        // partial ones over the few rows the hot path looks for.
         // The claim order of job_store.h, for waiting jobs only.
         "CREATE INDEX IF NOT EXISTS \"" + table + "_claim\" ON " + t +
             " (queue, priority, run_at_ms, seq) WHERE state = 'waiting'",
-        "CREATE INDEX IF NOT EXISTS \"" + table + "_lease\" ON " + t + " (lease_expires_at_ms) WHERE state = 'active'",
-        "CREATE INDEX IF NOT EXISTS \"" + table + "_finished\" ON " + t +
-            " (finished_at_ms) WHERE finished_at_ms IS NOT NULL",
-        "CREATE INDEX IF NOT EXISTS \"" + table + "_state\" ON " + t + " (state, seq)",
+        // The unfinished jobs: recovery (lease_expires_at_ms is set only
+        // while active) and counts of what is left to do; a job leaves it
+        // when it ends. Not keyed on state: with lagging statistics (none
+        // waiting, say) a state key looked like a selective way to claim,
+        // and the planner scanned and sorted the whole backlog per claim.
+        "CREATE INDEX IF NOT EXISTS \"" + table + "_unfinished\" ON " + t +
+            " (lease_expires_at_ms) WHERE state IN ('waiting', 'active')",
+        // Listing the jobs that need a look; a completed job never enters it.
+        "CREATE INDEX IF NOT EXISTS \"" + table + "_ended_badly\" ON " + t +
+            " (seq) WHERE state IN ('failed', 'cancelled')",
+        // Dropped: (state, seq) and (finished_at_ms) took two entries per
+        // transition for an hourly purge (a scan serves it) and lists (seq
+        // and the partial indexes serve them); _unfinished replaces _lease.
+        "DROP INDEX IF EXISTS \"" + table + "_state\"",
+        "DROP INDEX IF EXISTS \"" + table + "_finished\"",
+        "DROP INDEX IF EXISTS \"" + table + "_lease\"",
     };
     // No NOTIFY in the INSERT: PostgreSQL serializes the commits of
     // notifying transactions (a database-wide lock held through the WAL
@@ -166,6 +183,12 @@ struct PostgresJobStore::Sql {
                   " SELECT id, queue FROM ins";
     getMany = "SELECT " + cols + " FROM " + t + " WHERE id IN (SELECT json_array_elements_text($1::json))";
     // Old values on the right of SET, as in `fail`; the lease check in WHERE.
+    // The state test is wrapped in IS TRUE (same meaning: state is NOT NULL)
+    // so the planner cannot serve it from a partial index: on a busy table
+    // its statistics lag (they may say no job is active), and it then
+    // scanned every active job, or every item per active job (a nested loop
+    // over json_to_recordset, quadratic in the batch), instead of looking
+    // each item up by id. Every by-id statement below does the same.
     finishMany = "WITH x AS (SELECT * FROM json_to_recordset($2::json) AS x(ord bigint, id text, outcome text,"
                  " now_ms bigint, result json, error text, retry_at_ms bigint))"
                  " UPDATE " + t + " AS j SET"
@@ -181,7 +204,7 @@ struct PostgresJobStore::Sql {
                  " attempts_made = CASE WHEN x.outcome = 'release' AND NOT j.cancel_requested"
                  " THEN GREATEST(j.attempts_made - 1, 0) ELSE j.attempts_made END,"
                  " lease_owner = NULL, lease_expires_at_ms = NULL"
-                 " FROM x WHERE j.id = x.id AND j.state = 'active' AND j.lease_owner = $1::text"
+                 " FROM x WHERE j.id = x.id AND (j.state = 'active') IS TRUE AND j.lease_owner = $1::text"
                  " RETURNING x.ord, j.state, j.queue";
     get = "SELECT " + cols + " FROM " + t + " WHERE id = $1::text";
     claim = "UPDATE " + t +
@@ -191,7 +214,7 @@ struct PostgresJobStore::Sql {
             " WHERE queue = $1::text AND state = 'waiting' AND run_at_ms <= $3::bigint"
             " ORDER BY priority, run_at_ms, seq LIMIT $5::bigint FOR UPDATE SKIP LOCKED)"
             " RETURNING " + cols;
-    const std::string held = " WHERE id = $1::text AND state = 'active' AND lease_owner = $2::text";
+    const std::string held = " WHERE id = $1::text AND (state = 'active') IS TRUE AND lease_owner = $2::text";
     heartbeat = "UPDATE " + t + " SET lease_expires_at_ms = $3::bigint + $4::bigint" + held + " RETURNING cancel_requested";
     complete = "UPDATE " + t +
                " SET state = 'completed', finished_at_ms = $3::bigint, result = $4::json, lease_owner = NULL,"
@@ -207,11 +230,11 @@ struct PostgresJobStore::Sql {
              " SET state = CASE WHEN state = 'waiting' THEN 'cancelled' ELSE state END,"
              " finished_at_ms = CASE WHEN state = 'waiting' THEN $2::bigint ELSE finished_at_ms END,"
              " cancel_requested = cancel_requested OR state = 'active'"
-             " WHERE id = $1::text AND state IN ('waiting', 'active') RETURNING state";
+             " WHERE id = $1::text AND (state IN ('waiting', 'active')) IS TRUE RETURNING state";
     retry = "UPDATE " + t +
             " SET state = 'waiting', run_at_ms = $2::bigint, attempts_made = 0, finished_at_ms = NULL,"
             " cancel_requested = false, result = NULL, lease_owner = NULL, lease_expires_at_ms = NULL"
-            " WHERE id = $1::text AND state IN ('failed', 'cancelled') RETURNING queue";
+            " WHERE id = $1::text AND (state IN ('failed', 'cancelled')) IS TRUE RETURNING queue";
     recover = "UPDATE " + t +
               " SET last_error = 'lease expired',"
               " state = CASE WHEN cancel_requested THEN 'cancelled'"
@@ -276,6 +299,9 @@ PostgresJobStore::PostgresJobStore(sdk::Host host, std::string_view configJson) 
   sql_ = std::make_unique<Sql>(table_);
   listener_ = std::make_unique<Listener>(conninfo, sql_->channel);
   migrate();
+  notifier_ = std::make_unique<Notifier>(
+      [this](const std::string& queue) { run(*pool_, "SELECT pg_notify($1::text, $2::text)", {sql_->channel, queue}); },
+      [this](const std::string& error) { host_.warn("job store: NOTIFY failed: " + error); });
 }
 
 PostgresJobStore::~PostgresJobStore() = default;
@@ -294,14 +320,7 @@ void PostgresJobStore::migrate() {
   });
 }
 
-void PostgresJobStore::notify(const std::string& queue) {
-  // Best effort: a lost wake-up only delays a waiter until its timeout.
-  try {
-    run(*pool_, "SELECT pg_notify($1::text, $2::text)", {sql_->channel, queue});
-  } catch (const std::exception& e) {
-    host_.warn(std::string("job store: NOTIFY failed: ") + e.what());
-  }
-}
+void PostgresJobStore::notify(const std::string& queue) { notifier_->request(queue); }
 
 bool PostgresJobStore::enqueue(std::string_view jobJson, sdk::Writer& out) {
   const JobRecord job = jobs::parseEnqueue(jobJson);

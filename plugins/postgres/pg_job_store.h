@@ -6,7 +6,8 @@
 // lease checks sit in the UPDATE's WHERE. The rules are those of
 // jobs/job_transitions.h; when an UPDATE matches nothing, the current row is
 // run through them to say why. Enqueue, retry, failure-with-retry and
-// recovery NOTIFY "<table>_wake" with the queue as payload; wait() LISTENs.
+// recovery NOTIFY "<table>_wake" with the queue as payload, after their
+// commit and coalesced (pg_notifier.h); wait() LISTENs.
 // Config: {"url","pool_size":8,"pool_wait_ms":2000,"table":"wno_jobs"} and
 // the timeouts of pg_options.h.
 // Migrations run at create under an advisory lock (hosts may start at once).
@@ -14,6 +15,7 @@
 #pragma once
 
 #include "pg_listener.h"
+#include "pg_notifier.h"
 #include "pg_pool.h"
 
 #include <wno/sdk/sdk.hpp>
@@ -60,6 +62,7 @@ class PostgresJobStore : public sdk::JobStore {
   std::unique_ptr<Pool> pool_;
   std::unique_ptr<Sql> sql_;
   std::unique_ptr<Listener> listener_;
+  std::unique_ptr<Notifier> notifier_;  // last: stopped first, while the pool still lives
 };
 
 }  // namespace wno::pg

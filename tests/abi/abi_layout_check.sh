@@ -12,6 +12,6 @@ echo "$frozen" | while IFS= read -r line; do
   fi
 done || status=1
 if [ "$status" -eq 0 ]; then
-  echo "abi layout: all $(echo "$frozen" | wc -l) frozen 1.0 fields unchanged"
+  echo "abi layout: all $(echo "$frozen" | wc -l) frozen fields of $(basename "$1") unchanged"
 fi
 exit $status

@@ -1,8 +1,9 @@
-/* Prints "struct.field offset size" for every field of ABI 1.0, and each
- * struct's size. Compiled against the frozen 1.0 headers and against the
- * current ones; abi_layout_check.sh requires every 1.0 line to be unchanged
- * in the current output (fields may only be appended). Field list written
- * from the 1.0 headers; it never changes. */
+/* Prints "struct.field offset size" for every field of the ABI minor it is
+ * compiled against (WNO_ABI_VERSION_MINOR of those headers). Compiled
+ * against each frozen minor (tests/abi/<major>.<minor>) and against the
+ * current headers; abi_layout_check.sh requires every frozen line to be
+ * unchanged in the current output (fields may only be appended). Each
+ * minor's fields are written once, when it is released, and never change. */
 #include <wno/plugin.h>
 #include <stdio.h>
 
@@ -79,6 +80,9 @@ int main(void) {
   F(wno_host_api, job_enqueue);
   F(wno_host_api, job_should_stop);
   F(wno_host_api, cache_invalidate_region);
+#if WNO_ABI_VERSION_MINOR >= 1
+  F(wno_host_api, job_enqueue_many);
+#endif
   F(wno_job, struct_size);
   F(wno_job, id);
   F(wno_job, type);
@@ -107,6 +111,10 @@ int main(void) {
   F(wno_type_job_store, on_stats);
   F(wno_type_job_store, on_purge);
   F(wno_type_job_store, on_wait);
+#if WNO_ABI_VERSION_MINOR >= 1
+  F(wno_type_job_store, on_enqueue_many);
+  F(wno_type_job_store, on_finish_many);
+#endif
   F(wno_component, struct_size);
   F(wno_component, kind);
   F(wno_component, name);

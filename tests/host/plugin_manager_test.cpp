@@ -174,6 +174,43 @@ TEST_F(PluginManagerTest, OldMinorFixtureBuiltAgainstFrozenHeadersLoads) {
   EXPECT_EQ(checkOnce(*probe.value()), "{}");
 }
 
+// A 1.1 job store built against the frozen 1.1 headers: its batch hooks are
+// found where 1.1 put them, and what they write reaches the host intact.
+TEST_F(PluginManagerTest, Minor11StoreBuiltAgainstFrozenHeadersKeepsItsBatchHooks) {
+  PluginRefusal refusal;
+  PluginSpec spec;
+  spec.name = "minor_1_1_store";
+  ASSERT_TRUE(manager.load(spec, dirs, refusal).isOk()) << refusal.line();
+  ASSERT_EQ(manager.plugins().size(), 1u);
+  EXPECT_EQ(manager.plugins()[0]->abiMinor, 1u);
+  auto created = JobStoreInstance::create(manager.find(WNO_KIND_JOB_STORE, "minor_1_1_store"), hostApiTable(),
+                                          &services, "frozen", nlohmann::json::object());
+  ASSERT_TRUE(created.isOk()) << created.status().message();
+  JobStoreInstance& store = *created.value();
+  ASSERT_NE(store.vtable().on_enqueue_many, nullptr);
+  ASSERT_NE(store.vtable().on_finish_many, nullptr);
+
+  std::vector<std::string> written;
+  const wno_sink sink{&written, [](void* ctx, const char* bytes, size_t len) -> wno_status {
+                        static_cast<std::vector<std::string>*>(ctx)->emplace_back(bytes, len);
+                        return WNO_OK;
+                      }};
+  int32_t created_flags[2] = {0, 0};
+  const std::string jobs = "[{},{}]";
+  ASSERT_TRUE(store.call("on_enqueue_many", store.vtable().on_enqueue_many, wno_str{jobs.data(), jobs.size()},
+                         size_t{2}, &sink, created_flags).isOk());
+  EXPECT_EQ(written, (std::vector<std::string>{"{\"frozen\":\"1.1\"}", "{\"frozen\":\"1.1\"}"}));
+  EXPECT_EQ(created_flags[1], 1);
+
+  written.clear();
+  wno_status statuses[1] = {WNO_OK};
+  const std::string items = "[{}]", worker = "w";
+  ASSERT_TRUE(store.call("on_finish_many", store.vtable().on_finish_many, wno_str{worker.data(), worker.size()},
+                         wno_str{items.data(), items.size()}, size_t{1}, statuses, &sink).isOk());
+  EXPECT_EQ(statuses[0], WNO_NOT_FOUND);
+  EXPECT_EQ(written, (std::vector<std::string>{"{\"index\":0,\"message\":\"minor_1_1_store\"}"}));
+}
+
 TEST_F(PluginManagerTest, InstancesKeepTheirPluginLoadedAfterUnloadAll) {
   PluginRefusal refusal;
   PluginSpec spec;

@@ -74,7 +74,7 @@ struct JobsConfig {
   int64_t pollMs = 1000;
   uint32_t claimBatch = 500;
   size_t bulkMax = 5000;
-  // Group commit of single enqueues and batched finishes (write_combiner.h).
+  // Group commit of single enqueues and batched finishes (batcher.h).
   int64_t enqueueLingerUs = 1000;
   size_t enqueueBatchMax = 500;
   int64_t finishLingerUs = 2000;

@@ -22,7 +22,8 @@ struct RequestError {
 // Job ids clients may choose: 1..200 of [A-Za-z0-9._:@-].
 bool validJobId(const std::string& id);
 
-// A fresh random job id (128 bits, hex).
+// A fresh job id: 32 hex digits, the creation time (Unix ms) then 80
+// random bits, so ids sort by creation time across milliseconds.
 std::string newJobId();
 
 // nullopt with error filled when the request is invalid. nowMs stamps

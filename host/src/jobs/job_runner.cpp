@@ -37,12 +37,13 @@ JobRunner::JobRunner(const JobsConfig& config, JobStoreClient& store, JobMetrics
       handlers_(handlers),
       workerId_(std::move(workerId)),
       onFinished_(std::move(onFinished)) {
-  using Combiner = WriteCombiner<JobStoreClient::Finish, Status>;
-  Combiner::Options options;
+  using Finishes = Batcher<JobStoreClient::Finish, Status>;
+  Finishes::Options options;
   options.maxBatch = config_.finishBatchMax;
   options.linger = std::chrono::microseconds(config_.finishLingerUs);
-  options.flushers = config_.batchWriters;
-  finishes_ = std::make_unique<Combiner>(options, [this](const std::vector<JobStoreClient::Finish>& items) {
+  options.maxInFlight = config_.batchWriters;
+  options.flushers = config_.batchWriters;  // a worker hands its finish over and takes the next job
+  finishes_ = std::make_unique<Finishes>(options, [this](const std::vector<JobStoreClient::Finish>& items) {
     auto recorded = store_.finishMany(workerId_, items);
     if (recorded.isOk()) return std::move(recorded).value();
     return std::vector<Status>(items.size(), recorded.status());

@@ -13,7 +13,7 @@
 #include "jobs/job_metrics.h"
 #include "jobs/job_store_client.h"
 #include "jobs/running_jobs.h"
-#include "jobs/write_combiner.h"
+#include "jobs/batcher.h"
 #include "plugins/component_instance.h"
 
 #include <functional>
@@ -57,7 +57,7 @@ class JobRunner {
   std::string workerId_;
   std::function<void(const std::string&, bool)> onFinished_;
   RunningJobs* running_ = nullptr;
-  std::unique_ptr<WriteCombiner<JobStoreClient::Finish, Status>> finishes_;
+  std::unique_ptr<Batcher<JobStoreClient::Finish, Status>> finishes_;
 };
 
 }  // namespace wno::host::jobs

@@ -71,9 +71,14 @@ JobService::JobService(JobsConfig config, std::unique_ptr<JobStoreClient> store,
                                         });
   running_ = std::make_unique<RunningJobs>(config_, *store_, workerId_, [this](RunningJob& job) { runner_->abandon(job); });
   runner_->setRunning(running_.get());
-  enqueues_ = std::make_unique<GroupCommit<json, Result<JobStoreClient::Enqueued>>>(
-      config_.enqueueBatchMax, std::chrono::microseconds(config_.enqueueLingerUs), config_.batchWriters,
-      [this](const std::vector<json>& records) { return storeBatch(*store_, records); });
+  using Enqueues = Batcher<json, Result<JobStoreClient::Enqueued>>;
+  Enqueues::Options options;
+  options.maxBatch = config_.enqueueBatchMax;
+  options.linger = std::chrono::microseconds(config_.enqueueLingerUs);
+  options.maxInFlight = config_.batchWriters;
+  options.flushers = 0;  // the caller waits for its row anyway: it writes the batch itself
+  enqueues_ = std::make_unique<Enqueues>(
+      options, [this](const std::vector<json>& records) { return storeBatch(*store_, records); });
 }
 
 JobService::~JobService() {

@@ -6,11 +6,11 @@
 // THREADS: every public method is safe from any thread.
 #pragma once
 
+#include "jobs/batcher.h"
 #include "jobs/job_config.h"
 #include "jobs/job_metrics.h"
 #include "jobs/job_request.h"
 #include "jobs/job_runner.h"
-#include "jobs/group_commit.h"
 #include "jobs/job_store_client.h"
 #include "jobs/queue_monitor.h"
 #include "jobs/queue_worker.h"
@@ -45,7 +45,7 @@ class JobService : public JobApi {
   // Enqueues a request as the HTTP API takes it. WNO_ERR_INVALID carries
   // "<parameter>: <message>" and fills *invalid when given.
   // Concurrent callers share one store transaction (group commit,
-  // group_commit.h); each returns once its own job is stored.
+  // batcher.h); each returns once its own job is stored.
   Result<JobStoreClient::Enqueued> enqueueRequest(const nlohmann::json& request, RequestError* invalid = nullptr);
 
   // One item of a bulk enqueue: 201 new, 200 existing job_id, 400 invalid.
@@ -93,7 +93,7 @@ class JobService : public JobApi {
   std::unique_ptr<JobRunner> runner_;
   std::unique_ptr<RunningJobs> running_;
   std::map<std::string, std::unique_ptr<QueueWorker>> workers_;
-  std::unique_ptr<GroupCommit<nlohmann::json, Result<JobStoreClient::Enqueued>>> enqueues_;
+  std::unique_ptr<Batcher<nlohmann::json, Result<JobStoreClient::Enqueued>>> enqueues_;
   std::atomic<bool> stopping_{false};
 
   std::mutex maintenanceMutex_;

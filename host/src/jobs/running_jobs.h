@@ -69,6 +69,7 @@ class RunningJobs {
   size_t count() const;
   // Asks one running job to stop; false when it does not run here.
   bool requestStop(const std::string& id, StopReason reason, int64_t nowMs);
+  // Every held job, in id order.
   std::vector<std::shared_ptr<RunningJob>> snapshot() const;
   // Asks every running job to stop (shutdown); returns how many there were.
   size_t stopAll(StopReason reason, int64_t nowMs);
