@@ -7,6 +7,7 @@
 #include "jobs/job_routes.h"
 #include "services/host_api.h"
 
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -53,9 +54,11 @@ std::vector<std::filesystem::path> HostRuntime::pluginDirectories() const {
   for (const auto& dir : section("plugins").value("directories", nlohmann::json::array())) {
     dirs.emplace_back(dir.get<std::string>());
   }
-  // Default: the install layout, which the build tree mirrors
-  // (bin/wno-host next to lib/wno/plugins/).
-  if (dirs.empty()) dirs.push_back((executableDir_ / ".." / "lib" / "wno" / "plugins").lexically_normal());
+  // The install layout, which the build tree mirrors (bin/wno-host next to
+  // lib/wno/plugins/), is searched last even when directories are given: an
+  // overlay that adds a plugin from its own folder keeps the shipped ones.
+  const auto shipped = (executableDir_ / ".." / "lib" / "wno" / "plugins").lexically_normal();
+  if (std::find(dirs.begin(), dirs.end(), shipped) == dirs.end()) dirs.push_back(shipped);
   return dirs;
 }
 

@@ -35,6 +35,10 @@ class HostRuntime {
   Status loadPlugins();
   // Config references that name missing components, as "<pointer>: <message>".
   std::vector<std::string> checkReferences() const;
+  // --validate-config: creates and destroys every configured component with
+  // its own config (component_dry_run.cpp); each refusal as
+  // "<pointer>/config: <message>", plus the section errors start-up reports.
+  std::vector<std::string> dryRunComponents();
   // Stage 2: component instances (cache levels, probes) and their threads.
   Status createComponents();
   // Stage 3: routes and the listening socket.

@@ -63,6 +63,14 @@ ProbeRunner::ProbeRunner(std::unique_ptr<HealthProbeInstance> instance, ProbeOpt
                                    .Register(metrics.registry())
                                    .Add({{"probe", options_.name}}, Metrics::latencyBuckets());
   state_->statusGauge->Set(WNO_HEALTH_DOWN);
+  // Alert rules page on a down probe only when it gates readiness
+  // (deploy/prometheus: WnoRequiredProbeDown joins on this).
+  prometheus::BuildGauge()
+      .Name("wno_probe_required")
+      .Help("1 when the probe is required (gates /readyz), else 0")
+      .Register(metrics.registry())
+      .Add({{"probe", options_.name}})
+      .Set(options_.required ? 1 : 0);
 }
 
 ProbeRunner::~ProbeRunner() { stop(); }
