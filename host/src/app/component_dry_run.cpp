@@ -92,6 +92,7 @@ std::vector<std::string> HostRuntime::dryRunComponents() {
       }
     }
   }
+  alerts::alertsConfigFrom(section("alerts"), errors);
   return errors;
 }
 

@@ -8,8 +8,11 @@
 #include "services/host_api.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <random>
 #include <thread>
+
+#include <unistd.h>
 
 namespace wno::host {
 namespace {
@@ -245,8 +248,25 @@ Status HostRuntime::createComponents() {
   }
   load_ = std::make_unique<LoadFactor>(loadOptions, std::move(signals), *services_);
   load_->start();
-  // Last: workers may run jobs at once, and their handlers use everything above.
-  return createJobs();
+  // Workers may run jobs at once, and their handlers use everything above.
+  if (Status s = createJobs(); !s.isOk()) return s;
+  return createAlerts();
+}
+
+Status HostRuntime::createAlerts() {
+  std::vector<std::string> errors;
+  auto config = alerts::alertsConfigFrom(section("alerts"), errors);
+  if (!config) {
+    std::string all;
+    for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
+    return Status(WNO_ERR_INVALID, all);
+  }
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) std::snprintf(name, sizeof name, "host");
+  alerts_ = std::make_unique<alerts::AlertService>(std::move(*config), services_->metrics(),
+                                                   std::string(name) + ":" + std::to_string(::getpid()));
+  alerts_->start();
+  return Status::ok();
 }
 
 std::vector<LoadSignal> HostRuntime::loadSignals() const {
@@ -422,6 +442,9 @@ nlohmann::json HostRuntime::loadHistoryJson() const {
 void HostRuntime::shutdown() {
   if (shutDown_.exchange(true)) return;
   accepting_.store(false);
+  // Stop judging a host that is going away (its probes and breakers soon say
+  // down); events already queued are sent or logged as dropped.
+  alerts_.reset();
   // Jobs stop claiming at once and drain alongside HTTP, so the two grace
   // periods overlap; requests still in flight may enqueue meanwhile.
   std::thread jobsStopping([this] { stopJobs(); });

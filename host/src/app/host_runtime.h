@@ -4,6 +4,7 @@
 // the same stages in-process.
 #pragma once
 
+#include "alerts/alert_service.h"
 #include "cache/cache_service.h"
 #include "data/cursor.h"
 #include "data/repository_service.h"
@@ -69,6 +70,8 @@ class HostRuntime {
   Status createRepositories();
   // host_runtime_jobs.cpp: the job store, handlers and queues of /jobs.
   Status createJobs();
+  // The built-in alerts of /alerts (alerts/alert_service.h), started last.
+  Status createAlerts();
   void checkJobReferences(std::vector<std::string>& errors) const;
   // Appends "<pointer>: no <kind> component named ..." when none is loaded.
   void checkReference(wno_kind kind, const std::string& name, const std::string& pointer,
@@ -90,6 +93,7 @@ class HostRuntime {
   std::unique_ptr<LoadFactor> load_;
   std::unique_ptr<Protection> protection_;
   std::unique_ptr<http::HttpServer> http_;
+  std::unique_ptr<alerts::AlertService> alerts_;
   std::atomic<bool> accepting_{false};
   std::atomic<bool> shutDown_{false};
 };
