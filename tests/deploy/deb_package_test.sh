@@ -84,6 +84,10 @@ verify_unit() {
   echo "systemd-analyze verify $1: ok"
 }
 verify_unit "$work/unit/wno-host.service"
+# Hardening: systemd's own exposure score (0 best .. 10), kept at "OK" or better.
+systemd-analyze security --offline=yes --threshold=30 "$work/unit/wno-host.service" > "$work/security.log" 2>&1 ||
+  { tail -20 "$work/security.log"; fail "systemd-analyze security: exposure above 3.0"; }
+grep 'Overall exposure' "$work/security.log"
 
 if [[ $(id -u) -ne 0 || ( "${CI:-}" != "true" && "${WNO_TEST_INSTALL_DEB:-}" != "1" ) ]]; then
   echo "not installing: set WNO_TEST_INSTALL_DEB=1 as root (CI=true does) to install, run and purge the packages"
