@@ -44,6 +44,11 @@ def walk(node, pointer, rows):
         d = "" if default is None or isinstance(default, dict) else f"`{json.dumps(default)}`"
         desc = node.get("description", "")
         extra = constraints(node)
+        items = node.get("items") if isinstance(node.get("items"), dict) else {}
+        key = items.get("x-merge-key")
+        if key:
+            keys = " else ".join(f"`{k}`" for k in ([key] if isinstance(key, str) else key))
+            desc = f"{desc} Overlays merge entries by {keys}."
         rows.append(f"| `{pointer}` | {type_of(node)} | {d} | {desc}{' (' + extra + ')' if extra else ''} |")
     for key, child in node.get("properties", {}).items():
         walk(child, f"{pointer}/{key}", rows)

@@ -10,6 +10,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql redis-server wrk
   clang libclang-rt-14-dev
+  libsystemd-dev systemd
+  prometheus lintian dpkg-dev file
 )
 
 missing=()

@@ -11,7 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
+#include <filesystem>
 #include <thread>
+
+#include <unistd.h>
 
 namespace wno::test {
 namespace {
@@ -109,6 +112,95 @@ TEST(HostProcess, PrintConfigRedactsSecrets) {
   ASSERT_EQ(result.exitCode, 0) << result.err;
   EXPECT_THAT(result.out, Not(HasSubstr("hunter2")));
   EXPECT_EQ(json::parse(result.out)["admin"]["api_key"], "***");
+}
+
+// The built-in default with its SQLite files in a temp folder instead of ./data.
+std::vector<std::string> defaultWithTempState(const std::string& tag) {
+  const std::string dir = std::filesystem::temp_directory_path() / ("wno-default-" + tag + "-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return {"--config", "@default", "--set", "/data/repositories/0/config/path=" + dir + "/wno.db",
+          "--set", "/jobs/store/config/path=" + dir + "/jobs.db", "--set", "/health/probes/2/config/path=" + dir,
+          "--set", "/health/probes/3/config/path=" + dir + "/wno.db", "--set", "/log/level=warn"};
+}
+
+// The issue's acceptance example: five lines add a plugin and a probe to the
+// built-in default (named lists merge by key), and the host runs them.
+TEST(HostProcess, AFiveLineOverlayAddsAPluginAndAProbeToTheDefault) {
+  const int port = freePort();
+  const std::string overlay = writeTempFile("five-lines.json", R"({
+  "plugins": {"load": [{"name": "http_probe"}]},
+  "health": {"probes": [{"name": "upstream", "type": "http", "interval_ms": 100,
+                         "config": {"url": "http://127.0.0.1:)" + std::to_string(port) + R"(/livez"}}]}
+})");
+  auto args = defaultWithTempState("five");
+  args.insert(args.end(), {"--config", overlay, "--set", "/http/port=" + std::to_string(port)});
+
+  auto validate = args;
+  validate.push_back("--validate-config");
+  auto checked = runHost(validate);
+  ASSERT_EQ(checked.exitCode, 0) << checked.err;
+  EXPECT_THAT(checked.out, HasSubstr("8 plugin(s) loaded"));
+
+  auto host = ChildProcess::start(WNO_HOST_BINARY, args);
+  ASSERT_TRUE(waitReady(port, *host)) << host->err();
+  json plugins = json::parse(httpRequest(port, "GET", "/admin/plugins").body)["plugins"];
+  std::vector<std::string> names;
+  for (const auto& p : plugins) names.push_back(p["name"]);
+  EXPECT_THAT(names, ::testing::ElementsAre("memory_cache", "system_probes", "sqlite", "process_content",
+                                            "send_notification", "verify_token_holdings", "compute_user_stats",
+                                            "http_probe"));
+  json probes;
+  for (int i = 0; i < 100; ++i) {  // until the new probe has checked once
+    probes = json::parse(httpRequest(port, "GET", "/health").body)["probes"];
+    if (probes.size() == 5 && probes[4].value("status", "") == "up") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::vector<std::string> probeNames;
+  for (const auto& p : probes) probeNames.push_back(p["name"]);
+  EXPECT_THAT(probeNames, ::testing::ElementsAre("cpu", "memory", "disk", "sqlite", "upstream"));
+  EXPECT_EQ(probes[4]["status"], "up") << probes.dump();
+  host->signal(SIGTERM);
+  EXPECT_EQ(host->wait(std::chrono::seconds(30)), 0);
+}
+
+// --validate-config creates and destroys each component with its own config,
+// so a plugin's refusal is caught without starting (it used to say "config OK"),
+// every one of them in one run, each at its JSON pointer.
+TEST(HostProcess, ValidateConfigAsksEachPluginAboutItsOwnConfig) {
+  const std::string overlay = writeTempFile("plugin-config-errors.json", R"({
+  "plugins": {"load": [{"name": "http_probe"}]},
+  "cache": {"levels": [{"name": "l1", "config": {"max_bytes": 12}}]},
+  "health": {"probes": [{"name": "upstream", "type": "http", "config": {"url": "ftp://example.org/"}}]}
+})");
+  auto args = defaultWithTempState("validate");
+  args.insert(args.end(), {"--config", overlay, "--validate-config"});
+  auto result = runHost(args);
+  EXPECT_EQ(result.exitCode, 1) << result.out << result.err;
+  EXPECT_THAT(result.err, HasSubstr("invalid config (2 errors)"));
+  EXPECT_THAT(result.err, HasSubstr("/cache/levels/0/config: cache \"memory\" refused its config: max_bytes: "
+                                    "expected an integer >= 4096"));
+  EXPECT_THAT(result.err, HasSubstr("/health/probes/4/config: health_probe \"http\" refused its config: "));
+  EXPECT_THAT(result.err, HasSubstr("ftp://example.org/"));
+  EXPECT_THAT(result.out, Not(HasSubstr("config OK")));
+}
+
+TEST(HostProcess, PrintConfigSourcesNamesWhereEachValueCameFrom) {
+  const std::string overlay = writeTempFile("port.json", R"({"http": {"port": 9123}})");
+  auto result = runHost({"--config", "@default", "--config", overlay, "--set", "/log/level=debug",
+                         "--print-config=sources"});
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_THAT(result.out, ::testing::ContainsRegex("/http/port = 9123 +<- " + overlay));
+  EXPECT_THAT(result.out, ::testing::ContainsRegex("/http/host = \"127.0.0.1\" +<- @default"));
+  EXPECT_THAT(result.out, ::testing::ContainsRegex("/log/level = \"debug\" +<- --set /log/level=debug"));
+  EXPECT_THAT(result.out, ::testing::ContainsRegex("/http/max_connections = 10000 +<- schema default"));
+}
+
+TEST(HostProcess, NoConfigRunsTheBuiltInDefault) {
+  auto result = runHost({"--print-config"});
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+  json effective = json::parse(result.out);
+  EXPECT_EQ(effective["plugins"]["load"].size(), 7u);
+  EXPECT_TRUE(effective["data"]["collections"].contains("token_holdings"));
 }
 
 struct RefusalCase {

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <thread>
 
+#include <unistd.h>
+
 namespace wno::test {
 namespace {
 
@@ -43,6 +45,33 @@ TEST(OutOfTreePlugin, LoadsAndRunsInTheHost) {
   EXPECT_THAT(httpRequest(port, "GET", "/metrics").body, ::testing::HasSubstr("hello_checks_total"));
   host->signal(SIGTERM);
   EXPECT_EQ(host->wait(std::chrono::seconds(20)), 0);
+}
+
+// docs/plugin-guide.md, "Load it": the guide's overlay, as written, on the
+// built-in default adds the plugin and keeps every default plugin (named
+// lists merge by key; the shipped folder is searched after the given one).
+TEST(OutOfTreePlugin, TheGuideSnippetOverlaysTheDefault) {
+  const std::filesystem::path so = WNO_TEMPLATE_PLUGIN;
+  ASSERT_TRUE(std::filesystem::exists(so)) << "run sdk_template_out_of_tree first";
+  const std::string overlay = writeTempFile("guide.json", R"({
+  "plugins": {"directories": [")" + so.parent_path().string() + R"("], "load": [{"name": "hello"}]},
+  "health":  {"probes": [{"name": "hello", "type": "hello", "config": {}}]}
+})");
+  auto listed = runHost({"--config", "@default", "--config", overlay, "--list-plugins"});
+  ASSERT_EQ(listed.exitCode, 0) << listed.out << listed.err;
+  for (const char* name : {"hello ", "memory_cache ", "system_probes ", "sqlite ", "compute_user_stats "}) {
+    EXPECT_THAT(listed.out, ::testing::HasSubstr(std::string("\n") + name)) << listed.out;
+  }
+  // The template refuses an empty greeting: --validate-config asks it.
+  const std::string bad = writeTempFile("guide-bad.json", R"({"health": {"probes": [{"name": "hello", "config": {"greeting":""}}]}})");
+  const auto state = std::filesystem::temp_directory_path() / ("wno-guide-" + std::to_string(::getpid()));
+  auto refused = runHost({"--config", "@default", "--config", overlay, "--config", bad,
+                          "--set", "/data/repositories/0/config/path=" + (state / "wno.db").string(),
+                          "--set", "/jobs/store/config/path=" + (state / "jobs.db").string(), "--validate-config"});
+  std::filesystem::remove_all(state);
+  EXPECT_EQ(refused.exitCode, 1) << refused.out;
+  EXPECT_THAT(refused.err, ::testing::HasSubstr("/health/probes/4/config: health_probe \"hello\" refused its config: "
+                                                "greeting must not be empty"));
 }
 
 }  // namespace

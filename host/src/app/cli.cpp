@@ -31,6 +31,9 @@ CliOptions parseCommandLine(const std::vector<std::string>& args) {
       options.validateOnly = true;
     } else if (arg == "--print-config") {
       options.printConfig = true;
+    } else if (arg == "--print-config=sources") {
+      options.printConfig = true;
+      options.printSources = true;
     } else if (arg == "--list-plugins") {
       options.listPlugins = true;
     } else if (arg == "--help" || arg == "-h") {
@@ -48,13 +51,21 @@ CliOptions parseCommandLine(const std::vector<std::string>& args) {
 std::string usageText() {
   return "usage: wno-host [options]\n"
          "\n"
-         "Runs the wno host with config/default.json unless --config is given.\n"
+         "Runs the wno host on the built-in default config (config/default.json at\n"
+         "build time) unless --config is given.\n"
          "\n"
-         "  -c, --config FILE      config file; repeat to merge overlays (JSON Merge Patch)\n"
+         "  -c, --config FILE      config file; repeat to merge overlays (JSON Merge Patch,\n"
+         "                         named lists merged by key: see docs/config.md);\n"
+         "                         @default is the built-in default, e.g.\n"
+         "                         --config @default --config /etc/wno/wno.json\n"
          "  -s, --set PTR=VALUE    override one value, e.g. --set /http/port=9000\n"
          "                         (VALUE is parsed as JSON, else taken as a string)\n"
-         "      --validate-config  check config and plugins, print every error, exit 0/1\n"
+         "      --validate-config  check config, plugins and each component's own config\n"
+         "                         (created and destroyed once), print every error, exit 0/1\n"
          "      --print-config     print the effective config with secrets redacted\n"
+         "      --print-config=sources\n"
+         "                         one line per value with where it came from (a file,\n"
+         "                         @default, --set, ${ENV} or the schema default)\n"
          "      --list-plugins     load the configured plugins and list them\n"
          "  -h, --help             this text\n"
          "  -v, --version          print the host and ABI versions\n"

@@ -13,6 +13,7 @@ struct CliOptions {
   std::vector<std::string> overrides;    // --set /pointer=value
   bool validateOnly = false;
   bool printConfig = false;
+  bool printSources = false;  // --print-config=sources: each value with where it came from
   bool listPlugins = false;
   bool help = false;
   bool version = false;

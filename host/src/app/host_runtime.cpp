@@ -7,8 +7,12 @@
 #include "jobs/job_routes.h"
 #include "services/host_api.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <random>
 #include <thread>
+
+#include <unistd.h>
 
 namespace wno::host {
 namespace {
@@ -53,9 +57,11 @@ std::vector<std::filesystem::path> HostRuntime::pluginDirectories() const {
   for (const auto& dir : section("plugins").value("directories", nlohmann::json::array())) {
     dirs.emplace_back(dir.get<std::string>());
   }
-  // Default: the install layout, which the build tree mirrors
-  // (bin/wno-host next to lib/wno/plugins/).
-  if (dirs.empty()) dirs.push_back((executableDir_ / ".." / "lib" / "wno" / "plugins").lexically_normal());
+  // The install layout, which the build tree mirrors (bin/wno-host next to
+  // lib/wno/plugins/), is searched last even when directories are given: an
+  // overlay that adds a plugin from its own folder keeps the shipped ones.
+  const auto shipped = (executableDir_ / ".." / "lib" / "wno" / "plugins").lexically_normal();
+  if (std::find(dirs.begin(), dirs.end(), shipped) == dirs.end()) dirs.push_back(shipped);
   return dirs;
 }
 
@@ -242,8 +248,25 @@ Status HostRuntime::createComponents() {
   }
   load_ = std::make_unique<LoadFactor>(loadOptions, std::move(signals), *services_);
   load_->start();
-  // Last: workers may run jobs at once, and their handlers use everything above.
-  return createJobs();
+  // Workers may run jobs at once, and their handlers use everything above.
+  if (Status s = createJobs(); !s.isOk()) return s;
+  return createAlerts();
+}
+
+Status HostRuntime::createAlerts() {
+  std::vector<std::string> errors;
+  auto config = alerts::alertsConfigFrom(section("alerts"), errors);
+  if (!config) {
+    std::string all;
+    for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
+    return Status(WNO_ERR_INVALID, all);
+  }
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) std::snprintf(name, sizeof name, "host");
+  alerts_ = std::make_unique<alerts::AlertService>(std::move(*config), services_->metrics(),
+                                                   std::string(name) + ":" + std::to_string(::getpid()));
+  alerts_->start();
+  return Status::ok();
 }
 
 std::vector<LoadSignal> HostRuntime::loadSignals() const {
@@ -419,6 +442,9 @@ nlohmann::json HostRuntime::loadHistoryJson() const {
 void HostRuntime::shutdown() {
   if (shutDown_.exchange(true)) return;
   accepting_.store(false);
+  // Stop judging a host that is going away (its probes and breakers soon say
+  // down); events already queued are sent or logged as dropped.
+  alerts_.reset();
   // Jobs stop claiming at once and drain alongside HTTP, so the two grace
   // periods overlap; requests still in flight may enqueue meanwhile.
   std::thread jobsStopping([this] { stopJobs(); });

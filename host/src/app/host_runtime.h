@@ -4,6 +4,7 @@
 // the same stages in-process.
 #pragma once
 
+#include "alerts/alert_service.h"
 #include "cache/cache_service.h"
 #include "data/cursor.h"
 #include "data/repository_service.h"
@@ -35,6 +36,10 @@ class HostRuntime {
   Status loadPlugins();
   // Config references that name missing components, as "<pointer>: <message>".
   std::vector<std::string> checkReferences() const;
+  // --validate-config: creates and destroys every configured component with
+  // its own config (component_dry_run.cpp); each refusal as
+  // "<pointer>/config: <message>", plus the section errors start-up reports.
+  std::vector<std::string> dryRunComponents();
   // Stage 2: component instances (cache levels, probes) and their threads.
   Status createComponents();
   // Stage 3: routes and the listening socket.
@@ -65,6 +70,8 @@ class HostRuntime {
   Status createRepositories();
   // host_runtime_jobs.cpp: the job store, handlers and queues of /jobs.
   Status createJobs();
+  // The built-in alerts of /alerts (alerts/alert_service.h), started last.
+  Status createAlerts();
   void checkJobReferences(std::vector<std::string>& errors) const;
   // Appends "<pointer>: no <kind> component named ..." when none is loaded.
   void checkReference(wno_kind kind, const std::string& name, const std::string& pointer,
@@ -86,6 +93,7 @@ class HostRuntime {
   std::unique_ptr<LoadFactor> load_;
   std::unique_ptr<Protection> protection_;
   std::unique_ptr<http::HttpServer> http_;
+  std::unique_ptr<alerts::AlertService> alerts_;
   std::atomic<bool> accepting_{false};
   std::atomic<bool> shutDown_{false};
 };

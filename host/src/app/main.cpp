@@ -2,6 +2,7 @@
 // the host as a Poco ServerApplication until SIGTERM/SIGINT.
 #include "app/cli.h"
 #include "app/host_runtime.h"
+#include "app/systemd_notifier.h"
 #include "config/config_loader.h"
 #include "core/logger.h"
 
@@ -24,14 +25,6 @@ std::filesystem::path executableDir() {
   std::error_code ec;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   return ec ? std::filesystem::current_path() : exe.parent_path();
-}
-
-std::vector<std::string> defaultConfigFiles() {
-  const std::filesystem::path local = "config/default.json";
-  if (std::filesystem::exists(local)) return {local.string()};
-  const auto installed = (executableDir() / ".." / "share" / "wno" / "config" / "default.json").lexically_normal();
-  if (std::filesystem::exists(installed)) return {installed.string()};
-  return {local.string()};  // reported as missing, with this path
 }
 
 void configureLogging(const nlohmann::json& config) {
@@ -68,8 +61,15 @@ class HostApplication : public Poco::Util::ServerApplication {
       return kExitStartFailed;
     }
     logInfo("host", "started", {{"version", WNO_HOST_VERSION}, {"port", runtime_.port()}});
+    SystemdNotifier systemd(
+        [this] {
+          std::vector<std::string> reasons;
+          return runtime_.ready(reasons);
+        },
+        runtime_.config().value("http", nlohmann::json::object()).value("host", "127.0.0.1"), runtime_.port());
     waitForTerminationRequest();
     logInfo("host", "termination requested; shutting down");
+    systemd.stopping();
     runtime_.shutdown();
     return kExitOk;
   }
@@ -108,7 +108,9 @@ int run(int argc, char** argv) {
   }
 
   config::LoadOptions load;
-  load.files = cli.configFiles.empty() ? defaultConfigFiles() : cli.configFiles;
+  // No --config: the default compiled into this binary, so the host runs
+  // from any folder (an installed one included) with nothing next to it.
+  load.files = cli.configFiles.empty() ? std::vector<std::string>{config::kBuiltinDefaultName} : cli.configFiles;
   load.overrides = cli.overrides;
   config::LoadResult loaded = config::loadConfig(load);
   if (!loaded.ok()) {
@@ -118,7 +120,15 @@ int run(int argc, char** argv) {
     return kExitBadConfig;
   }
   if (cli.printConfig) {
-    std::cout << config::redactSecrets(loaded.effective).dump(2) << "\n";
+    const nlohmann::json shown = config::redactSecrets(loaded.effective);
+    if (cli.printSources) {
+      std::cout << "# wno-host " << WNO_HOST_VERSION << ": effective config from";
+      for (const auto& f : load.files) std::cout << " " << f;
+      std::cout << (load.overrides.empty() ? "" : " + --set") << "; secrets redacted\n"
+                << config::formatSources(shown, loaded.sources);
+    } else {
+      std::cout << shown.dump(2) << "\n";
+    }
     return kExitOk;
   }
   configureLogging(loaded.effective);
@@ -142,6 +152,12 @@ int run(int argc, char** argv) {
     return kExitBadConfig;
   }
   if (cli.validateOnly) {
+    if (auto errors = runtime.dryRunComponents(); !errors.empty()) {
+      std::cerr << "wno-host: invalid config (" << errors.size() << " error" << (errors.size() == 1 ? "" : "s")
+                << "):\n";
+      for (const auto& e : errors) std::cerr << "  " << e << "\n";
+      return kExitBadConfig;
+    }
     std::cout << "config OK: " << load.files.size() << " file(s), " << runtime.plugins().plugins().size()
               << " plugin(s) loaded\n";
     return kExitOk;

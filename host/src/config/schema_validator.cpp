@@ -100,7 +100,9 @@ const std::set<std::string>& SchemaValidator::knownKeywords() {
   static const std::set<std::string> keywords = {
       "type",      "properties", "additionalProperties", "required",    "enum",     "minimum", "maximum",
       "minLength", "pattern",    "items",                "minItems",    "default",  "$ref",    "definitions",
-      "$schema",   "$id",        "title",                "description", "$comment", "examples"};
+      "$schema",   "$id",        "title",                "description", "$comment", "examples",
+      // Read by the overlay merge (keyed_merge.h), not by validation.
+      "x-merge-key", "x-replace-when-changed"};
   return keywords;
 }
 

@@ -44,6 +44,34 @@ struct ProbeRunner::State {
   prometheus::Histogram* durationHistogram = nullptr;
 };
 
+namespace {
+
+const char* statusName(int status) {
+  switch (status) {
+    case WNO_HEALTH_UP: return "up";
+    case WNO_HEALTH_DEGRADED: return "degraded";
+    default: return "down";
+  }
+}
+
+// One log line per change of a probe's status (and for a first result that
+// is not up), so the log tells when a dependency went away and came back
+// without anyone polling /health. Warn when it got worse, info when better.
+void logTransition(const ProbeSnapshot& before, const ProbeSnapshot& after) {
+  const bool first = !before.checked;
+  if (first ? after.status == WNO_HEALTH_UP : before.status == after.status) return;
+  nlohmann::json fields = {{"probe", after.name}, {"type", after.type}, {"required", after.required},
+                           {"from", first ? "not checked" : statusName(before.status)},
+                           {"to", statusName(after.status)}, {"message", after.message}};
+  if (after.status > (first ? WNO_HEALTH_UP : before.status)) {
+    logWarn("health", "probe state changed", fields);
+  } else {
+    logInfo("health", "probe state changed", fields);
+  }
+}
+
+}  // namespace
+
 ProbeRunner::ProbeRunner(std::unique_ptr<HealthProbeInstance> instance, ProbeOptions options, Metrics& metrics)
     : options_(std::move(options)), state_(std::make_shared<State>()) {
   state_->options = options_;
@@ -63,6 +91,14 @@ ProbeRunner::ProbeRunner(std::unique_ptr<HealthProbeInstance> instance, ProbeOpt
                                    .Register(metrics.registry())
                                    .Add({{"probe", options_.name}}, Metrics::latencyBuckets());
   state_->statusGauge->Set(WNO_HEALTH_DOWN);
+  // Alert rules page on a down probe only when it gates readiness
+  // (deploy/prometheus: WnoRequiredProbeDown joins on this).
+  prometheus::BuildGauge()
+      .Name("wno_probe_required")
+      .Help("1 when the probe is required (gates /readyz), else 0")
+      .Register(metrics.registry())
+      .Add({{"probe", options_.name}})
+      .Set(options_.required ? 1 : 0);
 }
 
 ProbeRunner::~ProbeRunner() { stop(); }
@@ -84,6 +120,12 @@ void ProbeRunner::loop(std::shared_ptr<State> state) {
       state->runningSince.reset();
       // Keep the last real result's details and age; say why it is not fresh.
       ProbeSnapshot& last = state->last;
+      if (last.status != WNO_HEALTH_DOWN) {
+        ProbeSnapshot skipped = last;
+        skipped.status = WNO_HEALTH_DOWN;
+        skipped.message = "circuit open";
+        logTransition(last, skipped);
+      }
       if (!last.circuitOpen) last.message = "circuit open after repeated failures (last: " + last.message + ")";
       last.status = WNO_HEALTH_DOWN;
       last.circuitOpen = true;
@@ -108,6 +150,7 @@ void ProbeRunner::loop(std::shared_ptr<State> state) {
     {
       std::unique_lock lock(state->mutex);
       state->runningSince.reset();
+      logTransition(state->last, result);
       state->last = std::move(result);
       state->lastCompleted = Clock::now();
       state->statusGauge->Set(state->last.status);
