@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages wno needs to build, test and run, skipping
 # what is already there (so a warm machine does not touch the network).
+# chromium: the dashboard's browser tests (tests/web), driven headless.
 set -euo pipefail
 
 PACKAGES=(
@@ -10,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql redis-server wrk
   clang libclang-rt-14-dev
+  chromium
 )
 
 missing=()

@@ -31,6 +31,8 @@ CliOptions parseCommandLine(const std::vector<std::string>& args) {
       options.validateOnly = true;
     } else if (arg == "--print-config") {
       options.printConfig = true;
+    } else if (arg == "--print-openapi") {
+      options.printOpenApi = true;
     } else if (arg == "--list-plugins") {
       options.listPlugins = true;
     } else if (arg == "--help" || arg == "-h") {
@@ -56,6 +58,8 @@ std::string usageText() {
          "      --validate-config  check config and plugins, print every error, exit 0/1\n"
          "      --print-config     print the effective config with secrets redacted\n"
          "      --list-plugins     load the configured plugins and list them\n"
+         "      --print-openapi    print the OpenAPI 3.1 document this config serves at\n"
+         "                         /openapi.json (loads plugins, connects to nothing)\n"
          "  -h, --help             this text\n"
          "  -v, --version          print the host and ABI versions\n"
          "\n"

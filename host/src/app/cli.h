@@ -14,6 +14,7 @@ struct CliOptions {
   bool validateOnly = false;
   bool printConfig = false;
   bool listPlugins = false;
+  bool printOpenApi = false;
   bool help = false;
   bool version = false;
   std::string error;  // non-empty: the arguments were wrong

@@ -55,6 +55,9 @@ class HostRuntime {
   // Metrics text, after refreshing the values read from plugins on demand.
   std::string metricsText();
   bool ready(std::vector<std::string>& reasons) const;
+  // The OpenAPI document of what this config serves (GET /openapi.json,
+  // --print-openapi). Needs only loadPlugins().
+  nlohmann::json openApiDocument() const;
 
  private:
   void addRoutes(http::Router& router);
