@@ -117,7 +117,8 @@ const views = {
     table($('queues'), ['queue', ...states.map((s) => ({ label: s, num: true })), 'rates', 'paused', { label: 'concurrency', num: true }, { label: 'running here', num: true }],
       queues.queues.map((q) => h('tr', { 'data-queue': q.name }, h('td', {}, q.name, q.critical ? ' (critical)' : ''),
         states.map((s) => h('td', { class: 'num', 'data-state': s }, fmt.num(q.counts?.[s] ?? 0))),
-        h('td', {}, Object.entries(q.rates || {}).map(([k, v]) => `${k} ${fmt.num(v, 2)}`).join(', ') || '—'),
+        h('td', {}, Object.entries(q.rates || {}).filter(([, v]) => typeof v === 'number')
+          .map(([k, v]) => `${k.replace(/_/g, ' ')} ${fmt.num(v, 2)}`).join(', ') || '—'),
         h('td', {}, q.paused ? 'paused' : 'running'), h('td', { class: 'num' }, fmt.num(q.concurrency)),
         h('td', { class: 'num' }, fmt.num(q.running_here)))));
     await loadJobs();
