@@ -114,7 +114,9 @@ try {
     await page.select('#job-filter select[name=state]', 'failed');
     await page.click('#job-filter button[type=submit]');
     await page.waitForSelector(`#jobs tr[data-job="${job.id}"][data-state=failed]`);
-    await page.click(`#jobs tr[data-job="${job.id}"]`);
+    // Clicked inside the page in one turn: polling re-renders the table every
+    // 2 s, so a row handle taken earlier may be detached by the time of a click.
+    await page.$eval(`#jobs tr[data-job="${job.id}"]`, (row) => row.click());
     await page.waitForFunction(() => document.querySelector('[data-testid=job-state]')?.textContent === 'failed');
     const error = await text('#job-error');
     if (!error.includes('does not exist')) throw new Error(`last error not shown: ${error}`);
@@ -181,7 +183,11 @@ try {
   if (problems.length) console.log(problems.join('\n'));
 } finally {
   if (browser) await browser.close();
-  await stopAll();
+  for (const failure of await stopAll()) {
+    console.log(`FAIL ${failure}`);
+    steps.push({ name: 'wno-host exits cleanly', ok: false });
+    exitCode = 1;
+  }
 }
 const passed = steps.filter((s) => s.ok).length;
 console.log(`dashboard: screenshots in ${out}`);

@@ -52,18 +52,27 @@ function track(child, name, logs) {
     child,
     logs,
     exited: false,
+    exit: null,  // { code, signal } once it has exited
     async stop() {
-      if (entry.exited) return;
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 20000);
-      await new Promise((r) => child.once('exit', r));
-      clearTimeout(killer);
+      if (!entry.exited) {
+        child.kill('SIGTERM');
+        const killer = setTimeout(() => child.kill('SIGKILL'), 20000);
+        await new Promise((r) => child.once('exit', r));
+        clearTimeout(killer);
+      }
+      return entry.exit;
     },
   };
-  child.once('exit', () => { entry.exited = true; });
+  child.once('exit', (code, signal) => { entry.exited = true; entry.exit = { code, signal }; });
   child.once('error', (e) => { entry.exited = true; logs.push(`cannot start ${name}: ${e.message}`); });
   started.push(entry);
   return entry;
+}
+
+// Any other process the tests need (the Prism proxy): stopped by stopAll().
+export function startProcess(name, command, args, options = {}) {
+  const logs = [];
+  return track(spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options }), name, logs);
 }
 
 // wno-host on `config` (a path) with `sets` (--set overrides) and `env`;
@@ -130,15 +139,22 @@ export async function startRedis() {
 }
 
 // Stops in reverse order of starting: the host before its databases.
+// Returns what went wrong: a wno-host that did not exit 0 after SIGTERM
+// (under ASan a leak or a memory error ends it with another status).
 export async function stopAll() {
+  const failures = [];
   while (started.length) {
     const entry = started.pop();
     try {
-      await entry.stop();
+      const exit = await entry.stop();
+      if (entry.name === 'wno-host' && exit && exit.code !== 0) {
+        failures.push(`wno-host exited with ${exit.code ?? exit.signal}: ${entry.logs.join('').slice(-4000)}`);
+      }
     } catch {
       // Best effort: a process that is already gone is fine.
     }
   }
+  return failures;
 }
 
 // A config file under `dir` with `sets` of the default plugin paths; the
