@@ -3,6 +3,8 @@
 #include "process_runner.h"
 #include "prometheus_text.h"
 
+#include <wno/common.h>
+
 #include <Poco/Net/ServerSocket.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -60,7 +62,7 @@ TEST(PrometheusText, TheCheckerRejectsMalformedExposition) {
 TEST(HostProcess, VersionAndHelp) {
   auto version = runHost({"--version"});
   EXPECT_EQ(version.exitCode, 0);
-  EXPECT_THAT(version.out, HasSubstr("plugin ABI 1.1"));
+  EXPECT_THAT(version.out, HasSubstr("plugin ABI 1." + std::to_string(WNO_ABI_VERSION_MINOR)));
   auto help = runHost({"--help"});
   EXPECT_EQ(help.exitCode, 0);
   EXPECT_THAT(help.out, HasSubstr("--validate-config"));
@@ -138,7 +140,8 @@ INSTANTIATE_TEST_SUITE_P(
                       RefusalCase{"not_a_library", "cannot load library"},
                       RefusalCase{"major_v2", "ABI major differs"},
                       RefusalCase{"major_mismatch", "ABI major differs"},
-                      RefusalCase{"minor_too_new", "needs a newer minor: it targets ABI 1.99, this host provides 1.1"},
+                      RefusalCase{"minor_too_new", "needs a newer minor: it targets ABI 1.99, this host provides 1." +
+                                                    std::to_string(WNO_ABI_VERSION_MINOR)},
                       RefusalCase{"init_fails", "init failed: missing required config key api_url"},
                       RefusalCase{"throws", "threw from on_load: boom"},
                       RefusalCase{"missing_hook", "lacks required hooks: on_check"},
@@ -238,7 +241,7 @@ TEST_F(RunningHost, ServesHealthEndpointsAndPluginsThenDrainsOnSigterm) {
   auto list = json::parse(plugins.body)["plugins"];
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(list[0]["name"], "c_counter");
-  EXPECT_EQ(list[0]["abi"], "1.1");
+  EXPECT_EQ(list[0]["abi"], "1." + std::to_string(WNO_ABI_VERSION_MINOR));
   EXPECT_EQ(list[0]["components"][0]["kind"], "health_probe");
   EXPECT_THAT(list[0]["path"].get<std::string>(), HasSubstr("wno_c_counter.so"));
   EXPECT_EQ(list[1]["name"], "old_minor");

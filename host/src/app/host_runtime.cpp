@@ -362,6 +362,7 @@ nlohmann::json HostRuntime::openApiDocument() const {
   openapi::OpenApiInputs inputs;
   inputs.config = config_;
   inputs.hostVersion = WNO_HOST_VERSION;
+  for (const auto& [type, schema] : jobDataSchemas()) inputs.jobDataSchemas.emplace(type, schema->schema());
   return openapi::openApiDocument(inputs);
 }
 
