@@ -90,7 +90,7 @@ export async function startHost({ binary, config, sets = [], env = {}, cwd }) {
     if (host.exited) throw new Error(`wno-host exited: ${logs.join('').slice(-2000)}`);
     const r = await fetch(`${host.url}/readyz`);
     return r.status === 200;
-  });
+  }, 120000);  // an ASan build on a busy CI machine starts slowly
   return host;
 }
 
