@@ -50,7 +50,9 @@ let browser;
 let exitCode = 1;
 try {
   const cwd = tempDir('wno-dashboard-');
+  // One optional plugin that is not installed: the plugins page lists it as refused, with the reason.
   const host = await startHost({ binary: args.host, config: resolve(args.config), cwd,
+                                 sets: ['/plugins/load/7={"name":"not_installed","required":false}'],
                                  env: { WNO_ADMIN_KEY: ADMIN_KEY, WNO_CURSOR_SECRET: 'dashboard-cursor-secret-0123456789' } });
 
   // The failed job the operator retries: moderation of content 1 before
@@ -149,12 +151,16 @@ try {
     await shot('cache');
   });
 
-  await step('plugins: loaded with their components', async () => {
+  await step('plugins: loaded with their components, refused with the reason', async () => {
     await page.click('a[data-view=plugins]');
     await page.waitForSelector('#plugins tbody tr td');
     const names = await page.$$eval('#plugins tbody tr', (rows) => rows.map((r) => r.cells[0].textContent));
     for (const expected of ['memory_cache', 'sqlite', 'process_content']) {
       if (!names.includes(expected)) throw new Error(`plugin ${expected} not listed: ${names}`);
+    }
+    const refused = await page.$$eval('#refused tbody tr', (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
+    if (!refused.some(([name, reason]) => name === 'not_installed' && reason.includes('file not found'))) {
+      throw new Error(`the refused plugin is not listed with its reason: ${JSON.stringify(refused)}`);
     }
     await shot('plugins');
   });
