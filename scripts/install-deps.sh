@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages wno needs to build, test and run, skipping
 # what is already there (so a warm machine does not touch the network).
+# chromium: the dashboard's browser tests (tests/web), driven headless.
 set -euo pipefail
 
 PACKAGES=(
@@ -12,6 +13,7 @@ PACKAGES=(
   clang libclang-rt-14-dev
   libsystemd-dev systemd
   prometheus lintian dpkg-dev file
+  chromium
 )
 
 missing=()

@@ -10,6 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+# The web tests' npm tools, as tests/web/package-lock.json pins them.
+tests/web/install.sh
 
 if [[ "${CI:-}" == "true" ]]; then export WNO_SANITIZE=${WNO_SANITIZE:-ON}; fi
 

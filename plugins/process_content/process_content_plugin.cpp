@@ -25,6 +25,15 @@ using wno::handlers::json;
 
 class ProcessContent : public wno::sdk::JobHandler {
  public:
+  // Checked by the host at enqueue (ABI 1.2); requireId also takes the id as digits.
+  static constexpr std::string_view kDataSchema = R"({
+    "type": "object",
+    "required": ["content_id"],
+    "properties": {
+      "content_id": {"type": ["integer", "string"], "description": "id of the contents row to moderate"}
+    }
+  })";
+
   ProcessContent(wno::sdk::Host host, std::string_view configJson)
       : host_(host),
         config_(wno::handlers::parseConfig(

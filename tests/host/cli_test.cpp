@@ -14,8 +14,9 @@ TEST(Cli, RepeatableConfigAndSetInBothSyntaxes) {
 }
 
 TEST(Cli, Flags) {
-  auto o = parseCommandLine({"--validate-config", "--print-config", "--list-plugins", "--help", "--version"});
-  EXPECT_TRUE(o.validateOnly && o.printConfig && o.listPlugins && o.help && o.version);
+  auto o = parseCommandLine({"--validate-config", "--print-config", "--list-plugins", "--help", "--version",
+                             "--print-openapi"});
+  EXPECT_TRUE(o.validateOnly && o.printConfig && o.listPlugins && o.help && o.version && o.printOpenApi);
 }
 
 TEST(Cli, MissingValueAndUnknownArgumentAreErrors) {

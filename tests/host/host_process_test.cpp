@@ -3,6 +3,8 @@
 #include "process_runner.h"
 #include "prometheus_text.h"
 
+#include <wno/common.h>
+
 #include <Poco/Net/ServerSocket.h>
 #include <wno/common.h>
 
@@ -232,7 +234,8 @@ INSTANTIATE_TEST_SUITE_P(
                       RefusalCase{"not_a_library", "cannot load library"},
                       RefusalCase{"major_v2", "ABI major differs"},
                       RefusalCase{"major_mismatch", "ABI major differs"},
-                      RefusalCase{"minor_too_new", "needs a newer minor: it targets ABI 1.99, this host provides 1.1"},
+                      RefusalCase{"minor_too_new", "needs a newer minor: it targets ABI 1.99, this host provides 1." +
+                                                    std::to_string(WNO_ABI_VERSION_MINOR)},
                       RefusalCase{"init_fails", "init failed: missing required config key api_url"},
                       RefusalCase{"throws", "threw from on_load: boom"},
                       RefusalCase{"missing_hook", "lacks required hooks: on_check"},

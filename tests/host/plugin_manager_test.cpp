@@ -60,12 +60,14 @@ TEST_F(PluginManagerTest, OtherMajorEntryIsNamed) {
 
 TEST_F(PluginManagerTest, MajorMismatchInManifest) {
   auto r = refuse("major_mismatch");
-  EXPECT_THAT(r.reason, HasSubstr("ABI major differs: the plugin is built for ABI 2.0, this host speaks 1.1"));
+  EXPECT_THAT(r.reason, HasSubstr("ABI major differs: the plugin is built for ABI 2.0, this host speaks 1." +
+                                  std::to_string(WNO_ABI_VERSION_MINOR)));
 }
 
 TEST_F(PluginManagerTest, MinorTooNew) {
   auto r = refuse("minor_too_new");
-  EXPECT_THAT(r.reason, HasSubstr("needs a newer minor: it targets ABI 1.99, this host provides 1.1"));
+  EXPECT_THAT(r.reason, HasSubstr("needs a newer minor: it targets ABI 1.99, this host provides 1." +
+                                  std::to_string(WNO_ABI_VERSION_MINOR)));
   EXPECT_THAT(r.fix, HasSubstr("upgrade wno-host"));
 }
 
@@ -209,6 +211,31 @@ TEST_F(PluginManagerTest, Minor11StoreBuiltAgainstFrozenHeadersKeepsItsBatchHook
                          wno_str{items.data(), items.size()}, size_t{1}, statuses, &sink).isOk());
   EXPECT_EQ(statuses[0], WNO_NOT_FOUND);
   EXPECT_EQ(written, (std::vector<std::string>{"{\"index\":0,\"message\":\"minor_1_1_store\"}"}));
+
+// ABI 1.2 appended data_schema_json to job handlers: a handler built for 1.1
+// (its table ends before the field) loads, and reads as declaring none.
+TEST_F(PluginManagerTest, JobHandlerTargetingAbi11LoadsWithoutADataSchema) {
+  PluginRefusal refusal;
+  PluginSpec spec;
+  spec.name = "test_jobs";
+  spec.file = std::string(WNO_FIXTURE_PLUGIN_DIR) + "/wno_test_jobs_v1_1.so";
+  ASSERT_TRUE(manager.load(spec, dirs, refusal).isOk()) << refusal.line();
+  EXPECT_EQ(manager.plugins()[0]->abiMinor, 1u);
+  auto type = manager.find(WNO_KIND_JOB_HANDLER, "test_job");
+  ASSERT_NE(type, nullptr);
+  EXPECT_EQ(type->as<wno_type_job_handler>().data_schema_json.data, nullptr);
+  EXPECT_NE(type->as<wno_type_job_handler>().on_handle, nullptr);
+}
+
+TEST_F(PluginManagerTest, JobHandlerDeclaresItsDataSchema) {
+  PluginRefusal refusal;
+  PluginSpec spec;
+  spec.name = "process_content";
+  ASSERT_TRUE(manager.load(spec, {WNO_TEST_PLUGIN_DIR}, refusal).isOk()) << refusal.line();
+  EXPECT_EQ(manager.plugins()[0]->abiMinor, 2u);
+  const wno_str schema = manager.find(WNO_KIND_JOB_HANDLER, "process_content")->as<wno_type_job_handler>().data_schema_json;
+  ASSERT_NE(schema.data, nullptr);
+  EXPECT_THAT(std::string(schema.data, schema.len), HasSubstr("\"content_id\""));
 }
 
 TEST_F(PluginManagerTest, InstancesKeepTheirPluginLoadedAfterUnloadAll) {

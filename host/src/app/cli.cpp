@@ -34,6 +34,8 @@ CliOptions parseCommandLine(const std::vector<std::string>& args) {
     } else if (arg == "--print-config=sources") {
       options.printConfig = true;
       options.printSources = true;
+    } else if (arg == "--print-openapi") {
+      options.printOpenApi = true;
     } else if (arg == "--list-plugins") {
       options.listPlugins = true;
     } else if (arg == "--help" || arg == "-h") {
@@ -67,6 +69,8 @@ std::string usageText() {
          "                         one line per value with where it came from (a file,\n"
          "                         @default, --set, ${ENV} or the schema default)\n"
          "      --list-plugins     load the configured plugins and list them\n"
+         "      --print-openapi    print the OpenAPI 3.1 document this config serves at\n"
+         "                         /openapi.json (loads plugins, connects to nothing)\n"
          "  -h, --help             this text\n"
          "  -v, --version          print the host and ABI versions\n"
          "\n"

@@ -15,6 +15,7 @@ struct CliOptions {
   bool printConfig = false;
   bool printSources = false;  // --print-config=sources: each value with where it came from
   bool listPlugins = false;
+  bool printOpenApi = false;
   bool help = false;
   bool version = false;
   std::string error;  // non-empty: the arguments were wrong

@@ -1,4 +1,7 @@
 #include "app/host_runtime.h"
+#include "dashboard/dashboard_routes.h"
+#include "openapi/openapi_document.h"
+#include "openapi/openapi_route.h"
 
 #include "app/routes.h"
 #include "core/logger.h"
@@ -374,6 +377,16 @@ void HostRuntime::addRoutes(http::Router& router) {
   }
   if (jobs_) jobs::addJobRoutes(router, *jobs_, *cursors_);
   addAdminRoutes(router, *this, cache_.get());
+  openapi::addOpenApiRoute(router, openApiDocument());
+  dashboard::addDashboardRoutes(router);
+}
+
+nlohmann::json HostRuntime::openApiDocument() const {
+  openapi::OpenApiInputs inputs;
+  inputs.config = config_;
+  inputs.hostVersion = WNO_HOST_VERSION;
+  for (const auto& [type, schema] : jobDataSchemas()) inputs.jobDataSchemas.emplace(type, schema->schema());
+  return openapi::openApiDocument(inputs);
 }
 
 bool HostRuntime::ready(std::vector<std::string>& reasons) const {

@@ -11,6 +11,7 @@
 #include "health/load_factor.h"
 #include "health/probe_runner.h"
 #include "http/http_server.h"
+#include "jobs/job_data_schema.h"
 #include "jobs/job_service.h"
 #include "plugins/plugin_manager.h"
 #include "protection/protection_middleware.h"
@@ -21,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,6 +62,9 @@ class HostRuntime {
   // Metrics text, after refreshing the values read from plugins on demand.
   std::string metricsText();
   bool ready(std::vector<std::string>& reasons) const;
+  // The OpenAPI document of what this config serves (GET /openapi.json,
+  // --print-openapi). Needs only loadPlugins().
+  nlohmann::json openApiDocument() const;
 
  private:
   void addRoutes(http::Router& router);
@@ -77,6 +82,9 @@ class HostRuntime {
   void checkReference(wno_kind kind, const std::string& name, const std::string& pointer,
                       std::vector<std::string>& errors) const;
   void stopJobs();
+  // host_runtime_jobs.cpp: job type -> the data schema its handler declares
+  // (ABI 1.2); one the host cannot enforce is left out, with a warning.
+  std::map<std::string, std::shared_ptr<const jobs::JobDataSchema>> jobDataSchemas() const;
   void ensureCursorCodec();
 
   nlohmann::json config_;

@@ -62,6 +62,7 @@ Status HostRuntime::createJobs() {
     }
     handlers.emplace(t.type, std::move(handler).value());
   }
+  for (auto& [type, schema] : jobDataSchemas()) config->types.at(type).dataSchema = std::move(schema);
   ensureCursorCodec();
   jobs_ = std::make_unique<jobs::JobService>(std::move(*config), std::make_unique<jobs::JobStoreClient>(std::move(store).value()),
                                              std::move(handlers), *services_);
@@ -74,6 +75,29 @@ Status HostRuntime::createJobs() {
   }
   jobs_->start();
   return Status::ok();
+}
+
+std::map<std::string, std::shared_ptr<const jobs::JobDataSchema>> HostRuntime::jobDataSchemas() const {
+  std::map<std::string, std::shared_ptr<const jobs::JobDataSchema>> schemas;
+  const auto& jobsSection = section("jobs");
+  for (const auto& h : jobsSection.value("handlers", nlohmann::json::array())) {
+    const std::string type = h.value("type", "");
+    const std::string handler = h.value("handler", type);
+    auto component = plugins_->find(WNO_KIND_JOB_HANDLER, handler);
+    if (!component) continue;
+    // Copied from the plugin's table, NULL for plugins built before 1.2.
+    const wno_str text = component->as<wno_type_job_handler>().data_schema_json;
+    if (text.data == nullptr || text.len == 0) continue;
+    std::string why;
+    auto schema = jobs::JobDataSchema::parse(std::string_view(text.data, text.len), why);
+    if (!schema) {
+      logWarn("jobs", "ignoring the data schema of job handler \"" + handler + "\": " + why,
+              {{"type", type}, {"plugin", component->plugin ? component->plugin->name : ""}});
+      continue;
+    }
+    schemas.emplace(type, std::make_shared<const jobs::JobDataSchema>(std::move(*schema)));
+  }
+  return schemas;
 }
 
 void HostRuntime::stopJobs() {

@@ -132,6 +132,9 @@ int run(int argc, char** argv) {
     return kExitOk;
   }
   configureLogging(loaded.effective);
+  // The document goes to stdout, where the log lines go too: only errors
+  // (which also fail the command) may join it.
+  if (cli.printOpenApi) Logger::instance().configure(WNO_LOG_ERROR, LogFormat::Text);
 
   HostRuntime runtime(loaded.effective, executableDir());
   const Status plugins = runtime.loadPlugins();
@@ -150,6 +153,10 @@ int run(int argc, char** argv) {
               << "):\n";
     for (const auto& e : errors) std::cerr << e << "\n";
     return kExitBadConfig;
+  }
+  if (cli.printOpenApi) {
+    std::cout << runtime.openApiDocument().dump(2) << "\n";
+    return kExitOk;
   }
   if (cli.validateOnly) {
     if (auto errors = runtime.dryRunComponents(); !errors.empty()) {

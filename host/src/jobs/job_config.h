@@ -11,11 +11,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace wno::host::jobs {
+
+class JobDataSchema;
 
 // Job priorities as stored: 0 runs first.
 enum Priority : int { Critical = 0, High = 1, Normal = 2, Low = 3 };
@@ -50,6 +53,8 @@ struct JobTypeConfig {
   Backoff backoff;
   int64_t timeoutMs = 60000;
   nlohmann::json handlerConfig = nlohmann::json::object();
+  // What the handler declares its data must look like (ABI 1.2); null: anything.
+  std::shared_ptr<const JobDataSchema> dataSchema;
 };
 
 // "contents" on "create" -> enqueue "process_content" with data built from

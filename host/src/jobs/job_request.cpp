@@ -1,6 +1,7 @@
 #include "jobs/job_request.h"
 
 #include "core/utc_time.h"
+#include "jobs/job_data_schema.h"
 
 #include <cctype>
 #include <random>
@@ -163,6 +164,7 @@ std::optional<json> jobRecordFromRequest(const json& request, const JobsConfig& 
     id = newJobId();
   }
   json data = request.value("data", json::object());
+  if (t.dataSchema && !t.dataSchema->check(data, error)) return std::nullopt;
 
   return json{{"id", id},
               {"type", t.type},

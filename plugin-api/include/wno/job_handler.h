@@ -42,6 +42,16 @@ typedef struct wno_type_job_handler {
   /* Long handlers poll api->job_should_stop(ctx, job->id) and return
    * WNO_ERR_CANCELLED when it says so. */
   wno_status (*on_handle)(void* self, const wno_job* job, const wno_sink* result_out);
+
+  /* ---- 1.2 ---- */
+  /* OPTIONAL ({NULL, 0}: none). The JSON Schema of the job "data" this
+   * handler accepts, as JSON text in static storage (it must outlive the
+   * plugin's components). Read once when the plugin loads: the host refuses
+   * enqueues whose data does not match (400 naming the member) and describes
+   * it in /openapi.json. Keywords: type, properties, required,
+   * additionalProperties, enum, minimum, maximum, minLength, pattern, items,
+   * minItems, description; a schema using others is ignored with a warning. */
+  wno_str data_schema_json;
 } wno_type_job_handler;
 
 #ifdef __cplusplus

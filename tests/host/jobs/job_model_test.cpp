@@ -2,6 +2,7 @@
 // (every refusal names its member), /jobs config cross-checks, rate windows.
 #include "jobs/backoff.h"
 #include "jobs/job_config.h"
+#include "jobs/job_data_schema.h"
 #include "jobs/job_request.h"
 #include "jobs/rate_window.h"
 #include "core/utc_time.h"
@@ -151,6 +152,44 @@ TEST(JobRequest, EveryRefusalNamesTheMember) {
   EXPECT_EQ(error.parameter, "body");
   request(R"({"type":"nope"})", error);
   EXPECT_THAT(error.message, HasSubstr("known: resize, send_mail"));
+}
+
+// A handler's declared data schema (ABI 1.2) is enforced at enqueue, and a
+// refusal names the member inside data, as the other members are named.
+TEST(JobRequest, DataIsCheckedAgainstTheHandlersSchema) {
+  std::string why;
+  auto schema = JobDataSchema::parse(R"({"type":"object","required":["width"],
+      "properties":{"width":{"type":"integer","minimum":1},"format":{"enum":["png","jpeg"]}}})", why);
+  ASSERT_TRUE(schema) << why;
+  JobsConfig config = testConfig();
+  config.types.at("resize").dataSchema = std::make_shared<const JobDataSchema>(*schema);
+  RequestError error;
+  EXPECT_TRUE(jobRecordFromRequest(json::parse(R"({"type":"resize","data":{"width":640,"format":"png"}})"), config, 0, error))
+      << error.parameter << ": " << error.message;
+  for (const auto& [body, parameter] : std::vector<std::pair<const char*, const char*>>{
+           {R"({"type":"resize","data":{"width":0}})", "data.width"},
+           {R"({"type":"resize","data":{"width":"wide"}})", "data.width"},
+           {R"({"type":"resize","data":{"width":9,"format":"gif"}})", "data.format"}}) {
+    error = {};
+    EXPECT_FALSE(jobRecordFromRequest(json::parse(body), config, 0, error)) << body;
+    EXPECT_EQ(error.parameter, parameter) << body << " -> " << error.message;
+  }
+  error = {};
+  EXPECT_FALSE(jobRecordFromRequest(json::parse(R"({"type":"resize"})"), config, 0, error));
+  EXPECT_EQ(error.parameter, "data.width");
+  EXPECT_THAT(error.message, HasSubstr("required"));
+  // Other types are unconstrained.
+  error = {};
+  EXPECT_TRUE(jobRecordFromRequest(json::parse(R"({"type":"send_mail","data":[1,2]})"), config, 0, error));
+}
+
+TEST(JobDataSchema, RefusesWhatTheHostCouldNotEnforce) {
+  std::string why;
+  EXPECT_FALSE(JobDataSchema::parse("{not json", why));
+  EXPECT_EQ(why, "not valid JSON");
+  EXPECT_FALSE(JobDataSchema::parse("[1]", why));
+  EXPECT_FALSE(JobDataSchema::parse(R"({"properties":{"a":{"oneOf":[{"type":"string"}]}}})", why));
+  EXPECT_THAT(why, HasSubstr("\"oneOf\" at /properties/a"));
 }
 
 TEST(JobRequest, PublicViewNamesThePriorityAndDerivesTimings) {

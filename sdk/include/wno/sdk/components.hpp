@@ -107,6 +107,10 @@ struct Job {
   int64_t deadlineMs = 0;
 };
 
+// A handler may also declare the JSON Schema of its job data (ABI 1.2):
+//   static constexpr std::string_view kDataSchema = R"({"type":"object",...})";
+// The host then refuses enqueues whose data does not match (400 naming the
+// member) and shows the schema in /openapi.json.
 class JobHandler {
  public:
   virtual ~JobHandler() = default;

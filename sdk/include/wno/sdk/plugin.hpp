@@ -17,7 +17,9 @@
 
 #include <wno/plugin.h>
 
+#include <cstddef>
 #include <memory>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -150,6 +152,23 @@ struct ProbeTrampolines {
   static constexpr wno_type_health_probe vtable = {sizeof(wno_type_health_probe), create<T>, destroy<T>, check};
 };
 
+// A handler class may declare the JSON Schema of its job data as
+//   static constexpr std::string_view kDataSchema = R"({...})";
+template <typename T, typename = void>
+struct HasDataSchema : std::false_type {};
+template <typename T>
+struct HasDataSchema<T, std::void_t<decltype(std::string_view(T::kDataSchema))>> : std::true_type {};
+
+template <typename T>
+constexpr wno_str dataSchemaOf() {
+  if constexpr (HasDataSchema<T>::value) {
+    constexpr std::string_view schema(T::kDataSchema);
+    return wno_str{schema.data(), schema.size()};
+  } else {
+    return wno_str{nullptr, 0};
+  }
+}
+
 template <typename T>
 struct HandlerTrampolines {
   static wno_status handle(void* self, const wno_job* job, const wno_sink* out) {
@@ -167,7 +186,14 @@ struct HandlerTrampolines {
       return WNO_OK;
     });
   }
-  static constexpr wno_type_job_handler vtable = {sizeof(wno_type_job_handler), create<T>, destroy<T>, handle};
+#if WNO_TARGET_ABI_MINOR >= 2
+  static constexpr wno_type_job_handler vtable = {sizeof(wno_type_job_handler), create<T>, destroy<T>, handle,
+                                                  dataSchemaOf<T>()};
+#else
+  // Targeting 1.0 or 1.1: the table ends where theirs did (no data schema).
+  static constexpr wno_type_job_handler vtable = {
+      static_cast<uint32_t>(offsetof(wno_type_job_handler, data_schema_json)), create<T>, destroy<T>, handle, {}};
+#endif
 };
 
 template <typename T>
