@@ -13,6 +13,8 @@
 
 #include <sys/uio.h>
 
+#include <atomic>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -66,6 +68,14 @@ class Connection {
   std::string outHead;
   iovec out[2] = {};
   int outCount = 0;
+  // Set by a worker that wrote (or began writing) the response itself; the
+  // loop takes the connection over from there (EventLoop::complete).
+  bool writtenByWorker = false;
+  bool workerWriteFailed = false;  // the client went away while the worker wrote
+  // The loop saw an event for this connection while a worker had it: the
+  // worker must then wake the loop when it hands the connection back, or
+  // that event (the client's next request) would wait for the sweep tick.
+  std::atomic<bool> eventWhileDispatched{false};
 
   std::chrono::steady_clock::time_point startedAt;  // dispatch of the current request, for its duration
   int64_t lastActivityMs;     // idle keep-alive clock

@@ -57,6 +57,68 @@ const std::string& overCapacityResponse() {
   return response;
 }
 
+// The Date header of this second, formatted once a second per thread:
+// loops and workers both write responses.
+const std::string& httpDateNow() {
+  thread_local std::time_t second = -1;
+  thread_local std::string text;
+  const std::time_t now = std::time(nullptr);
+  if (now != second) {
+    second = now;
+    std::tm utc{};
+    ::gmtime_r(&now, &utc);
+    char buffer[64];
+    text.assign(buffer, std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S GMT", &utc));
+  }
+  return text;
+}
+
+// Points the connection's output at the response's serialized head and its
+// body (none for HEAD, 204 and 304).
+void prepareOutput(Connection& c) {
+  c.outHead.clear();
+  c.response.serializeHead(c.outHead, httpDateNow());
+  c.out[0] = {c.outHead.data(), c.outHead.size()};
+  c.outCount = 1;
+  const std::string& body = c.response.body();
+  const bool bodyless = c.headRequest || c.response.status() == 204 || c.response.status() == 304;
+  if (!bodyless && !body.empty()) {
+    c.out[1] = {const_cast<char*>(body.data()), body.size()};
+    c.outCount = 2;
+  }
+}
+
+enum class Sent { All, WouldBlock, Failed };
+
+// Sends what is left of the output without blocking; `progressed` says
+// whether any byte went. Touches only the output, so a worker may call it.
+Sent sendPending(Connection& c, bool& progressed) {
+  progressed = false;
+  while (c.outCount > 0) {
+    iovec* first = c.out + (c.outCount == 2 && c.out[0].iov_len == 0 ? 1 : 0);
+    const int count = c.outCount - static_cast<int>(first - c.out);
+    msghdr message{};
+    message.msg_iov = first;
+    message.msg_iovlen = static_cast<size_t>(count);
+    const ssize_t n = ::sendmsg(c.fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return Sent::WouldBlock;
+      return Sent::Failed;  // the client went away mid-response
+    }
+    progressed = progressed || n > 0;
+    size_t left = static_cast<size_t>(n);
+    for (int i = static_cast<int>(first - c.out); i < c.outCount && left > 0; ++i) {
+      const size_t step = std::min(left, c.out[i].iov_len);
+      c.out[i].iov_base = static_cast<char*>(c.out[i].iov_base) + step;
+      c.out[i].iov_len -= step;
+      left -= step;
+    }
+    if (c.out[c.outCount - 1].iov_len == 0) c.outCount = 0;
+  }
+  return Sent::All;
+}
+
 // A spare descriptor, given up to accept-and-close one client when the
 // process is out of descriptors; otherwise the level-triggered listening
 // socket would wake every loop in a tight circle.
@@ -83,7 +145,6 @@ EventLoop::EventLoop(int index, int listenFd, const LoopOptions& options, Dispat
     throw std::runtime_error(std::string("event loop: cannot watch the listening socket: ") + std::strerror(errno));
   }
   listening_ = true;
-  refreshDate();
 }
 
 EventLoop::~EventLoop() {
@@ -98,23 +159,30 @@ void EventLoop::start() {
   ::pthread_setname_np(thread_.native_handle(), name.substr(0, 15).c_str());
 }
 
-void EventLoop::stopAccepting() {
-  accepting_.store(false);
+void EventLoop::wake() {
+  // One write per wake-up: the loop clears the flag before it looks.
+  if (wakePending_.exchange(true)) return;
   const uint64_t one = 1;
   (void)!::write(wakeFd_, &one, sizeof one);
 }
 
+void EventLoop::stopAccepting() {
+  accepting_.store(false);
+  wakePending_.store(false);
+  wake();
+}
+
 void EventLoop::drain() {
   draining_.store(true);
-  const uint64_t one = 1;
-  (void)!::write(wakeFd_, &one, sizeof one);
+  wakePending_.store(false);
+  wake();
 }
 
 void EventLoop::stop() {
   if (!thread_.joinable()) return;
   stopping_.store(true);
-  const uint64_t one = 1;
-  (void)!::write(wakeFd_, &one, sizeof one);
+  wakePending_.store(false);
+  wake();
   thread_.join();
   for (auto& [fd, connection] : connections_) {
     ::close(fd);
@@ -131,16 +199,31 @@ void EventLoop::complete(Connection& connection) {
     localCompleted_.push_back(&connection);
     return;
   }
-  bool wasEmpty;
+  // A worker writes the response itself. Most responses fit the socket
+  // buffer, so the client has its answer without waiting for this loop to
+  // wake, and the loop is not woken for it at all: it takes the connection
+  // back with its next round (the client's next request, a hang-up, the
+  // sweep tick). That saves a wake-up and a thread switch per request.
+  Connection& c = connection;
+  if (draining_.load(std::memory_order_relaxed)) c.response.setKeepAlive(false);
+  prepareOutput(c);
+  bool progressed = false;
+  const Sent sent = sendPending(c, progressed);
+  c.writtenByWorker = true;
+  c.workerWriteFailed = sent == Sent::Failed;
+  // The loop must act at once when bytes are left, the client went away,
+  // the connection is to close, or a pipelined request waits in its buffer
+  // (the loop reads nothing while a worker has the connection).
+  const bool urgent = sent != Sent::All || !c.response.keepAlive() || c.inEnd > c.inBegin;
   {
     std::lock_guard lock(completedMutex_);
-    wasEmpty = completed_.empty();
-    completed_.push_back(&connection);
+    completed_.push_back(&c);
+    completionsPending_.store(true);
   }
-  if (wasEmpty) {
-    const uint64_t one = 1;
-    (void)!::write(wakeFd_, &one, sizeof one);
-  }
+  // Sequentially consistent with the loop, which sets the flag and then
+  // reads completionsPending_: one of the two sees the other, so an event
+  // that came while the worker wrote is never left for the sweep tick.
+  if (urgent || c.eventWhileDispatched.load()) wake();
 }
 
 void EventLoop::run() {
@@ -155,6 +238,7 @@ void EventLoop::run() {
       if (tag == kListenTag) {
         acceptAll(spare);
       } else if (tag == kWakeTag) {
+        wakePending_.store(false);
         uint64_t count;
         (void)!::read(wakeFd_, &count, sizeof count);
         drainCompletions();
@@ -168,8 +252,13 @@ void EventLoop::run() {
       }
       runLocalCompletions();
     }
+    // Workers' responses handed back without a wake-up (taking one back
+    // may parse and answer the next request on this thread).
+    if (completionsPending_.load()) {
+      drainCompletions();
+      runLocalCompletions();
+    }
     if (nowMs_ >= nextSweepMs_) {
-      refreshDate();
       sweep(nowMs_);
       nextSweepMs_ = nowMs_ + kSweepEveryMs;
     }
@@ -233,7 +322,10 @@ void EventLoop::onEvents(Connection& c, uint32_t events) {
       if (c.writeReady) writeSome(c);
       break;
     case Connection::State::Dispatched:
-      break;  // the worker answers first; a hang-up shows when we write or read next
+      // The worker answers first; a hang-up shows when we write or read
+      // next. The worker must wake us for this event when it is done.
+      c.eventWhileDispatched.store(true);
+      break;
     case Connection::State::Lingering:
       if (c.readReady) discardUntilClosed(c);
       break;
@@ -350,6 +442,7 @@ void EventLoop::dispatchRequest(Connection& c) {
   c.headRequest = c.request.getMethod() == "HEAD";
   c.response.reset();
   c.response.setKeepAlive(options_.keepAlive && c.request.keepAlive() && !draining_.load(std::memory_order_relaxed));
+  c.eventWhileDispatched.store(false);
   dispatcher_.dispatch(c);
   // After dispatch has counted it in flight, so a draining server never
   // sees this request as neither arriving nor handled.
@@ -369,56 +462,49 @@ void EventLoop::drainCompletions() {
   {
     std::lock_guard lock(completedMutex_);
     ready.swap(completed_);
+    completionsPending_.store(false);
   }
-  for (Connection* c : ready) startResponse(*c);
+  for (Connection* c : ready) c->writtenByWorker ? takeBackFromWorker(*c) : startResponse(*c);
 }
 
 void EventLoop::startResponse(Connection& c) {
   if (draining_.load(std::memory_order_relaxed)) c.response.setKeepAlive(false);
-  c.outHead.clear();
-  c.response.serializeHead(c.outHead, date_);
-  c.out[0] = {c.outHead.data(), c.outHead.size()};
-  c.outCount = 1;
-  const std::string& body = c.response.body();
-  const bool bodyless = c.headRequest || c.response.status() == 204 || c.response.status() == 304;
-  if (!bodyless && !body.empty()) {
-    c.out[1] = {const_cast<char*>(body.data()), body.size()};
-    c.outCount = 2;
-  }
+  prepareOutput(c);
   c.state = c.response.keepAlive() ? Connection::State::Writing : Connection::State::Closing;
   c.writeStallSinceMs = 0;
   writeSome(c);
 }
 
-void EventLoop::writeSome(Connection& c) {
-  while (c.outCount > 0) {
-    iovec* first = c.out + (c.outCount == 2 && c.out[0].iov_len == 0 ? 1 : 0);
-    const int count = c.outCount - static_cast<int>(first - c.out);
-    msghdr message{};
-    message.msg_iov = first;
-    message.msg_iovlen = static_cast<size_t>(count);
-    const ssize_t n = ::sendmsg(c.fd, &message, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        c.writeReady = false;
-        if (c.writeStallSinceMs == 0) c.writeStallSinceMs = nowMs_;
-        return;
-      }
-      close(c);  // the client went away mid-response
-      return;
-    }
-    size_t left = static_cast<size_t>(n);
-    for (int i = static_cast<int>(first - c.out); i < c.outCount && left > 0; ++i) {
-      const size_t step = std::min(left, c.out[i].iov_len);
-      c.out[i].iov_base = static_cast<char*>(c.out[i].iov_base) + step;
-      c.out[i].iov_len -= step;
-      left -= step;
-    }
-    if (c.out[c.outCount - 1].iov_len == 0) c.outCount = 0;
-    c.writeStallSinceMs = 0;
+// A worker wrote the response, or began to: carry on from where it got.
+void EventLoop::takeBackFromWorker(Connection& c) {
+  c.writtenByWorker = false;
+  c.state = c.response.keepAlive() ? Connection::State::Writing : Connection::State::Closing;
+  c.writeStallSinceMs = 0;
+  if (c.workerWriteFailed) {
+    c.workerWriteFailed = false;
+    close(c);
+    return;
   }
-  finishResponse(c);
+  // Bytes left: try again now (the socket may have drained since), then on
+  // the next EPOLLOUT edge. None left: finish as the loop would have.
+  writeSome(c);
+}
+
+void EventLoop::writeSome(Connection& c) {
+  bool progressed = false;
+  switch (sendPending(c, progressed)) {
+    case Sent::All:
+      c.writeStallSinceMs = 0;
+      finishResponse(c);
+      return;
+    case Sent::WouldBlock:
+      c.writeReady = false;
+      if (progressed || c.writeStallSinceMs == 0) c.writeStallSinceMs = nowMs_;
+      return;
+    case Sent::Failed:
+      close(c);
+      return;
+  }
 }
 
 void EventLoop::finishResponse(Connection& c) {
@@ -526,17 +612,6 @@ void EventLoop::sweep(int64_t nowMs) {
   for (Connection* c : idle) close(*c);
   for (Connection* c : stalled) close(*c);
   for (auto& [c, why] : late) refuse(*c, 408, why);
-}
-
-void EventLoop::refreshDate() {
-  const std::time_t now = std::time(nullptr);
-  if (now == dateSecond_) return;
-  dateSecond_ = now;
-  std::tm utc{};
-  ::gmtime_r(&now, &utc);
-  char text[64];
-  const size_t n = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc);
-  date_.assign(text, n);
 }
 
 }  // namespace wno::host::http

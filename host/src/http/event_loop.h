@@ -59,6 +59,9 @@ class EventLoop {
   void stop();
 
   // Hands a dispatched connection back with its response filled; any thread.
+  // From a worker, the response is written on that thread when the socket
+  // takes it at once, and the loop is only woken when it has more to do
+  // than pick the connection up with its next event (module comment).
   void complete(Connection& connection);
 
   // Connections in the middle of sending a request (its first byte is in,
@@ -66,8 +69,6 @@ class EventLoop {
   // handled, since their clients already count on an answer.
   int receiving() const { return receiving_.load(std::memory_order_relaxed); }
 
-  // The cached Date header value of this second.
-  const std::string& date() const { return date_; }
 
  private:
   void run();
@@ -78,6 +79,7 @@ class EventLoop {
   void dispatchRequest(Connection& c);
   void runLocalCompletions();
   void startResponse(Connection& c);
+  void takeBackFromWorker(Connection& c);
   void writeSome(Connection& c);
   void finishResponse(Connection& c);
   void discardUntilClosed(Connection& c);
@@ -86,7 +88,7 @@ class EventLoop {
   void stopReceiving(Connection& c);
   void sweep(int64_t nowMs);
   void drainCompletions();
-  void refreshDate();
+  void wake();
 
   const int index_;
   const int listenFd_;
@@ -108,12 +110,14 @@ class EventLoop {
   std::vector<std::unique_ptr<Connection>> closed_;
   std::mutex completedMutex_;
   std::vector<Connection*> completed_;
+  // Completions waiting in completed_ (read without the lock each round),
+  // and whether a wake-up is already on its way.
+  std::atomic<bool> completionsPending_{false};
+  std::atomic<bool> wakePending_{false};
   std::vector<Connection*> localCompleted_;  // answered on this thread
 
   int64_t nowMs_ = 0;
   int64_t nextSweepMs_ = 0;
-  int64_t dateSecond_ = -1;
-  std::string date_;
 };
 
 }  // namespace wno::host::http

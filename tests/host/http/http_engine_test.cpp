@@ -200,6 +200,27 @@ TEST_F(HttpEngineTest, PipelinedRequestsAreAnsweredInOrderOnOneConnection) {
   EXPECT_THAT(client.readResponse(), HasSubstr("\r\n\r\nwork 2"));
 }
 
+// A worker writes its response itself and the loop takes the connection
+// back later: the next request on it, answered on the loop or by a worker,
+// must be answered at once, not wait for another event.
+TEST_F(HttpEngineTest, OneConnectionAlternatingBetweenWorkersAndTheLoopGetsEveryAnswer) {
+  start();
+  RawClient client(port_);
+  for (int i = 0; i < 50; ++i) {
+    const bool onWorker = i % 3 != 1;
+    client.send(onWorker ? get("/work/" + std::to_string(i)) : get("/inline"));
+    const std::string r = client.readResponse();
+    ASSERT_THAT(r, StartsWith("HTTP/1.1 200 OK\r\n")) << "request " << i;
+    ASSERT_THAT(r, HasSubstr(onWorker ? "work " + std::to_string(i) : std::string("inline"))) << "request " << i;
+  }
+  // A response too large for the socket buffer: the worker starts it, the
+  // loop finishes it, and the connection serves the next request.
+  client.send(get("/big"));
+  EXPECT_THAT(client.readResponse(), HasSubstr("Content-Length: 16777216"));
+  client.send(get("/inline"));
+  EXPECT_THAT(client.readResponse(), HasSubstr("\r\n\r\ninline"));
+}
+
 TEST_F(HttpEngineTest, KeepAliveServesManyRequestsAndHttp10Closes) {
   start();
   RawClient client(port_);
