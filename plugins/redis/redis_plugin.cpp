@@ -40,6 +40,11 @@ const char* kInvalidateScript =
     "redis.call('UNLINK', KEYS[1]) "
     "return n";
 
+// A lease is released only by the holder of its token.
+const char* kUnlockScript =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end "
+    "return 0";
+
 std::string regionTag(std::string_view region) { return std::string("\x01region:") + std::string(region); }
 
 struct RedisConfig {
@@ -227,6 +232,27 @@ class RedisCache : public wno::sdk::CacheBackend {
     if (backplane_) backplane_->setListener(listener);
   }
 
+  // Leases for the host's distributed single-flight: SET NX with an expiry
+  // takes one; only the holder of the token deletes it (a script, so the
+  // check and the delete are one step).
+  bool tryLock(std::string_view name, std::string_view token, int64_t leaseMs) {
+    return call([&] {
+      const std::string key = leaseKey(name);
+      const std::string ttl = std::to_string(std::max<int64_t>(leaseMs, 1));
+      auto c = pool_.acquire(budget());
+      Reply reply = c->command({"SET", key, token, "NX", "PX", ttl});
+      return reply->type == REDIS_REPLY_STATUS;
+    });
+  }
+
+  bool unlock(std::string_view name, std::string_view token) {
+    return call([&] {
+      const std::string key = leaseKey(name);
+      auto c = pool_.acquire(budget());
+      return c->command({"EVAL", kUnlockScript, "1", key, token})->integer > 0;
+    });
+  }
+
  private:
   // "e:" values begin with their absolute expiry (8 bytes, little endian),
   // so a read is one GET rather than GET + PEXPIRETIME.
@@ -245,6 +271,7 @@ class RedisCache : public wno::sdk::CacheBackend {
     return static_cast<int64_t>(bits);
   }
   std::string tagKey(std::string_view tag) const { return config_.prefix + "tz:" + std::string(tag); }
+  std::string leaseKey(std::string_view name) const { return config_.prefix + "lk:" + std::string(name); }
   std::string eventMessage(wno_cache_event event, std::string_view subject) const {
     return backplane_ ? backplane_->message(event, subject) : std::string();
   }

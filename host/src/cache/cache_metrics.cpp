@@ -72,6 +72,12 @@ CacheService::RegionCounters& CacheService::counters(const std::string& region) 
   slot->computes = counter("wno_cache_computes_total", "get-or-compute factory runs by region", {{"region", label}});
   slot->computeErrors = counter("wno_cache_compute_errors_total", "get-or-compute factory failures by region", {{"region", label}});
   slot->joins = counter("wno_cache_singleflight_joins_total", "Callers that waited for another caller's compute", {{"region", label}});
+  slot->remoteWaits = counter("wno_cache_distributed_waits_total", "get-or-compute leaders that found another host computing the key", {{"region", label}});
+  slot->remoteJoins = counter("wno_cache_distributed_joins_total", "get-or-compute leaders served another host's value from the shared level", {{"region", label}});
+  slot->remoteWaitsOut = counter("wno_cache_distributed_waits_exceeded_total", "get-or-compute leaders that stopped waiting for another host and computed", {{"region", label}});
+  for (const auto& level : levels_) {
+    slot->hitRatioByLevel.push_back(&prometheus::BuildGauge().Name("wno_cache_hit_ratio").Help("Share of lookups answered by this level since start, by region (rate() of the counters gives a windowed ratio)").Register(registry).Add({{"level", level->name}, {"region", label}}));
+  }
   slot->multiplierMetric = &prometheus::BuildGauge().Name("wno_cache_ttl_multiplier").Help("TTL multiplier applied to the last write, by region").Register(registry).Add({{"region", label}});
   slot->multiplierMetric->Set(1.0);
   // Copy-on-write: readers keep using the map they loaded; it stays alive
@@ -96,6 +102,12 @@ void CacheService::refreshLevelGauges() {
       c->computes->publish();
       c->computeErrors->publish();
       c->joins->publish();
+      c->remoteWaits->publish();
+      c->remoteJoins->publish();
+      c->remoteWaitsOut->publish();
+      for (size_t i = 0; i < c->hitRatioByLevel.size() && i < c->hitsByLevel.size(); ++i) {
+        c->hitRatioByLevel[i]->Set(c->ratioOf(c->hitsByLevel[i]->load()));
+      }
     }
   }
   const nlohmann::json all = stats();

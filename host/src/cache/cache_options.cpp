@@ -55,6 +55,11 @@ std::optional<CacheServiceOptions> cacheOptionsFrom(const nlohmann::json& cache,
   }
   const nlohmann::json singleFlight = cache.value("single_flight", nlohmann::json::object());
   o.joinTimeoutMs = singleFlight.value("join_timeout_ms", o.joinTimeoutMs);
+  const nlohmann::json distributed = singleFlight.value("distributed", nlohmann::json::object());
+  o.distributed.enabled = distributed.value("enabled", o.distributed.enabled);
+  o.distributed.leaseMs = distributed.value("lease_ms", o.distributed.leaseMs);
+  o.distributed.pollMs = distributed.value("poll_ms", o.distributed.pollMs);
+  o.distributed.waitMs = distributed.value("wait_ms", o.distributed.waitMs);
   return o;
 }
 

@@ -2,6 +2,7 @@
 // its defaults, and the config each level's backend is created with.
 #pragma once
 
+#include "cache/distributed_flight.h"
 #include "cache/ttl_curve.h"
 #include "protection/circuit_breaker.h"
 
@@ -36,6 +37,8 @@ struct CacheServiceOptions {
   // How long a get-or-compute caller waits for another caller's computation
   // of the same key before giving up (WNO_ERR_TIMEOUT, or a stale value).
   int64_t joinTimeoutMs = 10000;
+  // Single-flight across hosts through a shared level's leases.
+  DistributedFlightOptions distributed;
 };
 
 constexpr int64_t kDefaultSoftTimeoutMs = 50;

@@ -46,7 +46,7 @@ struct CacheService::ListenerCtx {
 };
 
 CacheService::CacheService(std::vector<CacheLevel> levels, CacheServiceOptions options, HostServices& services)
-    : options_(std::move(options)), services_(services) {
+    : options_(std::move(options)), services_(services), distributed_(options_.distributed) {
   for (size_t i = 0; i < levels.size(); ++i) {
     auto level = std::make_unique<Level>();
     level->name = levels[i].name;
@@ -68,6 +68,21 @@ CacheService::CacheService(std::vector<CacheLevel> levels, CacheServiceOptions o
       level->breaker->addListener([gauge](BreakerState, BreakerState to) { gauge->Set(breakerStateValue(to)); });
     }
     levels_.push_back(std::move(level));
+  }
+  if (options_.distributed.enabled) {
+    for (size_t i = levels_.size(); i-- > 1;) {
+      const auto& vt = levels_[i]->backend->vtable();
+      if (vt.on_try_lock != nullptr && vt.on_unlock != nullptr) {
+        leaseLevel_ = levels_[i].get();
+        break;
+      }
+    }
+    if (leaseLevel_ == nullptr) {
+      logWarn("cache",
+              "single_flight.distributed is on, but no level after the first can lease keys across hosts "
+              "(its backend needs on_try_lock/on_unlock, ABI 1.2): each host computes a missing key once",
+              {});
+    }
   }
   // Counters for the default and every configured region exist up front, so
   // the first requests do not all race to create them.
@@ -400,28 +415,46 @@ Result<std::string> CacheService::getOrCompute(const std::string& key, const Cac
   Lookup found = lookup(key, options.region, true);
   if (found.fresh) return std::move(*found.fresh);
 
+  // Runs on this host's leader of the key only; it writes every level, so
+  // the value is in the shared level before a lease on the key is released.
+  auto computeAndStore = [&]() -> Result<std::string> {
+    c.computes->add();
+    Result<std::string> result = Status(WNO_ERR_INTERNAL, "compute failed");
+    try {
+      result = compute();
+    } catch (const std::exception& e) {
+      result = Status(WNO_ERR_INTERNAL, std::string("compute threw: ") + e.what());
+    } catch (...) {
+      result = Status(WNO_ERR_INTERNAL, "compute threw");
+    }
+    if (result.isOk()) {
+      set(key, result.value(), options);
+    } else if (isAnswer(result.status().code())) {
+      // The source answered, e.g. the row is gone: a stale copy would now
+      // contradict it, so drop that instead of serving it.
+      if (found.stale) remove(key);
+    } else {
+      c.computeErrors->add();
+    }
+    return result;
+  };
   SingleFlight::Outcome outcome =
       flights_.run(key, std::chrono::milliseconds(options_.joinTimeoutMs), [&]() -> Result<std::string> {
+        // A caller that missed just before the previous leader of this key
+        // stored its value and finished would compute it again: look in L1
+        // once more (in-process, cheap) before leading a computation.
+        std::string stored;
+        if (peekLocal(key, options.region, stored).found) {
+          c.hitsByLevel[0]->add();
+          return stored;
+        }
         c.misses->add();
-        c.computes->add();
-        Result<std::string> result = Status(WNO_ERR_INTERNAL, "compute failed");
-        try {
-          result = compute();
-        } catch (const std::exception& e) {
-          result = Status(WNO_ERR_INTERNAL, std::string("compute threw: ") + e.what());
-        } catch (...) {
-          result = Status(WNO_ERR_INTERNAL, "compute threw");
-        }
-        if (result.isOk()) {
-          set(key, result.value(), options);
-        } else if (isAnswer(result.status().code())) {
-          // The source answered, e.g. the row is gone: a stale copy would now
-          // contradict it, so drop that instead of serving it.
-          if (found.stale) remove(key);
-        } else {
-          c.computeErrors->add();
-        }
-        return result;
+        if (leaseLevel_ == nullptr) return computeAndStore();
+        DistributedFlight::Outcome shared = distributed_.run(key, leaseFor(key, options.region), computeAndStore);
+        if (shared.waited) c.remoteWaits->add();
+        if (shared.waitedOut) c.remoteWaitsOut->add();
+        if (shared.source == DistributedFlight::Source::FoundShared) c.remoteJoins->add();
+        return std::move(shared.value);
       });
   if (outcome.role != SingleFlight::Role::Led) c.joins->add();
   Result<std::string>& result = outcome.value;
@@ -433,6 +466,27 @@ Result<std::string> CacheService::getOrCompute(const std::string& key, const Cac
     return std::move(*found.stale);
   }
   return std::move(result);
+}
+
+SharedLease CacheService::leaseFor(const std::string& key, const std::string& region) {
+  Level* level = leaseLevel_;
+  SharedLease lease;
+  lease.tryLock = [level, this](const std::string& name, const std::string& token, int64_t leaseMs) -> Result<bool> {
+    int32_t acquired = 0;
+    Status status = onLevel(*level, "lock", true, [&] {
+      return level->backend->call("on_try_lock", level->backend->vtable().on_try_lock, view(name), view(token), leaseMs,
+                                 &acquired);
+    });
+    if (!status.isOk()) return status;
+    return acquired != 0;
+  };
+  lease.unlock = [level, this](const std::string& name, const std::string& token) {
+    onLevel(*level, "unlock", true, [&] {
+      return level->backend->call("on_unlock", level->backend->vtable().on_unlock, view(name), view(token));
+    });
+  };
+  lease.findShared = [this, key, region]() { return lookup(key, region, false).fresh; };
+  return lease;
 }
 
 }  // namespace wno::host

@@ -2,7 +2,8 @@
 //  - reads go level by level and fill faster levels on a slower-level hit;
 //  - writes and invalidations go to every level;
 //  - TTLs scale with the load factor through a curve (per region overrides);
-//  - get-or-compute is single-flight per key;
+//  - get-or-compute is single-flight per key, and optionally across hosts
+//    through a shared level's leases (distributed_flight.h);
 //  - fail-safe: a failing, slow or broken-circuit level (other than L1) is
 //    skipped without an error reaching the caller, and a stale value may be
 //    served for a grace period when recomputing fails;
@@ -16,6 +17,7 @@
 #pragma once
 
 #include "cache/cache_options.h"
+#include "cache/distributed_flight.h"
 #include "cache/envelope.h"
 #include "cache/single_flight.h"
 #include "cache/striped_counter.h"
@@ -94,6 +96,9 @@ class CacheService : public CacheApi {
   int64_t failSafeMsFor(std::string_view region) const;
   RegionCounters& counters(const std::string& region);
   void onRemoteEvent(size_t fromLevel, wno_cache_event event, const std::string& subject);
+  // The shared level's leases for DistributedFlight, run through the
+  // level's breaker and deadline.
+  SharedLease leaseFor(const std::string& key, const std::string& region);
 
   std::vector<std::unique_ptr<Level>> levels_;
   struct ListenerCtx;
@@ -103,6 +108,10 @@ class CacheService : public CacheApi {
   HostServices& services_;
 
   SingleFlight flights_;
+  DistributedFlight distributed_;
+  // The slowest level that can lease keys across hosts; null when none can
+  // or distributed single-flight is off.
+  Level* leaseLevel_ = nullptr;
 
   // Every get looks its region's counters up; new regions are rare. Readers
   // load the current map without a lock; a new region publishes a copy.

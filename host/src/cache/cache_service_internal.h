@@ -45,8 +45,17 @@ struct CacheService::RegionCounters {
   std::string name;
   std::vector<std::unique_ptr<PublishedCounter>> hitsByLevel;
   std::unique_ptr<PublishedCounter> misses, staleServed, computes, computeErrors, joins;
+  // Distributed single-flight: leaders that found another host's lease, got
+  // its value from the shared level, or computed after waiting it out.
+  std::unique_ptr<PublishedCounter> remoteWaits, remoteJoins, remoteWaitsOut;
   prometheus::Gauge* multiplierMetric = nullptr;
+  std::vector<prometheus::Gauge*> hitRatioByLevel;  // refreshed with the published counters
 
+  // Share of lookups (hits at any level plus misses) that `hits` answered.
+  double ratioOf(uint64_t hits) const {
+    const uint64_t lookups = this->hits() + misses->load();
+    return lookups == 0 ? 0.0 : static_cast<double>(hits) / static_cast<double>(lookups);
+  }
   uint64_t hits() const {
     uint64_t n = 0;
     for (const auto& h : hitsByLevel) n += h->load();

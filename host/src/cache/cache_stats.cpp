@@ -31,16 +31,23 @@ nlohmann::json CacheService::stats() const {
     std::lock_guard lock(regionsMutex_);
     for (const auto& c : regionCounters_) {
       nlohmann::json byLevel = nlohmann::json::object();
+      nlohmann::json ratioByLevel = nlohmann::json::object();
       for (size_t i = 0; i < levels_.size() && i < c->hitsByLevel.size(); ++i) {
         byLevel[levels_[i]->name] = c->hitsByLevel[i]->load();
+        ratioByLevel[levels_[i]->name] = c->ratioOf(c->hitsByLevel[i]->load());
       }
       nlohmann::json entry = {{"hits", c->hits()},
                               {"hits_by_level", byLevel},
+                              {"hit_ratio", c->ratioOf(c->hits())},
+                              {"hit_ratio_by_level", ratioByLevel},
                               {"misses", c->misses->load()},
                               {"stale_served", c->staleServed->load()},
                               {"computes", c->computes->load()},
                               {"compute_errors", c->computeErrors->load()},
                               {"singleflight_joins", c->joins->load()},
+                              {"distributed_waits", c->remoteWaits->load()},
+                              {"distributed_joins", c->remoteJoins->load()},
+                              {"distributed_waits_exceeded", c->remoteWaitsOut->load()},
                               {"ttl_multiplier", ttlMultiplier(c->name)}};
       const RegionPolicy* policy = policyFor(c->name);
       entry["ttl_ms"] = policy && policy->ttlMs > 0 ? policy->ttlMs : options_.defaultTtlMs;
@@ -53,7 +60,12 @@ nlohmann::json CacheService::stats() const {
           {"regions", regions},
           {"load_factor", services_.loadFactor()},
           {"adaptive_ttl", {{"enabled", options_.adaptiveTtl}, {"curve", options_.curve.toJson()}, {"multiplier", ttlMultiplier("")}}},
-          {"fail_safe_ms", options_.failSafeMs}};
+          {"fail_safe_ms", options_.failSafeMs},
+          {"distributed_single_flight",
+           {{"enabled", options_.distributed.enabled},
+            {"lease_level", leaseLevel_ ? nlohmann::json(leaseLevel_->name) : nlohmann::json()},
+            {"lease_ms", options_.distributed.leaseMs},
+            {"wait_ms", options_.distributed.waitMs}}}};
 }
 
 }  // namespace wno::host

@@ -37,12 +37,18 @@ void addAdminPaths(json& doc) {
                                                 {"reason", {{"type", "string"}}},
                                                 {"fix", {{"type", "string"}}},
                                                 {"required", {{"type", "boolean"}}}}}}}}}}}};
+  const json ratio = {{"type", "number"}, {"minimum", 0}, {"maximum", 1}, {"description", "share of lookups since start"}};
   json region = {{"type", "object"},
                  {"properties", {{"hits", {{"type", "integer"}}},
                                  {"hits_by_level", {{"type", "object"}, {"additionalProperties", {{"type", "integer"}}}}},
+                                 {"hit_ratio", ratio},
+                                 {"hit_ratio_by_level", {{"type", "object"}, {"additionalProperties", ratio}}},
                                  {"misses", {{"type", "integer"}}},
                                  {"stale_served", {{"type", "integer"}}},
                                  {"computes", {{"type", "integer"}}},
+                                 {"distributed_waits", {{"type", "integer"}}},
+                                 {"distributed_joins", {{"type", "integer"}}},
+                                 {"distributed_waits_exceeded", {{"type", "integer"}}},
                                  {"ttl_multiplier", {{"type", "number"}}},
                                  {"ttl_ms", {{"type", "integer"}}}}}};
   schemas["CacheStats"] = {
@@ -59,7 +65,13 @@ void addAdminPaths(json& doc) {
         {"regions", {{"type", "object"}, {"additionalProperties", region}}},
         {"load_factor", {{"type", "number"}}},
         {"adaptive_ttl", {{"type", "object"}}},
-        {"fail_safe_ms", {{"type", "integer"}}}}}};
+        {"fail_safe_ms", {{"type", "integer"}}},
+        {"distributed_single_flight",
+         {{"type", "object"},
+          {"properties", {{"enabled", {{"type", "boolean"}}},
+                          {"lease_level", {{"type", {"string", "null"}}}},
+                          {"lease_ms", {{"type", "integer"}}},
+                          {"wait_ms", {{"type", "integer"}}}}}}}}}};
 
   const json security = json::array({{{"adminKey", json::array()}}});
   const json tags = {"admin"};

@@ -74,6 +74,20 @@ typedef struct wno_type_cache {
   /* OPTIONAL (NULL for local-only backends): start or stop (listener NULL)
    * delivering other hosts' changes, for L1 coherence. */
   wno_status (*on_set_listener)(void* self, const wno_cache_listener* listener);
+
+  /* ---- 1.2 ---- */
+  /* OPTIONAL, both or neither (NULL: a local backend, or one that cannot
+   * lock). A short lease on `name` shared by every host using this backend;
+   * the host's distributed single-flight holds one per key it computes, so
+   * other hosts wait for the value instead of computing it too.
+   * on_try_lock: *out_acquired (never NULL) = 1 when this call took the
+   * lease, which then holds `token` (the caller's fencing value) for
+   * lease_ms unless released first; 0 when another holder has it.
+   * on_unlock: releases the lease only while it still holds `token` (WNO_OK),
+   * else WNO_NOT_FOUND, so a holder whose lease lapsed and was taken by
+   * another host never releases the new holder's. since 1.2 */
+  wno_status (*on_try_lock)(void* self, wno_str name, wno_str token, int64_t lease_ms, int32_t* out_acquired);
+  wno_status (*on_unlock)(void* self, wno_str name, wno_str token);
 } wno_type_cache;
 
 #ifdef __cplusplus

@@ -78,6 +78,12 @@ class CacheBackend {
   //   void setListener(const wno_cache_listener* listener);
   // to report other hosts' changes (copy the struct; nullptr stops). The SDK
   // then fills on_set_listener; otherwise it stays NULL (local only).
+  // A shared backend built for ABI 1.2 may also define both of
+  //   bool tryLock(std::string_view name, std::string_view token, int64_t leaseMs);
+  //   bool unlock(std::string_view name, std::string_view token);
+  // (a lease across hosts, for distributed single-flight: tryLock true when
+  // taken; unlock true when it still held token and released it). The SDK
+  // then fills on_try_lock and on_unlock.
 };
 
 // ---------------------------------------------------------- health probe ----

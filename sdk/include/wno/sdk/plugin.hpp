@@ -88,6 +88,16 @@ template <typename T>
 struct HasListener<T, std::void_t<decltype(std::declval<T&>().setListener(
                           static_cast<const wno_cache_listener*>(nullptr)))>> : std::true_type {};
 
+// A backend that shares leases across hosts defines tryLock and unlock
+// (components.hpp); the SDK fills on_try_lock/on_unlock for it (ABI 1.2).
+template <typename T, typename = void>
+struct HasLease : std::false_type {};
+template <typename T>
+struct HasLease<T, std::void_t<decltype(bool(std::declval<T&>().tryLock(std::string_view(), std::string_view(),
+                                                                        int64_t{0}))),
+                               decltype(bool(std::declval<T&>().unlock(std::string_view(), std::string_view())))>>
+    : std::true_type {};
+
 template <typename T>
 struct CacheTrampolines {
   static wno_status get(void* self, wno_str key, const wno_cache_entry_sink* out) {
@@ -134,9 +144,46 @@ struct CacheTrampolines {
       return WNO_OK;
     });
   }
-  static constexpr wno_type_cache vtable = {sizeof(wno_type_cache), create<T>,     destroy<T>, get, set, remove,
-                                            invalidateTag,          clear,         stats,
-                                            HasListener<T>::value ? setListener : nullptr};
+  static wno_status tryLock(void* self, wno_str name, wno_str token, int64_t leaseMs, int32_t* acquired) {
+    return guard(hostOf<T>(self), [&] {
+      if constexpr (HasLease<T>::value) *acquired = obj<T>(self).tryLock(view(name), view(token), leaseMs) ? 1 : 0;
+      return WNO_OK;
+    });
+  }
+  static wno_status unlock(void* self, wno_str name, wno_str token) {
+    return guard(hostOf<T>(self), [&] {
+      if constexpr (HasLease<T>::value) return obj<T>(self).unlock(view(name), view(token)) ? WNO_OK : WNO_NOT_FOUND;
+      return WNO_NOT_FOUND;
+    });
+  }
+#if WNO_TARGET_ABI_MINOR >= 2
+  static constexpr wno_type_cache vtable = {sizeof(wno_type_cache),
+                                            create<T>,
+                                            destroy<T>,
+                                            get,
+                                            set,
+                                            remove,
+                                            invalidateTag,
+                                            clear,
+                                            stats,
+                                            HasListener<T>::value ? setListener : nullptr,
+                                            HasLease<T>::value ? tryLock : nullptr,
+                                            HasLease<T>::value ? unlock : nullptr};
+#else
+  // Targeting 1.0 or 1.1: the table ends where theirs did (no leases).
+  static constexpr wno_type_cache vtable = {static_cast<uint32_t>(offsetof(wno_type_cache, on_try_lock)),
+                                            create<T>,
+                                            destroy<T>,
+                                            get,
+                                            set,
+                                            remove,
+                                            invalidateTag,
+                                            clear,
+                                            stats,
+                                            HasListener<T>::value ? setListener : nullptr,
+                                            nullptr,
+                                            nullptr};
+#endif
 };
 
 template <typename T>
