@@ -42,7 +42,7 @@ TEST(ScaleOut, AWriteOnOneHostReachesTheOtherHostsL1Within100ms) {
     for (int r : readers) {
       for (int k = 0; k < 2; ++k) {
         const Reply read = clients[r]->get(path);
-        ASSERT_EQ(read.status, 200) << read.body;
+        ASSERT_EQ(read.status, 200) << read.body << read.error;
         ASSERT_EQ(read.etag, etag);
       }
     }

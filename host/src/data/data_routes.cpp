@@ -4,6 +4,7 @@
 #include "data/entity_cache.h"
 #include "data/page_body.h"
 #include "data/row_text.h"
+#include "http/etag.h"
 
 #include <algorithm>
 #include <charconv>
@@ -20,20 +21,6 @@ std::optional<int64_t> parseId(const std::string& text) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
   if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
   return id;
-}
-
-// If-None-Match: a list of ETags, compared weakly (a GET), or "*".
-bool etagMatches(std::string_view header, std::string_view etag) {
-  while (!header.empty()) {
-    const size_t comma = header.find(',');
-    std::string_view candidate = header.substr(0, comma);
-    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
-    while (!candidate.empty() && candidate.front() == ' ') candidate.remove_prefix(1);
-    while (!candidate.empty() && candidate.back() == ' ') candidate.remove_suffix(1);
-    if (candidate.substr(0, 2) == "W/") candidate.remove_prefix(2);
-    if (candidate == "*" || candidate == etag) return true;
-  }
-  return false;
 }
 
 // Maps a repository failure onto HTTP. Conflicts and precondition failures
@@ -192,7 +179,7 @@ class DataRoutes {
     const auto [etag, body] = EntityCache::unframe(framed);
     if (!etag.empty()) {
       ctx.response().set("ETag", std::string(etag));
-      if (etagMatches(ctx.request().get("If-None-Match", ""), etag)) {
+      if (ifNoneMatchHits(ctx.request().get("If-None-Match", ""), etag)) {
         ctx.sendEmpty(304);
         return;
       }
@@ -247,7 +234,7 @@ class DataRoutes {
     // A field selection is a view of the same entity: same ETag.
     const auto [etag, body] = EntityCache::unframe(loaded.value());
     ctx.response().set("ETag", std::string(etag));
-    if (etagMatches(ctx.request().get("If-None-Match", ""), etag)) {
+    if (ifNoneMatchHits(ctx.request().get("If-None-Match", ""), etag)) {
       ctx.sendEmpty(304);
       return;
     }

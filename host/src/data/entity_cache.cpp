@@ -1,6 +1,7 @@
 #include "data/entity_cache.h"
 
 #include "cache/coarse_clock.h"
+#include "core/fnv1a.h"
 #include "core/logger.h"
 #include "data/row_text.h"
 
@@ -9,19 +10,11 @@
 namespace wno::host::data {
 namespace {
 
-// FNV-1a: a stable, cheap content hash for ETags of unversioned rows and pages.
-uint64_t fnv1a(std::string_view text) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
+// ETags of unversioned rows and pages: a hash of their content (formatted
+// in place: this runs for every page served).
 std::string hashTag(std::string_view text) {
   char buffer[24];
-  std::snprintf(buffer, sizeof buffer, "\"h%016llx\"", static_cast<unsigned long long>(fnv1a(text)));
+  std::snprintf(buffer, sizeof buffer, "\"h%016llx\"", static_cast<unsigned long long>(fnv1a64(text)));
   return buffer;
 }
 

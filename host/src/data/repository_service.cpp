@@ -52,6 +52,11 @@ RepositoryService::RepositoryService(std::map<std::string, std::unique_ptr<Repos
                     .Name("wno_repository_query_duration_seconds")
                     .Help("Repository call duration by collection and operation")
                     .Register(services_.metrics().registry());
+  errors_ = &prometheus::BuildCounter()
+                 .Name("wno_repository_errors_total")
+                 .Help("Repository calls that did not succeed, by collection, operation and status (not_found "
+                       "and conflict included: they are answers, filter them out where they are expected)")
+                 .Register(services_.metrics().registry());
   slowQueries_ = &prometheus::BuildCounter()
                       .Name("wno_repository_slow_queries_total")
                       .Help("Repository calls slower than data.slow_query_ms")
@@ -139,8 +144,10 @@ Status RepositoryService::timed(const Collection& c, const char* op, const Shape
     // A call that throws still ends its breaker trial; otherwise a
     // half-open breaker would wait for it for ever and refuse everything.
     if (breaker) breaker->onFailure();
+    countError(c, op, WNO_ERR_INTERNAL);
     throw;
   }
+  if (!status.isOk()) countError(c, op, status.code());
   if (breaker) {
     const wno_status code = status.code();
     const bool dependencyFailed =
@@ -156,6 +163,12 @@ Status RepositoryService::timed(const Collection& c, const char* op, const Shape
              {"threshold_ms", slowQueryMs_}});
   }
   return status;
+}
+
+void RepositoryService::countError(const Collection& c, const char* op, wno_status code) {
+  // Label sets are built per error: failures are rare, and the hot path of
+  // successful calls pays nothing for this counter.
+  errors_->Add({{"collection", c.name}, {"op", op}, {"status", statusName(code)}}).Increment();
 }
 
 void RepositoryService::invalidate(const Collection& c, std::optional<int64_t> id) {

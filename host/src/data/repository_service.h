@@ -99,6 +99,7 @@ class RepositoryService : public RepositoryApi {
   Status timed(const Collection& c, const char* op, const Shape& shape, Fn&& fn, bool* reached = nullptr);
   // `op` is one of the string literals the calls pass (compared by address).
   prometheus::Histogram& durationFor(const Collection& c, const char* op);
+  void countError(const Collection& c, const char* op, wno_status code);
 
   std::map<std::string, std::unique_ptr<RepositoryInstance>> repositories_;
   std::map<std::string, std::shared_ptr<CircuitBreaker>> breakers_;  // by repository name
@@ -107,6 +108,7 @@ class RepositoryService : public RepositoryApi {
   HostServices& services_;
   RowListener rowListener_;
   prometheus::Family<prometheus::Histogram>* durations_ = nullptr;
+  prometheus::Family<prometheus::Counter>* errors_ = nullptr;
   std::mutex durationsMutex_;
   std::map<std::pair<const Collection*, const char*>, prometheus::Histogram*> durationSeries_;
   prometheus::Family<prometheus::Counter>* slowQueries_ = nullptr;

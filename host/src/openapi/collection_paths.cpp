@@ -85,7 +85,8 @@ json filterParameter(const Field& f) {
   const auto ops = operatorsFor(f);
   std::string description = "Filter on " + f.name + ": `value` (eq) or `op.value` with op one of ";
   for (size_t i = 0; i < ops.size(); ++i) description += (i ? ", " : "") + ops[i];
-  description += "; `in.(a,b)`, `nin.(a,b)` (1 to 100 values), `is.null`, `is.notnull`.";
+  description += "; `in.(a,b)`, `nin.(a,b)` (1 to 100 values), `is.null`, `is.notnull`; `not.` before any of "
+                 "them negates it.";
   json schema = {{"type", "string"}};
   // Where every value has a fixed shape the pattern says exactly what is
   // accepted, so a client (and a validating proxy) catches a typo before
@@ -93,11 +94,12 @@ json filterParameter(const Field& f) {
   const std::string opPrefix = "((eq|ne|gt|gte|lt|lte)\\.)?";
   const std::string setOf = "(in|nin)\\.\\(";
   const std::string isNull = "is\\.(null|notnull)";
+  const std::string negated = "(not\\.)?";
   if (f.type == FieldType::Int64) {
     const std::string n = "-?[0-9]+";
-    schema["pattern"] = "^(" + opPrefix + n + "|" + setOf + n + "(," + n + ")*\\)|" + isNull + ")$";
+    schema["pattern"] = "^" + negated + "(" + opPrefix + n + "|" + setOf + n + "(," + n + ")*\\)|" + isNull + ")$";
   } else if (f.type == FieldType::Bool) {
-    schema["pattern"] = "^(((eq|ne)\\.)?(true|false)|" + isNull + ")$";
+    schema["pattern"] = "^" + negated + "(((eq|ne)\\.)?(true|false)|" + isNull + ")$";
   }
   json p = {{"name", f.name}, {"in", "query"}, {"required", false}, {"description", description},
             {"schema", schema}, {"x-wno-operators", ops}};
@@ -119,6 +121,20 @@ json listParameters(const Collection& c) {
   json params = json::array();
   for (const Field& f : c.fields) {
     if (c.filterable.count(f.name)) params.push_back(filterParameter(f));
+  }
+  if (!c.filterable.empty()) {
+    // PostgREST's boolean groups over the same filterable fields.
+    for (const std::string group : {"or", "and", "not.or", "not.and"}) {
+      const bool any = group.ends_with("or");
+      const bool negated = group.starts_with("not.");
+      params.push_back(
+          {{"name", group},
+           {"in", "query"},
+           {"description", std::string(negated ? "Rows for which not " : "Rows for which ") + (any ? "any" : "every") +
+                               " condition holds: `(field.op.value,...)`, nested with `or(...)`, `and(...)`, "
+                               "`not.or(...)`, `not.and(...)`; at most 4 levels and 64 conditions."},
+           {"schema", {{"type", "string"}, {"pattern", "^\\(.+\\)$"}}}});
+    }
   }
   std::vector<std::string> sortable(c.sortable.begin(), c.sortable.end());
   const std::string key = "[-+]?(" + alternatives(sortable) + ")";

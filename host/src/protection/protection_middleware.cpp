@@ -1,5 +1,6 @@
 #include "protection/protection_middleware.h"
 
+#include "core/fnv1a.h"
 #include "core/logger.h"
 
 #include <prometheus/counter.h>
@@ -7,7 +8,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 
 namespace wno::host {
 namespace {
@@ -32,18 +32,8 @@ std::optional<http::RouteGroup> parseGroup(const std::string& name) {
 // Header values are whole seconds; round up so a client never retries early.
 std::string seconds(int64_t ms) { return std::to_string(std::max<int64_t>(0, (ms + 999) / 1000)); }
 
-// FNV-1a, 64 bits: stable across hosts and builds, which a shared bucket
-// name must be (std::hash promises neither).
-std::string digest(const std::string& text) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  char out[17];
-  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
-  return out;
-}
+// Stable across hosts and builds, which a shared bucket name must be.
+std::string digest(const std::string& text) { return fnv1a64Hex(text); }
 
 std::string clientKey(http::RequestContext& ctx, bool byApiKey) {
   if (byApiKey) {

@@ -186,6 +186,14 @@ TEST(RepositoryService, AWriteThatFailedInTheRepositoryStillEvictsWhatItMayHaveC
   EXPECT_FALSE(service.deleteRow(c, 7).isOk());
   EXPECT_FALSE(service.insert(c, json{{"title", "x"}}).isOk());
   EXPECT_TRUE(cache.tags.empty()) << ::testing::PrintToString(cache.tags);
+
+  // Every failed call is counted by collection, operation and status.
+  const std::string metrics = services.metrics().serialize();
+  EXPECT_THAT(metrics, HasSubstr(R"(wno_repository_errors_total{collection="battles",op="update",status="unavailable"} 1)"));
+  EXPECT_THAT(metrics, HasSubstr(R"(wno_repository_errors_total{collection="battles",op="delete",status="not_found"} 1)"));
+  EXPECT_THAT(metrics, HasSubstr(R"(wno_repository_errors_total{collection="battles",op="create",status="invalid"} 1)"));
+  EXPECT_THAT(metrics, HasSubstr(R"(wno_repository_errors_total{collection="battles",op="create_many",status="conflict"} 1)"));
+  EXPECT_THAT(metrics, HasSubstr(R"(wno_repository_errors_total{collection="battles",op="update",status="invalid"} 1)"));
 }
 
 }  // namespace
