@@ -111,6 +111,13 @@ TEST_F(OverlayTest, RemovingAnEntryThatIsNotThereIsAnError) {
             overlay + ": \"$remove\" names no entry with name \"zz\" in /plugins/load of the earlier files");
 }
 
+TEST_F(OverlayTest, AnEmptyListEmptiesANamedList) {
+  auto r = load({file("base.json", R"({"protection": {"rate_limits": [{"name": "api", "limit": 10, "window_ms": 1000}]}})"),
+                 file("overlay.json", R"({"protection": {"rate_limits": []}})")});
+  ASSERT_TRUE(r.ok()) << formatErrors(r.errors);
+  EXPECT_EQ(r.effective["protection"]["rate_limits"], json::array()) << "an overlay that turns every limit off";
+}
+
 TEST_F(OverlayTest, NullStillDeletesAWholeList) {
   auto r = load({file("base.json", R"({"plugins": {"load": [{"name": "a"}]}})"),
                  file("clear.json", R"({"plugins": {"load": null}})"),

@@ -112,7 +112,10 @@ void mergeValue(nlohmann::json& target, const nlohmann::json& patch, const nlohm
     }
     return;
   }
-  if (patch.is_array()) {
+  // An empty list says "none": there is nothing in it to merge, so it
+  // clears a named list as it replaces any other (an overlay turning every
+  // rate limit off writes "rate_limits": []).
+  if (patch.is_array() && !patch.empty()) {
     if (auto keys = mergeKeys(itemSchema(ctx.root, schema)); !keys.empty()) {
       mergeKeyedList(target, patch, schema, keys, pointer, ctx);
       return;
