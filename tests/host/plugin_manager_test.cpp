@@ -211,6 +211,7 @@ TEST_F(PluginManagerTest, Minor11StoreBuiltAgainstFrozenHeadersKeepsItsBatchHook
                          wno_str{items.data(), items.size()}, size_t{1}, statuses, &sink).isOk());
   EXPECT_EQ(statuses[0], WNO_NOT_FOUND);
   EXPECT_EQ(written, (std::vector<std::string>{"{\"index\":0,\"message\":\"minor_1_1_store\"}"}));
+}
 
 // ABI 1.2 appended data_schema_json to job handlers: a handler built for 1.1
 // (its table ends before the field) loads, and reads as declaring none.
