@@ -1,12 +1,14 @@
 // The `compute_user_stats` job handler: recomputes one user's statistics and
 // refreshes the cache entry GET /api/v1/users/{id}/stats serves.
-// Data: {"user_id": <id>}. Config (optional): {"ttl_ms": 0, "page_size": 1000}
+// Data: {"user_id": <id>}. Config (optional): {"ttl_ms": 0}
 //   ttl_ms <= 0 uses the statistics region's TTL, as the route does.
+//   "page_size" is still accepted (configs of older versions carry it) and
+//   ignored with a warning: counts no longer page.
 // Same key ("stats:user:<id>"), region ("statistics"), tags ("users:<id>",
 // "user_stats") and JSON shape as the route: {"user_id","computed_at",
 // "battles_created","battles_joined","contents","comments","token_holdings"};
 // a count whose collection this host does not configure is left out, as the
-// route leaves it out. The ABI has no count, so each count pages over ids.
+// route leaves it out. Each count is one repo_count (ABI 1.2).
 #include "job_support.h"
 
 #include <wno/sdk/sdk.hpp>
@@ -23,7 +25,10 @@ class ComputeUserStats : public wno::sdk::JobHandler {
   ComputeUserStats(wno::sdk::Host host, std::string_view configJson)
       : host_(host), config_(wno::handlers::parseConfig(configJson, {"ttl_ms", "page_size"})) {
     ttlMs_ = wno::handlers::configInt(config_, "ttl_ms", 0, 0, int64_t{365} * 24 * 3600 * 1000);
-    pageSize_ = wno::handlers::configInt(config_, "page_size", 1000, 1, 100000);
+    if (config_.contains("page_size")) {
+      wno::handlers::configInt(config_, "page_size", 1000, 1, 100000);  // still refused when malformed
+      host_.warn("compute_user_stats: config key page_size is ignored (counts are one repo_count each); remove it");
+    }
     refreshed_ = host_.counter("wno_user_stats_refreshed_total", "User statistics recomputed by jobs");
   }
 
@@ -39,9 +44,10 @@ class ComputeUserStats : public wno::sdk::JobHandler {
                                           std::tuple{"contents", "user_id", "contents"},
                                           std::tuple{"comments", "user_id", "comments"},
                                           std::tuple{"token_holdings", "user_id", "token_holdings"}}) {
-      const json filters = json::array({{{"field", field}, {"op", "eq"}, {"value", id}}});
+      const json query = {{"filters", json::array({{{"field", field}, {"op", "eq"}, {"value", id}}})}};
+      stop();
       try {
-        stats[key] = wno::handlers::countRows(host_, collection, filters, stop, pageSize_);
+        stats[key] = host_.repoCount(collection, query.dump());
       } catch (const wno::sdk::Error& e) {
         // INVALID from the repository service: this host has no such
         // collection (or field); the route omits the count then too.
@@ -64,7 +70,6 @@ class ComputeUserStats : public wno::sdk::JobHandler {
   wno::sdk::Host host_;
   json config_;
   int64_t ttlMs_ = 0;
-  int64_t pageSize_ = 1000;
   wno::sdk::Metric refreshed_;
 };
 

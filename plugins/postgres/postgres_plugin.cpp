@@ -244,6 +244,22 @@ class PostgresRepository : public wno::sdk::Repository {
     });
   }
 
+  // Writes by filter (repository.h, 1.2): one statement that picks the
+  // rows FOR UPDATE and changes them, in one transaction; the rows are
+  // handed on once the connection is back in the pool.
+  void updateWhere(std::string_view collection, std::string_view queryJson, std::string_view patchJson,
+                   wno::sdk::Writer& rows) {
+    const TableDef& t = table(collection);
+    const Statement s = build([&] { return builder_.updateWhere(t, json::parse(queryJson), json::parse(patchJson)); });
+    run(t, s, rows, true);
+  }
+
+  void removeWhere(std::string_view collection, std::string_view queryJson, wno::sdk::Writer& rows) {
+    const TableDef& t = table(collection);
+    const Statement s = build([&] { return builder_.removeWhere(t, json::parse(queryJson)); });
+    run(t, s, rows, true);
+  }
+
   int64_t count(std::string_view collection, std::string_view queryJson) override {
     const TableDef& t = table(collection);
     const Statement s = build([&] { return builder_.count(t, json::parse(queryJson)); });

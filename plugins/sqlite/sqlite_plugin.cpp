@@ -133,9 +133,33 @@ wno_status onCount(void* p, wno_str collection, wno_str query, int64_t* out) {
   });
 }
 
+#if WNO_TARGET_ABI_MINOR >= 2
+wno_status onUpdateWhere(void* p, wno_str collection, wno_str query, wno_str patch, const wno_sink* out) {
+  return guard(self(p)->api, self(p)->ctx, [&] {
+    SinkWriter writer{out};
+    self(p)->repo->updateWhere(text(collection), parseJson(query, "query"), parseJson(patch, "patch"), std::ref(writer));
+    return writer.stopped;
+  });
+}
+
+wno_status onDeleteWhere(void* p, wno_str collection, wno_str query, const wno_sink* out) {
+  return guard(self(p)->api, self(p)->ctx, [&] {
+    SinkWriter writer{out};
+    self(p)->repo->removeWhere(text(collection), parseJson(query, "query"), std::ref(writer));
+    return writer.stopped;
+  });
+}
+
 const wno_type_repository kRepository = {
-    sizeof(wno_type_repository), onCreate, onDestroy, onDefine, onQuery, onGet,
-    onInsert,                    onInsertMany, onUpdate, onDelete, onCount};
+    sizeof(wno_type_repository), onCreate, onDestroy, onDefine, onQuery,      onGet,        onInsert,
+    onInsertMany,                onUpdate, onDelete,  onCount,  onUpdateWhere, onDeleteWhere};
+#else
+// Built for an older minor (the wno_sqlite_v1_1 test fixture): the table
+// ends where that minor's did, so the host sees no 1.2 hook.
+const wno_type_repository kRepository = {
+    static_cast<uint32_t>(offsetof(wno_type_repository, on_update_where)), onCreate, onDestroy, onDefine, onQuery,
+    onGet, onInsert, onInsertMany, onUpdate, onDelete, onCount, nullptr, nullptr};
+#endif
 
 const wno_component kComponents[] = {
     {sizeof(wno_component), WNO_KIND_REPOSITORY, "sqlite", "SQLite repository (embedded, WAL)", &kRepository},

@@ -310,4 +310,45 @@ int64_t SqliteRepository::count(const std::string& collection, const nlohmann::j
   }
 }
 
+void SqliteRepository::writeReturning(const sql::TableDef& t, const sql::Statement& s, const RowSink& out) {
+  std::vector<std::string> rows;
+  auto c = db_.acquire();
+  try {
+    inWriteTransaction(*c, [&] {
+      return emitRows(*c, c->prepare(s.sql), s, t, [&](const std::string& row) {
+        rows.push_back(row);
+        return true;
+      });
+    });
+  } catch (const SqliteError& e) {
+    rethrow(e, t);
+  }
+  for (const auto& row : rows) {
+    if (!out(row)) break;
+  }
+}
+
+void SqliteRepository::updateWhere(const std::string& collection, const nlohmann::json& query,
+                                   const nlohmann::json& patch, const RowSink& out) {
+  const sql::TableDef& t = table(collection);
+  sql::Statement s;
+  try {
+    s = builder_.updateWhere(t, query, patch);
+  } catch (const std::exception& e) {
+    throw RepoError(WNO_ERR_INVALID, e.what());
+  }
+  writeReturning(t, s, out);
+}
+
+void SqliteRepository::removeWhere(const std::string& collection, const nlohmann::json& query, const RowSink& out) {
+  const sql::TableDef& t = table(collection);
+  sql::Statement s;
+  try {
+    s = builder_.removeWhere(t, query);
+  } catch (const std::exception& e) {
+    throw RepoError(WNO_ERR_INVALID, e.what());
+  }
+  writeReturning(t, s, out);
+}
+
 }  // namespace wno::sqlite

@@ -47,6 +47,11 @@ class SqliteRepository {
               const RowSink& out);
   bool remove(const std::string& collection, int64_t id);
   int64_t count(const std::string& collection, const nlohmann::json& query);
+  // Writes by filter (repository.h, 1.2): one write transaction; the rows
+  // go to `out` after the commit.
+  void updateWhere(const std::string& collection, const nlohmann::json& query, const nlohmann::json& patch,
+                   const RowSink& out);
+  void removeWhere(const std::string& collection, const nlohmann::json& query, const RowSink& out);
 
   Database& database() { return db_; }
 
@@ -59,6 +64,9 @@ class SqliteRepository {
   size_t emitRows(Connection& c, sqlite3_stmt* stmt, const sql::Statement& s, const sql::TableDef& t,
                   const RowSink& out);
   [[noreturn]] void rethrow(const SqliteError& e, const sql::TableDef& t);
+  // Runs a write that returns rows in its own transaction, then hands the
+  // rows on: the write lock is released before a slow consumer sees them.
+  void writeReturning(const sql::TableDef& t, const sql::Statement& s, const RowSink& out);
 
   Database db_;
   sql::SqlBuilder builder_{sql::Dialect::Sqlite};

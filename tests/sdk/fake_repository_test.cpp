@@ -1,7 +1,8 @@
 // FakeHost's in-memory repository, reached through the real host table as a
 // plugin reaches it: ids, versions and the version check, QUERY filters,
 // sort with NULLs last, keyset "after", limits and fields, injected
-// failures, and the thin behaviour of collections nobody defined.
+// failures, the thin behaviour of collections nobody defined, and the 1.2
+// services (count, create many, writes by filter) with or/and/not filters.
 #include <wno/sdk/sdk.hpp>
 #include <wno/sdk/testing.hpp>
 
@@ -105,6 +106,39 @@ TEST_F(FakeRepositoryTest, UndefinedCollectionsKeepTheThinFakes) {
   // A scripted onRepoQuery still wins over the repository.
   h.onRepoQuery = [](const std::string&, const std::string&) { return std::vector<std::string>{"{\"id\":7}"}; };
   EXPECT_EQ(host.repoQuery("users", "{}"), std::vector<std::string>{"{\"id\":7}"});
+}
+
+TEST_F(FakeRepositoryTest, CountsAndWritesByFilterWithGroups) {
+  const json users = {{"filters", {{{"field", "role"}, {"op", "eq"}, {"value", "user"}}}}};
+  EXPECT_EQ(host.repoCount("users", users.dump()), 2);
+  const json either = {{"filters", {{{"or", {{{"field", "role"}, {"op", "eq"}, {"value", "admin"}},
+                                            {{"field", "score"}, {"op", "is_null"}}}}}}}};
+  EXPECT_EQ(host.repoCount("users", either.dump()), 2);  // ann, bob
+  const json notEither = {{"filters", {{{"or", either["filters"][0]["or"]}, {"not", true}}}}};
+  EXPECT_EQ(host.repoCount("users", notEither.dump()), 2);  // cid, dan
+
+  EXPECT_EQ(host.repoCreateMany("users", R"([{"username":"eve","role":"user"},{"username":"fay","role":"user"}])"),
+            (std::vector<int64_t>{5, 6}));
+  EXPECT_EQ(host.repoCount("users", users.dump()), 4);
+
+  // The first two users by score descending (NULL first), then by id.
+  const json query = {{"filters", users["filters"]}, {"sort", {{{"field", "score"}, {"desc", true}}}}, {"limit", 2}};
+  const auto updated = host.repoUpdateWhere("users", query.dump(), R"({"role":"moderator"})");
+  EXPECT_EQ(updated.count, 2);
+  ASSERT_EQ(updated.rows.size(), 2u);
+  EXPECT_EQ(json::parse(updated.rows[0])["username"], "bob");  // rows ordered by id
+  EXPECT_EQ(json::parse(updated.rows[0])["version"], 2);
+  EXPECT_EQ(json::parse(updated.rows[1])["username"], "eve");
+  EXPECT_EQ(host.repoCount("users", users.dump()), 2);
+
+  const auto deleted = host.repoDeleteWhere("users", json{{"filters", users["filters"]}, {"limit", 10}}.dump());
+  EXPECT_EQ(deleted.count, 2);
+  EXPECT_EQ(host.repoCount("users", users.dump()), 0);
+  EXPECT_EQ(h.repo.rows("users").size(), 4u);
+  // A write by filter needs a filter and a limit.
+  EXPECT_THROW(host.repoDeleteWhere("users", R"({"filters":[],"limit":1})"), wno::sdk::Error);
+  EXPECT_THROW(host.repoDeleteWhere("users", users.dump()), wno::sdk::Error);
+  EXPECT_EQ(h.repo.calls("delete_where"), 3);
 }
 
 }  // namespace

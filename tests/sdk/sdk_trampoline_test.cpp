@@ -61,6 +61,20 @@ class Rows : public wno::sdk::Repository {
   static inline int produced = 0;
 };
 
+// Rows that can also be written by filter (the optional 1.2 members).
+class FilterRows : public Rows {
+ public:
+  using Rows::Rows;
+  void updateWhere(std::string_view collection, std::string_view query, std::string_view patch,
+                   wno::sdk::Writer& rows) {
+    rows.write(std::string("{\"id\":1,\"collection\":\"") + std::string(collection) + "\",\"query\":" + std::string(query) +
+               ",\"patch\":" + std::string(patch) + "}");
+  }
+  void removeWhere(std::string_view, std::string_view, wno::sdk::Writer&) {
+    throw wno::sdk::invalid("a write by filter needs at least one filter");
+  }
+};
+
 class Stats : public wno::sdk::JobHandler {
  public:
   Stats(wno::sdk::Host host, std::string_view) : host_(host) {}
@@ -86,7 +100,7 @@ class Stats : public wno::sdk::JobHandler {
 }  // namespace
 
 WNO_PLUGIN("sdk_test", "0.0.1", "SDK test components", WNO_HEALTH_PROBE("scripted", ScriptedProbe),
-           WNO_REPOSITORY("rows", Rows), WNO_JOB_HANDLER("stats", Stats));
+           WNO_REPOSITORY("rows", Rows), WNO_REPOSITORY("filter_rows", FilterRows), WNO_JOB_HANDLER("stats", Stats));
 
 namespace {
 
@@ -96,8 +110,9 @@ TEST(SdkPlugin, ManifestDescribesTheComponents) {
   EXPECT_STREQ(p->name, "sdk_test");
   EXPECT_EQ(p->abi_major, 1u);
   EXPECT_EQ(p->abi_minor, static_cast<uint32_t>(WNO_TARGET_ABI_MINOR));
-  ASSERT_EQ(p->component_count, 3u);
+  ASSERT_EQ(p->component_count, 4u);
   EXPECT_EQ(p->components[1].kind, WNO_KIND_REPOSITORY);
+  EXPECT_EQ(p->components[2].kind, WNO_KIND_REPOSITORY);
   EXPECT_EQ(wno_plugin_entry_v1(2, 0), nullptr);  // another major is declined
 }
 
@@ -169,6 +184,54 @@ TEST(SdkPlugin, RepositoryHooksAndSinkCancellation) {
   int64_t n = 0;
   EXPECT_EQ(repo.vtable().on_count(repo.self(), wno::sdk::str("c"), wno::sdk::str("{}"), &n), WNO_OK);
   EXPECT_EQ(n, 7);
+}
+
+TEST(SdkPlugin, WritesByFilterAreHooksOnlyWhenTheClassDefinesThem) {
+  FakeHost host;
+  auto plain = host.create<wno_type_repository>(WNO_KIND_REPOSITORY, "rows");
+  EXPECT_EQ(plain.vtable().struct_size, sizeof(wno_type_repository));
+  EXPECT_EQ(plain.vtable().on_update_where, nullptr) << "the host refuses writes by filter for it";
+  EXPECT_EQ(plain.vtable().on_delete_where, nullptr);
+
+  auto rows = host.create<wno_type_repository>(WNO_KIND_REPOSITORY, "filter_rows");
+  ASSERT_NE(rows.vtable().on_update_where, nullptr);
+  ASSERT_NE(rows.vtable().on_delete_where, nullptr);
+  std::vector<std::string> written;
+  wno_sink sink{&written, [](void* c, const char* d, size_t n) -> wno_status {
+                  static_cast<std::vector<std::string>*>(c)->emplace_back(d, n);
+                  return WNO_OK;
+                }};
+  EXPECT_EQ(rows.vtable().on_update_where(rows.self(), wno::sdk::str("c"), wno::sdk::str("{\"limit\":1}"),
+                                          wno::sdk::str("{\"a\":2}"), &sink),
+            WNO_OK);
+  EXPECT_EQ(written, std::vector<std::string>{R"({"id":1,"collection":"c","query":{"limit":1},"patch":{"a":2}})"});
+  EXPECT_EQ(rows.vtable().on_delete_where(rows.self(), wno::sdk::str("c"), wno::sdk::str("{}"), &sink),
+            WNO_ERR_INVALID);
+  EXPECT_EQ(host.lastError(), "a write by filter needs at least one filter");
+}
+
+TEST(SdkHost, The12RepositoryServicesNeedAHostThatHasThem) {
+  FakeHost fake;
+  fake.repo.define("users");
+  wno::sdk::Host host(fake.api(), fake.ctx());
+  EXPECT_EQ(host.repoCreateMany("users", R"([{"username":"a"},{"username":"b"}])"), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(host.repoCount("users", "{}"), 2);
+  // A 1.1 host's table ends before repo_count: the SDK refuses, it does
+  // not read past the table.
+  wno_host_api older = *fake.api();
+  older.struct_size = static_cast<uint32_t>(offsetof(wno_host_api, repo_count));
+  wno::sdk::Host old(&older, fake.ctx());
+  for (const auto& call : std::vector<std::function<void()>>{
+           [&] { old.repoCount("users", "{}"); }, [&] { old.repoCreateMany("users", "[]"); },
+           [&] { old.repoUpdateWhere("users", "{}", "{}"); }, [&] { old.repoDeleteWhere("users", "{}"); }}) {
+    try {
+      call();
+      FAIL() << "expected UNSUPPORTED";
+    } catch (const wno::sdk::Error& e) {
+      EXPECT_EQ(e.status(), WNO_ERR_UNSUPPORTED);
+      EXPECT_THAT(e.what(), HasSubstr("this host does not provide repo_"));
+    }
+  }
 }
 
 TEST(SdkPlugin, GetOrComputeThroughTheHostAndItsErrors) {

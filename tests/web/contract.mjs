@@ -173,6 +173,44 @@ async function collectionCases(ctx, name) {
     await send(ctx, { name: `${name}: delete again`, method: 'DELETE', path: `${base}/${created.id}`, expect: 404, error: true });
     await send(ctx, { name: `${name}: delete with a bad id`, method: 'DELETE', path: `${base}/0`, expect: 400, error: true });
   }
+  await filterWriteCases(ctx, name, created);
+}
+
+// PATCH and DELETE /{c}?<filter>&limit=N on a row of their own (created
+// here when the collection allows it), newest first so it is the one hit.
+async function filterWriteCases(ctx, name, created) {
+  const doc = ctx.doc;
+  const base = `/api/v1/${name}`;
+  const list = doc.paths[base] ?? {};
+  if (!list.patch && !list.delete) return;
+  let row = created;
+  if (list.post) {
+    const bodySchema = list.post.requestBody.content['application/json'].schema;
+    row = (await fetch(`${ctx.host.url}${base}`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(fullBody(doc, bodySchema)) }).then((r) => r.json()));
+  }
+  const filters = (list.patch ?? list.delete).parameters.filter((p) => p['x-wno-operators']);
+  const param = filters.find((p) => row?.[p.name] !== undefined && row[p.name] !== null && typeof row[p.name] !== 'object') ?? filters[0];
+  if (!param) return;
+  const where = `${param.name}=${encodeURIComponent(filterValue(doc, param, row))}&sort=-id`;
+  if (list.patch) {
+    const patchSchema = list.patch.requestBody.content['application/json'].schema;
+    const props = Object.entries(resolve(doc, patchSchema).properties);
+    const entity = resolve(doc, doc.components.schemas[resolveName(doc, name)]);
+    const [field, fieldSchema] = props.find(([n]) => !resolve(doc, entity.properties[n]).description?.includes('unique')) ?? props[0];
+    const patch = { [field]: valueFor(doc, fieldSchema, field) };
+    await send(ctx, { name: `${name}: patch by filter`, method: 'PATCH', path: `${base}?${where}&limit=1`, body: patch, expect: 200 });
+    await send(ctx, { name: `${name}: patch by filter, returning the rows`, method: 'PATCH', path: `${base}?${where}&limit=1`,
+      headers: { Prefer: 'return=representation' }, body: patch, expect: 200 });
+    await send(ctx, { name: `${name}: patch by filter without a limit`, method: 'PATCH', path: `${base}?${where}`, body: patch, expect: 400, error: true });
+    await send(ctx, { name: `${name}: patch by filter without a filter`, method: 'PATCH', path: `${base}?limit=1`, body: patch, expect: 400, error: true });
+    await send(ctx, { name: `${name}: patch by filter above the maximum limit`, method: 'PATCH', path: `${base}?${where}&limit=100000`, body: patch, expect: 400, error: true });
+  }
+  if (list.delete) {
+    await send(ctx, { name: `${name}: delete by filter without a filter`, method: 'DELETE', path: `${base}?limit=1`, expect: 400, error: true });
+    await send(ctx, { name: `${name}: delete by filter`, method: 'DELETE', path: `${base}?${where}&limit=1`,
+      headers: { Prefer: 'return=representation' }, expect: 200 });
+  }
 }
 
 function resolveName(doc, collection) {

@@ -201,6 +201,7 @@ Status HostRuntime::createRepositories() {
   }
   repositories_ = std::make_unique<data::RepositoryService>(std::move(repositories), std::move(collections),
                                                             dataConfig.value("slow_query_ms", int64_t{200}), *services_);
+  repositories_->setMaxBulkRows(dataConfig.value("max_bulk_rows", static_cast<size_t>(10000)));
   for (const auto& r : repoConfigs) {
     // On unless turned off: a failing database then costs requests nothing
     // but a fast 503 with Retry-After.

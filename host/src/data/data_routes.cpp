@@ -2,6 +2,7 @@
 
 #include "core/logger.h"
 #include "data/entity_cache.h"
+#include "data/filter_write.h"
 #include "data/page_body.h"
 #include "data/row_text.h"
 #include "http/etag.h"
@@ -31,6 +32,7 @@ void sendRepositoryError(http::RequestContext& ctx, const Status& status) {
     case WNO_ERR_INVALID: ctx.sendProblem(400, "Bad Request", status.message()); return;
     case WNO_ERR_CONFLICT: ctx.sendProblem(409, "Conflict", status.message()); return;
     case WNO_ERR_PRECONDITION: ctx.sendProblem(412, "Precondition Failed", status.message()); return;
+    case WNO_ERR_UNSUPPORTED: ctx.sendProblem(501, "Not Implemented", status.message()); return;
     case WNO_ERR_UNAVAILABLE:
     case WNO_ERR_TIMEOUT:
     case WNO_ERR_RESOURCE_EXHAUSTED:
@@ -45,22 +47,37 @@ void sendRepositoryError(http::RequestContext& ctx, const Status& status) {
   }
 }
 
-// For a 405's Allow header: the methods the collection allows on the path
-// `op` is served at (the collection, its bulk path, or one entity).
-std::string allowedOnSamePath(const Collection& c, const std::string& op) {
-  using Group = std::vector<std::pair<const char*, const char*>>;  // operation, method
-  static const std::vector<Group> paths = {
-      {{"list", "GET"}, {"create", "POST"}}, {{"bulk", "POST"}}, {{"get", "GET"}, {"update", "PATCH"}, {"delete", "DELETE"}}};
+// The three paths of a collection: /{c} (list, create, and update or
+// delete by filter), /{c}/bulk and /{c}/{id}.
+enum class PathKind { Collection, Bulk, Entity };
+
+// For a 405's Allow header: the methods the collection allows on `path`.
+std::string allowedOn(const Collection& c, PathKind path) {
+  using Routes = std::vector<std::pair<const char*, const char*>>;  // operation, method
+  static const Routes collection = {{"list", "GET"}, {"create", "POST"}, {"update", "PATCH"}, {"delete", "DELETE"}};
+  static const Routes bulk = {{"bulk", "POST"}};
+  static const Routes entity = {{"get", "GET"}, {"update", "PATCH"}, {"delete", "DELETE"}};
+  const Routes& routes = path == PathKind::Collection ? collection : path == PathKind::Bulk ? bulk : entity;
   std::string allow;
-  for (const auto& group : paths) {
-    bool here = false;
-    for (const auto& [operation, method] : group) here = here || op == operation;
-    if (!here) continue;
-    for (const auto& [operation, method] : group) {
-      if (c.allows(operation)) allow += (allow.empty() ? "" : ", ") + std::string(method);
-    }
+  for (const auto& [operation, method] : routes) {
+    if (c.allows(operation)) allow += (allow.empty() ? "" : ", ") + std::string(method);
   }
   return allow;
+}
+
+// Prefer (RFC 7240) asks for return=representation: a comma-separated
+// list of preferences, each maybe with parameters after a ";".
+bool prefersRepresentation(std::string_view header) {
+  while (!header.empty()) {
+    const size_t comma = header.find(',');
+    std::string_view preference = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    preference = preference.substr(0, preference.find(';'));
+    while (!preference.empty() && preference.front() == ' ') preference.remove_prefix(1);
+    while (!preference.empty() && preference.back() == ' ') preference.remove_suffix(1);
+    if (preference == "return=representation") return true;
+  }
+  return false;
 }
 
 class DataRoutes {
@@ -68,7 +85,7 @@ class DataRoutes {
   DataRoutes(RepositoryService& repos, const CursorCodec& cursors, DataRouteOptions options)
       : repos_(repos), entities_(repos.entities()), cursors_(cursors), options_(options) {}
 
-  const Collection* collectionFor(http::RequestContext& ctx, const char* op) {
+  const Collection* collectionFor(http::RequestContext& ctx, const char* op, PathKind path) {
     const std::string& name = ctx.param("collection");
     const Collection* c = repos_.collection(name);
     if (!c) {
@@ -76,11 +93,25 @@ class DataRoutes {
       return nullptr;
     }
     if (!c->allows(op)) {
-      ctx.response().set("Allow", allowedOnSamePath(*c, op));
+      ctx.response().set("Allow", allowedOn(*c, path));
       ctx.sendProblem(405, "Method Not Allowed", std::string("collection ") + name + " does not allow " + op);
       return nullptr;
     }
     return c;
+  }
+
+  // Groups and not. need a repository that reads them (ABI 1.2); an older
+  // one would misread the QUERY. True when it refused the request.
+  bool refusedBooleanQuery(http::RequestContext& ctx, const Collection& c, const ListQuery& query) {
+    if (!query.needsBooleanQuery() || repos_.readsBooleanFilters(c)) return false;
+    const Filter& first = *std::find_if(query.filters.begin(), query.filters.end(),
+                                        [](const Filter& f) { return f.needsBooleanQuery(); });
+    const std::string parameter = first.isGroup() ? (first.negated ? "not." : "") + first.op : first.field;
+    ctx.sendProblem(400, "Bad Request",
+                    parameter + ": the repository of collection " + c.name +
+                        " cannot run or/and groups or not. (its plugin predates ABI 1.2)",
+                    {{"parameter", parameter}});
+    return true;
   }
 
   std::optional<int64_t> idFor(http::RequestContext& ctx) {
@@ -94,7 +125,7 @@ class DataRoutes {
   }
 
   void list(http::RequestContext& ctx) {
-    const Collection* c = collectionFor(ctx, "list");
+    const Collection* c = collectionFor(ctx, "list", PathKind::Collection);
     if (!c) return;
     ListQuery query;
     QueryError error;
@@ -102,16 +133,7 @@ class DataRoutes {
       ctx.sendProblem(400, "Bad Request", error.parameter + ": " + error.message, {{"parameter", error.parameter}});
       return;
     }
-    if (query.needsBooleanQuery() && !repos_.readsBooleanFilters(*c)) {
-      const Filter& first = *std::find_if(query.filters.begin(), query.filters.end(),
-                                          [](const Filter& f) { return f.needsBooleanQuery(); });
-      const std::string parameter = first.isGroup() ? (first.negated ? "not." : "") + first.op : first.field;
-      ctx.sendProblem(400, "Bad Request",
-                      parameter + ": the repository of collection " + c->name +
-                          " cannot run or/and groups or not. (its plugin predates ABI 1.2)",
-                      {{"parameter", parameter}});
-      return;
-    }
+    if (refusedBooleanQuery(ctx, *c, query)) return;
     json after = nullptr;
     if (!query.cursor.empty()) {
       auto decoded = cursors_.decode(query.cursor, c->name, query.sortSignature(), query.filterSignature());
@@ -207,7 +229,7 @@ class DataRoutes {
 
   void get(http::RequestContext& ctx) {
     if (getCached(ctx)) return;
-    const Collection* c = collectionFor(ctx, "get");
+    const Collection* c = collectionFor(ctx, "get", PathKind::Entity);
     if (!c) return;
     auto id = idFor(ctx);
     if (!id) return;
@@ -247,7 +269,7 @@ class DataRoutes {
   }
 
   void create(http::RequestContext& ctx) {
-    const Collection* c = collectionFor(ctx, "create");
+    const Collection* c = collectionFor(ctx, "create", PathKind::Collection);
     if (!c) return;
     auto body = ctx.readJsonBody();
     if (!body) return;
@@ -269,7 +291,7 @@ class DataRoutes {
   }
 
   void bulk(http::RequestContext& ctx) {
-    const Collection* c = collectionFor(ctx, "bulk");
+    const Collection* c = collectionFor(ctx, "bulk", PathKind::Bulk);
     if (!c) return;
     auto body = ctx.readJsonBody();
     if (!body) return;
@@ -304,7 +326,7 @@ class DataRoutes {
   }
 
   void patch(http::RequestContext& ctx) {
-    const Collection* c = collectionFor(ctx, "update");
+    const Collection* c = collectionFor(ctx, "update", PathKind::Entity);
     if (!c) return;
     auto id = idFor(ctx);
     if (!id) return;
@@ -344,7 +366,7 @@ class DataRoutes {
   }
 
   void remove(http::RequestContext& ctx) {
-    const Collection* c = collectionFor(ctx, "delete");
+    const Collection* c = collectionFor(ctx, "delete", PathKind::Entity);
     if (!c) return;
     auto id = idFor(ctx);
     if (!id) return;
@@ -356,6 +378,75 @@ class DataRoutes {
       return;
     }
     ctx.sendEmpty(204);
+  }
+
+  // PATCH or DELETE /{c}?<filters>&limit=N: the first N matching rows in
+  // sort order, in one transaction (docs/data.md, "Writes by filter").
+  void writeWhere(http::RequestContext& ctx, bool update) {
+    const Collection* c = collectionFor(ctx, update ? "update" : "delete", PathKind::Collection);
+    if (!c) return;
+    if (!repos_.writesByFilter(*c, update)) {
+      // No per-row fallback: it could not be one transaction.
+      ctx.sendProblem(501, "Not Implemented",
+                      "collection " + c->name + ": " + repos_.describeRepository(*c) + " cannot " +
+                          (update ? "update" : "delete") +
+                          " rows by filter (that needs a repository plugin of ABI 1.2 or later); change them one id "
+                          "at a time");
+      return;
+    }
+    ListQuery query;
+    QueryError error;
+    if (!parseFilterWrite(*c, ctx.queryParams(), query, error)) {
+      ctx.sendProblem(400, "Bad Request", error.parameter + ": " + error.message, {{"parameter", error.parameter}});
+      return;
+    }
+    if (refusedBooleanQuery(ctx, *c, query)) return;
+    json changes;
+    if (update) {
+      if (!ctx.request().get("If-Match", "").empty()) {
+        ctx.sendProblem(400, "Bad Request",
+                        "If-Match names the version of one entity; a PATCH by filter changes many rows (PATCH "
+                        "/" + c->name + "/{id} with If-Match changes one, checked)",
+                        {{"parameter", "If-Match"}});
+        return;
+      }
+      auto body = ctx.readJsonBody();
+      if (!body) return;
+      std::string parameter;
+      auto patch = validatePatch(*c, *body, parameter);
+      if (!patch.isOk()) {
+        ctx.sendProblem(400, "Bad Request", patch.status().message(), {{"parameter", parameter}});
+        return;
+      }
+      changes = std::move(patch).value();
+    }
+    auto changed = update ? repos_.updateRows(*c, query, std::move(changes)) : repos_.deleteRows(*c, query);
+    if (!changed.isOk()) {
+      sendRepositoryError(ctx, changed.status());
+      return;
+    }
+    // {"updated"|"deleted": N, "ids": [...]}, and with return=representation
+    // the rows too, their bytes as the repository wrote them.
+    const auto& [ids, rows] = changed.value();
+    std::string answer = std::string("{\"") + (update ? "updated" : "deleted") + "\":" + std::to_string(ids.size()) +
+                         ",\"ids\":[";
+    for (size_t i = 0; i < ids.size(); ++i) answer += (i ? "," : "") + std::to_string(ids[i]);
+    answer += "]";
+    if (prefersRepresentation(ctx.request().get("Prefer", ""))) {
+      answer += ",\"data\":[";
+      for (size_t i = 0; i < rows.size(); ++i) {
+        if (i) answer += ",";
+        if (query.fields.empty()) {
+          answer += rows[i];
+        } else if (!appendProjected(answer, rows[i], query.fields)) {
+          sendRepositoryError(ctx, Status(WNO_ERR_INTERNAL, "a changed row is not a JSON object"));
+          return;
+        }
+      }
+      answer += "]";
+      ctx.response().set("Preference-Applied", "return=representation");
+    }
+    ctx.sendText(200, "application/json", answer + "}");
   }
 
   void userStats(http::RequestContext& ctx) {
@@ -427,6 +518,8 @@ void addDataRoutes(http::Router& router, RepositoryService& repositories, const 
   using http::RouteGroup;
   router.add("GET", "/api/v1/{collection}", RouteGroup::Api, [routes](auto& ctx) { routes->list(ctx); });
   router.add("POST", "/api/v1/{collection}", RouteGroup::Api, [routes](auto& ctx) { routes->create(ctx); });
+  router.add("PATCH", "/api/v1/{collection}", RouteGroup::Api, [routes](auto& ctx) { routes->writeWhere(ctx, true); });
+  router.add("DELETE", "/api/v1/{collection}", RouteGroup::Api, [routes](auto& ctx) { routes->writeWhere(ctx, false); });
   router.add("POST", "/api/v1/{collection}/bulk", RouteGroup::Api, [routes](auto& ctx) { routes->bulk(ctx); });
   router.add("GET", "/api/v1/{collection}/{id}", RouteGroup::Api, [routes](auto& ctx) { routes->get(ctx); });
   // An entity in L1 is answered on the event loop, without a worker hop.

@@ -1,6 +1,7 @@
 // The collection REST API of PRODUCT.md on top of RepositoryService:
 // list with keyset cursors, get with ETag/304 through the cache, create,
-// bulk create, PATCH with If-Match, delete, and the user stats endpoint.
+// bulk create, PATCH with If-Match, delete, PATCH and DELETE by filter
+// (a limit required), and the user stats endpoint.
 #pragma once
 
 #include "data/cursor.h"

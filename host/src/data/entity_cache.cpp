@@ -151,6 +151,16 @@ void EntityCache::invalidateLists(const Collection& c) {
   if (cache_) cache_->invalidateTag(listTag(c));
 }
 
+void EntityCache::invalidateEntities(const Collection& c, const std::vector<int64_t>& ids) {
+  if (!cache_) return;
+  for (int64_t id : ids) cache_->invalidateTag(entityTag(c, id));
+  cache_->invalidateTag(listTag(c));
+}
+
+void EntityCache::invalidateCollection(const Collection& c) {
+  if (cache_) cache_->invalidateTag(c.name);
+}
+
 EntityCache::RefreshCounts EntityCache::refreshCounts() const {
   return {refreshed_.load(std::memory_order_relaxed), failed_.load(std::memory_order_relaxed),
           superseded_.load(std::memory_order_relaxed)};

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace wno::host::data {
 
@@ -68,6 +69,12 @@ class EntityCache {
   // cache on each insert.
   void invalidateEntity(const Collection& c, int64_t id);
   void invalidateLists(const Collection& c);
+  // After a write by filter: each entity, and the pages once.
+  void invalidateEntities(const Collection& c, const std::vector<int64_t>& ids);
+  // After a write by filter that failed once it reached the repository:
+  // which rows it touched is unknown, so everything of the collection
+  // ("<collection>") goes.
+  void invalidateCollection(const Collection& c);
 
   // "v<version>" for versioned rows, else a hash of the row's bytes as the
   // repository wrote them (never of a re-serialization).

@@ -1,6 +1,7 @@
 #include "data/repository_service.h"
 
 #include "core/logger.h"
+#include "data/filter_write.h"
 #include "data/row_text.h"
 #include "services/sink_collector.h"
 
@@ -15,6 +16,16 @@ namespace {
 wno_str view(const std::string& s) { return wno_str{s.data(), s.size()}; }
 
 Status notAnObject() { return Status(WNO_ERR_INTERNAL, "the repository returned a row that is not a JSON object"); }
+
+// Whether a QUERY's filters use or/and groups or "not" (ABI 1.2 grammar).
+bool usesBooleanFilters(const nlohmann::json& filters) {
+  if (!filters.is_array()) return false;
+  for (const auto& f : filters) {
+    if (!f.is_object()) continue;
+    if (f.contains("not") || f.contains("or") || f.contains("and")) return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -347,6 +358,94 @@ Result<int64_t> RepositoryService::count(const Collection& c, const std::vector<
   return n;
 }
 
+bool RepositoryService::writesByFilter(const Collection& c, bool update) {
+  const auto& vtable = repositoryFor(c).vtable();
+  return update ? vtable.on_update_where != nullptr : vtable.on_delete_where != nullptr;
+}
+
+std::string RepositoryService::describeRepository(const Collection& c) {
+  const auto& type = repositoryFor(c).type();
+  std::string text = "repository \"" + c.repository + "\"";
+  if (type.plugin) {
+    text += " (plugin " + type.plugin->name + ", ABI " + std::to_string(WNO_ABI_VERSION_MAJOR) + "." +
+            std::to_string(type.plugin->abiMinor) + ")";
+  }
+  return text;
+}
+
+Result<RepositoryService::Changed> RepositoryService::updateRows(const Collection& c, const ListQuery& query,
+                                                                 nlohmann::json patch) {
+  if (c.field("updated_at")) patch["updated_at"] = nowTimestamp();
+  nlohmann::json q = query.toRepositoryQuery(nullptr, query.limit);
+  q.erase("fields");  // the rows come back whole: events and caches need every field
+  return writeWhere(c, q, Shape(query), patch);
+}
+
+Result<RepositoryService::Changed> RepositoryService::deleteRows(const Collection& c, const ListQuery& query) {
+  nlohmann::json q = query.toRepositoryQuery(nullptr, query.limit);
+  q.erase("fields");
+  return writeWhere(c, q, Shape(query), nullptr);
+}
+
+Result<RepositoryService::Changed> RepositoryService::writeWhere(const Collection& c, const nlohmann::json& query,
+                                                                 const Shape& shape, const nlohmann::json& patch) {
+  const bool update = !patch.is_null();
+  if (!writesByFilter(c, update)) {
+    return Status(WNO_ERR_UNSUPPORTED, describeRepository(c) + " cannot " + (update ? "update" : "delete") +
+                                           " rows by filter: that needs a repository plugin of ABI 1.2 or later (" +
+                                           (update ? "on_update_where" : "on_delete_where") + ")");
+  }
+  RepositoryInstance& repo = repositoryFor(c);
+  const std::string queryText = query.dump();
+  const std::string patchText = update ? patch.dump() : std::string();
+  SinkCollector collector;
+  const wno_sink sink = collector.sink();
+  bool reached = false;
+  Status status = timed(
+      c, update ? "update_where" : "delete_where", shape,
+      [&] {
+        return update ? repo.call("on_update_where", repo.vtable().on_update_where, view(c.name), view(queryText),
+                                  view(patchText), &sink)
+                      : repo.call("on_delete_where", repo.vtable().on_delete_where, view(c.name), view(queryText),
+                                  &sink);
+      },
+      &reached);
+  if (!status.isOk()) {
+    // Unlike a one-row write, which rows a failed bulk write may have
+    // committed (a lost COMMIT answer) is unknown: drop them all.
+    if (reached && status.code() != WNO_ERR_INVALID && status.code() != WNO_ERR_UNSUPPORTED) {
+      entities_->invalidateCollection(c);
+    }
+    return status;
+  }
+  std::vector<std::pair<int64_t, std::string>> byId;
+  byId.reserve(collector.items.size());
+  for (auto& row : collector.items) {
+    const auto id = isJsonObject(row) ? intMember(row, "id") : std::nullopt;
+    if (!id) {
+      // The write committed; only the answer is broken.
+      entities_->invalidateCollection(c);
+      return Status(WNO_ERR_INTERNAL, "the repository wrote a changed row that is not a JSON object with an id");
+    }
+    byId.emplace_back(*id, std::move(row));
+  }
+  std::sort(byId.begin(), byId.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  Changed changed;
+  for (auto& [id, row] : byId) {
+    changed.ids.push_back(id);
+    changed.rows.push_back(std::move(row));
+  }
+  entities_->invalidateEntities(c, changed.ids);
+  for (size_t i = 0; i < changed.ids.size(); ++i) {
+    if (update) {
+      notify(c, "update", changed.rows[i]);
+    } else if (rowListener_) {
+      rowListener_(c.name, "delete", nlohmann::json{{"id", changed.ids[i]}});
+    }
+  }
+  return changed;
+}
+
 Status RepositoryService::query(const std::string& collection, const std::string& queryJson, const RowSink& out) {
   const Collection* c = this->collection(collection);
   if (!c) return Status(WNO_ERR_INVALID, "no collection \"" + collection + "\"");
@@ -403,6 +502,79 @@ Status RepositoryService::remove(const std::string& collection, int64_t id) {
   const Collection* c = this->collection(collection);
   if (!c) return Status(WNO_ERR_INVALID, "no collection \"" + collection + "\"");
   return deleteRow(*c, id);
+}
+
+Result<int64_t> RepositoryService::countWhere(const std::string& collection, const std::string& queryJson) {
+  const Collection* c = this->collection(collection);
+  if (!c) return Status(WNO_ERR_INVALID, "no collection \"" + collection + "\"");
+  const auto query = nlohmann::json::parse(queryJson, nullptr, false);
+  if (query.is_discarded() || !query.is_object()) return Status(WNO_ERR_INVALID, "query_json is not a JSON object");
+  // An older repository would misread groups and "not"; refuse rather than miscount.
+  if (usesBooleanFilters(query.value("filters", nlohmann::json::array())) && !readsBooleanFilters(*c)) {
+    return Status(WNO_ERR_UNSUPPORTED, describeRepository(*c) + " cannot read or/and groups or \"not\" (ABI 1.2)");
+  }
+  RepositoryInstance& repo = repositoryFor(*c);
+  int64_t n = 0;
+  Status status = timed(*c, "count", "plugin", [&] {
+    return repo.call("on_count", repo.vtable().on_count, view(c->name), view(queryJson), &n);
+  });
+  if (!status.isOk()) return status;
+  return n;
+}
+
+Result<std::vector<int64_t>> RepositoryService::createMany(const std::string& collection, const std::string& rowsJson) {
+  const Collection* c = this->collection(collection);
+  if (!c) return Status(WNO_ERR_INVALID, "no collection \"" + collection + "\"");
+  const auto body = nlohmann::json::parse(rowsJson, nullptr, false);
+  if (body.is_discarded() || !body.is_array() || body.empty()) {
+    return Status(WNO_ERR_INVALID, "rows_json: expected a non-empty JSON array of rows");
+  }
+  if (body.size() > maxBulkRows_) {
+    return Status(WNO_ERR_INVALID, "rows_json: at most " + std::to_string(maxBulkRows_) +
+                                       " rows per call (/data/max_bulk_rows)");
+  }
+  nlohmann::json rows = nlohmann::json::array();
+  for (size_t i = 0; i < body.size(); ++i) {
+    std::string parameter;
+    auto row = validateCreate(*c, body[i], parameter);
+    if (!row.isOk()) {
+      const std::string where = "[" + std::to_string(i) + "]" + (parameter.empty() || parameter == "body" ? "" : "." + parameter);
+      return Status(WNO_ERR_INVALID, where + ": " + row.status().message() + " (nothing was written)");
+    }
+    rows.push_back(std::move(row).value());
+  }
+  return insertMany(*c, std::move(rows));
+}
+
+Result<std::vector<std::string>> RepositoryService::updateWhere(const std::string& collection,
+                                                                const std::string& queryJson,
+                                                                const std::string& patchJson) {
+  const Collection* c = this->collection(collection);
+  if (!c) return Status(WNO_ERR_INVALID, "no collection \"" + collection + "\"");
+  auto query = filterWriteQuery(*c, nlohmann::json::parse(queryJson, nullptr, false));
+  if (!query.isOk()) return query.status();
+  const auto body = nlohmann::json::parse(patchJson, nullptr, false);
+  if (body.is_discarded()) return Status(WNO_ERR_INVALID, "patch_json is not JSON");
+  std::string parameter;
+  auto patch = validatePatch(*c, body, parameter);
+  if (!patch.isOk()) {
+    return Status(WNO_ERR_INVALID, (parameter.empty() ? "" : parameter + ": ") + patch.status().message());
+  }
+  if (c->field("updated_at")) patch.value()["updated_at"] = nowTimestamp();
+  auto changed = writeWhere(*c, query.value(), "plugin", patch.value());
+  if (!changed.isOk()) return changed.status();
+  return std::move(changed.value().rows);
+}
+
+Result<std::vector<std::string>> RepositoryService::deleteWhere(const std::string& collection,
+                                                                const std::string& queryJson) {
+  const Collection* c = this->collection(collection);
+  if (!c) return Status(WNO_ERR_INVALID, "no collection \"" + collection + "\"");
+  auto query = filterWriteQuery(*c, nlohmann::json::parse(queryJson, nullptr, false));
+  if (!query.isOk()) return query.status();
+  auto changed = writeWhere(*c, query.value(), "plugin", nullptr);
+  if (!changed.isOk()) return changed.status();
+  return std::move(changed.value().rows);
 }
 
 }  // namespace wno::host::data

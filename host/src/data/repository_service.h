@@ -61,6 +61,29 @@ class RepositoryService : public RepositoryApi {
   Result<std::string> updateRow(const Collection& c, int64_t id, int64_t expectedVersion, nlohmann::json patch);
   Status deleteRow(const Collection& c, int64_t id);
   Result<int64_t> count(const Collection& c, const std::vector<Filter>& filters);
+
+  // Writes by filter (PATCH / DELETE /{c}?<filters>&limit=N): the rows
+  // `query` selects (its filters, in its sort order, at most its limit)
+  // change in one repository transaction; an update bumps each version and
+  // sets updated_at as updateRow does. Each affected entity and the pages
+  // are invalidated and a row event fires per row, as for one-row writes.
+  // A failure once the repository was reached drops the collection's whole
+  // cache (which rows it touched is unknown). WNO_ERR_UNSUPPORTED when the
+  // repository has no such hook (writesByFilter).
+  struct Changed {
+    std::vector<int64_t> ids;       // ascending
+    std::vector<std::string> rows;  // JSON text in the order of ids: as now (update), as it was (delete)
+  };
+  Result<Changed> updateRows(const Collection& c, const ListQuery& query, nlohmann::json patch);
+  Result<Changed> deleteRows(const Collection& c, const ListQuery& query);
+  // Whether the collection's repository implements on_update_where
+  // (update) or on_delete_where (ABI 1.2, optional).
+  bool writesByFilter(const Collection& c, bool update);
+  // "repository \"main\" (plugin sqlite, ABI 1.1)": for messages that
+  // blame what the repository cannot do.
+  std::string describeRepository(const Collection& c);
+  // The most rows repo_create_many takes (/data/max_bulk_rows, as POST /bulk).
+  void setMaxBulkRows(size_t rows) { maxBulkRows_ = rows; }
   // Whether the collection's repository reads or/and groups and "not" in a
   // QUERY (its plugin targets ABI 1.2 or later); older ones would misread them.
   bool readsBooleanFilters(const Collection& c);
@@ -72,6 +95,11 @@ class RepositoryService : public RepositoryApi {
   Status update(const std::string& collection, int64_t id, int64_t expectedVersion, const std::string& patchJson,
                 const RowSink& out) override;
   Status remove(const std::string& collection, int64_t id) override;
+  Result<int64_t> countWhere(const std::string& collection, const std::string& queryJson) override;
+  Result<std::vector<int64_t>> createMany(const std::string& collection, const std::string& rowsJson) override;
+  Result<std::vector<std::string>> updateWhere(const std::string& collection, const std::string& queryJson,
+                                               const std::string& patchJson) override;
+  Result<std::vector<std::string>> deleteWhere(const std::string& collection, const std::string& queryJson) override;
 
  private:
   RepositoryInstance& repositoryFor(const Collection& c);
@@ -93,6 +121,10 @@ class RepositoryService : public RepositoryApi {
     std::string owned;
     const ListQuery* query = nullptr;
   };
+  // updateRows / deleteRows (and the plugin services) once the QUERY is
+  // checked: `patch` is null for a delete.
+  Result<Changed> writeWhere(const Collection& c, const nlohmann::json& query, const Shape& shape,
+                             const nlohmann::json& patch);
   // Runs fn, observing its duration as (collection, op) and logging it when
   // slow; *reached says whether fn ran (false: the breaker refused the call).
   template <typename Fn>
@@ -105,6 +137,7 @@ class RepositoryService : public RepositoryApi {
   std::map<std::string, std::shared_ptr<CircuitBreaker>> breakers_;  // by repository name
   std::map<std::string, Collection> collections_;
   int64_t slowQueryMs_;
+  size_t maxBulkRows_ = 10000;
   HostServices& services_;
   RowListener rowListener_;
   prometheus::Family<prometheus::Histogram>* durations_ = nullptr;

@@ -156,6 +156,47 @@ json listParameters(const Collection& c) {
   return params;
 }
 
+// PATCH and DELETE /{c}?<filters>&limit=N (parseFilterWrite): the list's
+// filters and sort, a required limit, fields for the representation.
+json filterWriteParameters(const Collection& c) {
+  json params = json::array();
+  for (const Field& f : c.fields) {
+    if (c.filterable.count(f.name)) params.push_back(filterParameter(f));
+  }
+  std::vector<std::string> sortable(c.sortable.begin(), c.sortable.end());
+  const std::string key = "[-+]?(" + alternatives(sortable) + ")";
+  params.push_back({{"name", "sort"},
+                    {"in", "query"},
+                    {"description", "Which rows come first when more than `limit` match; id breaks ties. Sortable: " +
+                                        alternatives(sortable) + "."},
+                    {"schema", {{"type", "string"}, {"pattern", "^" + key + "(," + key + ")*$"}}}});
+  params.push_back({{"name", "limit"},
+                    {"in", "query"},
+                    {"required", true},
+                    {"description", "At most this many rows change (the first in sort order); send the request again "
+                                    "while a full batch comes back."},
+                    {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", c.maxPageSize}}}});
+  json fields = fieldsParameter(c);
+  fields["description"] = "Comma-separated fields of the rows a return=representation answer carries (default: all).";
+  params.push_back(fields);
+  params.push_back({{"name", "Prefer"},
+                    {"in", "header"},
+                    {"description", "`return=representation`: the answer carries the changed rows too."},
+                    {"schema", {{"type", "string"}}}});
+  return params;
+}
+
+// {"updated"|"deleted": N, "ids": [...], "data": [...] with return=representation}.
+json filterWriteAnswer(const std::string& name, const char* countMember) {
+  return {{"type", "object"},
+          {"required", {countMember, "ids"}},
+          {"additionalProperties", false},
+          {"properties",
+           {{countMember, {{"type", "integer"}, {"minimum", 0}}},
+            {"ids", {{"type", "array"}, {"items", {{"type", "integer"}, {"format", "int64"}}}}},
+            {"data", {{"type", "array"}, {"items", ref("schemas", name + "Selection")}}}}}};
+}
+
 json idParameter() {
   return {{"name", "id"}, {"in", "path"}, {"required", true},
           {"schema", {{"type", "integer"}, {"format", "int64"}, {"minimum", 1}}}};
@@ -218,6 +259,35 @@ void addCollection(json& doc, const Collection& c, size_t maxBulkRows) {
         {"operationId", "bulk_create_" + c.name}, {"summary", "Create many rows of " + c.name + ": all or nothing"},
         {"tags", tags},
         {"requestBody", {{"required", true}, {"content", {{"application/json", {{"schema", body}}}}}}},
+        {"responses", withApiErrors(responses)}};
+  }
+  const json notImplemented =
+      problemResponse("This collection's repository cannot write by filter (its plugin predates ABI 1.2).");
+  if (c.allows("update")) {
+    schemas[name + "Patch"] = writeSchema(c, false);
+    json responses = {{"200", jsonResponse("The changed rows' count and ids (ascending), in one transaction.",
+                                           filterWriteAnswer(name, "updated"))},
+                      {"400", ref("responses", "BadRequest")},
+                      {"409", ref("responses", "Conflict")},
+                      {"501", notImplemented}};
+    paths[base]["patch"] = {
+        {"operationId", "update_" + c.name + "_where"},
+        {"summary", "Update the rows of " + c.name + " a filter selects (at most limit; versions go up by one)"},
+        {"tags", tags},
+        {"parameters", filterWriteParameters(c)},
+        {"requestBody", {{"required", true}, {"content", {{"application/json", {{"schema", ref("schemas", name + "Patch")}}}}}}},
+        {"responses", withApiErrors(responses)}};
+  }
+  if (c.allows("delete")) {
+    json responses = {{"200", jsonResponse("The deleted rows' count and ids (ascending), in one transaction.",
+                                           filterWriteAnswer(name, "deleted"))},
+                      {"400", ref("responses", "BadRequest")},
+                      {"501", notImplemented}};
+    paths[base]["delete"] = {
+        {"operationId", "delete_" + c.name + "_where"},
+        {"summary", "Delete the rows of " + c.name + " a filter selects (at most limit)"},
+        {"tags", tags},
+        {"parameters", filterWriteParameters(c)},
         {"responses", withApiErrors(responses)}};
   }
   const std::string one = base + "/{id}";

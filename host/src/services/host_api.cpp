@@ -271,6 +271,60 @@ wno_status hostRepoDelete(wno_host_ctx* ctx, wno_str collection, int64_t id) {
   });
 }
 
+wno_status hostRepoCount(wno_host_ctx* ctx, wno_str collection, wno_str query, int64_t* outCount) {
+  return guarded([&] {
+    RepositoryApi* repos = reposOf(ctx);
+    if (!repos) return noRepos();
+    if (!outCount) return fail(WNO_ERR_INVALID, "repo_count: out_count is NULL");
+    auto n = repos->countWhere(text(collection), text(query));
+    if (!n.isOk()) return fail(n.status());
+    *outCount = n.value();
+    return WNO_OK;
+  });
+}
+
+wno_status hostRepoCreateMany(wno_host_ctx* ctx, wno_str collection, wno_str rows, const wno_sink* idsOut) {
+  return guarded([&] {
+    RepositoryApi* repos = reposOf(ctx);
+    if (!repos) return noRepos();
+    auto ids = repos->createMany(text(collection), text(rows));
+    if (!ids.isOk()) return fail(ids.status());
+    std::string array = "[";
+    for (size_t i = 0; i < ids.value().size(); ++i) array += (i ? "," : "") + std::to_string(ids.value()[i]);
+    return writeTo(idsOut, array + "]");
+  });
+}
+
+// The rows a write by filter changed, to the plugin's sink; the count
+// first, so a plugin that stops reading still learns it.
+wno_status deliverChanged(const Result<std::vector<std::string>>& rows, const wno_sink* out, int64_t* outCount) {
+  if (!rows.isOk()) return fail(rows.status());
+  if (outCount) *outCount = static_cast<int64_t>(rows.value().size());
+  for (const auto& row : rows.value()) {
+    const wno_status s = writeTo(out, row);
+    if (s != WNO_OK) return s;
+  }
+  return WNO_OK;
+}
+
+wno_status hostRepoUpdateWhere(wno_host_ctx* ctx, wno_str collection, wno_str query, wno_str patch,
+                               const wno_sink* out, int64_t* outCount) {
+  return guarded([&] {
+    RepositoryApi* repos = reposOf(ctx);
+    if (!repos) return noRepos();
+    return deliverChanged(repos->updateWhere(text(collection), text(query), text(patch)), out, outCount);
+  });
+}
+
+wno_status hostRepoDeleteWhere(wno_host_ctx* ctx, wno_str collection, wno_str query, const wno_sink* out,
+                               int64_t* outCount) {
+  return guarded([&] {
+    RepositoryApi* repos = reposOf(ctx);
+    if (!repos) return noRepos();
+    return deliverChanged(repos->deleteWhere(text(collection), text(query)), out, outCount);
+  });
+}
+
 wno_status hostJobEnqueue(wno_host_ctx* ctx, wno_str request, const wno_sink* out, int32_t* outCreated) {
   return guarded([&] {
     HostServices* services = servicesOf(ctx);
@@ -337,6 +391,10 @@ const wno_host_api kTable = [] {
   api.job_should_stop = hostJobShouldStop;
   api.cache_invalidate_region = hostCacheInvalidateRegion;
   api.job_enqueue_many = hostJobEnqueueMany;
+  api.repo_count = hostRepoCount;
+  api.repo_create_many = hostRepoCreateMany;
+  api.repo_update_where = hostRepoUpdateWhere;
+  api.repo_delete_where = hostRepoDeleteWhere;
   return api;
 }();
 

@@ -65,6 +65,14 @@ class RepositoryApi {
   virtual Status update(const std::string& collection, int64_t id, int64_t expectedVersion,
                         const std::string& patchJson, const RowSink& out) = 0;
   virtual Status remove(const std::string& collection, int64_t id) = 0;
+  // ABI 1.2 (host.h: repo_count, repo_create_many, repo_update_where,
+  // repo_delete_where). The writes by filter answer each affected row's
+  // JSON text, ordered by id.
+  virtual Result<int64_t> countWhere(const std::string& collection, const std::string& queryJson) = 0;
+  virtual Result<std::vector<int64_t>> createMany(const std::string& collection, const std::string& rowsJson) = 0;
+  virtual Result<std::vector<std::string>> updateWhere(const std::string& collection, const std::string& queryJson,
+                                                       const std::string& patchJson) = 0;
+  virtual Result<std::vector<std::string>> deleteWhere(const std::string& collection, const std::string& queryJson) = 0;
 };
 
 class JobApi {

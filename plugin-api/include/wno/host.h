@@ -143,6 +143,36 @@ typedef struct wno_host_api {
    * request was stored; WNO_ERR_INVALID when requests_json is not such an
    * array; a store failure's status when nothing was stored. */
   wno_status (*job_enqueue_many)(wno_host_ctx* ctx, wno_str requests_json, const wno_sink* result_out);
+
+  /* ---- 1.2: repository counts and writes in bulk ----
+   * since 1.2 (check WNO_HOST_HAS; an older host lacks them). Like the 1.0
+   * repo_* services they skip the collection's HTTP "operations" and
+   * invalidate the host's caches for what they change; the writes fire
+   * the collection's row events (jobs.md), one per row. */
+
+  /* *out_count receives how many rows match query_json's "filters" (QUERY;
+   * other keys ignored); none or an empty list counts every row. */
+  wno_status (*repo_count)(wno_host_ctx* ctx, wno_str collection, wno_str query_json, int64_t* out_count);
+  /* rows_json: a JSON array of rows, each checked as POST /{c} checks a
+   * body (defaults filled, read-only fields refused), at most the host's
+   * /data/max_bulk_rows. Stored in ONE transaction, all or nothing. Writes
+   * one JSON array of the new ids, in input order, to ids_out (may be
+   * NULL). WNO_ERR_INVALID names the first bad row ("[i].field: ..."). */
+  wno_status (*repo_create_many)(wno_host_ctx* ctx, wno_str collection, wno_str rows_json,
+                                 const wno_sink* ids_out);
+  /* The rows query_json selects: its "filters" (at least one), in its
+   * "sort" order (default id), the first "limit" (1 to the collection's
+   * max_page_size) of them; "after" and "fields" are refused. update
+   * applies patch_json (checked as PATCH checks a body) and bumps each
+   * row's version; delete removes them. ONE transaction. Each affected row
+   * is written to row_out (may be NULL), ordered by id; *out_count (may be
+   * NULL) receives how many. WNO_ERR_INVALID for a query or patch that
+   * breaks these rules; WNO_ERR_UNSUPPORTED when the collection's
+   * repository predates 1.2 (no on_update_where / on_delete_where). */
+  wno_status (*repo_update_where)(wno_host_ctx* ctx, wno_str collection, wno_str query_json,
+                                  wno_str patch_json, const wno_sink* row_out, int64_t* out_count);
+  wno_status (*repo_delete_where)(wno_host_ctx* ctx, wno_str collection, wno_str query_json,
+                                  const wno_sink* row_out, int64_t* out_count);
 } wno_host_api;
 
 /* ---- Optional host functions, found with lookup(name) ----

@@ -9,6 +9,8 @@
  *   collection.
  * OWNERSHIP: inputs borrowed for the call; rows go out through sinks, one
  *   JSON object per write.
+ * REQUIRES: hooks past on_count are optional and introduced in 1.2; a
+ *   plugin targeting an older minor ends its table before them.
  *
  * COLLECTION: {"name","table","versioned":bool,"fields":[{"name","type"
  *   ("int64"|"text"|"bool"|"double"|"timestamp"|"json"),"nullable":bool,
@@ -75,6 +77,26 @@ typedef struct wno_type_repository {
   wno_status (*on_delete)(void* self, wno_str collection, int64_t id);
   /* Counts rows matching QUERY's filters (other keys ignored). */
   wno_status (*on_count)(void* self, wno_str collection, wno_str query_json, int64_t* out_count);
+
+  /* ---- 1.2: writes by filter (OPTIONAL: NULL, or a table that ends
+   * before them, and the host refuses such writes for this repository) ----
+   * Both select their rows as on_query would: QUERY's "filters" (at least
+   * one; WNO_ERR_INVALID without), in its "sort" order, the first "limit"
+   * (required, >= 1; WNO_ERR_INVALID without) of them; "after" and "fields"
+   * are ignored. Selecting and writing is ONE transaction: a row changed
+   * by another writer meanwhile is either left alone or written in its
+   * latest state, never half. Each affected row is written to row_out
+   * (every field, as it now is or as it was deleted) after the commit, in
+   * no particular order; none matching is WNO_OK with nothing written. */
+
+  /* Applies patch_json (a JSON object of fields, as on_update) to each
+   * selected row; for versioned collections each row's version goes up by
+   * one. WNO_ERR_CONFLICT on a unique violation, and nothing is changed.
+   * since 1.2 */
+  wno_status (*on_update_where)(void* self, wno_str collection, wno_str query_json, wno_str patch_json,
+                                const wno_sink* row_out);
+  /* Deletes each selected row. since 1.2 */
+  wno_status (*on_delete_where)(void* self, wno_str collection, wno_str query_json, const wno_sink* row_out);
 } wno_type_repository;
 
 #ifdef __cplusplus

@@ -138,19 +138,4 @@ void forEachRow(const sdk::Host& host, const Scan& scan, const std::function<boo
   }
 }
 
-int64_t countRows(const sdk::Host& host, const std::string& collection, const json& filters,
-                  const std::function<void()>& between, int64_t pageSize) {
-  int64_t n = 0;
-  Scan scan;
-  scan.collection = collection;
-  scan.filters = filters;
-  scan.fields = json::array({"id"});
-  scan.pageSize = pageSize;
-  forEachRow(host, scan, [&](const json&) {
-    ++n;
-    return true;
-  }, between);
-  return n;
-}
-
 }  // namespace wno::handlers

@@ -1,7 +1,7 @@
 // Small pieces every shipped job handler needs: strict parsing of job data
 // and component config (errors name the offending key), the host's stored
 // timestamp format, cancellation checks, and keyset-paged repository scans
-// through the SDK (the ABI has no count, so counts are paged scans of ids).
+// through the SDK.
 // THREADS: free functions without state; safe from any worker thread.
 #pragma once
 
@@ -63,8 +63,5 @@ struct Scan {
 // `between` (e.g. stopIfAsked) before each page. visit returns false to stop.
 void forEachRow(const sdk::Host& host, const Scan& scan, const std::function<bool(const json& row)>& visit,
                 const std::function<void()>& between = {});
-// How many rows match `filters`, by paging over their ids.
-int64_t countRows(const sdk::Host& host, const std::string& collection, const json& filters,
-                  const std::function<void()>& between = {}, int64_t pageSize = 1000);
 
 }  // namespace wno::handlers

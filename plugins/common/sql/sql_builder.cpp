@@ -276,8 +276,15 @@ Statement SqlBuilder::select(const TableDef& t, const nlohmann::json& query) con
   s.sql = "SELECT " + selectList(t, query.value("fields", nlohmann::json::array()), s.columns) + " FROM " +
           quote(t.table);
   s.sql += where(t, query, s, true);
+  s.sql += " ORDER BY " + orderBy(t, query.value("sort", nlohmann::json::array()));
+  const int64_t limit = query.value("limit", int64_t{20});
+  if (limit > 0) s.sql += " LIMIT " + bind(s, limit, "int64");
+  return s;
+}
+
+std::string SqlBuilder::orderBy(const TableDef& t, const nlohmann::json& sort) const {
   std::string order;
-  for (const auto& k : query.value("sort", nlohmann::json::array({{{"field", "id"}}}))) {
+  for (const auto& k : sort.empty() ? nlohmann::json::array({{{"field", "id"}}}) : sort) {
     const std::string field = k.at("field").get<std::string>();
     t.typeOf(field);
     // NULLS FIRST/LAST only where NULLs can occur: spelling it out on a NOT
@@ -286,10 +293,7 @@ Statement SqlBuilder::select(const TableDef& t, const nlohmann::json& query) con
     order += (order.empty() ? "" : ", ") + quote(field) + (desc ? " DESC" : " ASC");
     if (t.nullable(field)) order += desc ? " NULLS FIRST" : " NULLS LAST";
   }
-  s.sql += " ORDER BY " + order;
-  const int64_t limit = query.value("limit", int64_t{20});
-  if (limit > 0) s.sql += " LIMIT " + bind(s, limit, "int64");
-  return s;
+  return order;
 }
 
 Statement SqlBuilder::count(const TableDef& t, const nlohmann::json& query) const {
@@ -312,8 +316,8 @@ Statement SqlBuilder::insert(const TableDef& t, const nlohmann::json& row) const
   return s;
 }
 
-Statement SqlBuilder::update(const TableDef& t, int64_t id, int64_t expectedVersion, const nlohmann::json& patch) const {
-  Statement s;
+std::string SqlBuilder::assignments(const TableDef& t, const nlohmann::json& patch, Statement& s) const {
+  if (!patch.is_object()) throw std::invalid_argument("the patch must be a JSON object");
   std::string sets;
   for (const auto& [key, value] : patch.items()) {
     if (key == "id" || key == "created_at" || key == "version") continue;
@@ -321,6 +325,12 @@ Statement SqlBuilder::update(const TableDef& t, int64_t id, int64_t expectedVers
   }
   if (t.versioned) sets += std::string(sets.empty() ? "" : ", ") + "\"version\" = \"version\" + 1";
   if (sets.empty()) throw std::invalid_argument("the patch changes no field");
+  return sets;
+}
+
+Statement SqlBuilder::update(const TableDef& t, int64_t id, int64_t expectedVersion, const nlohmann::json& patch) const {
+  Statement s;
+  const std::string sets = assignments(t, patch, s);
   const std::string idParam = bind(s, id, "int64");
   s.sql = "UPDATE " + quote(t.table) + " SET " + sets + " WHERE \"id\" = " + idParam;
   if (t.versioned && expectedVersion >= 0) s.sql += " AND \"version\" = " + bind(s, expectedVersion, "int64");
@@ -341,6 +351,46 @@ Statement SqlBuilder::remove(const TableDef& t, int64_t id) const {
   Statement s;
   s.sql = "DELETE FROM " + quote(t.table) + " WHERE \"id\" = ";
   s.sql += bind(s, id, "int64");
+  return s;
+}
+
+std::string SqlBuilder::selectedIds(const TableDef& t, const nlohmann::json& query, Statement& s) const {
+  // A write by filter without a filter or a bound would be the whole table
+  // by accident; the host refuses both first, this is the last line.
+  const auto filters = query.value("filters", nlohmann::json::array());
+  if (!filters.is_array() || filters.empty()) throw std::invalid_argument("a write by filter needs at least one filter");
+  const nlohmann::json limit = query.value("limit", nlohmann::json());
+  if (!limit.is_number_integer() || limit.get<int64_t>() < 1) {
+    throw std::invalid_argument("a write by filter needs a limit of at least 1");
+  }
+  // Selecting ids first is what lets ORDER BY and LIMIT bound the write in
+  // both dialects (neither has UPDATE ... LIMIT by default). PostgreSQL
+  // locks the rows as it picks them: a concurrent writer's change is
+  // waited for and the filter re-checked on the row as it then is.
+  // One statement per bind: placeholders must be numbered (and, in SQLite,
+  // bound) in text order, and the operands of + are unsequenced.
+  std::string sql = "\"id\" IN (SELECT \"id\" FROM " + quote(t.table);
+  sql += where(t, query, s, false);
+  sql += " ORDER BY " + orderBy(t, query.value("sort", nlohmann::json::array()));
+  sql += " LIMIT " + bind(s, limit, "int64");
+  if (dialect_ == Dialect::Postgres) sql += " FOR UPDATE";
+  return sql + ")";
+}
+
+Statement SqlBuilder::updateWhere(const TableDef& t, const nlohmann::json& query, const nlohmann::json& patch) const {
+  Statement s;
+  const std::string sets = assignments(t, patch, s);
+  const std::string selected = selectedIds(t, query, s);
+  s.sql = "UPDATE " + quote(t.table) + " SET " + sets + " WHERE " + selected + " RETURNING " +
+          selectList(t, nlohmann::json::array(), s.columns);
+  return s;
+}
+
+Statement SqlBuilder::removeWhere(const TableDef& t, const nlohmann::json& query) const {
+  Statement s;
+  const std::string selected = selectedIds(t, query, s);
+  s.sql = "DELETE FROM " + quote(t.table) + " WHERE " + selected + " RETURNING " +
+          selectList(t, nlohmann::json::array(), s.columns);
   return s;
 }
 

@@ -68,6 +68,13 @@ class SqlBuilder {
   Statement update(const TableDef& t, int64_t id, int64_t expectedVersion, const nlohmann::json& patch) const;
   Statement getById(const TableDef& t, int64_t id, const std::vector<std::string>& fields) const;
   Statement remove(const TableDef& t, int64_t id) const;
+  // Writes by filter (repository.h, on_update_where / on_delete_where): the
+  // rows QUERY selects (filters and limit required, in its sort order)
+  // change in one statement, UPDATE|DELETE ... WHERE "id" IN (SELECT "id"
+  // ... ORDER BY ... LIMIT n [FOR UPDATE]) RETURNING every column.
+  // Throws std::invalid_argument for a QUERY without filters or limit.
+  Statement updateWhere(const TableDef& t, const nlohmann::json& query, const nlohmann::json& patch) const;
+  Statement removeWhere(const TableDef& t, const nlohmann::json& query) const;
 
  private:
   std::string placeholder(size_t index) const;  // 1-based
@@ -77,6 +84,11 @@ class SqlBuilder {
   std::string condition(const TableDef& t, const nlohmann::json& filter, Statement& s, int depth) const;
   std::string bind(Statement& s, const nlohmann::json& value, const std::string& type) const;
   std::string selectList(const TableDef& t, const nlohmann::json& fields, std::vector<std::string>& columns) const;
+  std::string orderBy(const TableDef& t, const nlohmann::json& sort) const;
+  // "col" = $n, ... for the patch's fields, plus the version bump.
+  std::string assignments(const TableDef& t, const nlohmann::json& patch, Statement& s) const;
+  // "id" IN (SELECT "id" ...) for the rows a write by filter selects.
+  std::string selectedIds(const TableDef& t, const nlohmann::json& query, Statement& s) const;
 
   Dialect dialect_;
 };

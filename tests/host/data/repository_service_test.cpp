@@ -1,13 +1,18 @@
 // The repository service's query monitoring: every call is timed under its
 // collection and operation, and a call slower than the threshold is logged
-// with the statement's shape, never its values. A repository behind the
-// real C vtable that takes as long as the test says.
+// with the statement's shape, never its values; what failed writes evict;
+// and writes by filter: what the repository is sent, the cache tags and
+// row events per row, the refusals. Repositories behind the real C vtable
+// that do what each test says.
 #include "data/repository_service.h"
+
+#include "data/filter_write.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstring>
 #include <thread>
 
 namespace wno::host::data {
@@ -194,6 +199,157 @@ TEST(RepositoryService, AWriteThatFailedInTheRepositoryStillEvictsWhatItMayHaveC
   EXPECT_THAT(metrics, HasSubstr(R"(wno_repository_errors_total{collection="battles",op="create",status="invalid"} 1)"));
   EXPECT_THAT(metrics, HasSubstr(R"(wno_repository_errors_total{collection="battles",op="create_many",status="conflict"} 1)"));
   EXPECT_THAT(metrics, HasSubstr(R"(wno_repository_errors_total{collection="battles",op="update",status="invalid"} 1)"));
+}
+
+// A repository that writes by filter: it records what it was sent and
+// "changes" ids 5 and 3 (out of order, as a database may return them), or
+// fails with the status the test sets.
+std::atomic<int> g_whereStatus{WNO_OK};
+std::string g_whereQuery, g_wherePatch;
+
+std::unique_ptr<RepositoryInstance> filterWriter(HostServices& services, bool withHooks = true) {
+  wno_type_repository vt{};
+  vt.struct_size = sizeof vt;
+  vt.on_create = [](const wno_host_api*, wno_host_ctx*, wno_str, void** out) -> wno_status {
+    *out = nullptr;
+    return WNO_OK;
+  };
+  vt.on_destroy = [](void*) {};
+  vt.on_define_collection = [](void*, wno_str) -> wno_status { return WNO_OK; };
+  static constexpr const char* kRows[] = {R"({"id":5,"version":2,"title":"y"})", R"({"id":3,"version":7,"title":"y"})"};
+  if (withHooks) {
+    vt.on_update_where = [](void*, wno_str, wno_str query, wno_str patch, const wno_sink* out) -> wno_status {
+      if (g_whereStatus != WNO_OK) return g_whereStatus.load();
+      g_whereQuery.assign(query.data, query.len);
+      g_wherePatch.assign(patch.data, patch.len);
+      for (const char* row : kRows) out->write(out->ctx, row, std::strlen(row));
+      return WNO_OK;
+    };
+    vt.on_delete_where = [](void*, wno_str, wno_str query, const wno_sink* out) -> wno_status {
+      if (g_whereStatus != WNO_OK) return g_whereStatus.load();
+      g_whereQuery.assign(query.data, query.len);
+      for (const char* row : kRows) out->write(out->ctx, row, std::strlen(row));
+      return WNO_OK;
+    };
+  }
+  auto type = std::make_shared<ComponentType>();
+  type->kind = WNO_KIND_REPOSITORY;
+  type->name = "where";
+  type->vtable = vt;
+  return std::move(RepositoryInstance::create(type, nullptr, &services, "where", json::object())).value();
+}
+
+class WritesByFilter : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::map<std::string, std::unique_ptr<RepositoryInstance>> repos;
+    repos.emplace("where", filterWriter(services_));
+    repos.emplace("old", filterWriter(services_, false));
+    std::vector<std::string> errors;
+    auto collections = collectionsFrom(json::parse(R"({
+        "battles": {"versioned": true, "fields": {"title": {"type": "text"}}, "filterable": ["title"],
+                    "sortable": ["title"], "repository": "where"},
+        "archive": {"versioned": true, "fields": {"title": {"type": "text"}}, "filterable": ["title"],
+                    "repository": "old"}})"),
+                                       errors);
+    ASSERT_TRUE(errors.empty()) << errors.front();
+    service_ = std::make_unique<RepositoryService>(std::move(repos), std::move(collections), 0, services_);
+    service_->setCache(&cache_);
+    service_->setRowListener([this](const std::string& collection, const char* event, const json& row) {
+      events_.push_back(collection + " " + event + " " + row.value("id", json()).dump());
+    });
+    g_whereStatus = WNO_OK;
+  }
+  ListQuery filterWrite(const Collection& c, std::vector<std::pair<std::string, std::string>> params) {
+    ListQuery q;
+    QueryError error;
+    EXPECT_TRUE(parseFilterWrite(c, params, q, error)) << error.parameter << ": " << error.message;
+    return q;
+  }
+
+  HostServices services_;
+  TagRecorder cache_;
+  std::vector<std::string> events_;
+  std::unique_ptr<RepositoryService> service_;
+};
+
+TEST_F(WritesByFilter, EachRowIsInvalidatedAndAnnouncedOnceThePagesOnce) {
+  const Collection& c = *service_->collection("battles");
+  ASSERT_TRUE(service_->writesByFilter(c, true));
+  auto updated = service_->updateRows(c, filterWrite(c, {{"title", "eq.x"}, {"limit", "10"}, {"fields", "id"}}),
+                                      json{{"title", "y"}});
+  ASSERT_TRUE(updated.isOk()) << updated.status().message();
+  EXPECT_EQ(updated.value().ids, (std::vector<int64_t>{3, 5})) << "ordered by id";
+  EXPECT_EQ(json::parse(updated.value().rows[0])["version"], 7);
+  // The repository gets filters, sort (id last) and limit; never the fields
+  // a client asked for (the host needs whole rows for events and caches).
+  EXPECT_EQ(json::parse(g_whereQuery),
+            json::parse(R"({"filters":[{"field":"title","op":"eq","value":"x"}],"sort":[{"field":"id","desc":false}],"limit":10})"));
+  EXPECT_EQ(json::parse(g_wherePatch), (json{{"title", "y"}}));
+  EXPECT_EQ(cache_.tags, (std::vector<std::string>{"battles:3", "battles:5", "battles:list"}));
+  EXPECT_EQ(events_, (std::vector<std::string>{"battles update 3", "battles update 5"}));
+
+  cache_.tags.clear();
+  events_.clear();
+  auto deleted = service_->deleteRows(c, filterWrite(c, {{"title", "eq.x"}, {"limit", "2"}}));
+  ASSERT_TRUE(deleted.isOk()) << deleted.status().message();
+  EXPECT_EQ(cache_.tags, (std::vector<std::string>{"battles:3", "battles:5", "battles:list"}));
+  EXPECT_EQ(events_, (std::vector<std::string>{"battles delete 3", "battles delete 5"}));
+}
+
+TEST_F(WritesByFilter, AFailureOnceTheRepositoryWasReachedDropsTheWholeCollection) {
+  const Collection& c = *service_->collection("battles");
+  const ListQuery q = filterWrite(c, {{"title", "eq.x"}, {"limit", "10"}});
+  for (int code : {WNO_ERR_UNAVAILABLE, WNO_ERR_TIMEOUT, WNO_ERR_INTERNAL, WNO_ERR_CONFLICT}) {
+    g_whereStatus = code;
+    cache_.tags.clear();
+    EXPECT_EQ(service_->updateRows(c, q, json{{"title", "y"}}).status().code(), code);
+    EXPECT_EQ(service_->deleteRows(c, q).status().code(), code);
+    EXPECT_EQ(cache_.tags, (std::vector<std::string>{"battles", "battles"})) << code;
+  }
+  g_whereStatus = WNO_ERR_INVALID;  // refused input changed nothing
+  cache_.tags.clear();
+  EXPECT_FALSE(service_->deleteRows(c, q).isOk());
+  EXPECT_TRUE(cache_.tags.empty());
+  EXPECT_TRUE(events_.empty());
+}
+
+TEST_F(WritesByFilter, ARepositoryWithoutTheHooksIsRefusedBeforeAnyCall) {
+  const Collection& c = *service_->collection("archive");
+  EXPECT_FALSE(service_->writesByFilter(c, true));
+  EXPECT_FALSE(service_->writesByFilter(c, false));
+  g_whereQuery.clear();
+  auto refused = service_->deleteRows(c, filterWrite(c, {{"title", "eq.x"}, {"limit", "10"}}));
+  EXPECT_EQ(refused.status().code(), WNO_ERR_UNSUPPORTED);
+  EXPECT_THAT(refused.status().message(), HasSubstr("repository \"old\" cannot delete rows by filter"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("on_delete_where"));
+  EXPECT_TRUE(cache_.tags.empty());
+}
+
+TEST_F(WritesByFilter, PluginQueriesAreCheckedAndGetTheIdTieBreak) {
+  auto updated = service_->updateWhere(
+      "battles", R"({"filters":[{"field":"title","op":"eq","value":"x"}],"sort":[{"field":"title","desc":true}],"limit":2})",
+      R"({"title":"z"})");
+  ASSERT_TRUE(updated.isOk()) << updated.status().message();
+  EXPECT_EQ(updated.value().size(), 2u);
+  EXPECT_EQ(json::parse(g_whereQuery)["sort"],
+            json::parse(R"([{"field":"title","desc":true},{"field":"id","desc":true}])"));
+  for (const auto& [query, why] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"filters":[],"limit":2})", "filters: a write by filter needs at least one filter"},
+           {R"({"filters":[{"field":"title","op":"eq","value":"x"}]})", "limit: a write by filter needs one"},
+           {R"({"filters":[{"field":"title","op":"eq","value":"x"}],"limit":101})", "limit: expected an integer from 1 to 100"},
+           {R"({"filters":[{"field":"title","op":"eq","value":"x"}],"limit":1,"fields":["id"]})", "fields: not accepted"},
+           {R"({"filters":[{"field":"title","op":"eq","value":"x"}],"limit":1,"sort":"title"})", "sort: expected an array"},
+           {R"(not json)", "query_json: expected a QUERY object"}}) {
+    auto refused = service_->deleteWhere("battles", query);
+    EXPECT_EQ(refused.status().code(), WNO_ERR_INVALID) << query;
+    EXPECT_THAT(refused.status().message(), HasSubstr(why)) << query;
+  }
+  EXPECT_THAT(service_->updateWhere("battles", R"({"filters":[{"field":"title","op":"eq","value":"x"}],"limit":1})",
+                                    R"({"version":3})")
+                  .status()
+                  .message(),
+              HasSubstr("version: field \"version\" is set by the server"));
 }
 
 }  // namespace

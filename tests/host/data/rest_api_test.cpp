@@ -65,7 +65,10 @@ class RestApiTest : public ::testing::Test {
     // checks that writes invalidate what they must.
     json config = {
         {"http", {{"host", "127.0.0.1"}, {"port", 0}, {"threads", 16}, {"access_log", false}, {"max_body_bytes", 16 << 20}}},
-        {"plugins", {{"directories", {WNO_TEST_PLUGIN_DIR}}, {"load", {{{"name", backend}}, {{"name", "memory_cache"}}}}}}};
+        {"plugins", {{"directories", {WNO_TEST_PLUGIN_DIR}},
+                     {"load", {{{"name", backend}}, {{"name", "memory_cache"}},
+                               // An SDK plugin calling the 1.2 repository services (PluginsCount...).
+                               {{"name", "repo_bulk"}, {"file", std::string(WNO_FIXTURE_PLUGIN_DIR) + "/wno_repo_bulk.so"}}}}}}};
     config["cache"] = json::parse(R"({
       "levels": [{"name": "l1", "backend": "memory", "config": {"max_bytes": 67108864}}],
       "regions": {"statistics": {"ttl_ms": 60000}}
@@ -116,6 +119,30 @@ class RestApiTest : public ::testing::Test {
       if (!page["has_more"].get<bool>()) return n;
       cursor = page["next_cursor"].get<std::string>();
     }
+  }
+
+  // One call of the repo_bulk fixture plugin (an SDK job handler) through
+  // the host's C table, as a plugin's job would make it.
+  static Result<json> pluginCall(const json& data) {
+    auto handler = JobHandlerInstance::create(runtime_->plugins().find(WNO_KIND_JOB_HANDLER, "repo_bulk"),
+                                              hostApiTable(), &runtime_->services(), "repo_bulk", json::object());
+    if (!handler.isOk()) return handler.status();
+    const std::string text = data.dump();
+    wno_job job{};
+    job.struct_size = sizeof job;
+    job.id = wno_str{"job-1", 5};
+    job.type = wno_str{"repo_bulk", 9};
+    job.data_json = wno_str{text.data(), text.size()};
+    job.attempt = job.max_attempts = 1;
+    std::string out;
+    wno_sink sink{&out, [](void* c, const char* d, size_t n) -> wno_status {
+                    static_cast<std::string*>(c)->assign(d, n);
+                    return WNO_OK;
+                  }};
+    auto& h = *handler.value();
+    Status status = h.call("on_handle", h.vtable().on_handle, &job, &sink);
+    if (!status.isOk()) return status;
+    return json::parse(out);
   }
 
   friend int RestApiTest_port();
@@ -269,8 +296,9 @@ TEST_F(RestApiTest, MalformedGroupsAreRefusedNamingTheParameter) {
 
 // A repository plugin built for ABI 1.1 does not know groups or "not": the
 // host refuses such a list (naming the parameter) instead of letting it
-// misread the QUERY, and still serves plain filters from it.
-TEST(RestApiOldRepository, GroupsNeedARepositoryOfAbi12) {
+// misread the QUERY, and still serves plain filters from it. Nor does it
+// write by filter: PATCH and DELETE by filter answer 501.
+TEST(RestApiOldRepository, GroupsAndWritesByFilterNeedARepositoryOfAbi12) {
   if (std::string(WNO_REST_BACKEND) != "sqlite") GTEST_SKIP() << "runs once, in the sqlite build";
   const auto dir = std::filesystem::temp_directory_path() / ("wno-rest-old-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
@@ -295,6 +323,26 @@ TEST(RestApiOldRepository, GroupsNeedARepositoryOfAbi12) {
     auto negated = httpRequest(runtime.port(), "GET", "/api/v1/battles?status=not.eq.active");
     EXPECT_EQ(negated.status, 400) << negated.body;
     EXPECT_EQ(json::parse(negated.body)["parameter"], "status");
+
+    // Writes by filter need the 1.2 hooks: 501 naming the repository, no
+    // per-row fallback (it could not be one transaction).
+    for (const char* method : {"PATCH", "DELETE"}) {
+      auto r = httpRequest(runtime.port(), method, "/api/v1/battles?status=eq.pending&limit=5",
+                           std::string(method) == "PATCH" ? R"({"status":"active"})" : "");
+      EXPECT_EQ(r.status, 501) << method << " " << r.body;
+      EXPECT_EQ(r.contentType, "application/problem+json");
+      EXPECT_THAT(json::parse(r.body)["detail"].get<std::string>(), HasSubstr("(plugin sqlite, ABI 1.1)"));
+      EXPECT_THAT(json::parse(r.body)["detail"].get<std::string>(), HasSubstr("ABI 1.2 or later"));
+    }
+    auto* repos = runtime.services().repositories();
+    const std::string pending = R"({"filters":[{"field":"status","op":"eq","value":"pending"}],"limit":5})";
+    EXPECT_EQ(repos->deleteWhere("battles", pending).status().code(), WNO_ERR_UNSUPPORTED);
+    // Counting works with any repository, but not with groups it would misread.
+    EXPECT_TRUE(repos->countWhere("battles", pending).isOk());
+    EXPECT_EQ(repos->countWhere("battles", R"({"filters":[{"or":[{"field":"status","op":"eq","value":"a"}]}]})")
+                  .status()
+                  .code(),
+              WNO_ERR_UNSUPPORTED);
   }
   std::filesystem::remove_all(dir);
 }
@@ -630,6 +678,267 @@ TEST_F(RestApiTest, EveryRepositoryCallIsTimedUnderItsName) {
 }
 
 int RestApiTest_port();
+
+// ---------------------------------------------------------------- writes by filter
+
+// Battles titled `title`, created in one bulk call: their ids, ascending.
+std::vector<int64_t> createTitled(const std::string& title, int n, int64_t firstCreator) {
+  json rows = json::array();
+  for (int i = 0; i < n; ++i) rows.push_back({{"title", title}, {"creator_id", firstCreator + i}});
+  auto r = httpRequest(RestApiTest_port(), "POST", "/api/v1/battles/bulk", rows.dump());
+  EXPECT_EQ(r.status, 201) << r.body;
+  return json::parse(r.body)["ids"].get<std::vector<int64_t>>();
+}
+
+TEST_F(RestApiTest, PatchAndDeleteByFilterChangeTheFirstLimitRowsInOneGo) {
+  const std::string tag = "where-" + std::to_string(::getpid());
+  const auto ids = createTitled(tag, 5, 900);  // creators 900..904
+  // Three of the five, the highest creators first: ids[2..4].
+  auto patched = call("PATCH", "/api/v1/battles?title=eq." + tag + "&sort=-creator_id&limit=3", {{"status", "active"}});
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(json::parse(patched.body), (json{{"updated", 3}, {"ids", {ids[2], ids[3], ids[4]}}}));
+  EXPECT_EQ(patched.header("Preference-Applied"), "");
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto row = call("GET", "/api/v1/battles/" + std::to_string(ids[i]));
+    const bool changed = i >= 2;
+    EXPECT_EQ(json::parse(row.body)["status"], changed ? "active" : "pending") << i;
+    EXPECT_EQ(row.header("ETag"), changed ? "\"v2\"" : "\"v1\"") << "versions go up as a single PATCH's do";
+    const json stored = json::parse(row.body);
+    EXPECT_EQ(stored["updated_at"] != stored["created_at"], changed) << "updated_at is set as by a single PATCH";
+  }
+
+  // With return=representation the rows come back too, shaped by fields.
+  auto shown = call("PATCH", "/api/v1/battles?title=eq." + tag + "&status=eq.active&limit=10&fields=id,version,votes_creator",
+                    {{"votes_creator", 5}}, {{"Prefer", "return=representation"}});
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  EXPECT_EQ(shown.header("Preference-Applied"), "return=representation");
+  const json body = json::parse(shown.body);
+  EXPECT_EQ(body["updated"], 3);
+  ASSERT_EQ(body["data"].size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(body["data"][i], (json{{"id", ids[i + 2]}, {"version", 3}, {"votes_creator", 5}}));
+  }
+
+  // Nothing matching is a 200 that changed nothing.
+  auto none = call("PATCH", "/api/v1/battles?title=eq." + tag + "-nobody&limit=10", {{"status", "active"}});
+  ASSERT_EQ(none.status, 200) << none.body;
+  EXPECT_EQ(json::parse(none.body), (json{{"updated", 0}, {"ids", json::array()}}));
+
+  // DELETE: the rows as they were, then gone.
+  auto deleted = call("DELETE", "/api/v1/battles?title=eq." + tag + "&status=eq.pending&limit=100", nullptr,
+                      {{"Prefer", "count=exact, return=representation"}});
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  const json gone = json::parse(deleted.body);
+  EXPECT_EQ(gone["deleted"], 2);
+  EXPECT_EQ(gone["ids"], (json{ids[0], ids[1]}));
+  EXPECT_EQ(gone["data"][0]["title"], tag);
+  EXPECT_EQ(gone["data"][1]["creator_id"], 901);
+  EXPECT_EQ(call("GET", "/api/v1/battles/" + std::to_string(ids[0])).status, 404);
+  EXPECT_EQ(count("&title=eq." + tag), 3);
+  auto rest = call("DELETE", "/api/v1/battles?title=eq." + tag + "&limit=100");
+  EXPECT_EQ(json::parse(rest.body), (json{{"deleted", 3}, {"ids", {ids[2], ids[3], ids[4]}}}));
+  EXPECT_EQ(count("&title=eq." + tag), 0);
+}
+
+TEST_F(RestApiTest, WritesByFilterAcceptOrAndNotGroups) {
+  const std::string tag = "where-or-" + std::to_string(::getpid());
+  const auto ids = createTitled(tag, 4, 910);  // creators 910..913
+  auto r = call("PATCH", "/api/v1/battles?title=eq." + tag + "&or=(creator_id.eq.910,creator_id.eq.913)&limit=10",
+                {{"status", "completed"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["ids"], (json{ids[0], ids[3]}));
+  auto d = call("DELETE", "/api/v1/battles?title=eq." + tag + "&status=not.eq.completed&limit=10");
+  ASSERT_EQ(d.status, 200) << d.body;
+  EXPECT_EQ(json::parse(d.body)["ids"], (json{ids[1], ids[2]}));
+  EXPECT_EQ(count("&title=eq." + tag), 2);
+}
+
+TEST_F(RestApiTest, WritesByFilterNeedAFilterAndABoundedLimit) {
+  const std::string tag = "where-bad-" + std::to_string(::getpid());
+  const auto ids = createTitled(tag, 2, 920);
+  const std::string mine = "title=eq." + tag;
+  auto refused = [](const std::string& method, const std::string& query, const json& body = json{{"status", "active"}},
+                    std::vector<std::pair<std::string, std::string>> headers = {}) {
+    auto r = call(method, "/api/v1/battles?" + query, method == "PATCH" ? body : json(), std::move(headers));
+    EXPECT_EQ(r.status, 400) << method << " " << query << " -> " << r.body;
+    EXPECT_EQ(r.contentType, "application/problem+json");
+    auto problem = json::parse(r.body, nullptr, false);
+    return problem.is_object() ? problem : json::object();
+  };
+  for (const std::string method : {"PATCH", "DELETE"}) {
+    const json noFilter = refused(method, "limit=5");
+    EXPECT_EQ(noFilter["parameter"], "filter");
+    EXPECT_THAT(noFilter.value("detail", ""), HasSubstr("at least one filter"));
+    EXPECT_THAT(noFilter.value("detail", ""), HasSubstr("creator_id"));  // names the filterable fields
+    EXPECT_EQ(refused(method, "sort=-id&limit=5")["parameter"], "filter");
+    EXPECT_EQ(refused(method, mine)["parameter"], "limit");
+    EXPECT_THAT(refused(method, mine).value("detail", ""), HasSubstr("limit=1 to 100"));
+    EXPECT_EQ(refused(method, mine + "&limit=101")["parameter"], "limit");
+    EXPECT_EQ(refused(method, mine + "&limit=0")["parameter"], "limit");
+    EXPECT_EQ(refused(method, mine + "&limit=5&cursor=abc")["parameter"], "cursor");
+    EXPECT_EQ(refused(method, "nosuch=1&limit=5")["parameter"], "nosuch");
+    EXPECT_EQ(refused(method, "or=(status.eq.active,creator_id.gt.x)&limit=5")["parameter"], "or");
+  }
+  // The body is checked as a single PATCH's: read-only and unknown fields,
+  // types, an empty patch; If-Match belongs to one entity.
+  EXPECT_EQ(refused("PATCH", mine + "&limit=5", {{"version", 9}})["parameter"], "version");
+  EXPECT_EQ(refused("PATCH", mine + "&limit=5", {{"updated_at", "2030-01-01T00:00:00Z"}})["parameter"], "updated_at");
+  EXPECT_EQ(refused("PATCH", mine + "&limit=5", {{"colour", "red"}})["parameter"], "colour");
+  EXPECT_EQ(refused("PATCH", mine + "&limit=5", {{"creator_id", "one"}})["parameter"], "creator_id");
+  EXPECT_EQ(refused("PATCH", mine + "&limit=5", json::object())["parameter"], "body");
+  EXPECT_EQ(refused("PATCH", mine + "&limit=5", {{"status", "active"}}, {{"If-Match", "\"v1\""}})["parameter"], "If-Match");
+  // Nothing was changed by any of them.
+  for (int64_t id : ids) EXPECT_EQ(call("GET", "/api/v1/battles/" + std::to_string(id)).header("ETag"), "\"v1\"");
+  EXPECT_EQ(count("&" + mine), 2);
+}
+
+TEST_F(RestApiTest, ABulkPatchThatBreaksAUniqueFieldChangesNothing) {
+  const std::string tag = "where-unique-" + std::to_string(::getpid());
+  const auto ids = createTitled(tag, 3, 930);
+  auto r = call("PATCH", "/api/v1/battles?title=eq." + tag + "&limit=10", {{"slug", tag}});
+  EXPECT_EQ(r.status, 409) << r.body;
+  for (int64_t id : ids) {
+    const json row = json::parse(call("GET", "/api/v1/battles/" + std::to_string(id)).body);
+    EXPECT_EQ(row["version"], 1);
+    EXPECT_TRUE(row["slug"].is_null());
+  }
+  // One row may take it.
+  EXPECT_EQ(call("PATCH", "/api/v1/battles?title=eq." + tag + "&limit=1", {{"slug", tag}}).status, 200);
+}
+
+TEST_F(RestApiTest, WritesByFilterInvalidateCachedEntitiesAndPages) {
+  const std::string tag = "where-cache-" + std::to_string(::getpid());
+  const int64_t creator = 8'000'000 + ::getpid() % 100000;
+  const auto ids = createTitled(tag, 2, creator);
+  const std::string pathA = "/api/v1/battles/" + std::to_string(ids[0]);
+  ASSERT_EQ(call("GET", pathA).status, 200);  // cached now
+  const int64_t hits = regionStat(port_, "battles", "hits");
+  ASSERT_EQ(call("GET", pathA).status, 200);
+  ASSERT_EQ(regionStat(port_, "battles", "hits"), hits + 1) << "the entity is served from the cache";
+  const std::string page = "/api/v1/battles?title=eq." + tag + "&limit=10";
+  auto before = call("GET", page);
+  ASSERT_EQ(json::parse(before.body)["data"].size(), 2u);
+  EXPECT_EQ(call("GET", page, nullptr, {{"If-None-Match", before.header("ETag")}}).status, 304) << "the page is cached";
+
+  ASSERT_EQ(call("PATCH", "/api/v1/battles?title=eq." + tag + "&limit=10", {{"status", "cancelled"}}).status, 200);
+  auto entity = call("GET", pathA);
+  EXPECT_EQ(json::parse(entity.body)["status"], "cancelled");
+  EXPECT_EQ(entity.header("ETag"), "\"v2\"");
+  auto after = call("GET", page);
+  EXPECT_NE(after.header("ETag"), before.header("ETag"));
+  const json afterRows = json::parse(after.body)["data"];
+  ASSERT_EQ(afterRows.size(), 2u);
+  for (const auto& row : afterRows) EXPECT_EQ(row["status"], "cancelled");
+
+  ASSERT_EQ(call("DELETE", "/api/v1/battles?title=eq." + tag + "&limit=10").status, 200);
+  EXPECT_EQ(call("GET", pathA).status, 404);
+  EXPECT_EQ(json::parse(call("GET", page).body)["data"].size(), 0u);
+}
+
+TEST_F(RestApiTest, WritesByFilterFollowTheCollectionsOperations) {
+  for (const std::string method : {"PATCH", "DELETE"}) {
+    auto r = call(method, "/api/v1/audit_events?action=eq.login&limit=5", method == "PATCH" ? json{{"action", "x"}} : json());
+    EXPECT_EQ(r.status, 405) << method;
+    EXPECT_EQ(r.header("Allow"), "GET, POST") << "list and create are what it allows on that path";
+    EXPECT_THAT(r.body, HasSubstr("does not allow " + std::string(method == "PATCH" ? "update" : "delete")));
+  }
+  // The entity path lists what is allowed there, as before.
+  auto created = call("POST", "/api/v1/audit_events", {{"action", "login"}});
+  ASSERT_EQ(created.status, 201);
+  const std::string entity = "/api/v1/audit_events/" + std::to_string(json::parse(created.body)["id"].get<int64_t>());
+  EXPECT_EQ(call("DELETE", entity).header("Allow"), "GET");
+}
+
+TEST_F(RestApiTest, EveryWriteByFilterIsTimedUnderItsName) {
+  const std::string tag = "where-timed-" + std::to_string(::getpid());
+  createTitled(tag, 1, 940);
+  EXPECT_EQ(call("PATCH", "/api/v1/battles?title=eq." + tag + "&limit=1", {{"status", "active"}}).status, 200);
+  EXPECT_EQ(call("DELETE", "/api/v1/battles?title=eq." + tag + "&limit=1").status, 200);
+  const std::string metrics = httpRequest(port_, "GET", "/metrics").body;
+  for (const char* op : {"update_where", "delete_where"}) {
+    EXPECT_THAT(metrics, HasSubstr("wno_repository_query_duration_seconds_count{collection=\"battles\",op=\"" +
+                                   std::string(op) + "\"}"))
+        << op;
+  }
+}
+
+// repo_count, repo_create_many, repo_update_where and repo_delete_where
+// from an SDK plugin (tests/host/fixtures/repo_bulk_handler.cpp) through
+// the host's C table into the real repository.
+TEST_F(RestApiTest, PluginsCountCreateManyAndWriteByFilterThroughTheSdk) {
+  const std::string tag = "plugin-bulk-" + std::to_string(::getpid());
+  const json mine = {{"field", "title"}, {"op", "eq"}, {"value", tag}};
+  json rows = json::array();
+  rows.push_back({{"title", tag}, {"creator_id", 950}});
+  rows.push_back({{"title", tag}, {"creator_id", 951}});
+  rows.push_back({{"title", tag}, {"creator_id", 952}, {"status", "active"}});
+  auto created = pluginCall({{"call", "create_many"}, {"collection", "battles"}, {"rows", rows}});
+  ASSERT_TRUE(created.isOk()) << created.status().message();
+  const auto ids = created.value()["ids"].get<std::vector<int64_t>>();
+  ASSERT_EQ(ids.size(), 3u);
+  EXPECT_LT(ids[0], ids[2]);
+  EXPECT_EQ(json::parse(call("GET", "/api/v1/battles/" + std::to_string(ids[0])).body)["status"], "pending")
+      << "defaults are filled as for POST";
+
+  auto countOf = [&](const json& filters) {
+    auto r = pluginCall({{"call", "count"}, {"collection", "battles"}, {"query", {{"filters", filters}}}});
+    EXPECT_TRUE(r.isOk()) << r.status().message();
+    return r.isOk() ? r.value()["count"].get<int64_t>() : -1;
+  };
+  EXPECT_EQ(countOf(json::array({mine})), 3);
+  const json either = {{"or", json::array({{{"field", "status"}, {"op", "eq"}, {"value", "active"}},
+                                           {{"field", "creator_id"}, {"op", "eq"}, {"value", 950}}})}};
+  EXPECT_EQ(countOf(json::array({mine, either})), 2);
+
+  // A cached entity sees what the plugin changes.
+  const std::string last = "/api/v1/battles/" + std::to_string(ids[2]);
+  ASSERT_EQ(call("GET", last).status, 200);
+  const json newestTwo = {{"filters", json::array({mine})},
+                          {"sort", json::array({{{"field", "id"}, {"desc", true}}})},
+                          {"limit", 2}};
+  auto updated = pluginCall({{"call", "update_where"}, {"collection", "battles"}, {"query", newestTwo},
+                             {"patch", {{"status", "completed"}}}});
+  ASSERT_TRUE(updated.isOk()) << updated.status().message();
+  const json changed = updated.value();
+  EXPECT_EQ(changed["count"], 2);
+  ASSERT_EQ(changed["rows"].size(), 2u);
+  EXPECT_EQ(changed["rows"][0]["id"], ids[1]);  // ordered by id
+  EXPECT_EQ(changed["rows"][1]["id"], ids[2]);
+  EXPECT_EQ(changed["rows"][1]["version"], 2);
+  EXPECT_FALSE(changed["rows"][1]["updated_at"].is_null());
+  EXPECT_EQ(json::parse(call("GET", last).body)["status"], "completed");
+
+  // The rules are the HTTP API's.
+  auto refusedWith = [](const json& data, const std::string& text) {
+    auto r = pluginCall(data);
+    EXPECT_FALSE(r.isOk()) << data.dump();
+    if (r.isOk()) return;
+    EXPECT_EQ(r.status().code(), WNO_ERR_INVALID) << r.status().message();
+    EXPECT_THAT(r.status().message(), HasSubstr(text));
+  };
+  auto update = [&](const json& query, const json& patch = json{{"status", "active"}}) {
+    return json{{"call", "update_where"}, {"collection", "battles"}, {"query", query}, {"patch", patch}};
+  };
+  refusedWith(update({{"filters", json::array({mine})}}), "limit");
+  refusedWith(update({{"filters", json::array({mine})}, {"limit", 1000}}), "limit: expected an integer from 1 to 100");
+  refusedWith(update({{"filters", json::array()}, {"limit", 1}}), "filters");
+  refusedWith(update({{"filters", json::array({mine})}, {"limit", 1}, {"after", {1}}}), "after");
+  refusedWith(update({{"filters", json::array({mine})}, {"limit", 1}}, {{"version", 1}}), "version");
+  refusedWith({{"call", "count"}, {"collection", "nosuch"}}, "no collection");
+  json badRows = json::array();
+  badRows.push_back({{"title", tag}, {"creator_id", 1}});
+  badRows.push_back({{"title", tag}, {"creator_id", "x"}});
+  refusedWith({{"call", "create_many"}, {"collection", "battles"}, {"rows", badRows}}, "[1].creator_id");
+  EXPECT_EQ(countOf(json::array({mine})), 3) << "the refused rows were not stored";
+
+  auto deleted = pluginCall({{"call", "delete_where"}, {"collection", "battles"},
+                             {"query", {{"filters", json::array({mine})}, {"limit", 10}}}});
+  ASSERT_TRUE(deleted.isOk()) << deleted.status().message();
+  EXPECT_EQ(deleted.value()["count"], 3);
+  EXPECT_EQ(call("GET", last).status, 404);
+  EXPECT_EQ(countOf(json::array({mine})), 0);
+}
+
 
 // Walks every page with the given sort and checks each row appears once, in order.
 // With `noiseTitle`, a writer keeps inserting rows that match the filter

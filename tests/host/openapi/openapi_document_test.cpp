@@ -52,6 +52,29 @@ TEST(OpenApiDocument, DescribesEveryConfiguredCollectionAndOnlyItsAllowedOperati
   for (const char* status : {"412", "428"}) EXPECT_TRUE(patch["responses"].contains(status)) << status;
 }
 
+TEST(OpenApiDocument, WritesByFilterAreDocumentedWhereTheCollectionAllowsThem) {
+  const json doc = documentFor(effectiveConfig({"/data/collections/battles/max_page_size=50"}));
+  // comments allow delete but not update: DELETE by filter only.
+  EXPECT_TRUE(doc["paths"]["/api/v1/comments"].contains("delete"));
+  EXPECT_FALSE(doc["paths"]["/api/v1/comments"].contains("patch"));
+  const json& patch = doc["paths"]["/api/v1/battles"]["patch"];
+  EXPECT_EQ(patch["operationId"], "update_battles_where");
+  const json& limit = *parameter(patch, "limit");
+  EXPECT_TRUE(limit["required"].get<bool>());
+  EXPECT_EQ(limit["schema"]["maximum"], 50);
+  EXPECT_FALSE(limit["schema"].contains("default")) << "the limit is required, so it has no default";
+  ASSERT_NE(parameter(patch, "status"), nullptr);  // the list's filters
+  EXPECT_EQ(parameter(patch, "cursor"), nullptr);
+  EXPECT_EQ(parameter(patch, "If-Match"), nullptr);
+  EXPECT_EQ(patch["requestBody"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/BattlesPatch");
+  const json& answer = patch["responses"]["200"]["content"]["application/json"]["schema"];
+  EXPECT_EQ(answer["required"], json({"updated", "ids"}));
+  for (const char* status : {"400", "409", "501"}) EXPECT_TRUE(patch["responses"].contains(status)) << status;
+  const json& remove = doc["paths"]["/api/v1/battles"]["delete"];
+  EXPECT_EQ(remove["responses"]["200"]["content"]["application/json"]["schema"]["required"], json({"deleted", "ids"}));
+  EXPECT_FALSE(remove.contains("requestBody"));
+}
+
 TEST(OpenApiDocument, EntitySchemasCarryTypesEnumsNullabilityAndReadOnlyFields) {
   const json doc = documentFor(effectiveConfig());
   const json& users = doc["components"]["schemas"]["Users"]["properties"];

@@ -100,5 +100,47 @@ TEST(SqlBuilder, CountIgnoresTheKeysetAndMigrationsAreIdempotent) {
   for (const auto& statement : pg.createTable(battles())) EXPECT_THAT(statement, HasSubstr("IF NOT EXISTS"));
 }
 
+// Writes by filter pick ids first (ORDER BY and LIMIT bound them in both
+// dialects), lock them on PostgreSQL, bump versions, and return every column.
+TEST(SqlBuilder, WritesByFilterAreOneStatementBoundedBySortAndLimit) {
+  const json query = {{"filters", {{{"field", "title"}, {"op", "eq"}, {"value", "x"}}}},
+                      {"sort", sortBy({{"ends_at", true}, {"id", true}})},
+                      {"limit", 50}};
+  SqlBuilder pg(Dialect::Postgres);
+  auto update = pg.updateWhere(battles(), query, {{"title", "y"}});
+  EXPECT_EQ(update.sql,
+            "UPDATE \"battles\" SET \"title\" = $1, \"version\" = \"version\" + 1 WHERE \"id\" IN (SELECT \"id\" FROM "
+            "\"battles\" WHERE \"title\" = $2 ORDER BY \"ends_at\" DESC NULLS FIRST, \"id\" DESC LIMIT $3 FOR UPDATE) "
+            "RETURNING \"id\", \"created_at\", \"version\", \"title\", \"ends_at\", \"data\"");
+  EXPECT_EQ(update.params, (std::vector<json>{"y", "x", 50}));
+  EXPECT_EQ(update.columns.size(), 6u);
+  auto remove = pg.removeWhere(battles(), query);
+  EXPECT_THAT(remove.sql, ::testing::StartsWith("DELETE FROM \"battles\" WHERE \"id\" IN (SELECT \"id\""));
+  EXPECT_THAT(remove.sql, HasSubstr("LIMIT $2 FOR UPDATE) RETURNING \"id\""));
+
+  SqlBuilder lite(Dialect::Sqlite);
+  auto liteUpdate = lite.updateWhere(battles(), query, {{"title", "y"}});
+  EXPECT_THAT(liteUpdate.sql, HasSubstr("LIMIT ?) RETURNING"));
+  EXPECT_THAT(liteUpdate.sql, Not(HasSubstr("FOR UPDATE")));
+  // Groups and not reach the subquery's WHERE like a list's.
+  auto grouped = lite.removeWhere(
+      battles(), {{"filters", {{{"or", {{{"field", "title"}, {"op", "eq"}, {"value", "a"}},
+                                        {{"field", "ends_at"}, {"op", "is_null"}}}},
+                               {"not", true}}}},
+                  {"limit", 5}});
+  EXPECT_THAT(grouped.sql, HasSubstr("WHERE NOT ((\"title\" = ? OR \"ends_at\" IS NULL)) ORDER BY \"id\" ASC LIMIT ?"));
+}
+
+TEST(SqlBuilder, AWriteByFilterWithoutAFilterOrALimitIsRefused) {
+  SqlBuilder pg(Dialect::Postgres);
+  const json filters = {{{"field", "title"}, {"op", "eq"}, {"value", "x"}}};
+  EXPECT_THROW(pg.updateWhere(battles(), {{"limit", 5}}, {{"title", "y"}}), std::invalid_argument);
+  EXPECT_THROW(pg.removeWhere(battles(), {{"filters", json::array()}, {"limit", 5}}), std::invalid_argument);
+  EXPECT_THROW(pg.removeWhere(battles(), {{"filters", filters}}), std::invalid_argument);
+  EXPECT_THROW(pg.removeWhere(battles(), {{"filters", filters}, {"limit", 0}}), std::invalid_argument);
+  EXPECT_THROW(pg.updateWhere(battles(), {{"filters", filters}, {"limit", 1}}, json::array()), std::invalid_argument);
+  EXPECT_THROW(pg.updateWhere(battles(), {{"filters", filters}, {"limit", 1}}, {{"nosuch", 1}}), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace wno::sql

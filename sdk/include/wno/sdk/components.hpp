@@ -139,6 +139,15 @@ class Repository {
                       Writer& row) = 0;
   virtual bool remove(std::string_view collection, int64_t id) = 0;
   virtual int64_t count(std::string_view collection, std::string_view queryJson) = 0;
+  // ABI 1.2 writes by filter, optional: define either member (no virtual
+  // needed) and the SDK fills the hook; without it the host refuses bulk
+  // PATCH / DELETE by filter for this repository. A plugin built with
+  // WNO_TARGET_ABI_MINOR below 2 never exposes them. Contracts in
+  // repository.h (on_update_where, on_delete_where): one transaction, each
+  // affected row written after the commit.
+  //   void updateWhere(std::string_view collection, std::string_view queryJson, std::string_view patchJson,
+  //                    Writer& rows);
+  //   void removeWhere(std::string_view collection, std::string_view queryJson, Writer& rows);
 };
 
 // ------------------------------------------------------------- job store ----

@@ -10,8 +10,12 @@
 // microseconds) and, when versioned, "version" 1; update checks
 // expected_version >= 0 against the stored one (WNO_ERR_PRECONDITION when it
 // differs) and bumps it. QUERY supports every documented filter op
-// (comparisons on numbers or strings; NULL never compares), "sort" with NULLs
-// as +infinity, "after", "limit" (default 20, <= 0: all) and "fields".
+// (comparisons on numbers or strings; NULL never compares), or/and groups
+// and "not", "sort" with NULLs as +infinity, "after", "limit" (default 20,
+// <= 0: all) and "fields". The 1.2 services: count, createMany (all or
+// nothing only in that the input is checked first), updateWhere and
+// removeWhere (filters and a limit >= 1 required, as the host requires;
+// rows written ordered by id).
 // No schema: any field is accepted. A collection that was never defined
 // answers as the thin fakes always did (query: WNO_ERR_UNAVAILABLE, get and
 // delete: WNO_NOT_FOUND, create and update: echo), so older tests keep working.
@@ -48,6 +52,7 @@ class FakeRepository {
     wno_status status = WNO_OK;
     std::vector<std::string> rows;
     std::string error;
+    int64_t count = 0;  // count, updateWhere, removeWhere
   };
 
   void define(const std::string& collection, bool versioned = true) {
@@ -95,7 +100,8 @@ class FakeRepository {
     table(collection).rows.erase(id);
   }
 
-  // The next call of `op` ("query", "get", "create", "update", "delete") on
+  // The next call of `op` ("query", "get", "create", "update", "delete",
+  // "count", "create_many", "update_where", "delete_where") on
   // `collection` ("" = any) fails with status and message, once per call.
   void failNext(const std::string& op, wno_status status, std::string message = "injected failure",
                 const std::string& collection = "") {
@@ -180,6 +186,62 @@ class FakeRepository {
     auto t = tables_.find(collection);
     if (t == tables_.end()) return {WNO_NOT_FOUND, {}, ""};
     return {t->second.rows.erase(id) ? WNO_OK : WNO_NOT_FOUND, {}, ""};
+  }
+
+  Outcome count(const std::string& collection, const std::string& queryJson) {
+    std::lock_guard lock(mutex_);
+    if (auto f = injected("count", collection)) return *f;
+    auto t = tables_.find(collection);
+    if (t == tables_.end()) return fail(WNO_ERR_INVALID, "FakeHost: no collection \"" + collection + "\" (define it)");
+    const json q = json::parse(queryJson, nullptr, false);
+    if (q.is_discarded() || !q.is_object()) return fail(WNO_ERR_INVALID, "query_json is not a JSON object");
+    try {
+      Outcome out;
+      out.count = static_cast<int64_t>(selectLocked(t->second, q.value("filters", json::array())).size());
+      return out;
+    } catch (const std::exception& e) {
+      return fail(WNO_ERR_INVALID, e.what());
+    }
+  }
+  // One JSON array of the new ids, in input order.
+  Outcome createMany(const std::string& collection, const std::string& rowsJson) {
+    std::lock_guard lock(mutex_);
+    if (auto f = injected("create_many", collection)) return *f;
+    auto t = tables_.find(collection);
+    if (t == tables_.end()) return fail(WNO_ERR_INVALID, "FakeHost: no collection \"" + collection + "\" (define it)");
+    const json rows = json::parse(rowsJson, nullptr, false);
+    if (rows.is_discarded() || !rows.is_array() || rows.empty()) {
+      return fail(WNO_ERR_INVALID, "rows_json is not a non-empty JSON array");
+    }
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!rows[i].is_object()) return fail(WNO_ERR_INVALID, "[" + std::to_string(i) + "]: not a JSON object");
+    }
+    json ids = json::array();
+    for (const auto& row : rows) ids.push_back(insertLocked(t->second, row, false)["id"]);
+    return {WNO_OK, {ids.dump()}, ""};
+  }
+  Outcome updateWhere(const std::string& collection, const std::string& queryJson, const std::string& patchJson) {
+    std::lock_guard lock(mutex_);
+    if (auto f = injected("update_where", collection)) return *f;
+    const json patch = json::parse(patchJson, nullptr, false);
+    if (patch.is_discarded() || !patch.is_object() || patch.empty()) {
+      return fail(WNO_ERR_INVALID, "patch_json is not a non-empty JSON object");
+    }
+    return writeWhereLocked(collection, queryJson, [&](Table& t, json& row) {
+      applyLocked(t, row, patch);
+      return row.dump();
+    });
+  }
+  Outcome removeWhere(const std::string& collection, const std::string& queryJson) {
+    std::lock_guard lock(mutex_);
+    if (auto f = injected("delete_where", collection)) return *f;
+    std::vector<int64_t> gone;
+    Outcome out = writeWhereLocked(collection, queryJson, [&](Table&, json& row) {
+      gone.push_back(row["id"].get<int64_t>());
+      return row.dump();
+    });
+    for (int64_t id : gone) table(collection).rows.erase(id);
+    return out;
   }
 
   // RFC 3339 UTC with microseconds, as the host stores timestamps.
@@ -301,6 +363,19 @@ class FakeRepository {
   }
 
   static bool matches(const json& row, const json& filter) {
+    const bool negated = filter.value("not", false);
+    if (filter.contains("or") || filter.contains("and")) {
+      const bool any = filter.contains("or");
+      const json& terms = filter[any ? "or" : "and"];
+      if (!terms.is_array() || terms.empty()) throw std::invalid_argument("a filter group needs a list of filters");
+      bool result = !any;
+      for (const auto& term : terms) result = any ? (result || matches(row, term)) : (result && matches(row, term));
+      return result != negated;
+    }
+    return matchesLeaf(row, filter) != negated;
+  }
+
+  static bool matchesLeaf(const json& row, const json& filter) {
     const std::string name = filter.at("field").get<std::string>();
     const std::string op = filter.at("op").get<std::string>();
     const json& v = field(row, name);
@@ -339,23 +414,70 @@ class FakeRepository {
     return desc ? -c : c;
   }
 
-  Outcome runQuery(const Table& t, const json& q) const {
-    json sort = q.value("sort", json::array());
-    if (sort.empty() || sort.back().value("field", "") != "id") sort.push_back({{"field", "id"}});
+  // The rows every filter matches, in id order.
+  static std::vector<const json*> selectLocked(const Table& t, const json& filters) {
     std::vector<const json*> selected;
     for (const auto& [id, row] : t.rows) {
       bool keep = true;
-      for (const auto& f : q.value("filters", json::array())) keep = keep && matches(row, f);
+      for (const auto& f : filters) keep = keep && matches(row, f);
       if (keep) selected.push_back(&row);
     }
-    auto cmp = [&](const json& a, const json& b) {
-      for (const auto& k : sort) {
-        const std::string name = k.at("field").get<std::string>();
-        if (int c = order(field(a, name), field(b, name), k.value("desc", false)); c != 0) return c;
-      }
-      return 0;
-    };
-    std::stable_sort(selected.begin(), selected.end(), [&](const json* a, const json* b) { return cmp(*a, *b) < 0; });
+    return selected;
+  }
+
+  static json sortKeys(const json& q) {
+    json sort = q.value("sort", json::array());
+    if (sort.empty() || sort.back().value("field", "") != "id") sort.push_back({{"field", "id"}});
+    return sort;
+  }
+
+  static void sortRows(std::vector<const json*>& rows, const json& sort) {
+    std::stable_sort(rows.begin(), rows.end(), [&](const json* a, const json* b) { return compareRows(*a, *b, sort) < 0; });
+  }
+
+  static int compareRows(const json& a, const json& b, const json& sort) {
+    for (const auto& k : sort) {
+      const std::string name = k.at("field").get<std::string>();
+      if (int c = order(field(a, name), field(b, name), k.value("desc", false)); c != 0) return c;
+    }
+    return 0;
+  }
+
+  // updateWhere / removeWhere: the first "limit" rows of the filters in the
+  // QUERY's order, each handed to `write` (which returns the row to report).
+  template <typename Write>
+  Outcome writeWhereLocked(const std::string& collection, const std::string& queryJson, Write&& write) {
+    auto t = tables_.find(collection);
+    if (t == tables_.end()) return fail(WNO_ERR_INVALID, "FakeHost: no collection \"" + collection + "\" (define it)");
+    const json q = json::parse(queryJson, nullptr, false);
+    if (q.is_discarded() || !q.is_object()) return fail(WNO_ERR_INVALID, "query_json is not a JSON object");
+    const json filters = q.value("filters", json::array());
+    if (!filters.is_array() || filters.empty()) return fail(WNO_ERR_INVALID, "a write by filter needs at least one filter");
+    const json limit = q.value("limit", json());
+    if (!limit.is_number_integer() || limit.get<int64_t>() < 1) {
+      return fail(WNO_ERR_INVALID, "a write by filter needs a limit of at least 1");
+    }
+    std::vector<int64_t> ids;
+    try {
+      auto selected = selectLocked(t->second, filters);
+      sortRows(selected, sortKeys(q));
+      if (selected.size() > limit.get<size_t>()) selected.resize(limit.get<size_t>());
+      for (const json* r : selected) ids.push_back(r->at("id").get<int64_t>());
+    } catch (const std::exception& e) {
+      return fail(WNO_ERR_INVALID, e.what());
+    }
+    std::sort(ids.begin(), ids.end());
+    Outcome out;
+    for (int64_t id : ids) out.rows.push_back(write(t->second, t->second.rows.at(id)));
+    out.count = static_cast<int64_t>(ids.size());
+    return out;
+  }
+
+  Outcome runQuery(const Table& t, const json& q) const {
+    const json sort = sortKeys(q);
+    std::vector<const json*> selected = selectLocked(t, q.value("filters", json::array()));
+    auto cmp = [&](const json& a, const json& b) { return compareRows(a, b, sort); };
+    sortRows(selected, sort);
     if (q.contains("after") && !q["after"].is_null()) {
       const json& after = q["after"];
       if (!after.is_array() || after.size() != sort.size()) {

@@ -9,6 +9,7 @@
 
 #include <wno/host.h>
 
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <optional>
@@ -193,6 +194,49 @@ class Host {
     return true;
   }
 
+#if WNO_TARGET_ABI_MINOR >= 2
+  // ---- 1.2: counts and writes in bulk (host.h); a plugin built for an
+  // older minor does not see them (the hosts it loads in may lack them) ----
+
+  // How many rows match queryJson's "filters" (QUERY; other keys ignored).
+  int64_t repoCount(std::string_view collection, std::string_view queryJson) const {
+    int64_t n = 0;
+    check(WNO_SDK_NEED(repo_count)(ctx_, str(collection), str(queryJson), &n), "repo_count");
+    return n;
+  }
+  // Inserts a JSON array of rows in one transaction, all or nothing; the
+  // new ids in input order.
+  std::vector<int64_t> repoCreateMany(std::string_view collection, std::string_view rowsJson) const {
+    std::string ids;
+    const wno_sink out = sinkInto(ids);
+    check(WNO_SDK_NEED(repo_create_many)(ctx_, str(collection), str(rowsJson), &out), "repo_create_many");
+    return parseIds(ids);
+  }
+  // What a write by filter changed: how many rows, and each as it now is
+  // (update) or as it was (delete), ordered by id.
+  struct Written {
+    int64_t count = 0;
+    std::vector<std::string> rows;
+  };
+  // Patches the rows queryJson selects ("filters" and "limit" required,
+  // "sort" optional) in one transaction, bumping their versions.
+  Written repoUpdateWhere(std::string_view collection, std::string_view queryJson, std::string_view patchJson) const {
+    Written w;
+    const wno_sink out = sinkAppending(w.rows);
+    check(WNO_SDK_NEED(repo_update_where)(ctx_, str(collection), str(queryJson), str(patchJson), &out, &w.count),
+          "repo_update_where");
+    return w;
+  }
+  // Deletes the rows queryJson selects, as repoUpdateWhere selects them.
+  Written repoDeleteWhere(std::string_view collection, std::string_view queryJson) const {
+    Written w;
+    const wno_sink out = sinkAppending(w.rows);
+    check(WNO_SDK_NEED(repo_delete_where)(ctx_, str(collection), str(queryJson), &out, &w.count),
+          "repo_delete_where");
+    return w;
+  }
+#endif
+
   // ---- jobs ----
   struct Enqueued {
     std::string jobJson;
@@ -266,6 +310,36 @@ class Host {
                       static_cast<std::string*>(c)->assign(d, n);
                       return WNO_OK;
                     }};
+  }
+
+  // A sink that appends every item written to `into`.
+  static wno_sink sinkAppending(std::vector<std::string>& into) {
+    return wno_sink{&into, [](void* c, const char* d, size_t n) -> wno_status {
+                      static_cast<std::vector<std::string>*>(c)->emplace_back(d, n);
+                      return WNO_OK;
+                    }};
+  }
+
+  // "[3,4,5]" as the host writes new ids (integers only, no JSON library
+  // needed); throws Error(WNO_ERR_INTERNAL) on anything else.
+  static std::vector<int64_t> parseIds(const std::string& text) {
+    std::vector<int64_t> ids;
+    size_t i = text.find('[');
+    if (i == std::string::npos) throw Error(WNO_ERR_INTERNAL, "the host wrote no id array");
+    for (++i; i < text.size();) {
+      const char ch = text[i];
+      if (ch == ']') return ids;
+      if (ch == ',' || ch == ' ') {
+        ++i;
+        continue;
+      }
+      char* end = nullptr;
+      const long long id = std::strtoll(text.c_str() + i, &end, 10);
+      if (end == text.c_str() + i) throw Error(WNO_ERR_INTERNAL, "the host wrote a malformed id array");
+      ids.push_back(static_cast<int64_t>(id));
+      i = static_cast<size_t>(end - text.c_str());
+    }
+    throw Error(WNO_ERR_INTERNAL, "the host wrote an unterminated id array");
   }
 
   template <typename Fn>

@@ -243,6 +243,20 @@ struct HandlerTrampolines {
 #endif
 };
 
+// Whether a repository offers the 1.2 writes by filter (see components.hpp).
+template <typename T, typename = void>
+struct HasUpdateWhere : std::false_type {};
+template <typename T>
+struct HasUpdateWhere<T, std::void_t<decltype(std::declval<T&>().updateWhere(
+                             std::string_view(), std::string_view(), std::string_view(), std::declval<Writer&>()))>>
+    : std::true_type {};
+template <typename T, typename = void>
+struct HasRemoveWhere : std::false_type {};
+template <typename T>
+struct HasRemoveWhere<T, std::void_t<decltype(std::declval<T&>().removeWhere(std::string_view(), std::string_view(),
+                                                                             std::declval<Writer&>()))>>
+    : std::true_type {};
+
 template <typename T>
 struct RepositoryTrampolines {
   static wno_status define(void* self, wno_str c) {
@@ -294,8 +308,40 @@ struct RepositoryTrampolines {
       return WNO_OK;
     });
   }
+  static wno_status updateWhere(void* self, wno_str c, wno_str q, wno_str patch, const wno_sink* out) {
+    return guard(hostOf<T>(self), [&] {
+      if constexpr (HasUpdateWhere<T>::value) {
+        Writer w(out);
+        obj<T>(self).updateWhere(view(c), view(q), view(patch), w);
+        return w.stopped();
+      } else {
+        return WNO_ERR_UNSUPPORTED;
+      }
+    });
+  }
+  static wno_status removeWhere(void* self, wno_str c, wno_str q, const wno_sink* out) {
+    return guard(hostOf<T>(self), [&] {
+      if constexpr (HasRemoveWhere<T>::value) {
+        Writer w(out);
+        obj<T>(self).removeWhere(view(c), view(q), w);
+        return w.stopped();
+      } else {
+        return WNO_ERR_UNSUPPORTED;
+      }
+    });
+  }
+#if WNO_TARGET_ABI_MINOR >= 2
+  // A hook the class does not define stays NULL, so the host refuses it.
   static constexpr wno_type_repository vtable = {sizeof(wno_type_repository), create<T>, destroy<T>, define, query,
-                                                 get, insert, insertMany, update, remove, count};
+                                                 get, insert, insertMany, update, remove, count,
+                                                 HasUpdateWhere<T>::value ? updateWhere : nullptr,
+                                                 HasRemoveWhere<T>::value ? removeWhere : nullptr};
+#else
+  // Targeting 1.0 or 1.1: the table ends where theirs did (no writes by filter).
+  static constexpr wno_type_repository vtable = {
+      static_cast<uint32_t>(offsetof(wno_type_repository, on_update_where)), create<T>, destroy<T>, define, query, get,
+      insert, insertMany, update, remove, count, nullptr, nullptr};
+#endif
 };
 
 // Whether a job store offers the 1.1 batch hooks (see components.hpp).

@@ -213,6 +213,31 @@ class FakeHost {
       }
       return WNO_OK;
     };
+    api_.repo_count = [](wno_host_ctx* c, wno_str coll, wno_str q, int64_t* n) -> wno_status {
+      auto& h = self(c);
+      const FakeRepository::Outcome o = h.repo.count(std::string(view(coll)), std::string(view(q)));
+      if (o.status == WNO_OK && n) *n = o.count;
+      return h.deliver(o, nullptr);
+    };
+    api_.repo_create_many = [](wno_host_ctx* c, wno_str coll, wno_str rows, const wno_sink* out) -> wno_status {
+      auto& h = self(c);
+      return h.deliver(h.repo.createMany(std::string(view(coll)), std::string(view(rows))), out);
+    };
+    api_.repo_update_where = [](wno_host_ctx* c, wno_str coll, wno_str q, wno_str patch, const wno_sink* out,
+                                int64_t* n) -> wno_status {
+      auto& h = self(c);
+      const FakeRepository::Outcome o =
+          h.repo.updateWhere(std::string(view(coll)), std::string(view(q)), std::string(view(patch)));
+      if (o.status == WNO_OK && n) *n = o.count;
+      return h.deliver(o, out);
+    };
+    api_.repo_delete_where = [](wno_host_ctx* c, wno_str coll, wno_str q, const wno_sink* out,
+                                int64_t* n) -> wno_status {
+      auto& h = self(c);
+      const FakeRepository::Outcome o = h.repo.removeWhere(std::string(view(coll)), std::string(view(q)));
+      if (o.status == WNO_OK && n) *n = o.count;
+      return h.deliver(o, out);
+    };
     api_.job_should_stop = [](wno_host_ctx* c, wno_str id) -> int32_t {
       auto& h = self(c);
       std::lock_guard lock(h.mutex_);
