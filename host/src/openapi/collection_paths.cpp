@@ -117,6 +117,16 @@ json fieldsParameter(const Collection& c) {
           {"schema", {{"type", "string"}, {"pattern", "^" + one + "(," + one + ")*$"}}}};
 }
 
+// `sort` over the sortable fields; `what` leads its description.
+json sortParameter(const Collection& c, const std::string& what) {
+  std::vector<std::string> sortable(c.sortable.begin(), c.sortable.end());
+  const std::string key = "[-+]?(" + alternatives(sortable) + ")";
+  return {{"name", "sort"},
+          {"in", "query"},
+          {"description", what + "; id breaks ties. Sortable: " + alternatives(sortable) + "."},
+          {"schema", {{"type", "string"}, {"pattern", "^" + key + "(," + key + ")*$"}}}};
+}
+
 json listParameters(const Collection& c) {
   json params = json::array();
   for (const Field& f : c.fields) {
@@ -136,13 +146,7 @@ json listParameters(const Collection& c) {
            {"schema", {{"type", "string"}, {"pattern", "^\\(.+\\)$"}}}});
     }
   }
-  std::vector<std::string> sortable(c.sortable.begin(), c.sortable.end());
-  const std::string key = "[-+]?(" + alternatives(sortable) + ")";
-  params.push_back({{"name", "sort"},
-                    {"in", "query"},
-                    {"description", "Comma-separated sort keys, `-` for descending; id breaks ties. Sortable: " +
-                                        alternatives(sortable) + "."},
-                    {"schema", {{"type", "string"}, {"pattern", "^" + key + "(," + key + ")*$"}}}});
+  params.push_back(sortParameter(c, "Comma-separated sort keys, `-` for descending"));
   params.push_back({{"name", "limit"},
                     {"in", "query"},
                     {"description", "Rows per page."},
@@ -163,13 +167,7 @@ json filterWriteParameters(const Collection& c) {
   for (const Field& f : c.fields) {
     if (c.filterable.count(f.name)) params.push_back(filterParameter(f));
   }
-  std::vector<std::string> sortable(c.sortable.begin(), c.sortable.end());
-  const std::string key = "[-+]?(" + alternatives(sortable) + ")";
-  params.push_back({{"name", "sort"},
-                    {"in", "query"},
-                    {"description", "Which rows come first when more than `limit` match; id breaks ties. Sortable: " +
-                                        alternatives(sortable) + "."},
-                    {"schema", {{"type", "string"}, {"pattern", "^" + key + "(," + key + ")*$"}}}});
+  params.push_back(sortParameter(c, "Which rows come first when more than `limit` match (`-` for descending)"));
   params.push_back({{"name", "limit"},
                     {"in", "query"},
                     {"required", true},

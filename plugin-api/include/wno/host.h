@@ -151,13 +151,14 @@ typedef struct wno_host_api {
    * the collection's row events (jobs.md), one per row. */
 
   /* *out_count receives how many rows match query_json's "filters" (QUERY;
-   * other keys ignored); none or an empty list counts every row. */
+   * other keys ignored); none or an empty list counts every row. since 1.2 */
   wno_status (*repo_count)(wno_host_ctx* ctx, wno_str collection, wno_str query_json, int64_t* out_count);
   /* rows_json: a JSON array of rows, each checked as POST /{c} checks a
    * body (defaults filled, read-only fields refused), at most the host's
    * /data/max_bulk_rows. Stored in ONE transaction, all or nothing. Writes
    * one JSON array of the new ids, in input order, to ids_out (may be
-   * NULL). WNO_ERR_INVALID names the first bad row ("[i].field: ..."). */
+   * NULL). WNO_ERR_INVALID names the first bad row ("[i].field: ...").
+   * since 1.2 */
   wno_status (*repo_create_many)(wno_host_ctx* ctx, wno_str collection, wno_str rows_json,
                                  const wno_sink* ids_out);
   /* The rows query_json selects: its "filters" (at least one), in its
@@ -168,7 +169,8 @@ typedef struct wno_host_api {
    * is written to row_out (may be NULL), ordered by id; *out_count (may be
    * NULL) receives how many. WNO_ERR_INVALID for a query or patch that
    * breaks these rules; WNO_ERR_UNSUPPORTED when the collection's
-   * repository predates 1.2 (no on_update_where / on_delete_where). */
+   * repository predates 1.2 (no on_update_where / on_delete_where).
+   * since 1.2 */
   wno_status (*repo_update_where)(wno_host_ctx* ctx, wno_str collection, wno_str query_json,
                                   wno_str patch_json, const wno_sink* row_out, int64_t* out_count);
   wno_status (*repo_delete_where)(wno_host_ctx* ctx, wno_str collection, wno_str query_json,
