@@ -1,5 +1,6 @@
 #include "cache/distributed_flight.h"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <thread>
