@@ -157,21 +157,14 @@ struct CacheTrampolines {
     });
   }
 #if WNO_TARGET_ABI_MINOR >= 2
-  static constexpr wno_type_cache vtable = {sizeof(wno_type_cache),
-                                            create<T>,
-                                            destroy<T>,
-                                            get,
-                                            set,
-                                            remove,
-                                            invalidateTag,
-                                            clear,
-                                            stats,
-                                            HasListener<T>::value ? setListener : nullptr,
-                                            HasLease<T>::value ? tryLock : nullptr,
-                                            HasLease<T>::value ? unlock : nullptr};
+  static constexpr uint32_t kTableSize = sizeof(wno_type_cache);
+  static constexpr bool kLeases = HasLease<T>::value;
 #else
   // Targeting 1.0 or 1.1: the table ends where theirs did (no leases).
-  static constexpr wno_type_cache vtable = {static_cast<uint32_t>(offsetof(wno_type_cache, on_try_lock)),
+  static constexpr uint32_t kTableSize = static_cast<uint32_t>(offsetof(wno_type_cache, on_try_lock));
+  static constexpr bool kLeases = false;
+#endif
+  static constexpr wno_type_cache vtable = {kTableSize,
                                             create<T>,
                                             destroy<T>,
                                             get,
@@ -181,9 +174,8 @@ struct CacheTrampolines {
                                             clear,
                                             stats,
                                             HasListener<T>::value ? setListener : nullptr,
-                                            nullptr,
-                                            nullptr};
-#endif
+                                            kLeases ? tryLock : nullptr,
+                                            kLeases ? unlock : nullptr};
 };
 
 template <typename T>
