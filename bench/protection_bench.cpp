@@ -161,7 +161,7 @@ BENCHMARK(BM_GcraShared_Redis)->UseRealTime();
 void BM_BreakerAllowSuccess(benchmark::State& state) {
   static CircuitBreaker breaker("dep", BreakerOptions{});
   for (auto _ : state) {
-    if (breaker.allow()) breaker.onSuccess();
+    if (const BreakerPermit permit = breaker.allow()) breaker.onSuccess(permit);
   }
 }
 BENCHMARK(BM_BreakerAllowSuccess);

@@ -90,16 +90,18 @@ TEST_F(BreakerTest, OpensAfterConsecutiveFailuresAndRecoversThroughHalfOpen) {
     transitions.push_back(std::string(breakerStateName(from)) + "->" + breakerStateName(to));
   });
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(breaker.allow());
-    breaker.onFailure();
+    const BreakerPermit permit = breaker.allow();
+    ASSERT_TRUE(permit);
+    breaker.onFailure(permit);
   }
   EXPECT_EQ(breaker.state(), BreakerState::Open);
   EXPECT_FALSE(breaker.allow());
   now += std::chrono::milliseconds(1000);
   EXPECT_EQ(breaker.state(), BreakerState::HalfOpen);
-  EXPECT_TRUE(breaker.allow());
+  const BreakerPermit trial = breaker.allow();
+  EXPECT_TRUE(trial);
   EXPECT_FALSE(breaker.allow());  // only one trial call at a time
-  breaker.onSuccess();
+  breaker.onSuccess(trial);
   EXPECT_EQ(breaker.state(), BreakerState::Closed);
   EXPECT_EQ(transitions, (std::vector<std::string>{"closed->open", "open->half_open", "half_open->closed"}));
 }
@@ -108,13 +110,57 @@ TEST_F(BreakerTest, FailedTrialReopens) {
   BreakerOptions options;
   options.failureThreshold = 1;
   auto breaker = make(options);
-  breaker.allow();
-  breaker.onFailure();
+  breaker.onFailure(breaker.allow());
   now += options.openFor;
-  ASSERT_TRUE(breaker.allow());
-  breaker.onFailure();
+  const BreakerPermit trial = breaker.allow();
+  ASSERT_TRUE(trial);
+  breaker.onFailure(trial);
   EXPECT_EQ(breaker.state(), BreakerState::Open);
   EXPECT_FALSE(breaker.allow());
+}
+
+// A call admitted while the circuit was closed that fails only after it
+// opened (a request that waited seconds on a dying database) lands in the
+// half-open period: it must not reopen the circuit under the trial call.
+TEST_F(BreakerTest, AFailureOfACallAdmittedBeforeTheCircuitOpenedLeavesTheTrialAlone) {
+  BreakerOptions options;
+  options.failureThreshold = 2;
+  auto breaker = make(options);
+  const BreakerPermit straggler = breaker.allow();
+  breaker.onFailure(breaker.allow());
+  breaker.onFailure(breaker.allow());
+  ASSERT_EQ(breaker.state(), BreakerState::Open);
+  now += options.openFor;
+  const BreakerPermit trial = breaker.allow();
+  ASSERT_TRUE(trial);
+  breaker.onFailure(straggler);
+  EXPECT_EQ(breaker.state(), BreakerState::HalfOpen);
+  breaker.onSuccess(trial);
+  EXPECT_EQ(breaker.state(), BreakerState::Closed);
+  EXPECT_EQ(breaker.snapshot().staleOutcomes, 1u);
+}
+
+// Nor does a straggler's success close it, or its failure count against
+// the closed period that follows.
+TEST_F(BreakerTest, OutcomesOfCallsFromAnEarlierPeriodNeitherCloseNorTripTheCircuit) {
+  BreakerOptions options;
+  options.failureThreshold = 1;
+  auto breaker = make(options);
+  const BreakerPermit early = breaker.allow();
+  const BreakerPermit late = breaker.allow();
+  breaker.onFailure(breaker.allow());
+  ASSERT_EQ(breaker.state(), BreakerState::Open);
+  now += options.openFor;
+  const BreakerPermit trial = breaker.allow();
+  breaker.onSuccess(early);
+  EXPECT_EQ(breaker.state(), BreakerState::HalfOpen) << "only the trial decides";
+  breaker.onSuccess(trial);
+  ASSERT_EQ(breaker.state(), BreakerState::Closed);
+  breaker.onFailure(late);
+  EXPECT_EQ(breaker.state(), BreakerState::Closed) << "a failure from before the outage is not a new one";
+  breaker.onFailure(breaker.allow());
+  EXPECT_EQ(breaker.state(), BreakerState::Open);
+  EXPECT_EQ(breaker.snapshot().staleOutcomes, 2u);
 }
 
 TEST_F(BreakerTest, OpensOnFailureRateOverTheWindow) {
@@ -125,14 +171,12 @@ TEST_F(BreakerTest, OpensOnFailureRateOverTheWindow) {
   options.failureRate = 0.5;
   auto breaker = make(options);
   for (int i = 0; i < 9; ++i) {
-    breaker.allow();
-    if (i % 2 == 0) breaker.onFailure(); else breaker.onSuccess();
+    const BreakerPermit permit = breaker.allow();
+    if (i % 2 == 0) breaker.onFailure(permit); else breaker.onSuccess(permit);
   }
   EXPECT_EQ(breaker.state(), BreakerState::Closed);  // 5 of 9: below minimum calls
-  breaker.allow();
-  breaker.onSuccess();  // 5 of 10 failed, but only a failure can trip the breaker
-  breaker.allow();
-  breaker.onFailure();  // the window slides to 5 failures of the last 10: 50 %
+  breaker.onSuccess(breaker.allow());  // 5 of 10 failed, but only a failure can trip the breaker
+  breaker.onFailure(breaker.allow());  // the window slides to 5 failures of the last 10: 50 %
   EXPECT_EQ(breaker.state(), BreakerState::Open);
 }
 
@@ -155,8 +199,9 @@ TEST(BreakerRegistry, ListsEveryBreakerAndMirrorsTransitionsAtMetrics) {
 
   EXPECT_FALSE(registry.anyNotClosed());
   for (int i = 0; i < 2; ++i) {
-    ASSERT_TRUE(db->allow());
-    db->onFailure();
+    const BreakerPermit permit = db->allow();
+    ASSERT_TRUE(permit);
+    db->onFailure(permit);
   }
   EXPECT_FALSE(db->allow());
   EXPECT_TRUE(registry.anyNotClosed());

@@ -103,18 +103,19 @@ void AlertNotifier::run() {
 void AlertNotifier::deliver(Target& target, const std::string& body) {
   const WebhookConfig& w = target.config;
   for (int attempt = 0; attempt <= w.retries; ++attempt) {
-    if (!target.breaker->allow()) {
+    const BreakerPermit permit = target.breaker->allow();
+    if (!permit) {
       ++failed_;
       logWarn("alerts", "alert webhook breaker open; event not sent", {{"webhook", w.name}});
       return;
     }
     ++attempts_;
     if (post(w, body)) {
-      target.breaker->onSuccess();
+      target.breaker->onSuccess(permit);
       ++delivered_;
       return;
     }
-    target.breaker->onFailure();
+    target.breaker->onFailure(permit);
     if (attempt == w.retries) break;
     // 1x, 2x, 4x ... backoff_ms, capped at a minute.
     const int64_t delay = std::min<int64_t>(60000, w.backoffMs << std::min(attempt, 16));

@@ -167,7 +167,8 @@ int64_t CacheService::failSafeMsFor(std::string_view region) const {
 
 template <typename Fn>
 Status CacheService::onLevel(Level& level, const char* op, bool deadline, Fn&& fn) {
-  if (level.breaker && !level.breaker->allow()) {
+  BreakerPermit permit;
+  if (level.breaker && !(permit = level.breaker->allow())) {
     level.skipped->Increment();
     level.skippedCount.fetch_add(1, std::memory_order_relaxed);
     return Status(WNO_ERR_UNAVAILABLE, "circuit open for cache level " + level.name);
@@ -200,7 +201,7 @@ Status CacheService::onLevel(Level& level, const char* op, bool deadline, Fn&& f
     // blackholed server), never for a few late answers.
     const bool erred = failed && status.code() != WNO_ERR_TIMEOUT;
     const bool missesCount = level.misses->record(missed);
-    (erred || missesCount) ? level.breaker->onFailure() : level.breaker->onSuccess();
+    (erred || missesCount) ? level.breaker->onFailure(permit) : level.breaker->onSuccess(permit);
   }
   if (failed) {
     level.errors->Increment();

@@ -139,7 +139,8 @@ template <typename Fn>
 Status RepositoryService::timed(const Collection& c, const char* op, const Shape& shape, Fn&& fn, bool* reached) {
   if (reached) *reached = false;
   CircuitBreaker* breaker = breakerFor(c);
-  if (breaker && !breaker->allow()) {
+  BreakerPermit permit;
+  if (breaker && !(permit = breaker->allow())) {
     // Failing fast is the point: a request must not queue for a pool
     // connection to a database that has been failing.
     const int64_t retryMs = std::max<int64_t>(1000, breaker->retryIn().count());
@@ -154,7 +155,7 @@ Status RepositoryService::timed(const Collection& c, const char* op, const Shape
   } catch (...) {
     // A call that throws still ends its breaker trial; otherwise a
     // half-open breaker would wait for it for ever and refuse everything.
-    if (breaker) breaker->onFailure();
+    if (breaker) breaker->onFailure(permit);
     countError(c, op, WNO_ERR_INTERNAL);
     throw;
   }
@@ -163,7 +164,7 @@ Status RepositoryService::timed(const Collection& c, const char* op, const Shape
     const wno_status code = status.code();
     const bool dependencyFailed =
         code == WNO_ERR_UNAVAILABLE || code == WNO_ERR_TIMEOUT || code == WNO_ERR_RESOURCE_EXHAUSTED;
-    dependencyFailed ? breaker->onFailure() : breaker->onSuccess();
+    dependencyFailed ? breaker->onFailure(permit) : breaker->onSuccess(permit);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   durationFor(c, op).Observe(seconds);

@@ -115,7 +115,8 @@ void ProbeRunner::loop(std::shared_ptr<State> state) {
       state->runningSince = Clock::now();
     }
     CircuitBreaker* breaker = state->options.breaker.get();
-    if (breaker && !breaker->allow()) {
+    BreakerPermit permit;
+    if (breaker && !(permit = breaker->allow())) {
       std::unique_lock lock(state->mutex);
       state->runningSince.reset();
       // Keep the last real result's details and age; say why it is not fresh.
@@ -139,7 +140,7 @@ void ProbeRunner::loop(std::shared_ptr<State> state) {
       // A check slower than its timeout already showed as down to readers.
       const bool failed = result.status == WNO_HEALTH_DOWN ||
                           result.latencyMs > static_cast<double>(state->options.timeout.count());
-      failed ? breaker->onFailure() : breaker->onSuccess();
+      failed ? breaker->onFailure(permit) : breaker->onSuccess(permit);
       // The failure that trips the breaker already says so: readers need not
       // wait an interval to learn that the next checks are skipped.
       if (failed && breaker->state() == BreakerState::Open) {

@@ -33,7 +33,10 @@ json breakerSchema() {
             {"kind", {{"type", "string"}}},
             {"state", {{"type", "string"}, {"enum", {"closed", "open", "half_open"}}}},
             {"consecutive_failures", {{"type", "integer"}}},
-            {"retry_in_ms", {{"type", "integer"}}}}}};
+            {"retry_in_ms", {{"type", "integer"}}},
+            {"rejected", {{"type", "integer"}}},
+            {"transitions", {{"type", "integer"}}},
+            {"stale_outcomes", {{"type", "integer"}}}}}};
 }
 
 json healthSchema() {

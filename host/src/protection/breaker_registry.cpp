@@ -91,6 +91,7 @@ nlohmann::json BreakerRegistry::toJson() const {
                    {"window_failures", s.windowFailures},
                    {"retry_in_ms", s.retryInMs},
                    {"rejected", s.rejected},
+                   {"stale_outcomes", s.staleOutcomes},
                    {"transitions", e.transitions->load(std::memory_order_relaxed)}});
   }
   return out;

@@ -51,6 +51,7 @@ void CircuitBreaker::transition(BreakerState to) {
   if (state_ == to) return;
   const BreakerState from = state_;
   state_ = to;
+  ++generation_;
   consecutiveFailures_ = 0;
   outcomes_.clear();
   halfOpenInFlight_ = 0;
@@ -59,23 +60,29 @@ void CircuitBreaker::transition(BreakerState to) {
   for (const auto& listener : listeners_) listener(from, to);
 }
 
-bool CircuitBreaker::allow() {
+BreakerPermit CircuitBreaker::allow() {
   std::lock_guard lock(mutex_);
   if (state_ == BreakerState::Open) {
     if (now_() - openedAt_ < options_.openFor) {
       ++rejected_;
-      return false;
+      return {};
     }
     transition(BreakerState::HalfOpen);
   }
   if (state_ == BreakerState::HalfOpen) {
     if (halfOpenInFlight_ >= options_.halfOpenCalls) {
       ++rejected_;
-      return false;
+      return {};
     }
     ++halfOpenInFlight_;
   }
-  return true;
+  return {true, generation_};
+}
+
+bool CircuitBreaker::current(const BreakerPermit& permit) {
+  if (permit && permit.generation() == generation_) return true;
+  ++staleOutcomes_;
+  return false;
 }
 
 void CircuitBreaker::record(bool failed) {
@@ -84,8 +91,9 @@ void CircuitBreaker::record(bool failed) {
   consecutiveFailures_ = failed ? consecutiveFailures_ + 1 : 0;
 }
 
-void CircuitBreaker::onSuccess() {
+void CircuitBreaker::onSuccess(const BreakerPermit& permit) {
   std::lock_guard lock(mutex_);
+  if (!current(permit)) return;
   if (state_ == BreakerState::HalfOpen) {
     if (++halfOpenSucceeded_ >= options_.halfOpenCalls) transition(BreakerState::Closed);
     return;
@@ -93,8 +101,9 @@ void CircuitBreaker::onSuccess() {
   record(false);
 }
 
-void CircuitBreaker::onFailure() {
+void CircuitBreaker::onFailure(const BreakerPermit& permit) {
   std::lock_guard lock(mutex_);
+  if (!current(permit)) return;
   if (state_ == BreakerState::HalfOpen) {
     transition(BreakerState::Open);
     return;
@@ -137,6 +146,7 @@ BreakerSnapshot CircuitBreaker::snapshot() {
     s.retryInMs = std::max<int64_t>(0, left.count());
   }
   s.rejected = rejected_;
+  s.staleOutcomes = staleOutcomes_;
   return s;
 }
 

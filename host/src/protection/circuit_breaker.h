@@ -4,6 +4,12 @@
 // `minimumCalls`) reaches `failureRate`. Open: calls are refused at once for
 // `openFor`. Half-open: up to `halfOpenCalls` trial calls pass; all
 // succeeding closes it, any failure reopens it.
+// An outcome counts only in the period that admitted its call: each
+// transition starts a new generation, and a call that outlived one (a slow
+// failure admitted before the circuit opened, landing during a half-open
+// trial) says nothing about the dependency now. Counted anyway, such
+// stragglers reopen a circuit whose trial is about to succeed, and under
+// load, where calls are slow, keep it open long after the dependency is back.
 // THREADS: every method is safe to call concurrently. Listeners run on the
 // thread that caused the transition, with the breaker's lock held: they must
 // not call back into the breaker.
@@ -42,6 +48,20 @@ const char* breakerStateName(BreakerState state);
 // 0 closed, 1 open, 2 half-open: the value of every breaker state gauge.
 int breakerStateValue(BreakerState state);
 
+// What allow() gives a call: whether it may go ahead, and the breaker's
+// generation at that moment, which its outcome is reported against.
+class BreakerPermit {
+ public:
+  BreakerPermit() = default;
+  BreakerPermit(bool granted, uint64_t generation) : granted_(granted), generation_(generation) {}
+  explicit operator bool() const { return granted_; }
+  uint64_t generation() const { return generation_; }
+
+ private:
+  bool granted_ = false;
+  uint64_t generation_ = 0;
+};
+
 struct BreakerSnapshot {
   BreakerState state = BreakerState::Closed;
   int consecutiveFailures = 0;
@@ -49,6 +69,7 @@ struct BreakerSnapshot {
   size_t windowFailures = 0;
   int64_t retryInMs = 0;  // open: until trial calls are let through
   uint64_t rejected = 0;  // calls refused since start
+  uint64_t staleOutcomes = 0;  // outcomes ignored: their calls outlived a transition
 };
 
 class CircuitBreaker {
@@ -58,11 +79,11 @@ class CircuitBreaker {
 
   CircuitBreaker(std::string name, BreakerOptions options, std::function<Clock::time_point()> now = Clock::now);
 
-  // Whether a call may go ahead now. Every allowed call must be followed by
-  // exactly one onSuccess() or onFailure().
-  bool allow();
-  void onSuccess();
-  void onFailure();
+  // Whether a call may go ahead now. Every granted permit must be followed
+  // by exactly one onSuccess() or onFailure() with it.
+  BreakerPermit allow();
+  void onSuccess(const BreakerPermit& permit);
+  void onFailure(const BreakerPermit& permit);
 
   BreakerState state();
   BreakerSnapshot snapshot();
@@ -79,6 +100,9 @@ class CircuitBreaker {
   void transition(BreakerState to);  // mutex held
   void record(bool failed);          // mutex held
   BreakerState visibleState() const; // mutex held
+  // Whether the permit's call was admitted in the current generation;
+  // counts it as stale if not. Mutex held.
+  bool current(const BreakerPermit& permit);
 
   std::string name_;
   BreakerOptions options_;
@@ -90,6 +114,8 @@ class CircuitBreaker {
   Clock::time_point openedAt_{};
   int halfOpenInFlight_ = 0;
   int halfOpenSucceeded_ = 0;
+  uint64_t generation_ = 0;     // bumped by every transition
+  uint64_t staleOutcomes_ = 0;  // outcomes of calls admitted before the last transition
   uint64_t rejected_ = 0;
   std::vector<StateListener> listeners_;
 };

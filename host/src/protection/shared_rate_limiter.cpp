@@ -165,7 +165,8 @@ std::optional<RateDecision> SharedRateLimiter::decide(const std::string& key, co
     fallBack(fallbackBusy_, "every shared rate limit connection is busy");
     return std::nullopt;
   }
-  if (!breaker_->allow()) {
+  const BreakerPermit permit = breaker_->allow();
+  if (!permit) {
     release(std::move(slot.link));
     fallBack(fallbackOpen_, "circuit open");
     return std::nullopt;
@@ -175,7 +176,7 @@ std::optional<RateDecision> SharedRateLimiter::decide(const std::string& key, co
     auto opened = RedisLink::open(address_, options_.timeout);
     if (!opened.isOk()) {
       release(nullptr);
-      breaker_->onFailure();
+      breaker_->onFailure(permit);
       fallBack(fallbackError_, opened.status().message());
       return false;
     }
@@ -194,11 +195,11 @@ std::optional<RateDecision> SharedRateLimiter::decide(const std::string& key, co
   }
   release(std::move(slot.link));
   if (!decision.isOk()) {
-    breaker_->onFailure();
+    breaker_->onFailure(permit);
     fallBack(fallbackError_, decision.status().message());
     return std::nullopt;
   }
-  breaker_->onSuccess();
+  breaker_->onSuccess(permit);
   decisions_->Increment();
   return decision.value();
 }
