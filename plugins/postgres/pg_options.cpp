@@ -46,9 +46,9 @@ PoolOptions parsePoolOptions(const nlohmann::json& config, size_t defaultSize) {
   return o;
 }
 
-std::string PoolOptions::conninfo() const {
+std::string PoolOptions::conninfo(std::chrono::milliseconds timeout) const {
   // libpq waits whole seconds, and treats 1 as 2.
-  const int64_t connectSeconds = std::max<int64_t>(2, (connectTimeout.count() + 999) / 1000);
+  const int64_t connectSeconds = std::max<int64_t>(2, (timeout.count() + 999) / 1000);
   const std::string statement = std::to_string(statementTimeout.count());
   if (isUri(url)) {
     // Later parameters win, so these override the same ones in the URL.

@@ -31,7 +31,9 @@ struct PoolOptions {
 
   // The libpq connection string: url with connect_timeout and the session's
   // statement_timeout added (URL query parameters, or key=value pairs).
-  std::string conninfo() const;
+  std::string conninfo() const { return conninfo(connectTimeout); }
+  // The same with another connect timeout.
+  std::string conninfo(std::chrono::milliseconds timeout) const;
   // 0 when statements run without a limit.
   std::chrono::milliseconds clientDeadline() const {
     return statementTimeout.count() == 0 ? statementTimeout : statementTimeout + kDeadlineGraceMs;

@@ -37,6 +37,16 @@ bool stillConnected(pqxx::connection& conn) {
 
 thread_local std::chrono::milliseconds abandonedDeadline{0};
 
+// The opener stays with one connect this many connect timeouts. Callers
+// still wait at most connect_timeout_ms for it (acquire), then fail fast.
+// A server slowed by its restart, or starved of CPU, may need longer than
+// a caller may wait; an attempt given up wastes the backend the server
+// already started for it and joins the back of the postmaster's queue
+// again, so with a patience equal to the callers' a slow server is never
+// reached. This way the connect completes in the background and the next
+// caller (a circuit breaker's trial) finds it in the pool.
+constexpr int kOpenerPatience = 3;
+
 }  // namespace
 
 std::chrono::milliseconds takeAbandonedDeadline() { return std::exchange(abandonedDeadline, std::chrono::milliseconds(0)); }
@@ -62,7 +72,10 @@ std::string PooledConnection::prepare(const std::string& sql) {
 }
 
 Pool::Pool(PoolOptions options)
-    : options_(std::move(options)), conninfo_(options_.conninfo()), activity_(activityFor(options_.url)) {
+    : options_(std::move(options)),
+      conninfo_(options_.conninfo()),
+      openerConninfo_(options_.conninfo(kOpenerPatience * options_.connectTimeout)),
+      activity_(activityFor(options_.url)) {
   options_.size = std::max<size_t>(1, options_.size);
   // Connect once now: a wrong URL or a down database fails at create with
   // the server's message, not on the first request.
@@ -100,7 +113,7 @@ void Pool::openConnections() {
     auto c = std::make_unique<PooledConnection>();
     std::string error;
     try {
-      c->conn = std::make_unique<pqxx::connection>(conninfo_);
+      c->conn = std::make_unique<pqxx::connection>(openerConninfo_);
     } catch (const std::exception& e) {
       error = e.what();
       while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();

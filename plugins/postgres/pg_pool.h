@@ -86,6 +86,8 @@ class Pool {
 
   PoolOptions options_;
   std::string conninfo_;
+  // The opener's: a longer connect timeout than callers wait (see openConnections).
+  std::string openerConninfo_;
   ServerActivity& activity_;  // shared with the health probe of the same server
   std::mutex mutex_;
   std::condition_variable available_;

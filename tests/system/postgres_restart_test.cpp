@@ -23,12 +23,14 @@ namespace {
 
 using nlohmann::json;
 
-// The last `count` lines of a host's log that mention `what`.
-std::string lastLines(const std::string& log, const std::string& what, size_t count) {
+// The last `count` lines of a host's log that mention `what` (and not
+// `except`, when given).
+std::string lastLines(const std::string& log, const std::string& what, size_t count, const std::string& except = {}) {
   std::deque<std::string> found;
   std::istringstream in(log);
   for (std::string line; std::getline(in, line);) {
     if (line.find(what) == std::string::npos) continue;
+    if (!except.empty() && line.find(except) != std::string::npos) continue;
     found.push_back(line);
     if (found.size() > count) found.pop_front();
   }
@@ -305,7 +307,13 @@ TEST_P(PostgresRestart, UnderMixedLoad) {
   for (int i = 0; i < cluster.size(); ++i) {
     EXPECT_TRUE(updatedSinceReady(i))
         << "host " << i << ", its updater's last steps: " << ::testing::PrintToString(tally.updaterTrail[i])
-        << "\nwhat it logged last about its repository: " << lastLines(cluster.process(i).err(), "repository", 4);
+        << "\nwhat it logged last about its repository: " << lastLines(cluster.process(i).err(), "repository", 4)
+        << "\nits last repository errors other than failing fast: "
+        << lastLines(cluster.process(i).err(), "repository", 6, "failing fast")
+        << "\nits breakers: " << [&] {
+             const json health = cluster.get(i, "/health").json();
+             return health.is_object() ? health.value("breakers", json::array()).dump() : std::string("(no /health)");
+           }();
   }
 
   // Every acknowledged write is in the database.

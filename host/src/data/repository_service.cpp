@@ -447,9 +447,21 @@ Result<RepositoryService::Changed> RepositoryService::writeWhere(const Collectio
   return changed;
 }
 
+Status RepositoryService::refuseUnreadableFilters(const Collection& c, const std::string& queryJson) {
+  const auto query = nlohmann::json::parse(queryJson, nullptr, false);
+  if (query.is_discarded() || !query.is_object()) return Status(WNO_ERR_INVALID, "query_json is not a JSON object");
+  // An older repository would misread groups and "not" (as plain filters
+  // it ignores): refuse rather than answer the wrong rows.
+  if (usesBooleanFilters(query.value("filters", nlohmann::json::array())) && !readsBooleanFilters(c)) {
+    return Status(WNO_ERR_UNSUPPORTED, describeRepository(c) + " cannot read or/and groups or \"not\" (ABI 1.2)");
+  }
+  return Status::ok();
+}
+
 Status RepositoryService::query(const std::string& collection, const std::string& queryJson, const RowSink& out) {
   const Collection* c = this->collection(collection);
   if (!c) return Status(WNO_ERR_INVALID, "no collection \"" + collection + "\"");
+  if (Status refused = refuseUnreadableFilters(*c, queryJson); !refused.isOk()) return refused;
   RepositoryInstance& repo = repositoryFor(*c);
   SinkCollector collector;
   const wno_sink sink = collector.sink();
@@ -508,12 +520,7 @@ Status RepositoryService::remove(const std::string& collection, int64_t id) {
 Result<int64_t> RepositoryService::countWhere(const std::string& collection, const std::string& queryJson) {
   const Collection* c = this->collection(collection);
   if (!c) return Status(WNO_ERR_INVALID, "no collection \"" + collection + "\"");
-  const auto query = nlohmann::json::parse(queryJson, nullptr, false);
-  if (query.is_discarded() || !query.is_object()) return Status(WNO_ERR_INVALID, "query_json is not a JSON object");
-  // An older repository would misread groups and "not"; refuse rather than miscount.
-  if (usesBooleanFilters(query.value("filters", nlohmann::json::array())) && !readsBooleanFilters(*c)) {
-    return Status(WNO_ERR_UNSUPPORTED, describeRepository(*c) + " cannot read or/and groups or \"not\" (ABI 1.2)");
-  }
+  if (Status refused = refuseUnreadableFilters(*c, queryJson); !refused.isOk()) return refused;
   RepositoryInstance& repo = repositoryFor(*c);
   int64_t n = 0;
   Status status = timed(*c, "count", "plugin", [&] {

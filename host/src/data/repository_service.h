@@ -102,6 +102,10 @@ class RepositoryService : public RepositoryApi {
   Result<std::vector<std::string>> deleteWhere(const std::string& collection, const std::string& queryJson) override;
 
  private:
+  // INVALID for a QUERY that is not a JSON object; UNSUPPORTED when it has
+  // or/and groups or "not" and the collection's repository predates them.
+  Status refuseUnreadableFilters(const Collection& c, const std::string& queryJson);
+
   RepositoryInstance& repositoryFor(const Collection& c);
   CircuitBreaker* breakerFor(const Collection& c) const;
   void invalidate(const Collection& c, std::optional<int64_t> id);

@@ -343,6 +343,15 @@ TEST(RestApiOldRepository, GroupsAndWritesByFilterNeedARepositoryOfAbi12) {
                   .status()
                   .code(),
               WNO_ERR_UNSUPPORTED);
+    // A plugin's repo_query likewise: plain filters are served, groups and
+    // "not" refused rather than read as filters the repository ignores.
+    auto rows = [&](const std::string& query) {
+      return repos->query("battles", query, [](std::string_view) { return Status::ok(); });
+    };
+    EXPECT_TRUE(rows(pending).isOk());
+    EXPECT_EQ(rows(R"({"filters":[{"or":[{"field":"status","op":"eq","value":"a"}]}]})").code(), WNO_ERR_UNSUPPORTED);
+    EXPECT_EQ(rows(R"({"filters":[{"field":"status","op":"eq","value":"a","not":true}]})").code(), WNO_ERR_UNSUPPORTED);
+    EXPECT_EQ(rows("[1]").code(), WNO_ERR_INVALID);
   }
   std::filesystem::remove_all(dir);
 }
