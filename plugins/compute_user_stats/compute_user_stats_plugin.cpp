@@ -5,7 +5,7 @@
 //   "page_size" is still accepted (configs of older versions carry it) and
 //   ignored with a warning: counts no longer page.
 // Same key ("stats:user:<id>"), region ("statistics"), tags ("users:<id>",
-// "user_stats") and JSON shape as the route: {"user_id","computed_at",
+// "users:<id>:stats", "user_stats") and JSON shape as the route: {"user_id","computed_at",
 // "battles_created","battles_joined","contents","comments","token_holdings"};
 // a count whose collection this host does not configure is left out, as the
 // route leaves it out. Each count is one repo_count (ABI 1.2).
@@ -59,7 +59,9 @@ class ComputeUserStats : public wno::sdk::JobHandler {
     stop();
     wno::sdk::CacheWriteOptions options;
     options.ttlMs = ttlMs_;
-    options.tags = {"users:" + std::to_string(id), "user_stats"};
+    // The tags the host's stats route puts on the same key; users:<id>:stats
+    // is what writes of counted rows drop (cache.invalidates in the config).
+    options.tags = {"users:" + std::to_string(id), "users:" + std::to_string(id) + ":stats", "user_stats"};
     options.region = "statistics";
     host_.cacheSet("stats:user:" + std::to_string(id), value, options);
     refreshed_.add(1);

@@ -137,6 +137,23 @@ std::map<std::string, Collection> collectionsFrom(const nlohmann::json& collecti
       }
       c.cache.tags.push_back(extraTags[i].get<std::string>());
     }
+    std::set<std::string> fieldNames;
+    for (const auto& f : c.fields) fieldNames.insert(f.name);
+    const nlohmann::json invalidates = cache.value("invalidates", nlohmann::json::array());
+    for (size_t i = 0; i < invalidates.size(); ++i) {
+      const std::string pointer = at + "/cache/invalidates/" + std::to_string(i);
+      if (!invalidates[i].is_string()) {
+        errors.push_back(pointer + ": expected a tag such as \"users:{creator_id}:stats\"");
+        continue;
+      }
+      std::string error;
+      auto parsed = TagTemplate::parse(invalidates[i].get<std::string>(), fieldNames, error);
+      if (!parsed) {
+        errors.push_back(pointer + ": " + error);
+        continue;
+      }
+      c.cache.invalidates.push_back(std::move(*parsed));
+    }
     out.emplace(name, std::move(c));
   }
   return out;

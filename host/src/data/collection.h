@@ -7,6 +7,8 @@
 #include "core/status.h"
 #include "data/field_type.h"
 
+#include "data/tag_template.h"
+
 #include <nlohmann/json.hpp>
 
 #include <map>
@@ -38,6 +40,9 @@ struct CachePolicy {
   std::string region;  // default: the collection name
   std::vector<std::string> tags;
   bool lists = true;   // cache list pages too (those small enough not to be streamed)
+  // Tags of other things a write here makes stale (cache/invalidates),
+  // filled from each written row: "users:{creator_id}:stats".
+  std::vector<TagTemplate> invalidates;
   std::string controlHeader = "public, max-age=30";  // Cache-Control of reads: max-age from ttlMs
 };
 

@@ -479,7 +479,10 @@ class DataRoutes {
       }
       return stats.dump();
     };
-    auto text = entities_.derived("stats:user:" + std::to_string(*id), *users, *id, "statistics", compute);
+    // Tagged users:<id>:stats, which the default config's cache.invalidates
+    // rules drop on every write of a row that counts here.
+    auto text = entities_.derived("stats:user:" + std::to_string(*id), *users, *id,
+                                  "users:" + std::to_string(*id) + ":stats", "statistics", compute);
     if (!text.isOk()) {
       sendRepositoryError(ctx, text.status());
       return;

@@ -133,10 +133,10 @@ Result<std::string> EntityCache::page(const Collection& c, const std::string& ke
 }
 
 Result<std::string> EntityCache::derived(const std::string& key, const Collection& owner, int64_t id,
-                                         const std::string& region,
+                                         const std::string& tag, const std::string& region,
                                          const std::function<Result<std::string>()>& compute) {
   if (!cache_) return compute();
-  return cache_->getOrCompute(key, CacheWrite{0, {entityTag(owner, id), "user_stats"}, region}, compute);
+  return cache_->getOrCompute(key, CacheWrite{0, {entityTag(owner, id), tag, "user_stats"}, region}, compute);
 }
 
 void EntityCache::invalidateEntity(const Collection& c, int64_t id) {
@@ -159,6 +159,11 @@ void EntityCache::invalidateEntities(const Collection& c, const std::vector<int6
 
 void EntityCache::invalidateCollection(const Collection& c) {
   if (cache_) cache_->invalidateTag(c.name);
+}
+
+void EntityCache::invalidateTags(const std::vector<std::string>& tags) {
+  if (!cache_) return;
+  for (const auto& tag : tags) cache_->invalidateTag(tag);
 }
 
 EntityCache::RefreshCounts EntityCache::refreshCounts() const {

@@ -59,9 +59,11 @@ class EntityCache {
   // REQUIRES: cachesPages(c).
   Result<std::string> page(const Collection& c, const std::string& key,
                            const std::function<Result<std::string>()>& body);
-  // A value derived from one entity (its stats), dropped with the entity.
-  Result<std::string> derived(const std::string& key, const Collection& owner, int64_t id, const std::string& region,
-                              const std::function<Result<std::string>()>& compute);
+  // A value derived from one entity (its stats), dropped with the entity
+  // and with `tag` (what other collections' cache.invalidates name, e.g.
+  // "users:7:stats").
+  Result<std::string> derived(const std::string& key, const Collection& owner, int64_t id, const std::string& tag,
+                              const std::string& region, const std::function<Result<std::string>()>& compute);
 
   // After a write. An update or delete changes the entity and every page;
   // a create changes only pages. "<collection>" (on everything) is left for
@@ -75,6 +77,8 @@ class EntityCache {
   // which rows it touched is unknown, so everything of the collection
   // ("<collection>") goes.
   void invalidateCollection(const Collection& c);
+  // Tags a write makes stale elsewhere (Collection::cache.invalidates).
+  void invalidateTags(const std::vector<std::string>& tags);
 
   // "v<version>" for versioned rows, else a hash of the row's bytes as the
   // repository wrote them (never of a re-serialization).

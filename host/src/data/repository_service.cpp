@@ -200,6 +200,38 @@ void RepositoryService::invalidateAfterFailure(const Collection& c, std::optiona
   invalidate(c, id);
 }
 
+void RepositoryService::invalidateDerived(const Collection& c, const std::vector<nlohmann::json>& rows) {
+  if (c.cache.invalidates.empty()) return;
+  entities_->invalidateTags(tagsFor(c.cache.invalidates, rows));
+}
+
+void RepositoryService::invalidateDerived(const Collection& c, const std::vector<std::string>& rowTexts) {
+  if (c.cache.invalidates.empty()) return;
+  std::vector<nlohmann::json> rows;
+  rows.reserve(rowTexts.size());
+  for (const auto& text : rowTexts) rows.push_back(nlohmann::json::parse(text, nullptr, false));
+  invalidateDerived(c, rows);
+}
+
+std::optional<nlohmann::json> RepositoryService::rowBeforeWrite(const Collection& c, int64_t id,
+                                                                const nlohmann::json* patch) {
+  if (c.cache.invalidates.empty()) return std::nullopt;
+  if (patch) {
+    // An update keeps the values it does not touch: the new row names the
+    // same tags then, and no read is needed.
+    bool touches = false;
+    for (const auto& t : c.cache.invalidates) {
+      for (const auto& field : t.fields()) touches = touches || patch->contains(field);
+    }
+    if (!touches) return std::nullopt;
+  }
+  auto row = getRow(c, id);
+  if (!row.isOk() || !row.value()) return std::nullopt;
+  auto parsed = nlohmann::json::parse(*row.value(), nullptr, false);
+  if (!parsed.is_object()) return std::nullopt;
+  return parsed;
+}
+
 Status RepositoryService::defineCollections() {
   for (const auto& [name, c] : collections_) {
     RepositoryInstance& repo = repositoryFor(c);
@@ -266,10 +298,12 @@ Result<std::string> RepositoryService::insert(const Collection& c, nlohmann::jso
       [&] { return repo.call("on_insert", repo.vtable().on_insert, view(c.name), view(text), &sink); }, &reached);
   if (!status.isOk()) {
     invalidateAfterFailure(c, std::nullopt, status, reached);
+    if (reached && !c.cache.invalidates.empty()) invalidateDerived(c, std::vector<nlohmann::json>{row});
     return status;
   }
   auto created = singleRow(collector.items, "inserted");
   invalidate(c, std::nullopt);
+  if (!c.cache.invalidates.empty()) invalidateDerived(c, std::vector<nlohmann::json>{row});
   if (created.isOk()) notify(c, "create", created.value());
   return created;
 }
@@ -292,8 +326,10 @@ Result<std::vector<int64_t>> RepositoryService::insertMany(const Collection& c, 
       &reached);
   if (!status.isOk()) {
     invalidateAfterFailure(c, std::nullopt, status, reached);
+    if (reached && !c.cache.invalidates.empty()) invalidateDerived(c, rows.get<std::vector<nlohmann::json>>());
     return status;
   }
+  if (!c.cache.invalidates.empty()) invalidateDerived(c, rows.get<std::vector<nlohmann::json>>());
   if (collector.items.empty()) return Status(WNO_ERR_INTERNAL, "the repository wrote no ids");
   auto ids = nlohmann::json::parse(collector.items.front(), nullptr, false);
   if (ids.is_discarded() || !ids.is_array()) return Status(WNO_ERR_INTERNAL, "the repository wrote malformed ids");
@@ -311,6 +347,7 @@ Result<std::vector<int64_t>> RepositoryService::insertMany(const Collection& c, 
 Result<std::string> RepositoryService::updateRow(const Collection& c, int64_t id, int64_t expectedVersion,
                                                  nlohmann::json patch) {
   RepositoryInstance& repo = repositoryFor(c);
+  const std::optional<nlohmann::json> before = rowBeforeWrite(c, id, &patch);
   if (c.field("updated_at")) patch["updated_at"] = nowTimestamp();
   const std::string text = patch.dump();
   SinkCollector collector;
@@ -324,24 +361,35 @@ Result<std::string> RepositoryService::updateRow(const Collection& c, int64_t id
       &reached);
   if (!status.isOk()) {
     invalidateAfterFailure(c, id, status, reached);
+    if (reached && before) invalidateDerived(c, std::vector<nlohmann::json>{*before});
     return status;
   }
   invalidate(c, id);
   auto updated = singleRow(collector.items, "updated");
+  if (!c.cache.invalidates.empty()) {
+    std::vector<nlohmann::json> rows;
+    if (before) rows.push_back(*before);
+    if (updated.isOk()) rows.push_back(nlohmann::json::parse(updated.value(), nullptr, false));
+    invalidateDerived(c, rows);
+  }
   if (updated.isOk()) notify(c, "update", updated.value());
   return updated;
 }
 
 Status RepositoryService::deleteRow(const Collection& c, int64_t id) {
   RepositoryInstance& repo = repositoryFor(c);
+  // The row's values are gone with it: read them first when a tag needs them.
+  const std::optional<nlohmann::json> before = rowBeforeWrite(c, id, nullptr);
   bool reached = false;
   Status status = timed(
       c, "delete", "id", [&] { return repo.call("on_delete", repo.vtable().on_delete, view(c.name), id); }, &reached);
   if (status.isOk()) {
     invalidate(c, id);
+    if (before) invalidateDerived(c, std::vector<nlohmann::json>{*before});
     if (rowListener_) rowListener_(c.name, "delete", nlohmann::json{{"id", id}});
   } else {
     invalidateAfterFailure(c, id, status, reached);
+    if (reached && before) invalidateDerived(c, std::vector<nlohmann::json>{*before});
   }
   return status;
 }
@@ -399,6 +447,25 @@ Result<RepositoryService::Changed> RepositoryService::writeWhere(const Collectio
   RepositoryInstance& repo = repositoryFor(c);
   const std::string queryText = query.dump();
   const std::string patchText = update ? patch.dump() : std::string();
+  // A delete hands back the rows as they were; an update, as they are now.
+  // When it changes a field a cache.invalidates tag reads, the old values'
+  // tags are stale too: read the rows the query picks first.
+  std::vector<std::string> before;
+  if (update && !c.cache.invalidates.empty()) {
+    bool touches = false;
+    for (const auto& t : c.cache.invalidates) {
+      for (const auto& field : t.fields()) touches = touches || patch.contains(field);
+    }
+    if (touches) {
+      SinkCollector read;
+      const wno_sink readSink = read.sink();
+      Status s = timed(c, "query", shape, [&] {
+        return repo.call("on_query", repo.vtable().on_query, view(c.name), view(queryText), &readSink);
+      });
+      if (!s.isOk()) return s;
+      before = std::move(read.items);
+    }
+  }
   SinkCollector collector;
   const wno_sink sink = collector.sink();
   bool reached = false;
@@ -416,6 +483,7 @@ Result<RepositoryService::Changed> RepositoryService::writeWhere(const Collectio
     // committed (a lost COMMIT answer) is unknown: drop them all.
     if (reached && status.code() != WNO_ERR_INVALID && status.code() != WNO_ERR_UNSUPPORTED) {
       entities_->invalidateCollection(c);
+      invalidateDerived(c, before);
     }
     return status;
   }
@@ -437,6 +505,8 @@ Result<RepositoryService::Changed> RepositoryService::writeWhere(const Collectio
     changed.rows.push_back(std::move(row));
   }
   entities_->invalidateEntities(c, changed.ids);
+  invalidateDerived(c, before);
+  invalidateDerived(c, changed.rows);
   for (size_t i = 0; i < changed.ids.size(); ++i) {
     if (update) {
       notify(c, "update", changed.rows[i]);

@@ -109,6 +109,14 @@ class RepositoryService : public RepositoryApi {
   RepositoryInstance& repositoryFor(const Collection& c);
   CircuitBreaker* breakerFor(const Collection& c) const;
   void invalidate(const Collection& c, std::optional<int64_t> id);
+  // Drops the tags the collection's cache.invalidates names for these rows
+  // (JSON objects); nothing when it names none.
+  void invalidateDerived(const Collection& c, const std::vector<nlohmann::json>& rows);
+  void invalidateDerived(const Collection& c, const std::vector<std::string>& rowTexts);
+  // The row as stored before a write that needs its old values for
+  // cache.invalidates (a delete, or an update of a field a tag reads);
+  // nullopt when no rule needs it or it cannot be read.
+  std::optional<nlohmann::json> rowBeforeWrite(const Collection& c, int64_t id, const nlohmann::json* patch);
   // The one row a hook wrote, checked to be a JSON object.
   static Result<std::string> singleRow(std::vector<std::string>& items, const char* what);
   void notify(const Collection& c, const char* event, std::string_view row);

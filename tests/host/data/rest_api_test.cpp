@@ -46,7 +46,8 @@ json battlesCollection() {
     },
     "filterable": ["status", "creator_id", "opponent_id", "created_at", "score", "featured", "ends_at", "title", "slug"],
     "sortable": ["created_at", "ends_at", "title", "creator_id"],
-    "indexes": [{"fields": ["status", "id"]}, {"fields": ["creator_id", "id"]}]
+    "indexes": [{"fields": ["status", "id"]}, {"fields": ["creator_id", "id"]}],
+    "cache": {"invalidates": ["users:{creator_id}:stats", "users:{opponent_id}:stats"]}
   })");
 }
 
@@ -651,6 +652,55 @@ TEST_F(RestApiTest, UserStatsAreComputedOnceThroughGetOrComputeInRegionStatistic
   auto missing = call("GET", "/api/v1/users/987654321/stats");
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(missing.contentType, "application/problem+json");
+}
+
+// cache.invalidates: each write of a battle drops the cached stats of the
+// users it names, old and new, so the stats route answers the new counts
+// at once instead of after the statistics TTL.
+TEST_F(RestApiTest, WritesOfCountedRowsDropTheCachedStatsOfTheUsersTheyName) {
+  auto newUser = [&](const std::string& name) {
+    auto r = call("POST", "/api/v1/users", {{"username", name + "-" + std::to_string(::getpid())}});
+    EXPECT_EQ(r.status, 201) << r.body;
+    return json::parse(r.body)["id"].get<int64_t>();
+  };
+  const int64_t alice = newUser("alice"), bob = newUser("bob");
+  auto stats = [&](int64_t user) {
+    auto r = call("GET", "/api/v1/users/" + std::to_string(user) + "/stats");
+    EXPECT_EQ(r.status, 200) << r.body;
+    const json j = json::parse(r.body);
+    return std::pair<int64_t, int64_t>{j["battles_created"].get<int64_t>(), j["battles_joined"].get<int64_t>()};
+  };
+  using Counts = std::pair<int64_t, int64_t>;
+  const Counts alice0 = stats(alice), bob0 = stats(bob);  // both cached now
+  const int64_t computes = regionStat(port_, "statistics", "computes");
+  EXPECT_EQ(stats(alice), alice0) << "a second read is the cached value";
+  EXPECT_EQ(regionStat(port_, "statistics", "computes"), computes);
+
+  // Create: the creator's stats.
+  const json battle = create({{"title", "rules"}, {"creator_id", alice}});
+  const std::string path = "/api/v1/battles/" + std::to_string(battle["id"].get<int64_t>());
+  EXPECT_EQ(stats(alice), Counts(alice0.first + 1, alice0.second));
+  // Update of a field a rule reads: the new opponent's stats.
+  auto joined = call("PATCH", path, {{"opponent_id", bob}}, {{"If-Match", "\"v1\""}});
+  ASSERT_EQ(joined.status, 200) << joined.body;
+  EXPECT_EQ(stats(bob), Counts(bob0.first, bob0.second + 1));
+  // The creator changes: the old one's stats as well as the new one's.
+  auto moved = call("PATCH", path, {{"creator_id", bob}}, {{"If-Match", "\"v2\""}});
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(stats(alice), alice0);
+  EXPECT_EQ(stats(bob), Counts(bob0.first + 1, bob0.second + 1));
+  // Delete: the values are read before the row goes.
+  ASSERT_EQ(call("DELETE", path).status, 204);
+  EXPECT_EQ(stats(bob), bob0);
+  // A bulk create, then a delete by filter.
+  ASSERT_EQ(call("POST", "/api/v1/battles/bulk", json::array({{{"title", "b1"}, {"creator_id", alice}},
+                                                               {{"title", "b2"}, {"creator_id", alice}}}))
+                .status,
+            201);
+  EXPECT_EQ(stats(alice), Counts(alice0.first + 2, alice0.second));
+  auto removed = call("DELETE", "/api/v1/battles?creator_id=eq." + std::to_string(alice) + "&title=in.(b1,b2)&limit=10");
+  ASSERT_EQ(removed.status, 200) << removed.body;
+  EXPECT_EQ(stats(alice), alice0);
 }
 
 TEST_F(RestApiTest, LargePagesAreStreamedChunkedSmallOnesAreNot) {

@@ -823,11 +823,17 @@ TEST_F(HandlersE2e, ComputeUserStatsRefreshesWhatTheStatsRouteServes) {
   const json first = get("/api/v1/users/" + u + "/stats");
   EXPECT_EQ(first, json({{"user_id", user}, {"computed_at", first["computed_at"]}, {"battles_created", 2},
                          {"battles_joined", 1}, {"contents", 2}, {"comments", 3}, {"token_holdings", 1}}));
-  // Writes elsewhere do not drop it: the route keeps serving the cached copy.
+  EXPECT_EQ(get("/api/v1/users/" + u + "/stats"), first) << "the second read is the cached copy";
+  // Writes of rows it counts drop it (the default config's cache.invalidates
+  // rules): the next read counts them.
   create("contents", {{"user_id", user}, {"kind", "text"}, {"body", "third post"}});
   create("comments", {{"content_id", content}, {"user_id", user}, {"content", "one more"}});
   create("battles", {{"title", "third"}, {"creator_id", user}});
-  EXPECT_EQ(get("/api/v1/users/" + u + "/stats"), first);
+  const json counted = get("/api/v1/users/" + u + "/stats");
+  EXPECT_EQ(counted["battles_created"], 3);
+  EXPECT_EQ(counted["contents"], 3);
+  EXPECT_EQ(counted["comments"], 4);
+  EXPECT_NE(counted["computed_at"], first["computed_at"]);
 
   // The job recomputes and refreshes the entry.
   const std::string id = enqueue({{"type", "compute_user_stats"}, {"data", {{"user_id", user}}}});

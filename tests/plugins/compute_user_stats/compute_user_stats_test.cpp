@@ -57,7 +57,7 @@ TEST_F(ComputeUserStatsTest, ComputesTheRoutesStatsAndRefreshesItsCacheEntry) {
   EXPECT_EQ(json::parse(*host.cacheValue(key)), stats);
   const auto& written = host.cacheWrites.at(key);
   EXPECT_EQ(written.region, "statistics");
-  EXPECT_EQ(written.tags, (std::vector<std::string>{"users:" + std::to_string(user), "user_stats"}));
+  EXPECT_EQ(written.tags, (std::vector<std::string>{"users:" + std::to_string(user), "users:" + std::to_string(user) + ":stats", "user_stats"}));
   EXPECT_EQ(written.ttlMs, 0);  // the region's TTL, as the route uses
   EXPECT_EQ(host.metric("wno_user_stats_refreshed_total"), 1);
 
