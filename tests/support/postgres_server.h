@@ -27,6 +27,12 @@ class PostgresServer {
   ~PostgresServer() {
     stop();
     std::error_code ec;
+    // WNO_TEST_KEEP_PG_LOGS=<dir>: keep the server's log (with its
+    // connections logged) there, to see what it did during a failed test.
+    if (const char* keep = std::getenv("WNO_TEST_KEEP_PG_LOGS")) {
+      std::filesystem::copy_file(log(), std::filesystem::path(keep) / ("pg-" + std::to_string(port_) + ".log"),
+                                 std::filesystem::copy_options::overwrite_existing, ec);
+    }
     std::filesystem::remove_all(dir_, ec);
   }
 
@@ -36,7 +42,9 @@ class PostgresServer {
   void start() {
     run(as() + bin("pg_ctl") + " -D " + data() + " -l " + log() + " -w -t 60 -o \"-p " + std::to_string(port_) +
         " -k " + dir_.string() + " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" +
-        " -c full_page_writes=off -c max_connections=200\" start > /dev/null");
+        " -c full_page_writes=off -c max_connections=200" +
+        (std::getenv("WNO_TEST_KEEP_PG_LOGS") ? " -c log_connections=on -c log_disconnections=on" : "") +
+        "\" start > /dev/null");
   }
   // "immediate" is a crash (no checkpoint; sessions cut); "fast" is a
   // planned restart (sessions told "terminating connection due to

@@ -251,6 +251,18 @@ TEST_P(PostgresRestart, UnderMixedLoad) {
     return all;
   }, std::chrono::seconds(20))) << ::testing::PrintToString(ready) << whyNotReady(cluster, ready);
   const double readyMs = msSince(startedAt);
+  if (readyMs > 5000) {
+    // Slow to come back: what each host's probe went through, to tell a slow
+    // server from a probe that held on to a dead attempt.
+    for (int i = 0; i < cluster.size(); ++i) {
+      std::cout << "host " << i << " probe transitions:\n"
+                << lastLines(cluster.process(i).err(), "probe state changed", 4)
+                << "host " << i << " probes now: " << [&] {
+                     const json health = cluster.get(i, "/health").json();
+                     return health.is_object() ? health.value("probes", json::array()).dump() : std::string("(no /health)");
+                   }() << "\n";
+    }
+  }
   const std::map<int, int> updatesAtReady = [&] {
     std::lock_guard lock(tally.mutex);
     return tally.updatesByHost;
