@@ -216,15 +216,9 @@ void RepositoryService::invalidateDerived(const Collection& c, const std::vector
 std::optional<nlohmann::json> RepositoryService::rowBeforeWrite(const Collection& c, int64_t id,
                                                                 const nlohmann::json* patch) {
   if (c.cache.invalidates.empty()) return std::nullopt;
-  if (patch) {
-    // An update keeps the values it does not touch: the new row names the
-    // same tags then, and no read is needed.
-    bool touches = false;
-    for (const auto& t : c.cache.invalidates) {
-      for (const auto& field : t.fields()) touches = touches || patch->contains(field);
-    }
-    if (!touches) return std::nullopt;
-  }
+  // An update that leaves every field the tags read alone names the same
+  // tags before and after: no read is needed.
+  if (patch && !patchChangesTags(c.cache.invalidates, *patch)) return std::nullopt;
   auto row = getRow(c, id);
   if (!row.isOk() || !row.value()) return std::nullopt;
   auto parsed = nlohmann::json::parse(*row.value(), nullptr, false);
@@ -451,20 +445,14 @@ Result<RepositoryService::Changed> RepositoryService::writeWhere(const Collectio
   // When it changes a field a cache.invalidates tag reads, the old values'
   // tags are stale too: read the rows the query picks first.
   std::vector<std::string> before;
-  if (update && !c.cache.invalidates.empty()) {
-    bool touches = false;
-    for (const auto& t : c.cache.invalidates) {
-      for (const auto& field : t.fields()) touches = touches || patch.contains(field);
-    }
-    if (touches) {
-      SinkCollector read;
-      const wno_sink readSink = read.sink();
-      Status s = timed(c, "query", shape, [&] {
-        return repo.call("on_query", repo.vtable().on_query, view(c.name), view(queryText), &readSink);
-      });
-      if (!s.isOk()) return s;
-      before = std::move(read.items);
-    }
+  if (update && patchChangesTags(c.cache.invalidates, patch)) {
+    SinkCollector read;
+    const wno_sink readSink = read.sink();
+    Status s = timed(c, "query", shape, [&] {
+      return repo.call("on_query", repo.vtable().on_query, view(c.name), view(queryText), &readSink);
+    });
+    if (!s.isOk()) return s;
+    before = std::move(read.items);
   }
   SinkCollector collector;
   const wno_sink sink = collector.sink();

@@ -67,4 +67,13 @@ std::vector<std::string> tagsFor(const std::vector<TagTemplate>& templates, cons
   return tags;
 }
 
+bool patchChangesTags(const std::vector<TagTemplate>& templates, const nlohmann::json& patch) {
+  for (const auto& t : templates) {
+    for (const auto& field : t.fields()) {
+      if (patch.contains(field)) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace wno::host::data

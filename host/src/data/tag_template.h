@@ -40,5 +40,8 @@ class TagTemplate {
 
 // Every tag the templates name for the rows, each once.
 std::vector<std::string> tagsFor(const std::vector<TagTemplate>& templates, const std::vector<nlohmann::json>& rows);
+// Whether a patch (a JSON object) sets a field one of the templates reads:
+// then the row's old values name tags the new ones may not.
+bool patchChangesTags(const std::vector<TagTemplate>& templates, const nlohmann::json& patch);
 
 }  // namespace wno::host::data

@@ -55,6 +55,13 @@ TEST(TagTemplate, TagsForRowsAreEachNamedOnce) {
   EXPECT_THAT(tags, ElementsAre("users:1:stats", "users:2:stats"));
 }
 
+TEST(TagTemplate, APatchChangesTagsOnlyWhenItSetsAFieldTheyRead) {
+  const std::vector<TagTemplate> rules = {parsed("users:{creator_id}:stats")};
+  EXPECT_TRUE(patchChangesTags(rules, json{{"creator_id", 3}, {"status", "active"}}));
+  EXPECT_FALSE(patchChangesTags(rules, json{{"status", "active"}}));
+  EXPECT_FALSE(patchChangesTags({}, json{{"creator_id", 3}}));
+}
+
 TEST(TagTemplate, ConfigNamesTheBadRuleByItsPointer) {
   std::vector<std::string> errors;
   collectionsFrom(json::parse(R"({
