@@ -20,9 +20,12 @@ TEST(Faults, AHostKilledWhileRunningJobsLosesNone) {
   cluster.startAll();
   constexpr int kJobs = 240;
   constexpr int kVictim = 2;
+  // Jobs long enough that the queue outlasts the enqueue loop on a loaded
+  // machine (240 x 400 ms over 24 slots is 4 s of work): the victim must be
+  // found running several when the enqueueing is done.
   for (int n = 0; n < kJobs; ++n) {
     const Reply r = cluster.post(n % cluster.size(), "/api/v1/jobs",
-                                 {{"type", "work"}, {"job_id", "kill-" + std::to_string(n)}, {"data", {{"sleep_ms", 100}}}});
+                                 {{"type", "work"}, {"job_id", "kill-" + std::to_string(n)}, {"data", {{"sleep_ms", 400}}}});
     ASSERT_EQ(r.status, 201) << r.body;
   }
   const std::string victim = cluster.workerId(kVictim);
