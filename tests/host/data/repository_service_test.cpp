@@ -22,9 +22,9 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using nlohmann::json;
 
-std::atomic<int> g_delayMs{0};
-
-std::unique_ptr<RepositoryInstance> slowRepository(HostServices& services) {
+// A repository table with no state and every collection accepted; each
+// fake below adds the hooks it exercises.
+wno_type_repository statelessRepository() {
   wno_type_repository vt{};
   vt.struct_size = sizeof vt;
   vt.on_create = [](const wno_host_api*, wno_host_ctx*, wno_str, void** out) -> wno_status {
@@ -33,6 +33,13 @@ std::unique_ptr<RepositoryInstance> slowRepository(HostServices& services) {
   };
   vt.on_destroy = [](void*) {};
   vt.on_define_collection = [](void*, wno_str) -> wno_status { return WNO_OK; };
+  return vt;
+}
+
+std::atomic<int> g_delayMs{0};
+
+std::unique_ptr<RepositoryInstance> slowRepository(HostServices& services) {
+  wno_type_repository vt = statelessRepository();
   vt.on_query = [](void*, wno_str, wno_str, const wno_sink* out) -> wno_status {
     std::this_thread::sleep_for(std::chrono::milliseconds(g_delayMs.load()));
     const std::string row = R"({"id":1,"created_at":"2026-11-01T00:00:00Z","status":"active"})";
@@ -112,14 +119,7 @@ TEST(RepositoryService, SlowCallsAreLoggedWithTheirShapeNeverTheirValues) {
 std::atomic<int> g_writeStatus{WNO_OK};
 
 std::unique_ptr<RepositoryInstance> failingWriter(HostServices& services) {
-  wno_type_repository vt{};
-  vt.struct_size = sizeof vt;
-  vt.on_create = [](const wno_host_api*, wno_host_ctx*, wno_str, void** out) -> wno_status {
-    *out = nullptr;
-    return WNO_OK;
-  };
-  vt.on_destroy = [](void*) {};
-  vt.on_define_collection = [](void*, wno_str) -> wno_status { return WNO_OK; };
+  wno_type_repository vt = statelessRepository();
   vt.on_insert = [](void*, wno_str, wno_str, const wno_sink*) -> wno_status { return g_writeStatus.load(); };
   vt.on_insert_many = [](void*, wno_str, wno_str, const wno_sink*) -> wno_status { return g_writeStatus.load(); };
   vt.on_update = [](void*, wno_str, int64_t, int64_t, wno_str, const wno_sink*) -> wno_status {
@@ -208,14 +208,7 @@ std::atomic<int> g_whereStatus{WNO_OK};
 std::string g_whereQuery, g_wherePatch;
 
 std::unique_ptr<RepositoryInstance> filterWriter(HostServices& services, bool withHooks = true) {
-  wno_type_repository vt{};
-  vt.struct_size = sizeof vt;
-  vt.on_create = [](const wno_host_api*, wno_host_ctx*, wno_str, void** out) -> wno_status {
-    *out = nullptr;
-    return WNO_OK;
-  };
-  vt.on_destroy = [](void*) {};
-  vt.on_define_collection = [](void*, wno_str) -> wno_status { return WNO_OK; };
+  wno_type_repository vt = statelessRepository();
   static constexpr const char* kRows[] = {R"({"id":5,"version":2,"title":"y"})", R"({"id":3,"version":7,"title":"y"})"};
   if (withHooks) {
     vt.on_update_where = [](void*, wno_str, wno_str query, wno_str patch, const wno_sink* out) -> wno_status {
