@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <ostream>
 #include <string_view>
 
@@ -343,15 +344,9 @@ class DataRoutes {
                       {{"parameter", "If-Match"}});
       return;
     }
-    auto body = ctx.readJsonBody();
-    if (!body) return;
-    std::string parameter;
-    auto changes = validatePatch(*c, *body, parameter);
-    if (!changes.isOk()) {
-      ctx.sendProblem(400, "Bad Request", changes.status().message(), {{"parameter", parameter}});
-      return;
-    }
-    auto updated = repos_.updateRow(*c, *id, *expected, std::move(changes).value());
+    auto changes = readPatch(ctx, *c);
+    if (!changes) return;
+    auto updated = repos_.updateRow(*c, *id, *expected, std::move(*changes));
     if (!updated.isOk()) {
       if (updated.status().code() == WNO_ERR_PRECONDITION) {
         ctx.sendProblem(412, "Precondition Failed", "the entity changed since that ETag; GET it again and retry",
@@ -363,6 +358,20 @@ class DataRoutes {
     }
     ctx.response().set("ETag", EntityCache::etagOfRow(*c, updated.value()));
     ctx.sendText(200, "application/json", updated.value());
+  }
+
+  // The request's body checked as a PATCH of `c` (one entity's or by
+  // filter); nullopt once the error is answered.
+  static std::optional<json> readPatch(http::RequestContext& ctx, const Collection& c) {
+    auto body = ctx.readJsonBody();
+    if (!body) return std::nullopt;
+    std::string parameter;
+    auto patch = validatePatch(c, *body, parameter);
+    if (!patch.isOk()) {
+      ctx.sendProblem(400, "Bad Request", patch.status().message(), {{"parameter", parameter}});
+      return std::nullopt;
+    }
+    return std::move(patch).value();
   }
 
   void remove(http::RequestContext& ctx) {
@@ -410,15 +419,9 @@ class DataRoutes {
                         {{"parameter", "If-Match"}});
         return;
       }
-      auto body = ctx.readJsonBody();
-      if (!body) return;
-      std::string parameter;
-      auto patch = validatePatch(*c, *body, parameter);
-      if (!patch.isOk()) {
-        ctx.sendProblem(400, "Bad Request", patch.status().message(), {{"parameter", parameter}});
-        return;
-      }
-      changes = std::move(patch).value();
+      auto patch = readPatch(ctx, *c);
+      if (!patch) return;
+      changes = std::move(*patch);
     }
     auto changed = update ? repos_.updateRows(*c, query, std::move(changes)) : repos_.deleteRows(*c, query);
     if (!changed.isOk()) {
