@@ -32,6 +32,17 @@ void bindValue(Connection& c, sqlite3_stmt* stmt, int index, const nlohmann::jso
   if (rc != SQLITE_OK) c.fail(rc, "bind");
 }
 
+// A statement from the SQL builder; what it refuses (an unknown field or
+// operator, a bad value) is the caller's error.
+template <typename Fn>
+sql::Statement build(Fn&& fn) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    throw RepoError(WNO_ERR_INVALID, e.what());
+  }
+}
+
 }  // namespace
 
 RepositoryOptions repositoryOptionsFrom(const nlohmann::json& config) {
@@ -158,12 +169,7 @@ size_t SqliteRepository::emitRows(Connection& c, sqlite3_stmt* stmt, const sql::
 
 void SqliteRepository::query(const std::string& collection, const nlohmann::json& query, const RowSink& out) {
   const sql::TableDef& t = table(collection);
-  sql::Statement s;
-  try {
-    s = builder_.select(t, query);
-  } catch (const std::exception& e) {
-    throw RepoError(WNO_ERR_INVALID, e.what());
-  }
+  const sql::Statement s = build([&] { return builder_.select(t, query); });
   auto c = db_.acquire();
   try {
     emitRows(*c, c->prepare(s.sql), s, t, out);
@@ -175,12 +181,7 @@ void SqliteRepository::query(const std::string& collection, const nlohmann::json
 bool SqliteRepository::get(const std::string& collection, int64_t id, const std::vector<std::string>& fields,
                            const RowSink& out) {
   const sql::TableDef& t = table(collection);
-  sql::Statement s;
-  try {
-    s = builder_.getById(t, id, fields);
-  } catch (const std::exception& e) {
-    throw RepoError(WNO_ERR_INVALID, e.what());
-  }
+  const sql::Statement s = build([&] { return builder_.getById(t, id, fields); });
   auto c = db_.acquire();
   try {
     return emitRows(*c, c->prepare(s.sql), s, t, out) > 0;
@@ -191,12 +192,7 @@ bool SqliteRepository::get(const std::string& collection, int64_t id, const std:
 
 void SqliteRepository::insert(const std::string& collection, const nlohmann::json& row, const RowSink& out) {
   const sql::TableDef& t = table(collection);
-  sql::Statement s;
-  try {
-    s = builder_.insert(t, row);
-  } catch (const std::exception& e) {
-    throw RepoError(WNO_ERR_INVALID, e.what());
-  }
+  const sql::Statement s = build([&] { return builder_.insert(t, row); });
   auto c = db_.acquire();
   try {
     inWriteTransaction(*c, [&] { return emitRows(*c, c->prepare(s.sql), s, t, out); });
@@ -243,12 +239,7 @@ std::vector<int64_t> SqliteRepository::insertMany(const std::string& collection,
 void SqliteRepository::update(const std::string& collection, int64_t id, int64_t expectedVersion,
                               const nlohmann::json& patch, const RowSink& out) {
   const sql::TableDef& t = table(collection);
-  sql::Statement s;
-  try {
-    s = builder_.update(t, id, expectedVersion, patch);
-  } catch (const std::exception& e) {
-    throw RepoError(WNO_ERR_INVALID, e.what());
-  }
+  const sql::Statement s = build([&] { return builder_.update(t, id, expectedVersion, patch); });
   auto c = db_.acquire();
   try {
     inWriteTransaction(*c, [&] {
@@ -290,12 +281,7 @@ bool SqliteRepository::remove(const std::string& collection, int64_t id) {
 
 int64_t SqliteRepository::count(const std::string& collection, const nlohmann::json& query) {
   const sql::TableDef& t = table(collection);
-  sql::Statement s;
-  try {
-    s = builder_.count(t, query);
-  } catch (const std::exception& e) {
-    throw RepoError(WNO_ERR_INVALID, e.what());
-  }
+  const sql::Statement s = build([&] { return builder_.count(t, query); });
   auto c = db_.acquire();
   try {
     sqlite3_stmt* stmt = c->prepare(s.sql);
@@ -331,23 +317,13 @@ void SqliteRepository::writeReturning(const sql::TableDef& t, const sql::Stateme
 void SqliteRepository::updateWhere(const std::string& collection, const nlohmann::json& query,
                                    const nlohmann::json& patch, const RowSink& out) {
   const sql::TableDef& t = table(collection);
-  sql::Statement s;
-  try {
-    s = builder_.updateWhere(t, query, patch);
-  } catch (const std::exception& e) {
-    throw RepoError(WNO_ERR_INVALID, e.what());
-  }
+  const sql::Statement s = build([&] { return builder_.updateWhere(t, query, patch); });
   writeReturning(t, s, out);
 }
 
 void SqliteRepository::removeWhere(const std::string& collection, const nlohmann::json& query, const RowSink& out) {
   const sql::TableDef& t = table(collection);
-  sql::Statement s;
-  try {
-    s = builder_.removeWhere(t, query);
-  } catch (const std::exception& e) {
-    throw RepoError(WNO_ERR_INVALID, e.what());
-  }
+  const sql::Statement s = build([&] { return builder_.removeWhere(t, query); });
   writeReturning(t, s, out);
 }
 
