@@ -1,12 +1,14 @@
 // PostgreSQL (repository and job store of all three hosts) crashes, or is
 // restarted as planned, and comes back while the hosts take mixed load:
 // cached reads, uncached list pages, creates, versioned updates and job
-// enqueues. /readyz turns 503
-// (the required postgres probe) and back to 200; no request waits longer
+// enqueues. /readyz turns 503 (the required postgres probe) and back to
+// 200 soon after the server serves fresh connections promptly again (a
+// ConnectWitness times that from outside the hosts); no request waits longer
 // than the pool wait plus a margin; outage errors are 503 with
 // Retry-After; and every write acknowledged with a 2xx is in the database
 // afterwards (every enqueued job runs).
 #include "cluster.h"
+#include "connect_witness.h"
 
 #include <gtest/gtest.h>
 
@@ -52,6 +54,37 @@ std::string whyNotReady(Cluster& cluster, const std::vector<bool>& ready) {
   }
   return out;
 }
+
+// Polls `cond` until it holds or `grace` has passed since the server last
+// failed to serve a fresh connection promptly (as `witness` saw it), at
+// most `cap` in all: a host cannot get a session before the server hands
+// one out, so its recovery is timed from there.
+template <typename Cond>
+bool withinGraceOfServer(Cond cond, const ConnectWitness& witness, std::chrono::milliseconds grace,
+                         std::chrono::milliseconds cap) {
+  const auto capAt = Clock::now() + cap;
+  for (;;) {
+    if (cond()) return true;
+    const auto now = Clock::now();
+    if (now >= capAt || now >= witness.notPromptUntil() + grace) return cond();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+double msBetween(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+// A fresh connection answered slower than this: the server is not yet
+// serving promptly (a backend's fork and startup take milliseconds).
+constexpr auto kPromptConnect = std::chrono::milliseconds(1000);
+// How soon after the server serves promptly again every host is ready, and
+// every host's writes go through again: a probe period or two, a breaker's
+// open period and its trial, and scheduling noise on a loaded machine.
+constexpr auto kReadyGrace = std::chrono::seconds(5);
+constexpr auto kWritesGrace = std::chrono::seconds(10);
+// Beyond this the server never came back at all.
+constexpr auto kRecoveryCap = std::chrono::seconds(60);
 
 constexpr int kPoolWaitMs = 500;
 // libpq's connect_timeout of the cluster's pools (the plugin's default).
@@ -241,15 +274,20 @@ TEST_P(PostgresRestart, UnderMixedLoad) {
   cluster.postgres().start();
   const auto startedAt = Clock::now();
   const double outageMs = msSince(stoppedAt);
+  const ConnectWitness witness(cluster.postgres().url(), kPromptConnect);
   std::vector<bool> ready(cluster.size(), false);
-  EXPECT_TRUE(eventually([&] {
+  EXPECT_TRUE(withinGraceOfServer([&] {
     bool all = true;
     for (int i = 0; i < cluster.size(); ++i) {
       if (!ready[i]) ready[i] = cluster.get(i, "/readyz").status == 200;
       all = all && ready[i];
     }
     return all;
-  }, std::chrono::seconds(20))) << ::testing::PrintToString(ready) << whyNotReady(cluster, ready);
+  }, witness, kReadyGrace, kRecoveryCap))
+      << ::testing::PrintToString(ready) << " " << msBetween(witness.notPromptUntil(), Clock::now())
+      << " ms after the server last served a fresh connection slower than " << kPromptConnect.count()
+      << " ms (or not at all)" << whyNotReady(cluster, ready);
+  const auto readyAt = Clock::now();
   const double readyMs = msSince(startedAt);
   if (readyMs > 5000) {
     // Slow to come back: what each host's probe went through, to tell a slow
@@ -275,15 +313,24 @@ TEST_P(PostgresRestart, UnderMixedLoad) {
     std::lock_guard lock(tally.mutex);
     return tally.updatesByHost[i] > (updatesAtReady.count(i) ? updatesAtReady.at(i) : 0);
   };
-  eventually([&] {
+  withinGraceOfServer([&] {
     for (int i = 0; i < cluster.size(); ++i) {
       if (!updatedSinceReady(i)) return false;
     }
     return true;
-  }, std::chrono::seconds(10));
+  }, witness, kWritesGrace, kRecoveryCap);
+  const auto promptAt = witness.notPromptUntil();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   stop = true;
   for (auto& t : load) t.join();
+  // How much longer than a prompt connect the server itself took to hand
+  // out a fresh session while the load ran. A request that waits for a
+  // connection waits for that, so the latency bounds below grow by it: on
+  // an idle machine it is 0 and they are the plain pool-wait bounds; on a
+  // machine whose scheduler holds new backends for seconds, no client of
+  // that server could do better.
+  const double slowestFreshConnectMs = witness.slowestConnectMs();
+  const double serverSlackMs = std::max(0.0, slowestFreshConnectMs - static_cast<double>(kPromptConnect.count()));
 
   EXPECT_EQ(verbose.status, 503);
   EXPECT_NE(verbose.body.find("postgres"), std::string::npos) << verbose.body;
@@ -291,8 +338,10 @@ TEST_P(PostgresRestart, UnderMixedLoad) {
   // than the pool wait, except a circuit's trial call after open_ms (one per
   // half-open, the default half_open_calls), which waits for its connect as
   // a success may: libpq's connect_timeout bounds both.
-  EXPECT_LE(tally.maxFailedMs, kPoolWaitMs + kConnectTimeoutMs + kMarginMs) << "slowest: " << tally.slowestFailed;
-  EXPECT_LE(tally.maxSucceededMs, kPoolWaitMs + kConnectTimeoutMs + kMarginMs) << "slowest: " << tally.slowestSucceeded;
+  EXPECT_LE(tally.maxFailedMs, kPoolWaitMs + kConnectTimeoutMs + kMarginMs + serverSlackMs)
+      << "slowest: " << tally.slowestFailed << "; the server's own slack " << serverSlackMs << " ms";
+  EXPECT_LE(tally.maxSucceededMs, kPoolWaitMs + kConnectTimeoutMs + kMarginMs + serverSlackMs)
+      << "slowest: " << tally.slowestSucceeded << "; the server's own slack " << serverSlackMs << " ms";
   int trials = 0;
   for (int i = 0; i < cluster.size(); ++i) {
     const json health = cluster.get(i, "/health").json();
@@ -356,6 +405,12 @@ TEST_P(PostgresRestart, UnderMixedLoad) {
   report(mode + "_pg_writes_in_doubt", inDoubt);
   report(mode + "_pg_readyz_503_after_ms", unreadyMs);
   report(mode + "_pg_readyz_200_after_restart_ms", readyMs);
+  // When the server itself served fresh connections promptly again, and
+  // how long after that (negative: before) the last host was ready.
+  report(mode + "_pg_fresh_connects_prompt_after_restart_ms", msBetween(startedAt, promptAt));
+  report(mode + "_pg_readyz_200_after_prompt_connects_ms", msBetween(promptAt, readyAt));
+  report(mode + "_pg_slowest_fresh_connect_ms", slowestFreshConnectMs);
+  report(mode + "_pg_latency_bound_ms", kPoolWaitMs + kConnectTimeoutMs + kMarginMs + serverSlackMs);
   report(mode + "_pg_requests_2xx", tally.count(200, 299));
   report(mode + "_pg_requests_503", tally.count(503, 503));
   report(mode + "_pg_requests_other_5xx", tally.count(500, 502) + tally.count(504, 599));
