@@ -8,7 +8,9 @@
 // "users:<id>:stats", "user_stats") and JSON shape as the route: {"user_id","computed_at",
 // "battles_created","battles_joined","contents","comments","token_holdings"};
 // a count whose collection this host does not configure is left out, as the
-// route leaves it out. Each count is one repo_count (ABI 1.2).
+// route leaves it out. Each count is one repo_count (ABI 1.2). The
+// computation is timed into the host's repository histogram as
+// {collection="users",op="user_stats"} (wno/timing.h).
 #include "job_support.h"
 
 #include <wno/sdk/sdk.hpp>
@@ -39,6 +41,9 @@ class ComputeUserStats : public wno::sdk::JobHandler {
     stop();
     if (!host_.repoGet("users", id)) throw wno::sdk::invalid("users " + std::to_string(id) + " does not exist");
     json stats = {{"user_id", id}, {"computed_at", wno::handlers::utcTimestamp(host_.nowMs())}};
+    // The whole computation, timed as op "user_stats" beside the host's
+    // own repository timings (each count is one of those too).
+    wno::sdk::Timing timing = host_.startTiming("user_stats", "users");
     for (auto [collection, field, key] : {std::tuple{"battles", "creator_id", "battles_created"},
                                           std::tuple{"battles", "opponent_id", "battles_joined"},
                                           std::tuple{"contents", "user_id", "contents"},

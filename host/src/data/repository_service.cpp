@@ -3,6 +3,7 @@
 #include "core/logger.h"
 #include "data/filter_write.h"
 #include "data/row_text.h"
+#include "services/operation_timing.h"
 #include "services/sink_collector.h"
 
 #include <prometheus/counter.h>
@@ -59,10 +60,7 @@ RepositoryService::RepositoryService(std::map<std::string, std::unique_ptr<Repos
       collections_(std::move(collections)),
       slowQueryMs_(slowQueryMs),
       services_(services) {
-  durations_ = &prometheus::BuildHistogram()
-                    .Name("wno_repository_query_duration_seconds")
-                    .Help("Repository call duration by collection and operation")
-                    .Register(services_.metrics().registry());
+  durations_ = &operationDurations(services_.metrics());
   errors_ = &prometheus::BuildCounter()
                  .Name("wno_repository_errors_total")
                  .Help("Repository calls that did not succeed, by collection, operation and status (not_found "
@@ -131,7 +129,9 @@ prometheus::Histogram& RepositoryService::durationFor(const Collection& c, const
   // (collection, op), not on every call of the hot read path.
   std::lock_guard lock(durationsMutex_);
   auto& slot = durationSeries_[std::pair<const Collection*, const char*>(&c, op)];
-  if (!slot) slot = &durations_->Add({{"collection", c.name}, {"op", op}}, Metrics::latencyBuckets());
+  // cached="false": a repository call reaches the repository (plugins'
+  // own operations share the family and may say otherwise).
+  if (!slot) slot = &durations_->Add({{"cached", "false"}, {"collection", c.name}, {"op", op}}, Metrics::latencyBuckets());
   return *slot;
 }
 

@@ -4,9 +4,14 @@
 #include "plugins/host_context.h"
 #include "services/call_deadline.h"
 #include "services/host_services.h"
+#include "services/operation_timing.h"
+
+#include <wno/timing.h>
 
 #include <chrono>
 #include <exception>
+#include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,11 +97,41 @@ double hostLoadFactor(wno_host_ctx* ctx) {
 
 int64_t hostCallDeadline() { return CallDeadline::currentNs(); }
 
+// Logs a refused timing once per component and reason: a plugin times in
+// a loop, and one line says what is wrong as well as a thousand.
+void warnTimingRefusedOnce(const std::string& owner, const std::string& error) {
+  static std::mutex mutex;
+  static std::set<std::string> said;
+  {
+    std::lock_guard lock(mutex);
+    if (said.size() >= 1000 || !said.insert(owner + "\n" + error).second) return;
+  }
+  logWarn(owner, error);
+}
+
+void hostRecordTiming(wno_host_ctx* ctx, wno_str collection, wno_str operation, int64_t durationNs, int32_t cached) {
+  HostServices* services = servicesOf(ctx);
+  if (!services) return;
+  try {
+    std::string error;
+    if (!recordPluginTiming(services->metrics(), ctx->owner, text(collection), text(operation), durationNs, cached != 0,
+                            error)) {
+      warnTimingRefusedOnce(ctx->owner, error);
+    }
+  } catch (const std::exception& e) {
+    warnTimingRefusedOnce(ctx->owner, std::string("timing failed: ") + e.what());
+  }
+}
+
 wno_host_fn hostLookup(wno_str name) {
   // Optional extras grow by name, never by table size: an older host simply
   // answers NULL and the plugin carries on without.
-  if (std::string_view(name.data ? name.data : "", name.len) == WNO_HOST_CALL_DEADLINE_V1) {
+  const std::string_view wanted(name.data ? name.data : "", name.len);
+  if (wanted == WNO_HOST_CALL_DEADLINE_V1) {
     return reinterpret_cast<wno_host_fn>(static_cast<wno_host_call_deadline_fn>(&hostCallDeadline));
+  }
+  if (wanted == WNO_HOST_RECORD_TIMING_V1) {
+    return reinterpret_cast<wno_host_fn>(static_cast<wno_host_record_timing_fn>(&hostRecordTiming));
   }
   return nullptr;
 }

@@ -109,7 +109,7 @@ TEST(RepositoryService, SlowCallsAreLoggedWithTheirShapeNeverTheirValues) {
   EXPECT_THAT(log, Not(HasSubstr("hidden-a")));
 
   const std::string metrics = services.metrics().serialize();
-  EXPECT_THAT(metrics, HasSubstr("wno_repository_query_duration_seconds_count{collection=\"battles\",op=\"list\"} 2"));
+  EXPECT_THAT(metrics, HasSubstr("wno_repository_query_duration_seconds_count{cached=\"false\",collection=\"battles\",op=\"list\"} 2"));
   EXPECT_THAT(metrics, HasSubstr("wno_repository_slow_queries_total{collection=\"battles\",op=\"list\"} 1"));
   EXPECT_THAT(metrics, HasSubstr("wno_repository_slow_queries_total{collection=\"battles\",op=\"count\"} 1"));
 }

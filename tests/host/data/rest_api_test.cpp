@@ -728,7 +728,7 @@ TEST_F(RestApiTest, EveryRepositoryCallIsTimedUnderItsName) {
   call("GET", "/api/v1/battles?limit=5&sort=-id");
   const std::string metrics = httpRequest(port_, "GET", "/metrics").body;
   for (const char* op : {"list", "create", "create_many", "update", "delete", "get"}) {
-    EXPECT_THAT(metrics, HasSubstr("wno_repository_query_duration_seconds_count{collection=\"battles\",op=\"" +
+    EXPECT_THAT(metrics, HasSubstr("wno_repository_query_duration_seconds_count{cached=\"false\",collection=\"battles\",op=\"" +
                                    std::string(op) + "\"}"))
         << op;
   }
@@ -915,7 +915,7 @@ TEST_F(RestApiTest, EveryWriteByFilterIsTimedUnderItsName) {
   EXPECT_EQ(call("DELETE", "/api/v1/battles?title=eq." + tag + "&limit=1").status, 200);
   const std::string metrics = httpRequest(port_, "GET", "/metrics").body;
   for (const char* op : {"update_where", "delete_where"}) {
-    EXPECT_THAT(metrics, HasSubstr("wno_repository_query_duration_seconds_count{collection=\"battles\",op=\"" +
+    EXPECT_THAT(metrics, HasSubstr("wno_repository_query_duration_seconds_count{cached=\"false\",collection=\"battles\",op=\"" +
                                    std::string(op) + "\"}"))
         << op;
   }

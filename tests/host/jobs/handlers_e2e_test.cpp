@@ -153,18 +153,8 @@ class HandlersE2e : public ::testing::Test {
     if (customize) customize(c);
     const std::string file = (dir_ / ("config-" + name + ".json")).string();
     std::ofstream(file) << c.dump(2);
-    auto child = ChildProcess::start(WNO_HOST_BINARY, {"--config", file});
-    for (int i = 0; i < 300 && child->running(); ++i) {
-      try {
-        if (httpRequest(port, "GET", "/readyz").status == 200) {
-          hosts_[name] = std::move(child);
-          return port;
-        }
-      } catch (const std::exception&) {
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(30));
-    }
-    throw std::runtime_error("wno-host " + name + " did not become ready: " + child->err());
+    hosts_[name] = startReadyHost(file, port);
+    return port;
   }
   // Starts the test's host; the helpers below talk to it.
   void start(const std::function<void(json&)>& customize = {}) { use("main", launch("main", customize)); }
@@ -880,7 +870,16 @@ TEST_F(HandlersE2e, ComputeUserStatsRefreshesWhatTheStatsRouteServes) {
   EXPECT_EQ(nobody["state"], "failed") << nobody.dump();
   EXPECT_EQ(nobody["attempts_made"], 1);
   EXPECT_THAT(nobody.value("last_error", ""), HasSubstr("users 424242 does not exist"));
-  EXPECT_EQ(sample(metrics(), "wno_user_stats_refreshed_total"), 2);
+  const std::string m = metrics();
+  EXPECT_EQ(sample(m, "wno_user_stats_refreshed_total"), 2);
+  // The handler times its two computations (the unknown user stopped
+  // before) into the host's repository histogram, beside the counts.
+  EXPECT_EQ(sample(m, "wno_repository_query_duration_seconds_count",
+                   {{"cached", "false"}, {"collection", "users"}, {"op", "user_stats"}}),
+            2);
+  EXPECT_GE(sample(m, "wno_repository_query_duration_seconds_count",
+                   {{"cached", "false"}, {"collection", "battles"}, {"op", "count"}}),
+            4);
 }
 
 }  // namespace

@@ -60,6 +60,12 @@ TEST_F(ComputeUserStatsTest, ComputesTheRoutesStatsAndRefreshesItsCacheEntry) {
   EXPECT_EQ(written.tags, (std::vector<std::string>{"users:" + std::to_string(user), "users:" + std::to_string(user) + ":stats", "user_stats"}));
   EXPECT_EQ(written.ttlMs, 0);  // the region's TTL, as the route uses
   EXPECT_EQ(host.metric("wno_user_stats_refreshed_total"), 1);
+  const auto timings = host.timings();
+  ASSERT_EQ(timings.size(), 1u) << "the computation is timed once";
+  EXPECT_EQ(timings[0].collection, "users");
+  EXPECT_EQ(timings[0].operation, "user_stats");
+  EXPECT_GT(timings[0].durationNs, 0);
+  EXPECT_FALSE(timings[0].cached);
 
   const json others = run(h, other);
   EXPECT_EQ(others["battles_created"], 3);
@@ -107,6 +113,7 @@ TEST_F(ComputeUserStatsTest, RepositoryFailuresAreRetryable) {
   host.repo.failNext("count", WNO_ERR_UNAVAILABLE, "database is locked", "battles");
   run(h, user, WNO_ERR_UNAVAILABLE);
   EXPECT_EQ(host.lastError(), "database is locked");
+  EXPECT_EQ(host.timings().size(), 1u) << "a failed computation is timed too";
   EXPECT_TRUE(host.cacheWrites.empty());
   EXPECT_EQ(run(h, user)["contents"], 7);
 }

@@ -8,7 +8,9 @@
 #include "wno/sdk/error.hpp"
 
 #include <wno/host.h>
+#include <wno/timing.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -43,6 +45,40 @@ class Metric {
  private:
   const wno_host_api* api_ = nullptr;
   wno_metric* metric_ = nullptr;
+};
+
+// Times one of the plugin's own operations into the host's repository
+// duration histogram (wno/timing.h), from construction to destruction: the
+// platform's executeWithTiming as an object, for code that learns midway
+// whether a cache answered. Untimed (and free) on a host without the
+// timing function. Get one from Host::startTiming.
+class Timing {
+ public:
+  Timing(wno_host_record_timing_fn record, wno_host_ctx* ctx, std::string_view collection, std::string_view operation)
+      : record_(record), ctx_(ctx), collection_(collection), operation_(operation),
+        started_(std::chrono::steady_clock::now()) {}
+  ~Timing() {
+    if (!record_) return;
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started_);
+    record_(ctx_, str(collection_), str(operation_), static_cast<int64_t>(ns.count()), cached_ ? 1 : 0);
+  }
+  Timing(Timing&& o) noexcept
+      : record_(std::exchange(o.record_, nullptr)), ctx_(o.ctx_), collection_(std::move(o.collection_)),
+        operation_(std::move(o.operation_)), started_(o.started_), cached_(o.cached_) {}
+  Timing(const Timing&) = delete;
+  Timing& operator=(const Timing&) = delete;
+  Timing& operator=(Timing&&) = delete;
+
+  // A cache answered (the "cached" label); false unless set.
+  void setCached(bool cached) { cached_ = cached; }
+
+ private:
+  wno_host_record_timing_fn record_;
+  wno_host_ctx* ctx_;
+  std::string collection_;
+  std::string operation_;
+  std::chrono::steady_clock::time_point started_;
+  bool cached_ = false;
 };
 
 struct CacheWriteOptions {
@@ -92,6 +128,22 @@ class Host {
   }
   Metric histogram(std::string_view name, std::string_view help, const Labels& labels = {}) const {
     return metric(WNO_METRIC_HISTOGRAM, name, help, labels);
+  }
+
+  // ---- timing the plugin's own operations (wno/timing.h) ----
+  // `operation` is the "op" label; `collection` what it reads (empty: this
+  // component's name). Both 1-64 characters of [A-Za-z0-9_.:-].
+  Timing startTiming(std::string_view operation, std::string_view collection = {}) const {
+    return Timing(lookup<wno_host_record_timing_fn>(WNO_HOST_RECORD_TIMING_V1), ctx_, collection, operation);
+  }
+  // Runs fn() and answers what it returns, timed as startTiming would time
+  // it (also when fn throws).
+  template <typename Fn>
+  decltype(auto) executeWithTiming(std::string_view operation, Fn&& fn, std::string_view collection = {},
+                                   bool cached = false) const {
+    Timing timing = startTiming(operation, collection);
+    timing.setCached(cached);
+    return std::forward<Fn>(fn)();
   }
 
   // ---- cache service ----

@@ -81,7 +81,18 @@ class FakeHost {
       return static_cast<int64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     };
     api_.load_factor = [](wno_host_ctx* c) { return self(c).loadFactor; };
-    api_.lookup = [](wno_str) -> wno_host_fn { return nullptr; };
+    // The one optional function a plugin may time its operations with
+    // (wno/timing.h); every other name is absent, as on a minimal host.
+    api_.lookup = [](wno_str name) -> wno_host_fn {
+      if (view(name) != WNO_HOST_RECORD_TIMING_V1) return nullptr;
+      const wno_host_record_timing_fn record = [](wno_host_ctx* c, wno_str collection, wno_str operation,
+                                                  int64_t ns, int32_t cached) {
+        auto& h = self(c);
+        std::lock_guard lock(h.mutex_);
+        h.timings_.push_back({std::string(view(collection)), std::string(view(operation)), ns, cached != 0});
+      };
+      return reinterpret_cast<wno_host_fn>(record);
+    };
     api_.metric = [](wno_host_ctx* c, wno_metric_type type, wno_str name, wno_str, const wno_kv* labels,
                      size_t n) -> wno_metric* {
       auto& h = self(c);
@@ -292,6 +303,17 @@ class FakeHost {
     std::lock_guard lock(mutex_);
     return metrics_.count(key) != 0;
   }
+  // What the plugin timed through WNO_HOST_RECORD_TIMING_V1, in order.
+  struct TimingRecord {
+    std::string collection;
+    std::string operation;
+    int64_t durationNs = 0;
+    bool cached = false;
+  };
+  std::vector<TimingRecord> timings() const {
+    std::lock_guard lock(mutex_);
+    return timings_;
+  }
   // Makes job_should_stop(id) answer true from now on; safe while the plugin runs.
   void stopJob(const std::string& id) {
     std::lock_guard lock(mutex_);
@@ -352,6 +374,7 @@ class FakeHost {
   std::string lastError_;
   std::vector<LogLine> logs_;
   std::map<std::string, MetricValue> metrics_;
+  std::vector<TimingRecord> timings_;
 };
 
 // Runs a probe's check through the vtable and returns what it reported.
