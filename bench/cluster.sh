@@ -32,13 +32,15 @@ cluster_start_redis() {
   echo "redis-server did not start" >&2; cat "$CLUSTER_WORK/redis.log" >&2; exit 1
 }
 
+# CLUSTER_PG_OPTIONS: more server options ("-c name=value ...").
 cluster_start_postgres() {
   PG_PORT=$(free_port)
   CLUSTER_PG_DIR="$CLUSTER_WORK/pg"
   mkdir -p "$CLUSTER_PG_DIR" && chown postgres: "$CLUSTER_WORK" "$CLUSTER_PG_DIR"
   runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D "$CLUSTER_PG_DIR" -U postgres --auth=trust >/dev/null
   runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$CLUSTER_PG_DIR" -w -l "$CLUSTER_PG_DIR/log" \
-    -o "-p $PG_PORT -k $CLUSTER_WORK -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off" start >/dev/null
+    -o "-p $PG_PORT -k $CLUSTER_WORK -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off ${CLUSTER_PG_OPTIONS:-}" \
+    start >/dev/null
 }
 
 # cluster_start_host NAME [--set ...]: a host on the production example with

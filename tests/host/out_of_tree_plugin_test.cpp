@@ -24,16 +24,7 @@ TEST(OutOfTreePlugin, LoadsAndRunsInTheHost) {
   json config = {{"http", {{"port", port}, {"access_log", false}}},
                  {"plugins", {{"directories", {so.parent_path().string()}}, {"load", {{{"name", "hello"}}}}}},
                  {"health", {{"probes", {{{"name", "hello"}, {"type", "hello"}, {"interval_ms", 50}, {"required", true}}}}}}};
-  auto host = ChildProcess::start(WNO_HOST_BINARY, {"--config", writeTempFile("oot.json", config.dump())});
-  bool ready = false;
-  for (int i = 0; i < 200 && host->running() && !ready; ++i) {
-    try {
-      ready = httpRequest(port, "GET", "/readyz").status == 200;
-    } catch (const std::exception&) {
-    }
-    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_TRUE(ready) << host->err();
+  auto host = startReadyHost(writeTempFile("oot.json", config.dump()), port);
   auto plugins = json::parse(httpRequest(port, "GET", "/admin/plugins").body)["plugins"];
   ASSERT_EQ(plugins.size(), 1u);
   EXPECT_EQ(plugins[0]["name"], "hello");

@@ -8,6 +8,7 @@
 #include <Poco/String.h>
 
 #include <csignal>
+#include <stdexcept>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -138,6 +139,31 @@ RunResult runHost(const std::vector<std::string>& args, std::chrono::millisecond
   result.out = child->out();
   result.err = child->err();
   return result;
+}
+
+bool waitReady(int port, ChildProcess& host, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (host.running() && std::chrono::steady_clock::now() < deadline) {
+    try {
+      if (httpRequest(port, "GET", "/readyz").status == 200) return true;
+    } catch (const std::exception&) {
+      // not listening yet
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  }
+  return false;
+}
+
+std::unique_ptr<ChildProcess> startReadyHost(const std::string& configPath, int port,
+                                             const std::vector<std::string>& extraArgs,
+                                             const std::vector<std::string>& env, std::chrono::milliseconds limit) {
+  std::vector<std::string> args = {"--config", configPath};
+  args.insert(args.end(), extraArgs.begin(), extraArgs.end());
+  auto host = ChildProcess::start(WNO_HOST_BINARY, args, env);
+  if (waitReady(port, *host, limit)) return host;
+  const bool exited = !host->running();
+  throw std::runtime_error(std::string("wno-host on ") + configPath + (exited ? " exited before it was ready: " : " was not ready in time: ") +
+                           host->err());
 }
 
 int freePort() {

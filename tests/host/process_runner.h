@@ -50,6 +50,18 @@ struct RunResult {
 RunResult runHost(const std::vector<std::string>& args,
                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
+// Polls /readyz on `port` until it answers 200 (true), `host` exits or
+// `limit` passes (false).
+bool waitReady(int port, ChildProcess& host, std::chrono::milliseconds limit = std::chrono::seconds(15));
+
+// Starts wno-host on `configPath` (plus `extraArgs`, with `env` as for
+// ChildProcess::start) and waits until it is ready on `port`; throws with
+// the host's stderr when it exits first or is not ready within `limit`.
+std::unique_ptr<ChildProcess> startReadyHost(const std::string& configPath, int port,
+                                             const std::vector<std::string>& extraArgs = {},
+                                             const std::vector<std::string>& env = {},
+                                             std::chrono::milliseconds limit = std::chrono::seconds(15));
+
 // A loopback port that was free a moment ago.
 int freePort();
 

@@ -30,16 +30,7 @@ std::unique_ptr<ChildProcess> startHost(int port, const std::string& redisUrl, c
                                               {"fields", {{"title", {{"type", "text"}}}}},
                                               {"cache", {{"ttl_ms", 600000}}}}}}}}}};
   static int n = 0;
-  auto host = ChildProcess::start(WNO_HOST_BINARY, {"--config", writeTempFile("multi-" + std::to_string(++n) + ".json",
-                                                                               config.dump())});
-  for (int i = 0; i < 200 && host->running(); ++i) {
-    try {
-      if (httpRequest(port, "GET", "/readyz").status == 200) return host;
-    } catch (const std::exception&) {
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  throw std::runtime_error("host did not become ready: " + host->err());
+  return startReadyHost(writeTempFile("multi-" + std::to_string(++n) + ".json", config.dump()), port);
 }
 
 TEST(MultiHost, AWriteOnOneHostEvictsTheOtherHostsL1) {

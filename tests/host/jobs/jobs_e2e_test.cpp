@@ -82,18 +82,8 @@ class JobsE2e : public ::testing::TestWithParam<std::string> {
     const int port = freePort();
     json c = config(port, worker, std::move(jobsExtra));
     c.merge_patch(top);
-    auto host = ChildProcess::start(WNO_HOST_BINARY, {"--config", writeTempFile(worker + "-" + table_ + ".json", c.dump())});
-    for (int i = 0; i < 300 && host->running(); ++i) {
-      try {
-        if (httpRequest(port, "GET", "/readyz").status == 200) {
-          hosts_[worker] = std::move(host);
-          return port;
-        }
-      } catch (const std::exception&) {
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(30));
-    }
-    throw std::runtime_error("host " + worker + " did not become ready: " + host->err());
+    hosts_[worker] = startReadyHost(writeTempFile(worker + "-" + table_ + ".json", c.dump()), port);
+    return port;
   }
   ChildProcess& host(const std::string& worker) { return *hosts_.at(worker); }
 

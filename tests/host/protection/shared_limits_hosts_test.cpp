@@ -33,16 +33,7 @@ std::unique_ptr<ChildProcess> startHost(int port, const std::string& redisUrl, c
                           {"key", "api_key"}}}},
         {"shared", {{"redis_url", redisUrl}, {"timeout_ms", 200}, {"fallback_scale", 0.5},
                     {"breaker", {{"failure_threshold", 2}, {"open_ms", 300}}}}}}}};
-  auto host = ChildProcess::start(WNO_HOST_BINARY, {"--config", writeTempFile("shared-limit-" + std::to_string(port) + ".json",
-                                                                               config.dump())});
-  for (int i = 0; i < 200 && host->running(); ++i) {
-    try {
-      if (httpRequest(port, "GET", "/readyz").status == 200) return host;
-    } catch (const std::exception&) {
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  throw std::runtime_error("host did not become ready: " + host->err());
+  return startReadyHost(writeTempFile("shared-limit-" + std::to_string(port) + ".json", config.dump()), port);
 }
 
 int get(int port, const std::string& key) {
