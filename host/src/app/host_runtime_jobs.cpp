@@ -66,6 +66,13 @@ Status HostRuntime::createJobs() {
   ensureCursorCodec();
   jobs_ = std::make_unique<jobs::JobService>(std::move(*config), std::make_unique<jobs::JobStoreClient>(std::move(store).value()),
                                              std::move(handlers), *services_);
+  // On unless turned off, as for repositories: a failing store then costs
+  // a request a fast 503 with Retry-After, not the store's timeouts.
+  const nlohmann::json breaker = jobsSection["store"].value("breaker", nlohmann::json::object());
+  if (breakerEnabled(breaker).value_or(true)) {
+    jobs_->setStoreBreaker(
+        services_->breakers().create("job store " + jobs_->config().storeType, "job_store", breakerOptionsFrom(breaker)));
+  }
   services_->setJobs(jobs_.get());
   if (repositories_ && !jobs_->config().events.empty()) {
     jobs::JobService* service = jobs_.get();

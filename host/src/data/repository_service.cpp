@@ -3,6 +3,7 @@
 #include "core/logger.h"
 #include "data/filter_write.h"
 #include "data/row_text.h"
+#include "protection/dependency_outcome.h"
 #include "services/operation_timing.h"
 #include "services/sink_collector.h"
 
@@ -161,10 +162,7 @@ Status RepositoryService::timed(const Collection& c, const char* op, const Shape
   }
   if (!status.isOk()) countError(c, op, status.code());
   if (breaker) {
-    const wno_status code = status.code();
-    const bool dependencyFailed =
-        code == WNO_ERR_UNAVAILABLE || code == WNO_ERR_TIMEOUT || code == WNO_ERR_RESOURCE_EXHAUSTED;
-    dependencyFailed ? breaker->onFailure(permit) : breaker->onSuccess(permit);
+    isDependencyFailure(status.code()) ? breaker->onFailure(permit) : breaker->onSuccess(permit);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   durationFor(c, op).Observe(seconds);

@@ -2,6 +2,7 @@
 
 #include "core/logger.h"
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -22,7 +23,8 @@ void sendStoreError(http::RequestContext& ctx, const Status& status) {
     case WNO_ERR_UNAVAILABLE:
     case WNO_ERR_TIMEOUT:
     case WNO_ERR_RESOURCE_EXHAUSTED:
-      ctx.response().set("Retry-After", "1");
+      // An open circuit knows when it tries again; otherwise a second.
+      ctx.response().set("Retry-After", std::to_string(std::max<int64_t>(1, (status.retryAfterMs() + 999) / 1000)));
       ctx.sendProblem(503, "Service Unavailable", "the job store is unavailable; retry shortly");
       logWarn("jobs", "job store unavailable", {{"error", status.message()}, {"request_id", ctx.requestId()}});
       return;

@@ -2,6 +2,7 @@
 
 #include "core/logger.h"
 #include "core/utc_time.h"
+#include "protection/dependency_outcome.h"
 
 #include <unistd.h>
 
@@ -153,7 +154,7 @@ Result<JobStoreClient::Enqueued> JobService::enqueueRequest(const json& request,
     if (invalid) *invalid = error;
     return Status(WNO_ERR_INVALID, error.parameter + ": " + error.message);
   }
-  auto enqueued = enqueues_->call(std::move(*record));
+  auto enqueued = throughBreaker([&] { return enqueues_->call(std::move(*record)); });
   if (!enqueued.isOk()) return enqueued.status();
   afterEnqueue(enqueued.value(), now);
   return enqueued;
@@ -193,7 +194,7 @@ Result<std::vector<JobService::BulkItem>> JobService::enqueueBulk(const json& re
     records.push_back(std::move(*record));
     at.push_back(i);
   }
-  auto stored = store_->enqueueManyText(records);
+  auto stored = throughBreaker([&] { return store_->enqueueManyText(records); });
   if (!stored.isOk()) return stored.status();
   std::set<std::string> poke;
   for (size_t k = 0; k < at.size(); ++k) {
@@ -232,6 +233,37 @@ Result<std::vector<std::string>> JobService::enqueueMany(const std::string& requ
   return out;
 }
 
+namespace {
+
+Status statusOf(const Status& s) { return s; }
+template <typename T>
+Status statusOf(const Result<T>& r) {
+  return r.isOk() ? Status::ok() : r.status();
+}
+
+}  // namespace
+
+template <typename Fn>
+auto JobService::throughBreaker(Fn&& storeCall) -> decltype(storeCall()) {
+  if (!storeBreaker_) return storeCall();
+  const BreakerPermit permit = storeBreaker_->allow();
+  if (!permit) {
+    const int64_t retryMs = std::max<int64_t>(1000, storeBreaker_->retryIn().count());
+    return Status(WNO_ERR_UNAVAILABLE, "circuit " + storeBreaker_->name() + " is open after repeated failures; failing fast")
+        .withRetryAfterMs(retryMs);
+  }
+  try {
+    auto result = storeCall();
+    isDependencyFailure(statusOf(result).code()) ? storeBreaker_->onFailure(permit) : storeBreaker_->onSuccess(permit);
+    return result;
+  } catch (...) {
+    // A call that throws still ends its trial; otherwise a half-open
+    // circuit would wait for it for ever.
+    storeBreaker_->onFailure(permit);
+    throw;
+  }
+}
+
 Result<JobApi::Enqueued> JobService::enqueue(const std::string& requestJson) {
   auto request = json::parse(requestJson, nullptr, false);
   if (request.is_discarded()) return Status(WNO_ERR_INVALID, "the job request is not valid JSON");
@@ -242,20 +274,24 @@ Result<JobApi::Enqueued> JobService::enqueue(const std::string& requestJson) {
 
 bool JobService::shouldStop(const std::string& jobId) { return running_->shouldStop(jobId); }
 
-Result<std::optional<json>> JobService::get(const std::string& id) { return store_->get(id); }
+Result<std::optional<json>> JobService::get(const std::string& id) {
+  return throughBreaker([&] { return store_->get(id); });
+}
 
-Result<std::vector<json>> JobService::list(const json& filter) { return store_->list(filter); }
+Result<std::vector<json>> JobService::list(const json& filter) {
+  return throughBreaker([&] { return store_->list(filter); });
+}
 
 Status JobService::cancel(const std::string& id) {
   const int64_t now = unixNowMs();
-  Status s = store_->cancel(id, now);
+  Status s = throughBreaker([&] { return store_->cancel(id, now); });
   // Running here: stop it now rather than at its next heartbeat.
   if (s.isOk()) running_->requestStop(id, StopReason::Cancelled, now);
   return s;
 }
 
 Status JobService::retry(const std::string& id) {
-  Status s = store_->retry(id, unixNowMs());
+  Status s = throughBreaker([&] { return store_->retry(id, unixNowMs()); });
   if (s.isOk()) {
     auto record = store_->get(id);
     if (record.isOk() && record.value()) {
@@ -266,7 +302,7 @@ Status JobService::retry(const std::string& id) {
 }
 
 Result<json> JobService::queuesJson() {
-  auto stats = store_->stats(unixNowMs());
+  auto stats = throughBreaker([&] { return store_->stats(unixNowMs()); });
   if (!stats.isOk()) return stats.status();
   const json& byQueue = stats.value().contains("queues") ? stats.value()["queues"] : json::object();
   json queues = json::array();

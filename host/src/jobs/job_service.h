@@ -15,6 +15,7 @@
 #include "jobs/queue_monitor.h"
 #include "jobs/queue_worker.h"
 #include "jobs/running_jobs.h"
+#include "protection/circuit_breaker.h"
 #include "services/host_services.h"
 
 #include <nlohmann/json.hpp>
@@ -34,6 +35,15 @@ class JobService : public JobApi {
  public:
   JobService(JobsConfig config, std::unique_ptr<JobStoreClient> store, HandlerMap handlers, HostServices& services);
   ~JobService() override;
+
+  // The job store's circuit (jobs.store.breaker): set before start(). The
+  // request path (enqueues, reads, cancel, retry, queue stats) then fails
+  // fast with 503 and Retry-After while the store is failing, instead of
+  // each request waiting out the store's connect and pool timeouts (twice
+  // for an enqueue queued behind a batch). Workers are not gated: their
+  // claims back off by themselves, and finished attempts must reach the
+  // store whatever the circuit says.
+  void setStoreBreaker(std::shared_ptr<CircuitBreaker> breaker) { storeBreaker_ = std::move(breaker); }
 
   void start();
   // Stops claiming, gives back unstarted jobs, lets running ones finish for
@@ -82,6 +92,9 @@ class JobService : public JobApi {
   void maintain();
   void maintenanceStep();
   QueueWorker* worker(const std::string& queue);
+  // Runs a store call of the request path through the store's circuit.
+  template <typename Fn>
+  auto throughBreaker(Fn&& storeCall) -> decltype(storeCall());
 
   JobsConfig config_;
   std::unique_ptr<JobStoreClient> store_;
@@ -95,6 +108,7 @@ class JobService : public JobApi {
   std::map<std::string, std::unique_ptr<QueueWorker>> workers_;
   std::unique_ptr<Batcher<nlohmann::json, Result<JobStoreClient::Enqueued>>> enqueues_;
   std::atomic<bool> stopping_{false};
+  std::shared_ptr<CircuitBreaker> storeBreaker_;
 
   std::mutex maintenanceMutex_;
   std::condition_variable maintenanceWake_;

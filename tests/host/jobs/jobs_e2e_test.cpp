@@ -240,8 +240,10 @@ TEST_P(JobsE2e, AKilledHostsJobsCompleteOnTheOtherHost) {
 }
 
 TEST_P(JobsE2e, SigtermLetsRunningJobsFinishAndLeavesNoneClaimed) {
-  const int a = start("a", {{"shutdown_grace_ms", 5000}});
-  const std::string quick = post(a, "/api/v1/jobs", {{"type", "work"}, {"data", {{"sleep_ms", 600}}}})["id"];
+  const int a = start("a", {{"shutdown_grace_ms", 8000}});
+  // Long enough that a loaded machine still sees it active before it ends,
+  // well within the grace.
+  const std::string quick = post(a, "/api/v1/jobs", {{"type", "work"}, {"data", {{"sleep_ms", 2000}}}})["id"];
   ASSERT_TRUE(eventually([&] { return state(a, quick) == "active"; }, kHostWait));
   host("a").signal(SIGTERM);
   EXPECT_EQ(host("a").wait(std::chrono::seconds(20)), 0) << host("a").err();
@@ -385,6 +387,59 @@ TEST_P(JobsE2e, AWriteToACollectionEnqueuesItsJobOnce) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, JobsE2e, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+// The job store's circuit: while its server is down, requests stop reaching
+// the store (they fail fast with 503 and Retry-After) and nothing is
+// acknowledged that was not stored; once the server is back, a trial gets
+// through and enqueues are stored again.
+class JobStoreOutage : public JobsE2e {
+ protected:
+  static json storeBreaker(int port) {
+    for (const auto& b : get(port, "/health").value("breakers", json::array())) {
+      if (b.value("kind", "") == "job_store") return b;
+    }
+    return nullptr;
+  }
+};
+
+TEST_P(JobStoreOutage, EnqueuesFailFastWhileTheStoreIsDownAndAreStoredOnceItIsBack) {
+  const int port = start("a", {{"store", {{"breaker", {{"failure_threshold", 2}, {"open_ms", 300}}}}}});
+  int status = 0;
+  post(port, "/api/v1/jobs", {{"type", "work"}, {"job_id", "before"}}, &status);
+  ASSERT_EQ(status, 201);
+  ASSERT_TRUE(storeBreaker(port).is_object()) << get(port, "/health").dump();
+  EXPECT_EQ(storeBreaker(port)["name"], "job store postgres");
+  EXPECT_EQ(storeBreaker(port)["state"], "closed");
+
+  postgres->stop("immediate");
+  std::set<std::string> acknowledged;
+  for (int i = 0; i < 20; ++i) {
+    const std::string id = "during-" + std::to_string(i);
+    auto r = httpRequest(port, "POST", "/api/v1/jobs", json{{"type", "work"}, {"job_id", id}}.dump());
+    if (r.status == 201) acknowledged.insert(id);
+    EXPECT_EQ(r.status, 503) << r.body;
+    EXPECT_FALSE(r.header("Retry-After").empty());
+  }
+  const json open = storeBreaker(port);
+  EXPECT_EQ(open["state"], "open") << open.dump();
+  // Most of the outage's requests never reached the store.
+  EXPECT_GE(open["rejected"].get<int>(), 15) << open.dump();
+  EXPECT_EQ(get(port, "/api/v1/jobs/before")["status"], 503) << "reads fail fast too";
+
+  postgres->start();
+  ASSERT_TRUE(eventually([&] {
+    auto r = httpRequest(port, "POST", "/api/v1/jobs", R"({"type":"work","job_id":"after"})");
+    return r.status == 201 || r.status == 200;
+  }, kHostWait)) << storeBreaker(port).dump();
+  EXPECT_EQ(storeBreaker(port)["state"], "closed");
+  ASSERT_TRUE(eventually([&] { return state(port, "after") == "completed"; }, kHostWait));
+  EXPECT_EQ(state(port, "before"), "completed");
+  EXPECT_TRUE(acknowledged.empty());
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(get(port, "/api/v1/jobs/during-" + std::to_string(i))["status"], 404);
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, JobStoreOutage, ::testing::Values("postgres"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
