@@ -79,6 +79,8 @@ by one JSON config. The built-in default runs with no external server
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME wno-host-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_DEV_PACKAGE_ARCHITECTURE all)
+# The SDK's config reader and test fakes are written over nlohmann/json.
+set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "nlohmann-json3-dev")
 set(CPACK_DEBIAN_DEV_PACKAGE_SUGGESTS "wno-host, cmake, g++")
 set(CPACK_DEBIAN_DEV_DESCRIPTION "SDK for wno-host plugins
 The C ABI headers (wno/plugin.h and one header per plugin kind), the

@@ -2,6 +2,7 @@
 // Config: {"max_bytes": 67108864, "shards": 16, "regions": {"statistics": {"max_share": 0.25}}}.
 #include "memory_store.h"
 
+#include <wno/sdk/config.hpp>
 #include <wno/sdk/sdk.hpp>
 
 #include <nlohmann/json.hpp>
@@ -14,29 +15,19 @@ using wno::memory_cache::MemoryStore;
 using wno::memory_cache::StoreOptions;
 
 StoreOptions optionsFrom(const wno::sdk::Host& host, std::string_view configJson) {
-  auto config = nlohmann::json::parse(configJson, nullptr, false);
-  if (config.is_discarded() || !config.is_object()) throw wno::sdk::invalid("config must be a JSON object");
+  const wno::sdk::ComponentConfig config(configJson, {"max_bytes", "shards", "regions"});
   StoreOptions o;
-  for (const auto& [key, value] : config.items()) {
-    if (key == "max_bytes") {
-      if (!value.is_number_integer() || value.get<int64_t>() < 4096) throw wno::sdk::invalid("max_bytes: expected an integer >= 4096");
-      o.maxBytes = value.get<size_t>();
-    } else if (key == "shards") {
-      if (!value.is_number_integer() || value.get<int>() < 1 || value.get<int>() > 1024) {
-        throw wno::sdk::invalid("shards: expected an integer from 1 to 1024");
+  o.maxBytes = static_cast<size_t>(config.integer("max_bytes", static_cast<int64_t>(o.maxBytes), 4096, INT64_MAX));
+  o.shards = static_cast<size_t>(config.integer("shards", static_cast<int64_t>(o.shards), 1, 1024));
+  if (config.has("regions")) {
+    const auto& regions = config.json()["regions"];
+    if (!regions.is_object()) throw wno::sdk::invalid("regions: expected {\"<region>\": {\"max_share\": 0..1}}");
+    for (const auto& [region, spec] : regions.items()) {
+      const auto share = spec.is_object() ? spec.value("max_share", -1.0) : -1.0;
+      if (share <= 0 || share > 1 || spec.size() != 1) {
+        throw wno::sdk::invalid("regions/" + region + ": expected {\"max_share\": a number in (0, 1]}");
       }
-      o.shards = value.get<size_t>();
-    } else if (key == "regions") {
-      if (!value.is_object()) throw wno::sdk::invalid("regions: expected {\"<region>\": {\"max_share\": 0..1}}");
-      for (const auto& [region, spec] : value.items()) {
-        const auto share = spec.is_object() ? spec.value("max_share", -1.0) : -1.0;
-        if (share <= 0 || share > 1 || spec.size() != 1) {
-          throw wno::sdk::invalid("regions/" + region + ": expected {\"max_share\": a number in (0, 1]}");
-        }
-        o.regionShares[region] = share;
-      }
-    } else {
-      throw wno::sdk::invalid("unknown config key \"" + key + "\" (known: max_bytes, shards, regions)");
+      o.regionShares[region] = share;
     }
   }
   o.now = [host] { return host.nowMs(); };

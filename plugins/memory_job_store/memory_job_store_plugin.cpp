@@ -2,6 +2,7 @@
 // (nothing to set). Refusals carry their reason to the host via set_error.
 #include "memory_job_store.h"
 
+#include <wno/sdk/config.hpp>
 #include <wno/sdk/sdk.hpp>
 
 #include <nlohmann/json.hpp>
@@ -27,11 +28,7 @@ class MemoryJobStoreComponent : public wno::sdk::JobStore {
  public:
   MemoryJobStoreComponent(wno::sdk::Host host, std::string_view configJson)
       : store_([host] { return host.nowMs(); }) {
-    const auto config = configJson.empty() ? nlohmann::json::object() : nlohmann::json::parse(configJson, nullptr, false);
-    if (config.is_discarded() || !config.is_object()) throw wno::sdk::invalid("config must be a JSON object");
-    if (!config.empty()) {
-      throw wno::sdk::invalid("unknown config key \"" + config.begin().key() + "\" (the memory job store has no settings)");
-    }
+    const wno::sdk::ComponentConfig noSettings(configJson, {});  // refuses any key
   }
 
   bool enqueue(std::string_view jobJson, wno::sdk::Writer& job) override {

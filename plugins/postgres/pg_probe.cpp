@@ -4,6 +4,8 @@
 // default. (libpq's connect_timeout counts whole seconds, at least 2.)
 #include "pg_probe.h"
 
+#include <wno/sdk/config.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <libpq-fe.h>
@@ -105,15 +107,8 @@ double msSince(Clock::time_point t) { return std::chrono::duration<double, std::
 }  // namespace
 
 PostgresProbe::PostgresProbe(wno::sdk::Host, std::string_view configJson) {
-  auto c = nlohmann::json::parse(configJson, nullptr, false);
-  if (c.is_discarded() || !c.is_object()) throw wno::sdk::invalid("config must be a JSON object");
-  static const std::set<std::string> known = {"url", "degraded_latency_ms", "degraded_connections_above"};
-  for (const auto& [key, value] : c.items()) {
-    if (!known.count(key)) {
-      throw wno::sdk::invalid("unknown config key \"" + key +
-                              "\" (known: degraded_connections_above, degraded_latency_ms, url)");
-    }
-  }
+  const nlohmann::json c =
+      wno::sdk::ComponentConfig(configJson, {"degraded_connections_above", "degraded_latency_ms", "url"}).json();
   if (!c.contains("url") || !c["url"].is_string() || c["url"].get<std::string>().empty()) {
     throw wno::sdk::invalid("url: expected postgresql://user:password@host:port/database");
   }

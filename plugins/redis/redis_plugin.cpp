@@ -15,6 +15,7 @@
 #include "backplane.h"
 #include "redis_client.h"
 
+#include <wno/sdk/config.hpp>
 #include <wno/sdk/sdk.hpp>
 
 #include <nlohmann/json.hpp>
@@ -58,41 +59,19 @@ struct RedisConfig {
 };
 
 RedisConfig configFrom(std::string_view text, bool probe) {
-  auto c = nlohmann::json::parse(text, nullptr, false);
-  if (c.is_discarded() || !c.is_object()) throw wno::sdk::invalid("config must be a JSON object");
-  static const std::set<std::string> cacheKeys = {"url",        "pool_size", "timeout_ms",       "bulk_timeout_ms",
-                                                  "key_prefix", "backplane", "backplane_channel"};
-  static const std::set<std::string> probeKeys = {"url", "timeout_ms"};
-  const auto& known = probe ? probeKeys : cacheKeys;
+  const wno::sdk::ComponentConfig c =
+      probe ? wno::sdk::ComponentConfig(text, {"url", "timeout_ms"})
+            : wno::sdk::ComponentConfig(text, {"url", "pool_size", "timeout_ms", "bulk_timeout_ms", "key_prefix",
+                                               "backplane", "backplane_channel"});
+  constexpr int64_t kMaxTimeoutMs = 600000;
   RedisConfig r;
-  for (const auto& [key, value] : c.items()) {
-    if (!known.count(key)) throw wno::sdk::invalid("unknown config key \"" + key + "\"");
-    auto expect = [&](bool ok, const char* what) {
-      if (!ok) throw wno::sdk::invalid(key + ": expected " + what);
-    };
-    if (key == "url") {
-      expect(value.is_string(), "a redis:// URL");
-      r.url = value.get<std::string>();
-    } else if (key == "pool_size") {
-      expect(value.is_number_integer() && value.get<int>() >= 1 && value.get<int>() <= 256, "an integer from 1 to 256");
-      r.poolSize = value.get<size_t>();
-    } else if (key == "timeout_ms") {
-      expect(value.is_number_integer() && value.get<int>() >= 1, "a positive integer");
-      r.timeoutMs = value.get<int>();
-    } else if (key == "bulk_timeout_ms") {
-      expect(value.is_number_integer() && value.get<int>() >= 1, "a positive integer");
-      r.bulkTimeoutMs = value.get<int>();
-    } else if (key == "key_prefix") {
-      expect(value.is_string(), "a string");
-      r.prefix = value.get<std::string>();
-    } else if (key == "backplane") {
-      expect(value.is_boolean(), "a boolean");
-      r.backplane = value.get<bool>();
-    } else if (key == "backplane_channel") {
-      expect(value.is_string() && !value.get<std::string>().empty(), "a non-empty string");
-      r.channel = value.get<std::string>();
-    }
-  }
+  r.url = c.string("url", r.url);
+  r.poolSize = static_cast<size_t>(c.integer("pool_size", static_cast<int64_t>(r.poolSize), 1, 256));
+  r.timeoutMs = static_cast<int>(c.integer("timeout_ms", r.timeoutMs, 1, kMaxTimeoutMs));
+  r.bulkTimeoutMs = static_cast<int>(c.integer("bulk_timeout_ms", r.bulkTimeoutMs, 1, kMaxTimeoutMs));
+  r.prefix = c.string("key_prefix", r.prefix);
+  r.backplane = c.boolean("backplane", r.backplane);
+  if (c.has("backplane_channel")) r.channel = c.string("backplane_channel", "", /*required=*/true);
   return r;
 }
 
@@ -105,7 +84,7 @@ auto translate(Fn&& fn) {
   }
 }
 
-class RedisCache : public wno::sdk::CacheBackend {
+class RedisCache : public wno::sdk::SharedCacheBackend {
  public:
   RedisCache(wno::sdk::Host host, std::string_view configJson)
       : host_(host),
@@ -228,7 +207,7 @@ class RedisCache : public wno::sdk::CacheBackend {
         .dump();
   }
 
-  void setListener(const wno_cache_listener* listener) {
+  void setListener(const wno_cache_listener* listener) override {
     if (backplane_) backplane_->setListener(listener);
   }
 

@@ -3,6 +3,7 @@
 // replaced file), and read-only never checkpoints or writes anything.
 #include "sqlite_probe.h"
 
+#include <wno/sdk/config.hpp>
 #include <wno/sdk/sdk.hpp>
 
 #include <nlohmann/json.hpp>
@@ -41,14 +42,8 @@ class Handle {
 class SqliteProbe : public wno::sdk::HealthProbe {
  public:
   SqliteProbe(wno::sdk::Host, std::string_view configJson) {
-    auto c = nlohmann::json::parse(configJson, nullptr, false);
-    if (c.is_discarded() || !c.is_object()) throw wno::sdk::invalid("config must be a JSON object");
-    static const std::set<std::string> known = {"path", "degraded_wal_bytes", "degraded_latency_ms"};
-    for (const auto& [key, value] : c.items()) {
-      if (!known.count(key)) {
-        throw wno::sdk::invalid("unknown config key \"" + key + "\" (known: degraded_latency_ms, degraded_wal_bytes, path)");
-      }
-    }
+    const nlohmann::json c =
+        wno::sdk::ComponentConfig(configJson, {"degraded_latency_ms", "degraded_wal_bytes", "path"}).json();
     if (!c.contains("path") || !c["path"].is_string() || c["path"].get<std::string>().empty()) {
       throw wno::sdk::invalid("path: expected the database file, e.g. \"./data/wno.db\"");
     }

@@ -7,6 +7,7 @@
 // Each reports a load signal: CPU utilization, memory used fraction, disk used fraction.
 #include "system_readings.h"
 
+#include <wno/sdk/config.hpp>
 #include <wno/sdk/sdk.hpp>
 
 #include <nlohmann/json.hpp>
@@ -25,15 +26,7 @@ using namespace wno::probes;
 using wno::sdk::ProbeReport;
 
 nlohmann::json parseConfig(std::string_view text, const std::set<std::string>& known) {
-  auto config = nlohmann::json::parse(text, nullptr, false);
-  if (config.is_discarded() || !config.is_object()) throw wno::sdk::invalid("config must be a JSON object");
-  for (const auto& [key, value] : config.items()) {
-    if (known.count(key)) continue;
-    std::string list;
-    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-    throw wno::sdk::invalid("unknown config key \"" + key + "\" (known: " + list + ")");
-  }
-  return config;
+  return wno::sdk::ComponentConfig(text, std::vector<std::string>(known.begin(), known.end())).json();
 }
 
 double fraction(const nlohmann::json& config, const char* key, double fallback) {

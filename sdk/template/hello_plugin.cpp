@@ -1,5 +1,6 @@
 // A template wno plugin: one health probe and one job handler. Copy this
 // folder, rename, and replace the classes with your own.
+#include <wno/sdk/config.hpp>  // needs the nlohmann/json headers (Debian: nlohmann-json3-dev)
 #include <wno/sdk/sdk.hpp>
 
 #include <atomic>
@@ -11,12 +12,11 @@ namespace {
 class HelloProbe : public wno::sdk::HealthProbe {
  public:
   HelloProbe(wno::sdk::Host host, std::string_view configJson) : host_(host) {
-    // A real plugin parses configJson with the JSON library of its choice;
-    // throwing here refuses the config with that message.
-    if (configJson.find("\"greeting\"") != std::string_view::npos &&
-        configJson.find("\"greeting\":\"\"") != std::string_view::npos) {
-      throw wno::sdk::invalid("greeting must not be empty");
-    }
+    // Unknown keys and wrong types are refused with a message naming the
+    // key (wno::sdk::invalid); the host shows it next to this config.
+    const wno::sdk::ComponentConfig config(configJson, {"greeting"});
+    greeting_ = config.string("greeting", "hello");
+    if (greeting_.empty()) throw wno::sdk::invalid("greeting: must not be empty");
     checks_ = host_.counter("hello_checks_total", "Checks run by the hello probe");
   }
 
@@ -24,13 +24,14 @@ class HelloProbe : public wno::sdk::HealthProbe {
     checks_.add(1);
     wno::sdk::ProbeReport report;
     report.status = WNO_HEALTH_UP;
-    report.message = "hello";
+    report.message = greeting_;
     report.detailsJson = "{\"checks\":" + std::to_string(++count_) + "}";
     return report;
   }
 
  private:
   wno::sdk::Host host_;
+  std::string greeting_;
   wno::sdk::Metric checks_;
   std::atomic<long> count_{0};
 };

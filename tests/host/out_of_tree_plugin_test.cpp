@@ -62,7 +62,7 @@ TEST(OutOfTreePlugin, TheGuideSnippetOverlaysTheDefault) {
   std::filesystem::remove_all(state);
   EXPECT_EQ(refused.exitCode, 1) << refused.out;
   EXPECT_THAT(refused.err, ::testing::HasSubstr("/health/probes/4/config: health_probe \"hello\" refused its config: "
-                                                "greeting must not be empty"));
+                                                "greeting: must not be empty"));
 }
 
 }  // namespace

@@ -15,21 +15,7 @@ json parseJobData(std::string_view dataJson) {
 }
 
 json parseConfig(std::string_view configJson, std::initializer_list<const char*> known) {
-  if (configJson.find_first_not_of(" \t\r\n") == std::string_view::npos) return json::object();
-  json config = json::parse(configJson.begin(), configJson.end(), nullptr, false);
-  if (config.is_discarded()) throw sdk::invalid("config is not valid JSON");
-  if (config.is_null()) return json::object();
-  if (!config.is_object()) throw sdk::invalid("config must be a JSON object");
-  for (const auto& [key, value] : config.items()) {
-    bool ok = false;
-    std::string list;
-    for (const char* k : known) {
-      ok = ok || key == k;
-      list += (list.empty() ? "" : ", ") + std::string(k);
-    }
-    if (!ok) throw sdk::invalid("unknown config key \"" + key + "\" (known: " + list + ")");
-  }
-  return config;
+  return sdk::ComponentConfig(configJson, std::vector<std::string>(known.begin(), known.end())).json();
 }
 
 int64_t requireId(const json& data, const char* key) {
@@ -63,14 +49,7 @@ std::string optionalString(const json& data, const char* key, size_t maxLength) 
 }
 
 int64_t configInt(const json& config, const char* key, int64_t fallback, int64_t min, int64_t max) {
-  auto it = config.find(key);
-  if (it == config.end() || it->is_null()) return fallback;
-  const bool integer = it->is_number_integer() && !(it->is_number_unsigned() && it->get<uint64_t>() > INT64_MAX);
-  if (!integer || it->get<int64_t>() < min || it->get<int64_t>() > max) {
-    throw sdk::invalid(std::string(key) + ": expected an integer from " + std::to_string(min) + " to " +
-                       std::to_string(max) + ", got " + it->dump());
-  }
-  return it->get<int64_t>();
+  return sdk::ComponentConfig::integerIn(config, key, fallback, min, max);
 }
 
 std::string utcTimestamp(int64_t unixMs) {

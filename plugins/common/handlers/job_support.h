@@ -5,6 +5,7 @@
 // THREADS: free functions without state; safe from any worker thread.
 #pragma once
 
+#include <wno/sdk/config.hpp>
 #include <wno/sdk/sdk.hpp>
 
 #include <nlohmann/json.hpp>

@@ -74,16 +74,27 @@ class CacheBackend {
   virtual uint64_t invalidateTag(std::string_view tag) = 0;
   virtual void clear(std::string_view region) = 0;  // empty: everything
   virtual std::string statsJson() = 0;
-  // A shared backend may also define
-  //   void setListener(const wno_cache_listener* listener);
-  // to report other hosts' changes (copy the struct; nullptr stops). The SDK
-  // then fills on_set_listener; otherwise it stays NULL (local only).
+  // A backend shared by several hosts derives from SharedCacheBackend
+  // below, whose setListener it must override; the SDK then fills
+  // on_set_listener, otherwise it stays NULL (local only). (A backend that
+  // defines a matching setListener without the base still gets one.)
   // A shared backend built for ABI 1.2 may also define both of
   //   bool tryLock(std::string_view name, std::string_view token, int64_t leaseMs);
   //   bool unlock(std::string_view name, std::string_view token);
   // (a lease across hosts, for distributed single-flight: tryLock true when
   // taken; unlock true when it still held token and released it). The SDK
   // then fills on_try_lock and on_unlock.
+};
+
+// A cache backend whose entries other hosts share (an L2): it reports their
+// changes through the listener, which is how every host's L1 hears of them.
+// setListener is pure so that a shared backend cannot leave it out, or get
+// its name or signature wrong, without a compile error.
+class SharedCacheBackend : public CacheBackend {
+ public:
+  // Copy the struct; nullptr stops delivery. The listener stays valid until
+  // it is replaced or the backend is destroyed.
+  virtual void setListener(const wno_cache_listener* listener) = 0;
 };
 
 // ---------------------------------------------------------- health probe ----

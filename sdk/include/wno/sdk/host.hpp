@@ -419,3 +419,6 @@ class Host {
 };
 
 }  // namespace wno::sdk
+
+// A helper of this header only: not part of the SDK a plugin sees.
+#undef WNO_SDK_NEED

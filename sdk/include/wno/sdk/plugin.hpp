@@ -88,6 +88,12 @@ template <typename T>
 struct HasListener<T, std::void_t<decltype(std::declval<T&>().setListener(
                           static_cast<const wno_cache_listener*>(nullptr)))>> : std::true_type {};
 
+// Names a setListener at all (not overloaded): it must then be the one above.
+template <typename T, typename = void>
+struct NamesSetListener : std::false_type {};
+template <typename T>
+struct NamesSetListener<T, std::void_t<decltype(&T::setListener)>> : std::true_type {};
+
 // A backend that shares leases across hosts defines tryLock and unlock
 // (components.hpp); the SDK fills on_try_lock/on_unlock for it (ABI 1.2).
 template <typename T, typename = void>
@@ -100,6 +106,9 @@ struct HasLease<T, std::void_t<decltype(bool(std::declval<T&>().tryLock(std::str
 
 template <typename T>
 struct CacheTrampolines {
+  static_assert(!NamesSetListener<T>::value || HasListener<T>::value,
+                "a cache backend's setListener must be void setListener(const wno_cache_listener*): "
+                "as declared, the host would never hear of other hosts' changes");
   static wno_status get(void* self, wno_str key, const wno_cache_entry_sink* out) {
     return guard(hostOf<T>(self), [&] {
       CacheHit hit(out);
