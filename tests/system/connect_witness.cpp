@@ -2,6 +2,8 @@
 
 #include <pqxx/pqxx>
 
+#include <algorithm>
+
 namespace wno::test::system {
 
 namespace {
@@ -60,7 +62,10 @@ ConnectWitness::Clock::time_point ConnectWitness::notPromptUntil() const {
 
 double ConnectWitness::slowestConnectMs() const {
   std::lock_guard lock(mutex_);
-  return slowestMs_;
+  // An attempt still waiting counts for as long as it has waited so far.
+  const double waiting =
+      attemptInFlight_ ? std::chrono::duration<double, std::milli>(Clock::now() - attemptStarted_).count() : 0.0;
+  return std::max(slowestMs_, waiting);
 }
 
 int ConnectWitness::attempts() const {

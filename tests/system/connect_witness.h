@@ -34,7 +34,8 @@ class ConnectWitness {
   // still waiting past `prompt`. The witness's start if every attempt was
   // prompt.
   Clock::time_point notPromptUntil() const;
-  // The slowest successful connect so far, in ms, and how many were made.
+  // The slowest connect so far, in ms (a successful one, or the one still
+  // waiting), and how many attempts ended.
   double slowestConnectMs() const;
   int attempts() const;
 
