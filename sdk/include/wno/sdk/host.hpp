@@ -50,8 +50,8 @@ class Metric {
 // Times one of the plugin's own operations into the host's repository
 // duration histogram (wno/timing.h), from construction to destruction: the
 // platform's executeWithTiming as an object, for code that learns midway
-// whether a cache answered. Untimed (and free) on a host without the
-// timing function. Get one from Host::startTiming.
+// whether a cache answered. On a host without the timing function it
+// records nothing. Get one from Host::startTiming.
 class Timing {
  public:
   Timing(wno_host_record_timing_fn record, wno_host_ctx* ctx, std::string_view collection, std::string_view operation)
