@@ -190,16 +190,7 @@ void Cluster::start(int i, const json& extra) {
   Host& h = hosts_.at(i);
   if (h.process && h.process->running()) throw std::runtime_error(h.worker + " is already running");
   const std::string file = writeTempFile(h.worker + "-" + std::to_string(++n) + ".json", config(i, extra).dump());
-  h.process = ChildProcess::start(WNO_HOST_BINARY, {"--config", file});
-  const auto deadline = Clock::now() + std::chrono::seconds(30);
-  while (Clock::now() < deadline && h.process->running()) {
-    try {
-      if (httpRequest(h.port, "GET", "/readyz").status == 200) return;
-    } catch (const std::exception&) {
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  throw std::runtime_error(h.worker + " did not become ready: " + h.process->err());
+  h.process = startReadyHost(file, h.port, {}, {}, std::chrono::seconds(30));
 }
 
 void Cluster::startAll(const json& extra) {

@@ -6,6 +6,7 @@
 #include "data/page_body.h"
 #include "data/row_text.h"
 #include "http/etag.h"
+#include "http/send_unavailable.h"
 
 #include <algorithm>
 #include <charconv>
@@ -37,9 +38,7 @@ void sendRepositoryError(http::RequestContext& ctx, const Status& status) {
     case WNO_ERR_UNAVAILABLE:
     case WNO_ERR_TIMEOUT:
     case WNO_ERR_RESOURCE_EXHAUSTED:
-      // An open circuit knows when it lets calls through again.
-      ctx.response().set("Retry-After", std::to_string(std::max<int64_t>(1, (status.retryAfterMs() + 999) / 1000)));
-      ctx.sendProblem(503, "Service Unavailable", "the data store is unavailable; retry shortly");
+      http::sendUnavailable(ctx, status, "the data store is unavailable; retry shortly");
       logWarn("data", "repository unavailable", {{"error", status.message()}, {"request_id", ctx.requestId()}});
       return;
     default:

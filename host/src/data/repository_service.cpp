@@ -3,7 +3,7 @@
 #include "core/logger.h"
 #include "data/filter_write.h"
 #include "data/row_text.h"
-#include "protection/dependency_outcome.h"
+#include "protection/breaker_call.h"
 #include "services/operation_timing.h"
 #include "services/sink_collector.h"
 
@@ -144,9 +144,7 @@ Status RepositoryService::timed(const Collection& c, const char* op, const Shape
   if (breaker && !(permit = breaker->allow())) {
     // Failing fast is the point: a request must not queue for a pool
     // connection to a database that has been failing.
-    const int64_t retryMs = std::max<int64_t>(1000, breaker->retryIn().count());
-    return Status(WNO_ERR_UNAVAILABLE, "circuit " + breaker->name() + " is open after repeated failures; failing fast")
-        .withRetryAfterMs(retryMs);
+    return circuitOpenStatus(*breaker);
   }
   const auto started = std::chrono::steady_clock::now();
   if (reached) *reached = true;
@@ -161,9 +159,7 @@ Status RepositoryService::timed(const Collection& c, const char* op, const Shape
     throw;
   }
   if (!status.isOk()) countError(c, op, status.code());
-  if (breaker) {
-    isDependencyFailure(status.code()) ? breaker->onFailure(permit) : breaker->onSuccess(permit);
-  }
+  if (breaker) reportOutcome(*breaker, permit, status.code());
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   durationFor(c, op).Observe(seconds);
   if (slowQueryMs_ > 0 && seconds * 1000.0 > static_cast<double>(slowQueryMs_)) {

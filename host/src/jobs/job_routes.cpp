@@ -1,8 +1,8 @@
 #include "jobs/job_routes.h"
 
 #include "core/logger.h"
+#include "http/send_unavailable.h"
 
-#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -23,9 +23,7 @@ void sendStoreError(http::RequestContext& ctx, const Status& status) {
     case WNO_ERR_UNAVAILABLE:
     case WNO_ERR_TIMEOUT:
     case WNO_ERR_RESOURCE_EXHAUSTED:
-      // An open circuit knows when it tries again; otherwise a second.
-      ctx.response().set("Retry-After", std::to_string(std::max<int64_t>(1, (status.retryAfterMs() + 999) / 1000)));
-      ctx.sendProblem(503, "Service Unavailable", "the job store is unavailable; retry shortly");
+      http::sendUnavailable(ctx, status, "the job store is unavailable; retry shortly");
       logWarn("jobs", "job store unavailable", {{"error", status.message()}, {"request_id", ctx.requestId()}});
       return;
     default:

@@ -2,7 +2,7 @@
 
 #include "core/logger.h"
 #include "core/utc_time.h"
-#include "protection/dependency_outcome.h"
+#include "protection/breaker_call.h"
 
 #include <unistd.h>
 
@@ -247,14 +247,10 @@ template <typename Fn>
 auto JobService::throughBreaker(Fn&& storeCall) -> decltype(storeCall()) {
   if (!storeBreaker_) return storeCall();
   const BreakerPermit permit = storeBreaker_->allow();
-  if (!permit) {
-    const int64_t retryMs = std::max<int64_t>(1000, storeBreaker_->retryIn().count());
-    return Status(WNO_ERR_UNAVAILABLE, "circuit " + storeBreaker_->name() + " is open after repeated failures; failing fast")
-        .withRetryAfterMs(retryMs);
-  }
+  if (!permit) return circuitOpenStatus(*storeBreaker_);
   try {
     auto result = storeCall();
-    isDependencyFailure(statusOf(result).code()) ? storeBreaker_->onFailure(permit) : storeBreaker_->onSuccess(permit);
+    reportOutcome(*storeBreaker_, permit, statusOf(result).code());
     return result;
   } catch (...) {
     // A call that throws still ends its trial; otherwise a half-open

@@ -17,23 +17,8 @@ const prometheus::Histogram::BucketBoundaries& Metrics::latencyBuckets() {
 
 wno_metric* Metrics::series(wno_metric_type type, const std::string& name, const std::string& help,
                             const std::map<std::string, std::string>& labels, std::string& error) {
-  static const std::regex validName("^[a-zA-Z_:][a-zA-Z0-9_:]*$");
-  static const std::regex validLabel("^[a-zA-Z_][a-zA-Z0-9_]*$");
-  if (!std::regex_match(name, validName)) {
-    error = "invalid metric name \"" + name + "\"";
-    return nullptr;
-  }
-  for (const auto& [key, value] : labels) {
-    if (!std::regex_match(key, validLabel) || key.rfind("__", 0) == 0) {
-      error = "invalid label name \"" + key + "\" on metric " + name;
-      return nullptr;
-    }
-  }
-  if (type != WNO_METRIC_COUNTER && type != WNO_METRIC_GAUGE && type != WNO_METRIC_HISTOGRAM) {
-    error = "unknown metric type " + std::to_string(type) + " for " + name;
-    return nullptr;
-  }
-
+  // A series already made was checked when it was made: plugins that look
+  // theirs up per call (the timing function does) skip the regexes.
   std::lock_guard lock(mutex_);
   auto key = std::make_pair(name, labels);
   if (auto it = series_.find(key); it != series_.end()) {
@@ -43,6 +28,23 @@ wno_metric* Metrics::series(wno_metric_type type, const std::string& name, const
     }
     return it->second.get();
   }
+  static const std::regex validName("^[a-zA-Z_:][a-zA-Z0-9_:]*$");
+  static const std::regex validLabel("^[a-zA-Z_][a-zA-Z0-9_]*$");
+  if (!std::regex_match(name, validName)) {
+    error = "invalid metric name \"" + name + "\"";
+    return nullptr;
+  }
+  for (const auto& [labelName, value] : labels) {
+    if (!std::regex_match(labelName, validLabel) || labelName.rfind("__", 0) == 0) {
+      error = "invalid label name \"" + labelName + "\" on metric " + name;
+      return nullptr;
+    }
+  }
+  if (type != WNO_METRIC_COUNTER && type != WNO_METRIC_GAUGE && type != WNO_METRIC_HISTOGRAM) {
+    error = "unknown metric type " + std::to_string(type) + " for " + name;
+    return nullptr;
+  }
+
   auto family = families_.find(name);
   if (family == families_.end()) {
     void* created = nullptr;
