@@ -1,5 +1,8 @@
 #include "pg_options.h"
 
+#include "pg_liveness.h"
+
+#include <regex>
 #include <stdexcept>
 
 namespace wno::pg {
@@ -46,17 +49,32 @@ PoolOptions parsePoolOptions(const nlohmann::json& config, size_t defaultSize) {
   return o;
 }
 
+bool namesConnectionKey(const std::string& url, const std::string& key) {
+  // A URI names it as a query parameter (?key= or &key=); a key=value
+  // string as a word followed by '=', spaces allowed around it.
+  const std::regex named(isUri(url) ? "[?&]" + key + "=" : "(^|\\s)" + key + "\\s*=");
+  return std::regex_search(url, named);
+}
+
 std::string PoolOptions::conninfo(std::chrono::milliseconds timeout) const {
   // libpq waits whole seconds, and treats 1 as 2.
   const int64_t connectSeconds = std::max<int64_t>(2, (timeout.count() + 999) / 1000);
   const std::string statement = std::to_string(statementTimeout.count());
-  if (isUri(url)) {
-    // Later parameters win, so these override the same ones in the URL.
-    return url + (url.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=" +
-           std::to_string(connectSeconds) + "&options=-c%20statement_timeout%3D" + statement;
+  const bool uri = isUri(url);
+  // Later parameters win, so these override the same ones in the URL;
+  // the liveness settings are only defaults, added where the URL is silent.
+  std::string out = url;
+  char separator = uri ? (url.find('?') == std::string::npos ? '?' : '&') : ' ';
+  auto add = [&](const std::string& key, const std::string& value) {
+    out += separator + key + "=" + value;
+    if (uri) separator = '&';
+  };
+  add("connect_timeout", std::to_string(connectSeconds));
+  add("options", uri ? "-c%20statement_timeout%3D" + statement : "'-c statement_timeout=" + statement + "'");
+  for (const auto& setting : kLivenessSettings) {
+    if (!namesConnectionKey(url, setting.key)) add(setting.key, setting.value);
   }
-  return url + " connect_timeout=" + std::to_string(connectSeconds) + " options='-c statement_timeout=" + statement +
-         "'";
+  return out;
 }
 
 }  // namespace wno::pg

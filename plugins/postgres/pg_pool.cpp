@@ -1,5 +1,7 @@
 #include "pg_pool.h"
 
+#include "pg_connect.h"
+
 #include <wno/common.h>
 
 #include <poll.h>
@@ -17,7 +19,7 @@ namespace {
 // (an error message, then end of file) before going away. Consuming that
 // finds the end. Handing out such a connection would fail the caller's
 // statement, and libpqxx 6.4 leaks the failed statement's result then.
-bool stillConnected(pqxx::connection& conn) {
+bool stillConnected(pqxx::connection_base& conn) {
   const int fd = conn.sock();
   if (fd < 0) return false;
   for (int round = 0; round < 4; ++round) {
@@ -37,15 +39,19 @@ bool stillConnected(pqxx::connection& conn) {
 
 thread_local std::chrono::milliseconds abandonedDeadline{0};
 
-// The opener stays with one connect this many connect timeouts. Callers
-// still wait at most connect_timeout_ms for it (acquire), then fail fast.
-// A server slowed by its restart, or starved of CPU, may need longer than
-// a caller may wait; an attempt given up wastes the backend the server
-// already started for it and joins the back of the postmaster's queue
-// again, so with a patience equal to the callers' a slow server is never
-// reached. This way the connect completes in the background and the next
-// caller (a circuit breaker's trial) finds it in the pool.
-constexpr int kOpenerPatience = 3;
+// The opener stays with one connect for at least this long (or three
+// connect timeouts, if longer). Callers still wait at most
+// connect_timeout_ms for it (acquire), then fail fast. A server slowed by
+// its restart, or starved of CPU, can take tens of seconds to hand out a
+// session; an attempt given up wastes the backend the server already
+// started for it and joins the back of the postmaster's queue again, so
+// with a patience near the callers' a slow server is never reached. A
+// server that is gone is not waited for this long: the liveness settings
+// (pg_liveness.h) end its attempt within about ten seconds. So the connect
+// completes in the background and the next caller (a circuit breaker's
+// trial) finds it in the pool.
+constexpr std::chrono::milliseconds kOpenerPatienceFloor{60000};
+constexpr int kOpenerPatienceTimeouts = 3;
 
 }  // namespace
 
@@ -74,7 +80,8 @@ std::string PooledConnection::prepare(const std::string& sql) {
 Pool::Pool(PoolOptions options)
     : options_(std::move(options)),
       conninfo_(options_.conninfo()),
-      openerConninfo_(options_.conninfo(kOpenerPatience * options_.connectTimeout)),
+      openerPatience_(std::max(kOpenerPatienceFloor, kOpenerPatienceTimeouts * options_.connectTimeout)),
+      openerConninfo_(options_.conninfo(openerPatience_)),
       activity_(activityFor(options_.url)) {
   options_.size = std::max<size_t>(1, options_.size);
   // Connect once now: a wrong URL or a down database fails at create with
@@ -109,11 +116,15 @@ void Pool::openConnections() {
     if (stopping_) return;
     openerBusy_ = true;
     openingSince_ = std::chrono::steady_clock::now();
+    const auto giveUpAt = openingSince_ + openerPatience_;
     lock.unlock();
     auto c = std::make_unique<PooledConnection>();
     std::string error;
     try {
-      c->conn = std::make_unique<pqxx::connection>(openerConninfo_);
+      c->conn = connectUntil(openerConninfo_, giveUpAt, [this] {
+        std::lock_guard stopLock(mutex_);
+        return stopping_;
+      });
     } catch (const std::exception& e) {
       error = e.what();
       while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();

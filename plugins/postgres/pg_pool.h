@@ -37,7 +37,7 @@ struct PooledConnection {
   // Statements kept prepared per connection (the oldest are deallocated).
   static constexpr size_t kMaxPrepared = 256;
 
-  std::unique_ptr<pqxx::connection> conn;
+  std::unique_ptr<pqxx::connection_base> conn;
   std::map<std::string, std::string> prepared;  // SQL -> statement name
   std::deque<std::string> preparedOrder;       // SQL, oldest first
   uint64_t nextStatement = 0;
@@ -86,7 +86,9 @@ class Pool {
 
   PoolOptions options_;
   std::string conninfo_;
-  // The opener's: a longer connect timeout than callers wait (see openConnections).
+  // The opener stays with one connect far longer than callers wait for it
+  // (kOpenerPatienceFloor in pg_pool.cpp says why).
+  std::chrono::milliseconds openerPatience_;
   std::string openerConninfo_;
   ServerActivity& activity_;  // shared with the health probe of the same server
   std::mutex mutex_;

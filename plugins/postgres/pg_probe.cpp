@@ -4,6 +4,9 @@
 // default. (libpq's connect_timeout counts whole seconds, at least 2.)
 #include "pg_probe.h"
 
+#include "pg_connect.h"
+#include "pg_liveness.h"
+
 #include <wno/sdk/config.hpp>
 
 #include <nlohmann/json.hpp>
@@ -16,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <vector>
 
 namespace wno::pg {
 namespace {
@@ -49,24 +53,6 @@ bool waitSocket(PGconn* c, short events, Clock::time_point deadline) {
     if (n > 0) return true;
     if (n == 0) return false;
     if (errno != EINTR) return true;  // let libpq report the socket error
-  }
-}
-
-// Where a connection attempt was when it gave up, so "timed out" says
-// whether the server never accepted, never answered the startup, or was
-// slow to authenticate.
-const char* connectPhase(PGconn* c) {
-  switch (PQstatus(c)) {
-    case CONNECTION_STARTED: return "waiting for the TCP connection";
-    case CONNECTION_MADE: return "connected, sending the startup packet";
-    case CONNECTION_AWAITING_RESPONSE: return "waiting for the server's answer to the startup packet";
-    case CONNECTION_AUTH_OK: return "authenticated, waiting for the backend to start";
-    case CONNECTION_SSL_STARTUP: return "negotiating SSL";
-    case CONNECTION_GSS_STARTUP: return "negotiating GSSAPI encryption";
-    case CONNECTION_SETENV: return "negotiating settings";
-    case CONNECTION_CHECK_WRITABLE: return "checking the session is writable";
-    case CONNECTION_CONSUME: return "consuming remaining results";
-    default: return "connecting";
   }
 }
 
@@ -144,9 +130,12 @@ void PostgresProbe::ConnClose::operator()(PGconn* c) const { PQfinish(c); }
 PostgresProbe::~PostgresProbe() = default;
 
 namespace {
-// A connection attempt older than this is given up and started afresh (the
-// server it was queued at may be gone for good).
-constexpr auto kAbandonConnectAfter = std::chrono::seconds(10);
+// A connection attempt older than this is given up and started afresh.
+// A server that is gone ends the attempt sooner by itself (the liveness
+// settings, pg_liveness.h); one that is alive but slow to hand out sessions
+// (restarting, starved of CPU) is better waited for than left: a new
+// attempt joins the back of its queue.
+constexpr auto kAbandonConnectAfter = std::chrono::seconds(60);
 }  // namespace
 
 wno::sdk::ProbeReport PostgresProbe::check(std::chrono::milliseconds timeout) {
@@ -179,9 +168,16 @@ wno::sdk::ProbeReport PostgresProbe::check(std::chrono::milliseconds timeout) {
   for (int attempt = 0;; ++attempt) {
     if (conn_ && connected_ && PQstatus(conn_.get()) == CONNECTION_BAD) drop();
     if (!conn_) {
-      const char* keys[] = {"dbname", "application_name", nullptr};
-      const char* values[] = {url_.c_str(), "wno-health-probe", nullptr};
-      conn_.reset(PQconnectStartParams(keys, values, 1));
+      // The liveness settings come before the URL (dbname, expanded) so
+      // that the URL's own, if it has any, win.
+      std::vector<const char*> keys, values;
+      for (const auto& setting : kLivenessSettings) {
+        keys.push_back(setting.key);
+        values.push_back(setting.value);
+      }
+      keys.insert(keys.end(), {"dbname", "application_name", nullptr});
+      values.insert(values.end(), {url_.c_str(), "wno-health-probe", nullptr});
+      conn_.reset(PQconnectStartParams(keys.data(), values.data(), 1));
       connectStarted_ = Clock::now();
       pollState_ = PGRES_POLLING_WRITING;
       if (!conn_ || PQstatus(conn_.get()) == CONNECTION_BAD) {

@@ -1,0 +1,31 @@
+// Opening a connection that waits patiently and can still be stopped.
+// libpq's blocking connect cannot be interrupted: a pool opener inside it
+// holds the host's shutdown for as long as connect_timeout. This drives
+// libpq's non-blocking connect instead, looks at a stop flag between
+// waits, and hands the finished session to libpqxx.
+#pragma once
+
+#include <libpq-fe.h>
+#include <pqxx/pqxx>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace wno::pg {
+
+// Connects to `conninfo` (a URL or key=value string). Gives up at
+// `deadline`, or within about 100 ms of `stopRequested()` turning true.
+// Throws pqxx::broken_connection with libpq's message, or saying how long
+// it waited and in which phase.
+std::unique_ptr<pqxx::connection_base> connectUntil(const std::string& conninfo,
+                                                    std::chrono::steady_clock::time_point deadline,
+                                                    const std::function<bool()>& stopRequested);
+
+// Where a connection attempt is, so "timed out" says whether the server
+// never accepted, never answered the startup packet, or was slow to start
+// the session.
+const char* connectPhase(const PGconn* c);
+
+}  // namespace wno::pg
