@@ -15,19 +15,6 @@ using Clock = std::chrono::steady_clock;
 // being constructed on the same thread to take it.
 thread_local PGconn* handedOver = nullptr;
 
-// A libpqxx connection policy that adopts a session connected elsewhere.
-// Should libpqxx ever open this connection again by itself (it may
-// reactivate a broken one), it connects the way pqxx::connection does.
-class AdoptConnected : public pqxx::connectionpolicy {
- public:
-  explicit AdoptConnected(const std::string& options) : connectionpolicy(options) {}
-  handle do_startconnect(handle orig) override {
-    if (orig) return orig;
-    if (handle adopted = std::exchange(handedOver, nullptr)) return adopted;
-    return normalconnect(orig);
-  }
-};
-
 std::string trimmed(std::string message) {
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   return message;
@@ -38,6 +25,12 @@ struct ConnCloser {
 };
 
 }  // namespace
+
+AdoptConnected::handle AdoptConnected::do_startconnect(handle orig) {
+  if (orig) return orig;
+  if (handle adopted = std::exchange(handedOver, nullptr)) return adopted;
+  return normalconnect(orig);
+}
 
 const char* connectPhase(const PGconn* c) {
   switch (PQstatus(c)) {
@@ -54,8 +47,8 @@ const char* connectPhase(const PGconn* c) {
   }
 }
 
-std::unique_ptr<pqxx::connection_base> connectUntil(const std::string& conninfo, Clock::time_point deadline,
-                                                    const std::function<bool()>& stopRequested) {
+std::unique_ptr<Connection> connectUntil(const std::string& conninfo, Clock::time_point deadline,
+                                         const std::function<bool()>& stopRequested) {
   constexpr auto kStopCheckEvery = std::chrono::milliseconds(100);
   const auto started = Clock::now();
   std::unique_ptr<PGconn, ConnCloser> conn(PQconnectStart(conninfo.c_str()));
@@ -81,7 +74,7 @@ std::unique_ptr<pqxx::connection_base> connectUntil(const std::string& conninfo,
   }
   handedOver = conn.release();
   try {
-    return std::make_unique<pqxx::basic_connection_base<AdoptConnected>>(conninfo);
+    return std::make_unique<Connection>(conninfo);
   } catch (...) {
     if (handedOver) PQfinish(std::exchange(handedOver, nullptr));  // libpqxx never took it
     throw;

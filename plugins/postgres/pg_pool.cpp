@@ -88,7 +88,7 @@ Pool::Pool(PoolOptions options)
   // the server's message, not on the first request.
   auto c = std::make_unique<PooledConnection>();
   try {
-    c->conn = std::make_unique<pqxx::connection>(conninfo_);
+    c->conn = std::make_unique<Connection>(conninfo_);
   } catch (const std::exception& e) {
     throw PgError(WNO_ERR_UNAVAILABLE, std::string("cannot connect: ") + e.what());
   }

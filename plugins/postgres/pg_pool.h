@@ -11,6 +11,7 @@
 #pragma once
 
 #include "pg_activity.h"
+#include "pg_connect.h"
 #include "pg_options.h"
 
 #include <pqxx/pqxx>
@@ -37,7 +38,7 @@ struct PooledConnection {
   // Statements kept prepared per connection (the oldest are deallocated).
   static constexpr size_t kMaxPrepared = 256;
 
-  std::unique_ptr<pqxx::connection_base> conn;
+  std::unique_ptr<Connection> conn;
   std::map<std::string, std::string> prepared;  // SQL -> statement name
   std::deque<std::string> preparedOrder;       // SQL, oldest first
   uint64_t nextStatement = 0;
