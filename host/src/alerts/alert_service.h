@@ -11,7 +11,7 @@
 #include "alerts/alert_notifier.h"
 #include "alerts/alert_rule.h"
 #include "alerts/metric_readings.h"
-#include "services/metrics.h"
+#include "metrics/metrics.h"
 
 #include <nlohmann/json.hpp>
 

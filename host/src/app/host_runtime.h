@@ -14,7 +14,7 @@
 #include "jobs/job_data_schema.h"
 #include "jobs/job_service.h"
 #include "plugins/plugin_manager.h"
-#include "protection/protection_middleware.h"
+#include "http/protection_middleware.h"
 #include "services/host_services.h"
 
 #include <nlohmann/json.hpp>

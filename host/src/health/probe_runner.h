@@ -9,7 +9,7 @@
 
 #include "plugins/component_instance.h"
 #include "protection/circuit_breaker.h"
-#include "services/metrics.h"
+#include "metrics/metrics.h"
 
 #include <nlohmann/json.hpp>
 

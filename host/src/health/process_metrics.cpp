@@ -1,7 +1,7 @@
 #include "health/process_metrics.h"
 
 #include "health/process_resources.h"
-#include "services/metrics.h"
+#include "metrics/metrics.h"
 
 #include <wno/common.h>
 

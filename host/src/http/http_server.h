@@ -10,7 +10,7 @@
 #include "http/request_metrics.h"
 #include "http/router.h"
 #include "http/worker_pool.h"
-#include "services/metrics.h"
+#include "metrics/metrics.h"
 
 #include <atomic>
 #include <chrono>

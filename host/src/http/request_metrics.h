@@ -6,7 +6,7 @@
 // (route, method, status) per thread.
 #pragma once
 
-#include "services/metrics.h"
+#include "metrics/metrics.h"
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>

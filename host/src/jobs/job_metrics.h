@@ -6,7 +6,7 @@
 // and hashes it on every call, which showed in the drain's profile.
 #pragma once
 
-#include "services/metrics.h"
+#include "metrics/metrics.h"
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>

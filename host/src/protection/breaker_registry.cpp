@@ -1,7 +1,7 @@
 #include "protection/breaker_registry.h"
 
 #include "core/logger.h"
-#include "services/metrics.h"
+#include "metrics/metrics.h"
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>

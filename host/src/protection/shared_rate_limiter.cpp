@@ -1,7 +1,7 @@
 #include "protection/shared_rate_limiter.h"
 
 #include "core/logger.h"
-#include "services/metrics.h"
+#include "metrics/metrics.h"
 
 #include <prometheus/counter.h>
 

@@ -6,7 +6,7 @@
 
 #include "core/status.h"
 #include "protection/breaker_registry.h"
-#include "services/metrics.h"
+#include "metrics/metrics.h"
 
 #include <atomic>
 #include <cstdint>

@@ -6,7 +6,7 @@
 // repository service's calls always reach the repository).
 #pragma once
 
-#include "services/metrics.h"
+#include "metrics/metrics.h"
 
 #include <cstdint>
 #include <string>

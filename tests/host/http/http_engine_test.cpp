@@ -4,7 +4,7 @@
 // mid-response, and draining on shutdown. A raw socket client, so the tests
 // control exactly which bytes arrive when.
 #include "http/http_server.h"
-#include "services/metrics.h"
+#include "metrics/metrics.h"
 
 #include "eventually.h"
 

@@ -2,7 +2,7 @@
 #include "protection/circuit_breaker.h"
 #include "protection/gcra.h"
 #include "protection/load_shedder.h"
-#include "services/metrics.h"
+#include "metrics/metrics.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

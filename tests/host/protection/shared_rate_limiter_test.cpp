@@ -4,7 +4,7 @@
 // when Redis is back (script reloaded after the restart emptied its cache).
 #include "protection/shared_rate_limiter.h"
 #include "redis_server.h"
-#include "services/metrics.h"
+#include "metrics/metrics.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "services/metrics.h"
+#include "metrics/metrics.h"
 
 #include <prometheus/text_serializer.h>
 

@@ -1,4 +1,4 @@
-#include "protection/protection_middleware.h"
+#include "http/protection_middleware.h"
 
 #include "core/fnv1a.h"
 #include "core/logger.h"
