@@ -467,7 +467,7 @@ class DataRoutes {
       auto countWhere = [&](const char* collection, const char* field, const char* key) -> Status {
         const Collection* c = repos_.collection(collection);
         if (!c) return Status::ok();
-        auto n = repos_.count(*c, {Filter{field, "eq", *id}});
+        auto n = repos_.count(*c, {Filter{field, "eq", *id, false, {}}});
         if (!n.isOk()) return n.status();
         stats[key] = n.value();
         return Status::ok();
