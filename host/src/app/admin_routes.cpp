@@ -1,24 +1,12 @@
 #include "app/host_runtime.h"
 #include "app/routes.h"
+#include "core/constant_time.h"
 #include "core/logger.h"
 
 #include <Poco/Net/IPAddress.h>
 
 namespace wno::host {
 namespace {
-
-// Compares without an early exit so the time taken does not reveal how many
-// leading characters of a guessed key were right.
-bool constantTimeEquals(const std::string& a, const std::string& b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  const size_t n = std::max(a.size(), b.size());
-  for (size_t i = 0; i < n; ++i) {
-    const unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    const unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    diff |= static_cast<unsigned char>(x ^ y);
-  }
-  return diff == 0;
-}
 
 nlohmann::json pluginsJson(PluginManager& manager) {
   nlohmann::json loaded = nlohmann::json::array();

@@ -1,5 +1,7 @@
 #include "data/cursor.h"
 
+#include "core/constant_time.h"
+
 #include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
 #include <Poco/HMACEngine.h>
@@ -38,14 +40,6 @@ bool unbase64url(const std::string& text, std::string& out) {
   } catch (const std::exception&) {
     return false;
   }
-}
-
-// Compares MACs without an early exit, so timing does not leak a prefix match.
-bool constantTimeEquals(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
 }
 
 }  // namespace
