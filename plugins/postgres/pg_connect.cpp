@@ -15,11 +15,6 @@ using Clock = std::chrono::steady_clock;
 // being constructed on the same thread to take it.
 thread_local PGconn* handedOver = nullptr;
 
-std::string trimmed(std::string message) {
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-  return message;
-}
-
 struct ConnCloser {
   void operator()(PGconn* c) const { PQfinish(c); }
 };
@@ -30,6 +25,12 @@ AdoptConnected::handle AdoptConnected::do_startconnect(handle orig) {
   if (orig) return orig;
   if (handle adopted = std::exchange(handedOver, nullptr)) return adopted;
   return normalconnect(orig);
+}
+
+std::string connectionMessage(const PGconn* c) {
+  std::string m = c ? PQerrorMessage(c) : "out of memory";
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  return m.empty() ? "connection failed" : m;
 }
 
 const char* connectPhase(const PGconn* c) {
@@ -53,10 +54,10 @@ std::unique_ptr<Connection> connectUntil(const std::string& conninfo, Clock::tim
   const auto started = Clock::now();
   std::unique_ptr<PGconn, ConnCloser> conn(PQconnectStart(conninfo.c_str()));
   if (!conn) throw std::bad_alloc();
-  if (PQstatus(conn.get()) == CONNECTION_BAD) throw pqxx::broken_connection(trimmed(PQerrorMessage(conn.get())));
+  if (PQstatus(conn.get()) == CONNECTION_BAD) throw pqxx::broken_connection(connectionMessage(conn.get()));
   PostgresPollingStatusType state = PGRES_POLLING_WRITING;
   while (state != PGRES_POLLING_OK) {
-    if (state == PGRES_POLLING_FAILED) throw pqxx::broken_connection(trimmed(PQerrorMessage(conn.get())));
+    if (state == PGRES_POLLING_FAILED) throw pqxx::broken_connection(connectionMessage(conn.get()));
     for (;;) {
       if (stopRequested()) throw pqxx::broken_connection("connect abandoned: the pool is closing");
       const auto now = Clock::now();

@@ -42,4 +42,8 @@ std::unique_ptr<Connection> connectUntil(const std::string& conninfo,
 // the session.
 const char* connectPhase(const PGconn* c);
 
+// libpq's last message for `c` without its trailing newline ("out of
+// memory" for no connection at all, "connection failed" for no message).
+std::string connectionMessage(const PGconn* c);
+
 }  // namespace wno::pg

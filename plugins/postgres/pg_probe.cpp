@@ -37,12 +37,6 @@ struct Failure {
   bool timedOut = false;
 };
 
-std::string connMessage(PGconn* c) {
-  std::string m = c ? PQerrorMessage(c) : "out of memory";
-  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
-  return m.empty() ? "connection failed" : m;
-}
-
 // Waits until the socket is ready for `events` or the deadline passes.
 bool waitSocket(PGconn* c, short events, Clock::time_point deadline) {
   for (;;) {
@@ -61,18 +55,18 @@ bool waitSocket(PGconn* c, short events, Clock::time_point deadline) {
 // (to the same postmaster that may be the reason we are late); the caller
 // drops the session instead, which ends the backend's work just as well.
 std::optional<Failure> query(PGconn* c, const char* sql, Clock::time_point deadline, ResultPtr& out) {
-  if (PQsendQuery(c, sql) != 1) return Failure{connMessage(c)};
+  if (PQsendQuery(c, sql) != 1) return Failure{connectionMessage(c)};
   for (;;) {
     const int flushed = PQflush(c);
     if (flushed == 0) break;
-    if (flushed < 0) return Failure{connMessage(c)};
+    if (flushed < 0) return Failure{connectionMessage(c)};
     if (!waitSocket(c, POLLOUT, deadline)) return Failure{"query timed out", true};
   }
   out.reset();
   for (;;) {
     while (PQisBusy(c)) {
       if (!waitSocket(c, POLLIN, deadline)) return Failure{"query timed out", true};
-      if (PQconsumeInput(c) != 1) return Failure{connMessage(c)};
+      if (PQconsumeInput(c) != 1) return Failure{connectionMessage(c)};
     }
     ResultPtr r(PQgetResult(c));
     if (!r) break;  // the end of this query's results
@@ -181,7 +175,7 @@ wno::sdk::ProbeReport PostgresProbe::check(std::chrono::milliseconds timeout) {
       connectStarted_ = Clock::now();
       pollState_ = PGRES_POLLING_WRITING;
       if (!conn_ || PQstatus(conn_.get()) == CONNECTION_BAD) {
-        Failure f{connMessage(conn_.get())};
+        Failure f{connectionMessage(conn_.get())};
         drop();
         return down(f);
       }
@@ -192,7 +186,7 @@ wno::sdk::ProbeReport PostgresProbe::check(std::chrono::milliseconds timeout) {
       // done, fails or this check's time is up.
       while (pollState_ != PGRES_POLLING_OK) {
         if (pollState_ == PGRES_POLLING_FAILED) {
-          Failure f{connMessage(conn_.get())};
+          Failure f{connectionMessage(conn_.get())};
           drop();
           return down(f);
         }
@@ -207,7 +201,7 @@ wno::sdk::ProbeReport PostgresProbe::check(std::chrono::milliseconds timeout) {
         pollState_ = PQconnectPoll(conn_.get());
       }
       if (PQsetnonblocking(conn_.get(), 1) != 0) {
-        Failure f{connMessage(conn_.get())};
+        Failure f{connectionMessage(conn_.get())};
         drop();
         return down(f);
       }
