@@ -157,7 +157,13 @@ Pool::Lease Pool::acquire(bool unbounded) {
     while (!idle_.empty()) {
       auto c = std::move(idle_.back());
       idle_.pop_back();
-      if (stillConnected(*c->conn)) return lease(std::move(c), unbounded);
+      // The check is a system call: made under the lock, it queued every
+      // other acquire and release behind it. The connection is this
+      // thread's alone meanwhile (neither idle nor leased).
+      lock.unlock();
+      const bool alive = stillConnected(*c->conn);
+      lock.lock();
+      if (alive) return lease(std::move(c), unbounded);
       --open_;  // died while idle (server restart, idle timeout): open a fresh one instead
     }
     if (connectFailures_ != failuresAtStart) {
@@ -219,8 +225,9 @@ void Pool::release(std::unique_ptr<PooledConnection> c) {
       --open_;  // broken or abandoned: the next acquire opens a fresh one
       broken = std::move(c);
     }
-    available_.notify_one();
   }
+  // After unlocking: a waiter woken under the lock would only block on it.
+  available_.notify_one();
 }
 
 void Pool::watch() {

@@ -56,17 +56,30 @@ Params toParams(const Statement& s) {
 // (row_json.h): integers and jsonb are already JSON, text is escaped, and
 // doubles are re-formatted only so that NaN and Infinity become null.
 void appendRow(std::string& out, const pqxx::row& row, const RowJson& shape) {
-  auto field = [&](size_t column) { return row[static_cast<pqxx::row::size_type>(column)]; };
+  // One column iterator, moved to each member's column: row[i] builds a
+  // pqxx::field holding its own copy of the result (two atomic reference
+  // count updates per value read), the iterator is that field already.
+  auto value = row.begin();
+  pqxx::row::size_type at = 0;
+  auto moveTo = [&](size_t column) {
+    const auto to = static_cast<pqxx::row::size_type>(column);
+    value += static_cast<pqxx::row::difference_type>(to) - static_cast<pqxx::row::difference_type>(at);
+    at = to;
+  };
   wno::sql::appendObject(
-      out, shape, [&](size_t column) { return field(column).is_null(); },
+      out, shape,
+      [&](size_t column) {
+        moveTo(column);
+        return value->is_null();
+      },
       [&](std::string& json, const RowJson::Member& m) {
-        const auto value = field(m.column);
-        const std::string_view text(value.c_str(), value.size());
+        moveTo(m.column);
+        const std::string_view text(value->c_str(), value->size());
         switch (m.kind) {
           case ValueKind::Int64:
           case ValueKind::Json: json.append(text); break;
           case ValueKind::Bool: wno::sql::appendBool(json, text[0] == 't'); break;
-          case ValueKind::Double: wno::sql::appendDouble(json, std::strtod(value.c_str(), nullptr)); break;
+          case ValueKind::Double: wno::sql::appendDouble(json, std::strtod(value->c_str(), nullptr)); break;
           case ValueKind::Text: wno::sql::appendString(json, text); break;
         }
       });
@@ -357,9 +370,11 @@ class PostgresRepository : public wno::sdk::Repository {
       const auto rowShape = shape(t, s);
       std::string text;
       size_t written = 0;
-      for (const auto& row : r) {
+      // The iterator is a pqxx::row itself; dereferencing it would copy
+      // the result once more per row.
+      for (auto row = r.begin(); row != r.end(); ++row) {
         text.clear();
-        appendRow(text, row, *rowShape);
+        appendRow(text, static_cast<const pqxx::row&>(row), *rowShape);
         ++written;
         if (!out.write(text)) break;
       }

@@ -1,13 +1,12 @@
 #include "data/cursor.h"
 
+#include "core/base64url.h"
 #include "core/constant_time.h"
 
-#include <Poco/Base64Decoder.h>
-#include <Poco/Base64Encoder.h>
 #include <Poco/HMACEngine.h>
 #include <Poco/SHA2Engine.h>
 
-#include <sstream>
+#include <string_view>
 
 namespace wno::host::data {
 namespace {
@@ -18,29 +17,6 @@ class Sha256 : public Poco::SHA2Engine {
   enum { BLOCK_SIZE = 64, DIGEST_SIZE = 32 };
   Sha256() : Poco::SHA2Engine(SHA_256) {}
 };
-
-std::string base64url(const std::string& bytes) {
-  std::ostringstream out;
-  Poco::Base64Encoder encoder(out, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
-  encoder.rdbuf()->setLineLength(0);
-  encoder << bytes;
-  encoder.close();
-  return out.str();
-}
-
-bool unbase64url(const std::string& text, std::string& out) {
-  for (char c : text) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
-  }
-  try {
-    std::istringstream in(text);
-    Poco::Base64Decoder decoder(in, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
-    out.assign(std::istreambuf_iterator<char>(decoder), std::istreambuf_iterator<char>());
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
-}
 
 }  // namespace
 
@@ -53,13 +29,28 @@ std::string CursorCodec::sign(const std::string& payload) const {
 
 std::string CursorCodec::encode(const std::string& collection, const std::string& sortSignature,
                                 const std::string& filterSignature, const nlohmann::json& after) const {
-  const nlohmann::json payload = {{"v", 1}, {"c", collection}, {"s", sortSignature},
-                                  {"f", filterSignature}, {"a", after}};
-  return frame(payload.dump());
+  // The bytes nlohmann::json::dump() wrote for this object (members in name
+  // order), written directly: one list page issues one cursor, and a DOM
+  // built to be dumped once cost more than the signature.
+  std::string payload = "{\"a\":";
+  payload += after.dump();
+  payload += ",\"c\":";
+  payload += nlohmann::json(collection).dump();
+  payload += ",\"f\":";
+  payload += nlohmann::json(filterSignature).dump();
+  payload += ",\"s\":";
+  payload += nlohmann::json(sortSignature).dump();
+  payload += ",\"v\":1}";
+  return frame(payload);
 }
 
 std::string CursorCodec::frame(const std::string& payload) const {
-  return base64url(payload) + "." + base64url(sign(payload));
+  std::string out;
+  out.reserve(payload.size() * 4 / 3 + 48);
+  appendBase64Url(out, payload);
+  out.push_back('.');
+  appendBase64Url(out, sign(payload));
+  return out;
 }
 
 Result<nlohmann::json> CursorCodec::decode(const std::string& cursor, const std::string& collection,
@@ -67,8 +58,9 @@ Result<nlohmann::json> CursorCodec::decode(const std::string& cursor, const std:
                                            const std::string& filterSignature) const {
   const auto dot = cursor.find('.');
   std::string payload, mac;
-  if (cursor.size() > 4096 || dot == std::string::npos || !unbase64url(cursor.substr(0, dot), payload) ||
-      !unbase64url(cursor.substr(dot + 1), mac)) {
+  const std::string_view framed(cursor);
+  if (cursor.size() > 4096 || dot == std::string::npos || !decodeBase64Url(framed.substr(0, dot), payload) ||
+      !decodeBase64Url(framed.substr(dot + 1), mac)) {
     return Status(WNO_ERR_INVALID, "malformed cursor");
   }
   if (!constantTimeEquals(mac, sign(payload))) return Status(WNO_ERR_INVALID, "cursor signature does not verify (tampered or from another deployment)");

@@ -1,7 +1,8 @@
 // Builds parameterized SQL for the repository QUERY of repository.h, shared
 // by the SQLite and PostgreSQL plugins. Identifiers come only from the
 // collection definition (config) and are quoted; every value is a bound
-// parameter. NULL sorts as +infinity in both dialects (PostgreSQL's default:
+// parameter, except a read's page size (an integer written into the text, see
+// select() in sql_builder.cpp). NULL sorts as +infinity in both dialects (PostgreSQL's default:
 // ASC NULLS LAST, DESC NULLS FIRST), which keyset comparisons rely on.
 #pragma once
 

@@ -187,5 +187,15 @@ TEST(Cursor, RoundTripsAndRefusesTamperingAndOtherQueries) {
   }
 }
 
+// Cursors already handed out keep working across an upgrade: encode() writes
+// the payload bytes the JSON document it replaced dumped, names with quotes
+// and non-ASCII included, and signs them the same way.
+TEST(Cursor, EncodesThePayloadTheJsonDocumentDumped) {
+  CursorCodec codec("secret-1");
+  const json after = {"caf\u00e9 \"quoted\"", nullptr, 42, 2.5};
+  const json payload = {{"v", 1}, {"c", "users\\x"}, {"s", "-title,-id,"}, {"f", "[\"a\"]"}, {"a", after}};
+  EXPECT_EQ(codec.encode("users\\x", "-title,-id,", "[\"a\"]", after), codec.frame(payload.dump()));
+}
+
 }  // namespace
 }  // namespace wno::host::data
