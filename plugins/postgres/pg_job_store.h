@@ -8,7 +8,7 @@
 // run through them to say why. Enqueue, retry, failure-with-retry and
 // recovery NOTIFY "<table>_wake" with the queue as payload, after their
 // commit and coalesced (pg_notifier.h); wait() LISTENs.
-// Config: {"url","pool_size":8,"pool_wait_ms":2000,"table":"wno_jobs"} and
+// Config: {"url","pool_size":8,"pool_min":1,"pool_wait_ms":2000,"table":"wno_jobs"} and
 // the timeouts of pg_options.h.
 // Migrations run at create under an advisory lock (hosts may start at once).
 // THREADS: every method may be called concurrently (pooled connections).

@@ -8,7 +8,7 @@
 namespace wno::pg {
 namespace {
 
-const std::set<std::string> kPoolKeys = {"url", "pool_size", "pool_wait_ms", "connect_timeout_ms",
+const std::set<std::string> kPoolKeys = {"url", "pool_size", "pool_min", "pool_wait_ms", "connect_timeout_ms",
                                           "statement_timeout_ms"};
 
 bool isUri(const std::string& url) { return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0; }
@@ -43,6 +43,11 @@ PoolOptions parsePoolOptions(const nlohmann::json& config, size_t defaultSize) {
   }
   o.url = config["url"].get<std::string>();
   o.size = static_cast<size_t>(integer(config, "pool_size", static_cast<int64_t>(defaultSize), 1, 512));
+  o.min = static_cast<size_t>(integer(config, "pool_min", 1, 1, 512));
+  if (o.min > o.size) {
+    throw std::invalid_argument("pool_min: " + std::to_string(o.min) + " is more than pool_size (" +
+                                std::to_string(o.size) + ")");
+  }
   o.wait = std::chrono::milliseconds(integer(config, "pool_wait_ms", 2000, 1, 600000));
   o.connectTimeout = std::chrono::milliseconds(integer(config, "connect_timeout_ms", 5000, 1, 600000));
   o.statementTimeout = std::chrono::milliseconds(integer(config, "statement_timeout_ms", 15000, 0, 86400000));

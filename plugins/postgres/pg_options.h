@@ -3,6 +3,7 @@
 // Every wait is bounded so a database that hangs (a lock held for ever, a
 // frozen VM, a storage stall) answers callers with an error instead of
 // pinning request threads:
+//   pool_min              connections opened at start, in the background
 //   pool_wait_ms          for a free pooled connection
 //   connect_timeout_ms    for a new connection (libpq counts whole seconds, at least 2)
 //   statement_timeout_ms  for one statement, enforced by the server; the
@@ -25,6 +26,11 @@ constexpr std::chrono::milliseconds kDeadlineGraceMs{1000};
 struct PoolOptions {
   std::string url;
   size_t size = 16;
+  // Opened at start (one before create returns, the rest by the pool's
+  // opener), so the pool does not grow under load: a busy server hands out
+  // new sessions slowly, and requests queue behind the few connections
+  // open meanwhile (seconds of stall on a saturated 2-core box).
+  size_t min = 1;
   std::chrono::milliseconds wait{2000};
   std::chrono::milliseconds connectTimeout{5000};
   std::chrono::milliseconds statementTimeout{15000};
@@ -44,7 +50,7 @@ struct PoolOptions {
 // listing the known ones.
 void rejectUnknownKeys(const nlohmann::json& config, const std::set<std::string>& extra);
 
-// Reads url, pool_size, pool_wait_ms, connect_timeout_ms and
+// Reads url, pool_size, pool_min, pool_wait_ms, connect_timeout_ms and
 // statement_timeout_ms from a plugin config; throws std::invalid_argument
 // naming the key and what it expects.
 PoolOptions parsePoolOptions(const nlohmann::json& config, size_t defaultSize);

@@ -94,6 +94,12 @@ Pool::Pool(PoolOptions options)
   }
   idle_.push_back(std::move(c));
   open_ = 1;
+  // The rest of pool_min: the opener's queue, like connections acquire asks for.
+  const size_t warm = std::min(options_.min, options_.size);
+  if (warm > open_) {
+    opening_ = warm - open_;
+    open_ = warm;
+  }
   if (options_.clientDeadline().count() > 0) watchdog_ = std::thread([this] { watch(); });
   opener_ = std::thread([this] { openConnections(); });
 }

@@ -1,7 +1,7 @@
 // The `postgres` repository: collections as tables, the structured QUERY as
 // parameterized SQL (shared builder, $n placeholders), prepared once per
 // pooled connection. Config: {"url":"postgresql://user:pw@host:5432/db",
-// "pool_size":16,"pool_wait_ms":2000,"connect_timeout_ms":5000,
+// "pool_size":16,"pool_min":1,"pool_wait_ms":2000,"connect_timeout_ms":5000,
 // "statement_timeout_ms":15000} (pg_options.h). The job store is pg_job_store.*.
 #include "pg_copy.h"
 #include "pg_errors.h"

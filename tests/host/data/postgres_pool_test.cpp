@@ -202,6 +202,38 @@ TEST_F(PostgresPoolTest, ASlowConsumerOfRowsHoldsNoConnection) {
   reader.join();
 }
 
+// pool_min connections are open without any demand, so load does not have
+// to grow the pool (new sessions come slowly from a busy server), and
+// create does not wait for them.
+TEST_F(PostgresPoolTest, PoolMinConnectionsAreOpenedInTheBackgroundAtStart) {
+  const auto backends = [](int wanted) {
+    return postgres_->psql("DO \\$\\$ BEGIN IF (SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                           "'warm_pool') <> " + std::to_string(wanted) + " THEN RAISE 'not yet'; END IF; END \\$\\$");
+  };
+  auto warm = openRepository("warm", {{"url", postgres_->url() + "?application_name=warm_pool"},
+                                      {"pool_size", 5},
+                                      {"pool_min", 3}});
+  ASSERT_NE(warm, nullptr);
+  EXPECT_TRUE(test::eventually([&] { return backends(3); })) << "pool_min connections were not opened";
+  // And no more than that while nothing asks for them.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(backends(3));
+  warm.reset();
+  EXPECT_TRUE(test::eventually([&] { return backends(0); })) << "closing the pool left sessions open";
+}
+
+TEST_F(PostgresPoolTest, PoolMinAbovePoolSizeIsRefusedNamingBoth) {
+  auto refused = RepositoryInstance::create(runtime_->plugins().find(WNO_KIND_REPOSITORY, "postgres"), hostApiTable(),
+                                            &runtime_->services(), "bad",
+                                            {{"url", postgres_->url()}, {"pool_size", 2}, {"pool_min", 3}});
+  ASSERT_FALSE(refused.isOk());
+  EXPECT_THAT(refused.status().message(), HasSubstr("pool_min: 3 is more than pool_size (2)"));
+  auto zero = RepositoryInstance::create(runtime_->plugins().find(WNO_KIND_REPOSITORY, "postgres"), hostApiTable(),
+                                         &runtime_->services(), "bad", {{"url", postgres_->url()}, {"pool_min", 0}});
+  ASSERT_FALSE(zero.isOk());
+  EXPECT_THAT(zero.status().message(), HasSubstr("pool_min: expected an integer from 1 to 512"));
+}
+
 TEST_F(PostgresPoolTest, MoreStatementShapesThanAConnectionKeepsPreparedAllRun) {
   ASSERT_EQ(httpRequest(port_, "POST", "/api/v1/battles", R"({"title":"t1"})").status, 201);
   // Each in.() length is its own statement text; 300 of them outgrow the
