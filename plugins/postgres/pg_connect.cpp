@@ -49,7 +49,7 @@ const char* connectPhase(const PGconn* c) {
 }
 
 std::unique_ptr<Connection> connectUntil(const std::string& conninfo, Clock::time_point deadline,
-                                         const std::function<bool()>& stopRequested) {
+                                         const std::function<bool()>& stopRequested, PGconn** session) {
   constexpr auto kStopCheckEvery = std::chrono::milliseconds(100);
   const auto started = Clock::now();
   std::unique_ptr<PGconn, ConnCloser> conn(PQconnectStart(conninfo.c_str()));
@@ -73,9 +73,12 @@ std::unique_ptr<Connection> connectUntil(const std::string& conninfo, Clock::tim
     }
     state = PQconnectPoll(conn.get());
   }
-  handedOver = conn.release();
+  PGconn* const adopted = conn.release();
+  handedOver = adopted;
   try {
-    return std::make_unique<Connection>(conninfo);
+    auto connection = std::make_unique<Connection>(conninfo);
+    if (session) *session = handedOver == nullptr ? adopted : nullptr;  // taken by do_startconnect, or not ours
+    return connection;
   } catch (...) {
     if (handedOver) PQfinish(std::exchange(handedOver, nullptr));  // libpqxx never took it
     throw;

@@ -32,10 +32,11 @@ using Connection = pqxx::basic_connection_base<AdoptConnected>;
 // Connects to `conninfo` (a URL or key=value string). Gives up at
 // `deadline`, or within about 100 ms of `stopRequested()` turning true.
 // Throws pqxx::broken_connection with libpq's message, or saying how long
-// it waited and in which phase.
+// it waited and in which phase. `session`, if given, receives the libpq
+// session the returned connection runs on.
 std::unique_ptr<Connection> connectUntil(const std::string& conninfo,
                                         std::chrono::steady_clock::time_point deadline,
-                                        const std::function<bool()>& stopRequested);
+                                        const std::function<bool()>& stopRequested, PGconn** session = nullptr);
 
 // Where a connection attempt is, so "timed out" says whether the server
 // never accepted, never answered the startup packet, or was slow to start

@@ -57,23 +57,34 @@ constexpr int kOpenerPatienceTimeouts = 3;
 
 std::chrono::milliseconds takeAbandonedDeadline() { return std::exchange(abandonedDeadline, std::chrono::milliseconds(0)); }
 
-std::string PooledConnection::prepare(const std::string& sql) {
-  auto it = prepared.find(sql);
-  if (it != prepared.end()) return it->second;
-  // Filters, field lists and in.() lengths make many statement texts; each
-  // prepared one holds memory in the server for the session's life. Keep
-  // the newest kMaxPrepared, dropping the oldest (DEALLOCATE is not undone
-  // by a rollback, so it is safe inside a transaction).
-  if (prepared.size() >= kMaxPrepared) {
-    auto oldest = prepared.find(preparedOrder.front());
-    conn->unprepare(oldest->second);
-    prepared.erase(oldest);
-    preparedOrder.pop_front();
+const std::string* PreparedNames::find(const std::string& sql) const {
+  const auto it = names_.find(sql);
+  return it == names_.end() ? nullptr : &it->second;
+}
+
+const std::string& PreparedNames::add(const std::string& sql,
+                                      const std::function<void(const std::string&)>& deallocate) {
+  if (names_.size() >= kMax) {
+    auto oldest = names_.find(order_.front());
+    const std::string name = std::move(oldest->second);
+    names_.erase(oldest);
+    order_.pop_front();
+    deallocate(name);
   }
-  const std::string name = "wno_" + std::to_string(nextStatement++);
+  order_.push_back(sql);
+  return names_.emplace(sql, prefix_ + std::to_string(next_++)).first->second;
+}
+
+void PreparedNames::forget(const std::string& sql) {
+  names_.erase(sql);
+  order_.erase(std::remove(order_.begin(), order_.end(), sql), order_.end());
+}
+
+const std::string& PooledConnection::prepare(const std::string& sql) {
+  if (const std::string* name = prepared.find(sql)) return *name;
+  // DEALLOCATE is not undone by a rollback, so evicting is safe inside a transaction.
+  const std::string& name = prepared.add(sql, [this](const std::string& old) { conn->unprepare(old); });
   conn->prepare(name, sql);
-  prepared.emplace(sql, name);
-  preparedOrder.push_back(sql);
   return name;
 }
 
@@ -88,7 +99,9 @@ Pool::Pool(PoolOptions options)
   // the server's message, not on the first request.
   auto c = std::make_unique<PooledConnection>();
   try {
-    c->conn = std::make_unique<Connection>(conninfo_);
+    // libpq waits at least 2 s (pg_options.h): so does this first connect.
+    const auto patience = std::max(options_.connectTimeout, std::chrono::milliseconds(2000));
+    c->conn = connectUntil(conninfo_, std::chrono::steady_clock::now() + patience, [] { return false; }, &c->session);
   } catch (const std::exception& e) {
     throw PgError(WNO_ERR_UNAVAILABLE, std::string("cannot connect: ") + e.what());
   }
@@ -127,10 +140,13 @@ void Pool::openConnections() {
     auto c = std::make_unique<PooledConnection>();
     std::string error;
     try {
-      c->conn = connectUntil(openerConninfo_, giveUpAt, [this] {
-        std::lock_guard stopLock(mutex_);
-        return stopping_;
-      });
+      c->conn = connectUntil(
+          openerConninfo_, giveUpAt,
+          [this] {
+            std::lock_guard stopLock(mutex_);
+            return stopping_;
+          },
+          &c->session);
     } catch (const std::exception& e) {
       error = e.what();
       while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
@@ -144,9 +160,10 @@ void Pool::openConnections() {
     } else {
       // Every waiter learns at once (and fails fast with the server's
       // message); asking again is theirs to decide. Nothing else is being
-      // opened now, so what is open is what is idle or leased.
+      // opened now, so what is open is what is idle, leased, or being
+      // checked by an acquire (which takes it off open_ if it is dead).
       opening_ = 0;
-      open_ = idle_.size() + leased_.size();
+      open_ = idle_.size() + leased_.size() + checking_;
       lastConnectError_ = error;
       ++connectFailures_;
       available_.notify_all();
@@ -166,9 +183,11 @@ Pool::Lease Pool::acquire(bool unbounded) {
       // The check is a system call: made under the lock, it queued every
       // other acquire and release behind it. The connection is this
       // thread's alone meanwhile (neither idle nor leased).
+      ++checking_;
       lock.unlock();
       const bool alive = stillConnected(*c->conn);
       lock.lock();
+      --checking_;
       if (alive) return lease(std::move(c), unbounded);
       --open_;  // died while idle (server restart, idle timeout): open a fresh one instead
     }
@@ -224,7 +243,7 @@ void Pool::release(std::unique_ptr<PooledConnection> c) {
     leased_.erase(std::remove(leased_.begin(), leased_.end(), c.get()), leased_.end());
     // Only while the call is failing: an answer that beat the close is a success.
     if (c && c->abandoned && std::uncaught_exceptions() > 0) abandonedDeadline = options_.clientDeadline();
-    if (c && c->conn && c->conn->is_open() && !c->abandoned) {
+    if (c && c->conn && c->conn->is_open() && !c->broken && !c->abandoned) {
       activity_.recordSuccess();  // the server answered this lease (an SQL error is an answer too)
       idle_.push_back(std::move(c));
     } else {

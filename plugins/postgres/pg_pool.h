@@ -19,6 +19,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,16 +35,40 @@ struct PgError : std::runtime_error {
   int32_t status;
 };
 
-struct PooledConnection {
-  // Statements kept prepared per connection (the oldest are deallocated).
-  static constexpr size_t kMaxPrepared = 256;
+// The names of the statements prepared on one session, by SQL text. Filters,
+// field lists and in.() lengths make many texts, and each prepared one holds
+// memory in the server for the session's life: the newest kMax are kept.
+class PreparedNames {
+ public:
+  static constexpr size_t kMax = 256;
+  explicit PreparedNames(std::string prefix) : prefix_(std::move(prefix)) {}
+  // The name `sql` was prepared under, or nullptr.
+  const std::string* find(const std::string& sql) const;
+  // A fresh name for `sql`, to prepare it under. When kMax are kept, the
+  // oldest is forgotten first and `deallocate` called with its name.
+  const std::string& add(const std::string& sql, const std::function<void(const std::string&)>& deallocate);
+  // Undoes add() for a statement the server refused to prepare.
+  void forget(const std::string& sql);
 
+ private:
+  std::string prefix_;
+  std::map<std::string, std::string> names_;  // SQL -> statement name
+  std::deque<std::string> order_;             // SQL, oldest first
+  uint64_t next_ = 0;
+};
+
+struct PooledConnection {
   std::unique_ptr<Connection> conn;
-  std::map<std::string, std::string> prepared;  // SQL -> statement name
-  std::deque<std::string> preparedOrder;       // SQL, oldest first
-  uint64_t nextStatement = 0;
+  // The libpq session under conn (reads use it directly, pg_read.h); null
+  // only if libpqxx opened the connection by itself.
+  PGconn* session = nullptr;
+  // A direct read found the session lost: libpqxx does not know, so the
+  // pool asks this too before taking the connection back.
+  bool broken = false;
+  PreparedNames prepared{"wno_"};  // through libpqxx
+  PreparedNames readPrepared{"wnr_"};  // by pg_read.h, on the same session
   // The name of `sql` prepared on this connection, preparing it on first use.
-  std::string prepare(const std::string& sql);
+  const std::string& prepare(const std::string& sql);
 
   // While leased (guarded by the pool's mutex): when the watchdog gives up
   // on it, and whether it did.
@@ -96,7 +121,8 @@ class Pool {
   std::condition_variable available_;
   std::vector<std::unique_ptr<PooledConnection>> idle_;
   std::vector<PooledConnection*> leased_;
-  size_t open_ = 0;     // idle + leased + being opened
+  size_t open_ = 0;     // idle + leased + being checked + being opened
+  size_t checking_ = 0;  // taken from idle_ by an acquire checking it is still connected
   size_t opening_ = 0;  // asked of the opener, not yet done
   std::chrono::steady_clock::time_point openingSince_{};  // the opener's current connect, if any
   bool openerBusy_ = false;

@@ -8,6 +8,7 @@
 #include "pg_job_store.h"
 #include "pg_pool.h"
 #include "pg_probe.h"
+#include "pg_read.h"
 #include "sql/row_json.h"
 #include "sql/sql_builder.h"
 
@@ -35,7 +36,7 @@ using wno::sql::Statement;
 using wno::sql::ValueKind;
 using wno::sql::TableDef;
 
-using Params = std::vector<std::optional<std::string>>;
+using Params = wno::pg::TextParams;
 
 // Parameters travel as text; PostgreSQL infers each one's type from where
 // it is used (a bigint column, a jsonb column), so no casts are spliced in.
@@ -55,33 +56,40 @@ Params toParams(const Statement& s) {
 // One row as JSON text, straight from the text values libpq received
 // (row_json.h): integers and jsonb are already JSON, text is escaped, and
 // doubles are re-formatted only so that NaN and Infinity become null.
-void appendRow(std::string& out, const pqxx::row& row, const RowJson& shape) {
-  // One column iterator, moved to each member's column: row[i] builds a
-  // pqxx::field holding its own copy of the result (two atomic reference
-  // count updates per value read), the iterator is that field already.
-  auto value = row.begin();
-  pqxx::row::size_type at = 0;
-  auto moveTo = [&](size_t column) {
-    const auto to = static_cast<pqxx::row::size_type>(column);
-    value += static_cast<pqxx::row::difference_type>(to) - static_cast<pqxx::row::difference_type>(at);
-    at = to;
-  };
-  wno::sql::appendObject(
-      out, shape,
+// `valueAt(column)` is the column's text, NUL-terminated after its end (as
+// libpq keeps every value); `isNull(column)` says whether it is NULL.
+template <typename IsNull, typename ValueAt>
+void appendRowValues(std::string& out, const RowJson& shape, IsNull&& isNull, ValueAt&& valueAt) {
+  wno::sql::appendObject(out, shape, isNull, [&](std::string& json, const RowJson::Member& m) {
+    const std::string_view text = valueAt(m.column);
+    switch (m.kind) {
+      case ValueKind::Int64:
+      case ValueKind::Json: json.append(text); break;
+      case ValueKind::Bool: wno::sql::appendBool(json, text[0] == 't'); break;
+      case ValueKind::Double: wno::sql::appendDouble(json, std::strtod(text.data(), nullptr)); break;
+      case ValueKind::Text: wno::sql::appendString(json, text); break;
+    }
+  });
+}
+
+// A row of a read (pg_read.h).
+void appendRow(std::string& out, const PGresult* r, int row, const RowJson& shape) {
+  appendRowValues(
+      out, shape, [&](size_t column) { return PQgetisnull(r, row, static_cast<int>(column)) != 0; },
       [&](size_t column) {
-        moveTo(column);
-        return value->is_null();
-      },
-      [&](std::string& json, const RowJson::Member& m) {
-        moveTo(m.column);
-        const std::string_view text(value->c_str(), value->size());
-        switch (m.kind) {
-          case ValueKind::Int64:
-          case ValueKind::Json: json.append(text); break;
-          case ValueKind::Bool: wno::sql::appendBool(json, text[0] == 't'); break;
-          case ValueKind::Double: wno::sql::appendDouble(json, std::strtod(value->c_str(), nullptr)); break;
-          case ValueKind::Text: wno::sql::appendString(json, text); break;
-        }
+        const int c = static_cast<int>(column);
+        return std::string_view(PQgetvalue(r, row, c), static_cast<size_t>(PQgetlength(r, row, c)));
+      });
+}
+
+// A row a write returned through libpqxx.
+void appendRow(std::string& out, const pqxx::row& row, const RowJson& shape) {
+  const auto field = [&](size_t column) { return row[static_cast<pqxx::row::size_type>(column)]; };
+  appendRowValues(
+      out, shape, [&](size_t column) { return field(column).is_null(); },
+      [&](size_t column) {
+        const auto value = field(column);
+        return std::string_view(value.c_str(), value.size());
       });
 }
 
@@ -354,32 +362,45 @@ class PostgresRepository : public wno::sdk::Repository {
   // not hold a connection.
   size_t run(const TableDef& t, const Statement& s, wno::sdk::Writer& out, bool write = false) {
     return mapErrors(t.collection, [&] {
+      if (!write) return handOn(t, s, read(s), out);
       pqxx::result r;
       {
         auto c = pool_->acquire();
-        const std::string& name = c->prepare(s.sql);
-        if (write) {
-          pqxx::work txn(*c->conn);
-          r = txn.exec_prepared(name, pqxx::prepare::make_dynamic_params(toParams(s)));
-          txn.commit();
-        } else {
-          pqxx::nontransaction txn(*c->conn);
-          r = txn.exec_prepared(name, pqxx::prepare::make_dynamic_params(toParams(s)));
-        }
+        pqxx::work txn(*c->conn);
+        r = txn.exec_prepared(c->prepare(s.sql), pqxx::prepare::make_dynamic_params(toParams(s)));
+        txn.commit();
       }
       const auto rowShape = shape(t, s);
       std::string text;
       size_t written = 0;
-      // The iterator is a pqxx::row itself; dereferencing it would copy
-      // the result once more per row.
-      for (auto row = r.begin(); row != r.end(); ++row) {
+      for (const auto& row : r) {
         text.clear();
-        appendRow(text, static_cast<const pqxx::row&>(row), *rowShape);
+        appendRow(text, row, *rowShape);
         ++written;
         if (!out.write(text)) break;
       }
       return written;
     });
+  }
+
+  // A read's rows, the connection already back in the pool.
+  wno::pg::ReadResult read(const Statement& s) {
+    auto c = pool_->acquire();
+    return wno::pg::execRead(*c, s.sql, toParams(s));
+  }
+
+  size_t handOn(const TableDef& t, const Statement& s, const wno::pg::ReadResult& r, wno::sdk::Writer& out) {
+    const auto rowShape = shape(t, s);
+    std::string text;
+    const int rows = PQntuples(r.get());
+    size_t written = 0;
+    for (int i = 0; i < rows; ++i) {
+      text.clear();
+      appendRow(text, r.get(), i, *rowShape);
+      ++written;
+      if (!out.write(text)) break;
+    }
+    return written;
   }
 
   wno::sdk::Host host_;

@@ -234,6 +234,37 @@ TEST_F(PostgresPoolTest, PoolMinAbovePoolSizeIsRefusedNamingBoth) {
   EXPECT_THAT(zero.status().message(), HasSubstr("pool_min: expected an integer from 1 to 512"));
 }
 
+// A read the server refuses to prepare leaves no name behind: once the
+// table is back, the same query prepares and runs (a name kept for a
+// statement that was never prepared would fail every later read of that
+// shape with "prepared statement does not exist").
+TEST_F(PostgresPoolTest, AReadTheServerRefusedToPrepareRunsOnceTheTableIsBack) {
+  auto repo = openRepository("scratchy", {{"url", postgres_->url()}, {"pool_size", 1}});
+  ASSERT_NE(repo, nullptr);
+  std::vector<std::string> errors;
+  const json scratch = {{"fields", {{"title", {{"type", "text"}}}}}};
+  const std::string definition =
+      data::collectionsFrom(json{{"scratch", scratch}}, errors).at("scratch").toRepositoryJson().dump();
+  const auto define = [&] {
+    return repo->call("on_define_collection", repo->vtable().on_define_collection,
+                      wno_str{definition.data(), definition.size()});
+  };
+  const auto byTitle = [&](const std::string& title) {
+    const std::string query =
+        json{{"filters", {{{"field", "title"}, {"op", "eq"}, {"value", title}}}}, {"limit", 3}}.dump();
+    return repo->call("on_query", repo->vtable().on_query, wno_str{"scratch", 7}, wno_str{query.data(), query.size()},
+                      &kDiscard);
+  };
+  ASSERT_TRUE(define().isOk());
+  ASSERT_TRUE(postgres_->psql("DROP TABLE scratch"));
+  const Status refused = byTitle("a");
+  EXPECT_FALSE(refused.isOk());
+  EXPECT_THAT(refused.message(), HasSubstr("does not exist"));
+  ASSERT_TRUE(define().isOk());
+  const Status again = byTitle("a");
+  EXPECT_TRUE(again.isOk()) << again.message();
+}
+
 TEST_F(PostgresPoolTest, MoreStatementShapesThanAConnectionKeepsPreparedAllRun) {
   ASSERT_EQ(httpRequest(port_, "POST", "/api/v1/battles", R"({"title":"t1"})").status, 201);
   // Each in.() length is its own statement text; 300 of them outgrow the
