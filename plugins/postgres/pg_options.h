@@ -3,7 +3,7 @@
 // Every wait is bounded so a database that hangs (a lock held for ever, a
 // frozen VM, a storage stall) answers callers with an error instead of
 // pinning request threads:
-//   pool_min              connections opened at start, in the background
+//   pool_min              connections opened at start
 //   pool_wait_ms          for a free pooled connection
 //   connect_timeout_ms    for a new connection (libpq counts whole seconds, at least 2)
 //   statement_timeout_ms  for one statement, enforced by the server; the
@@ -26,10 +26,11 @@ constexpr std::chrono::milliseconds kDeadlineGraceMs{1000};
 struct PoolOptions {
   std::string url;
   size_t size = 16;
-  // Opened at start (one before create returns, the rest by the pool's
-  // opener), so the pool does not grow under load: a busy server hands out
-  // new sessions slowly, and requests queue behind the few connections
-  // open meanwhile (seconds of stall on a saturated 2-core box).
+  // Opened at start, before create returns (those that take longer than
+  // connect_timeout_ms in all, by the pool's opener after), so the pool
+  // does not have to grow under load: a busy server hands out new sessions
+  // slowly, and opening them stalled every query for up to 1.5 s on a
+  // saturated 2-core box.
   size_t min = 1;
   std::chrono::milliseconds wait{2000};
   std::chrono::milliseconds connectTimeout{5000};

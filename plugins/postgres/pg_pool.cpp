@@ -107,8 +107,23 @@ Pool::Pool(PoolOptions options)
   }
   idle_.push_back(std::move(c));
   open_ = 1;
-  // The rest of pool_min: the opener's queue, like connections acquire asks for.
+  // The rest of pool_min before the pool serves: connections opened under
+  // load stall the whole server on a small machine (every new backend
+  // joins the back of a long run queue holding locks the running ones
+  // need), so they are opened before the host reports ready. What is not
+  // open within one connect timeout is left to the opener.
   const size_t warm = std::min(options_.min, options_.size);
+  const auto warmUntil = std::chrono::steady_clock::now() + options_.connectTimeout;
+  while (open_ < warm && std::chrono::steady_clock::now() < warmUntil) {
+    auto more = std::make_unique<PooledConnection>();
+    try {
+      more->conn = connectUntil(conninfo_, warmUntil, [] { return false; }, &more->session);
+    } catch (const std::exception&) {
+      break;
+    }
+    idle_.push_back(std::move(more));
+    ++open_;
+  }
   if (warm > open_) {
     opening_ = warm - open_;
     open_ = warm;
