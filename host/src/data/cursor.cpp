@@ -6,6 +6,7 @@
 #include <Poco/HMACEngine.h>
 #include <Poco/SHA2Engine.h>
 
+#include <memory>
 #include <string_view>
 
 namespace wno::host::data {
@@ -21,9 +22,17 @@ class Sha256 : public Poco::SHA2Engine {
 }  // namespace
 
 std::string CursorCodec::sign(const std::string& payload) const {
-  Poco::HMACEngine<Sha256> hmac(secret_);
-  hmac.update(payload);
-  const auto& digest = hmac.digest();
+  // One engine per thread, kept while the secret is the same: building one
+  // allocates and hashes the key into its pads, which cost more than
+  // signing a cursor. digest() leaves it ready for the next payload.
+  thread_local std::string engineSecret;
+  thread_local std::unique_ptr<Poco::HMACEngine<Sha256>> engine;
+  if (!engine || engineSecret != secret_) {
+    engine = std::make_unique<Poco::HMACEngine<Sha256>>(secret_);
+    engineSecret = secret_;
+  }
+  engine->update(payload);
+  const auto& digest = engine->digest();
   return std::string(digest.begin(), digest.end());
 }
 
