@@ -355,14 +355,21 @@ class PostgresRepository : public wno::sdk::Repository {
 
   // Runs a statement on a pooled connection, then writes its rows as JSON
   // (false from the sink stops); returns the rows written. Writes commit;
-  // a read is one statement, one round trip: a lone SELECT sees one
+  // a read is one statement, one round trip, run with libpq directly
+  // (pg_read.h): a lone SELECT sees one
   // snapshot anyway, and BEGIN READ ONLY + COMMIT around it would triple
   // the round trips. The connection goes back to the pool before the rows
   // are handed on: the sink may write to a slow HTTP client, which must
   // not hold a connection.
   size_t run(const TableDef& t, const Statement& s, wno::sdk::Writer& out, bool write = false) {
     return mapErrors(t.collection, [&] {
-      if (!write) return handOn(t, s, read(s), out);
+      if (!write) {
+        const auto r = read(s);
+        return handOn(t, s, static_cast<size_t>(PQntuples(r.get())), out,
+                      [&](std::string& text, size_t i, const RowJson& rowShape) {
+                        appendRow(text, r.get(), static_cast<int>(i), rowShape);
+                      });
+      }
       pqxx::result r;
       {
         auto c = pool_->acquire();
@@ -370,16 +377,9 @@ class PostgresRepository : public wno::sdk::Repository {
         r = txn.exec_prepared(c->prepare(s.sql), pqxx::prepare::make_dynamic_params(toParams(s)));
         txn.commit();
       }
-      const auto rowShape = shape(t, s);
-      std::string text;
-      size_t written = 0;
-      for (const auto& row : r) {
-        text.clear();
-        appendRow(text, row, *rowShape);
-        ++written;
-        if (!out.write(text)) break;
-      }
-      return written;
+      return handOn(t, s, r.size(), out, [&](std::string& text, size_t i, const RowJson& rowShape) {
+        appendRow(text, r[static_cast<pqxx::result::size_type>(i)], rowShape);
+      });
     });
   }
 
@@ -389,14 +389,16 @@ class PostgresRepository : public wno::sdk::Repository {
     return wno::pg::execRead(*c, s.sql, toParams(s));
   }
 
-  size_t handOn(const TableDef& t, const Statement& s, const wno::pg::ReadResult& r, wno::sdk::Writer& out) {
+  // Writes `rows` rows as JSON, one at a time (appendRowAt(text, i, shape)),
+  // until the sink says stop; returns how many it wrote.
+  template <typename AppendRowAt>
+  size_t handOn(const TableDef& t, const Statement& s, size_t rows, wno::sdk::Writer& out, AppendRowAt&& appendRowAt) {
     const auto rowShape = shape(t, s);
     std::string text;
-    const int rows = PQntuples(r.get());
     size_t written = 0;
-    for (int i = 0; i < rows; ++i) {
+    for (size_t i = 0; i < rows; ++i) {
       text.clear();
-      appendRow(text, r.get(), i, *rowShape);
+      appendRowAt(text, i, *rowShape);
       ++written;
       if (!out.write(text)) break;
     }
