@@ -61,7 +61,8 @@ T& JobMetrics::cached(const std::string& key, Make&& make) {
 }
 
 void JobMetrics::enqueued(const std::string& queue, const std::string& type, bool created) {
-  cached<prometheus::Counter>("e\x1f" + queue + "\x1f" + type + (created ? "\x1f1" : "\x1f0"), [&]() -> auto& {
+  // "\x1f" "1", not "\x1f1": a hex escape takes every hex digit after it.
+  cached<prometheus::Counter>("e\x1f" + queue + "\x1f" + type + (created ? "\x1f" "1" : "\x1f" "0"), [&]() -> auto& {
     return enqueued_.Add({{"queue", queue}, {"type", type}, {"created", created ? "true" : "false"}});
   }).Increment();
 }
