@@ -53,6 +53,16 @@ thread_local std::chrono::milliseconds abandonedDeadline{0};
 constexpr std::chrono::milliseconds kOpenerPatienceFloor{60000};
 constexpr int kOpenerPatienceTimeouts = 3;
 
+// A connection for the pool, its libpq session recorded for direct reads
+// (pg_read.h). Throws as connectUntil does.
+std::unique_ptr<PooledConnection> openPooled(const std::string& conninfo,
+                                             std::chrono::steady_clock::time_point deadline,
+                                             const std::function<bool()>& stopRequested) {
+  auto c = std::make_unique<PooledConnection>();
+  c->conn = connectUntil(conninfo, deadline, stopRequested, &c->session);
+  return c;
+}
+
 }  // namespace
 
 std::chrono::milliseconds takeAbandonedDeadline() { return std::exchange(abandonedDeadline, std::chrono::milliseconds(0)); }
@@ -97,15 +107,14 @@ Pool::Pool(PoolOptions options)
   options_.size = std::max<size_t>(1, options_.size);
   // Connect once now: a wrong URL or a down database fails at create with
   // the server's message, not on the first request.
-  auto c = std::make_unique<PooledConnection>();
+  const auto never = [] { return false; };
   try {
     // libpq waits at least 2 s (pg_options.h): so does this first connect.
     const auto patience = std::max(options_.connectTimeout, std::chrono::milliseconds(2000));
-    c->conn = connectUntil(conninfo_, std::chrono::steady_clock::now() + patience, [] { return false; }, &c->session);
+    idle_.push_back(openPooled(conninfo_, std::chrono::steady_clock::now() + patience, never));
   } catch (const std::exception& e) {
     throw PgError(WNO_ERR_UNAVAILABLE, std::string("cannot connect: ") + e.what());
   }
-  idle_.push_back(std::move(c));
   open_ = 1;
   // The rest of pool_min before the pool serves: connections opened under
   // load stall the whole server on a small machine (every new backend
@@ -115,13 +124,11 @@ Pool::Pool(PoolOptions options)
   const size_t warm = std::min(options_.min, options_.size);
   const auto warmUntil = std::chrono::steady_clock::now() + options_.connectTimeout;
   while (open_ < warm && std::chrono::steady_clock::now() < warmUntil) {
-    auto more = std::make_unique<PooledConnection>();
     try {
-      more->conn = connectUntil(conninfo_, warmUntil, [] { return false; }, &more->session);
+      idle_.push_back(openPooled(conninfo_, warmUntil, never));
     } catch (const std::exception&) {
       break;
     }
-    idle_.push_back(std::move(more));
     ++open_;
   }
   if (warm > open_) {
@@ -152,16 +159,13 @@ void Pool::openConnections() {
     openingSince_ = std::chrono::steady_clock::now();
     const auto giveUpAt = openingSince_ + openerPatience_;
     lock.unlock();
-    auto c = std::make_unique<PooledConnection>();
+    std::unique_ptr<PooledConnection> c;
     std::string error;
     try {
-      c->conn = connectUntil(
-          openerConninfo_, giveUpAt,
-          [this] {
-            std::lock_guard stopLock(mutex_);
-            return stopping_;
-          },
-          &c->session);
+      c = openPooled(openerConninfo_, giveUpAt, [this] {
+        std::lock_guard stopLock(mutex_);
+        return stopping_;
+      });
     } catch (const std::exception& e) {
       error = e.what();
       while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
