@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   g++ cmake ninja-build ccache pkg-config binutils curl python3
-  libpoco-dev libboost-dev libboost-filesystem-dev nlohmann-json3-dev
+  libpoco-dev libssl-dev libboost-dev libboost-filesystem-dev nlohmann-json3-dev
   libpqxx-dev libhiredis-dev libsqlite3-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql redis-server wrk

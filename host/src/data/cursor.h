@@ -4,6 +4,7 @@
 // query, and carries the sort-key values of the last row returned.
 #pragma once
 
+#include "core/hmac_sha256.h"
 #include "core/status.h"
 
 #include <nlohmann/json.hpp>
@@ -12,23 +13,49 @@
 
 namespace wno::host::data {
 
-class CursorCodec {
+// What a cursor is bound to. Built once per request and used both to check
+// the cursor that came in and to issue the next one: the payload's bytes
+// after the `after` values depend on nothing else, so they are written once.
+class CursorScope {
  public:
-  explicit CursorCodec(std::string secret) : secret_(std::move(secret)) {}
+  CursorScope(const std::string& collection, const std::string& sortSignature, const std::string& filterSignature);
 
-  std::string encode(const std::string& collection, const std::string& sortSignature,
-                     const std::string& filterSignature, const nlohmann::json& after) const;
-  // The `after` values, or WNO_ERR_INVALID naming why (malformed, tampered,
-  // or issued for another query).
-  Result<nlohmann::json> decode(const std::string& cursor, const std::string& collection,
-                                const std::string& sortSignature, const std::string& filterSignature) const;
-  // Any payload framed and signed as encode() frames a page's: what another
-  // version of the host sharing this secret could have issued (tests, fuzzing).
-  std::string frame(const std::string& payload) const;
+  const std::string& collection() const { return collection_; }
+  const std::string& sortSignature() const { return sortSignature_; }
+  const std::string& filterSignature() const { return filterSignature_; }
+  // `,"c":…,"f":…,"s":…,"v":1}`: the payload after its `{"a":[…]` opening.
+  const std::string& payloadTail() const { return tail_; }
 
  private:
-  std::string sign(const std::string& payload) const;
-  std::string secret_;
+  std::string collection_, sortSignature_, filterSignature_, tail_;
+};
+
+class CursorCodec {
+ public:
+  explicit CursorCodec(const std::string& secret) : mac_(secret) {}
+
+  std::string encode(const CursorScope& scope, const nlohmann::json& after) const;
+  // The `after` values, or WNO_ERR_INVALID naming why (malformed, tampered,
+  // or issued for another query).
+  Result<nlohmann::json> decode(const std::string& cursor, const CursorScope& scope) const;
+
+  // One-off forms of the two above, for callers with a single cursor per scope.
+  std::string encode(const std::string& collection, const std::string& sortSignature,
+                     const std::string& filterSignature, const nlohmann::json& after) const {
+    return encode(CursorScope(collection, sortSignature, filterSignature), after);
+  }
+  Result<nlohmann::json> decode(const std::string& cursor, const std::string& collection,
+                                const std::string& sortSignature, const std::string& filterSignature) const {
+    return decode(cursor, CursorScope(collection, sortSignature, filterSignature));
+  }
+
+  // Any payload framed and signed as encode() frames a page's: what another
+  // version of the host sharing this secret could have issued (tests, fuzzing).
+  std::string frame(std::string_view payload) const;
+
+ private:
+  Result<nlohmann::json> decodeAnyLayout(const std::string& payload, const CursorScope& scope) const;
+  HmacSha256 mac_;
 };
 
 }  // namespace wno::host::data

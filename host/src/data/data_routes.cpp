@@ -135,8 +135,10 @@ class DataRoutes {
     }
     if (refusedBooleanQuery(ctx, *c, query)) return;
     json after = nullptr;
+    // Built when first needed: a cached first page never touches cursors.
+    std::optional<CursorScope> scope;
     if (!query.cursor.empty()) {
-      auto decoded = cursors_.decode(query.cursor, c->name, query.sortSignature(), query.filterSignature());
+      auto decoded = cursors_.decode(query.cursor, scopeOf(scope, *c, query));
       if (!decoded.isOk() || decoded.value().size() != query.sort.size()) {
         ctx.sendProblem(400, "Bad Request",
                         "cursor: " + (decoded.isOk() ? std::string("malformed cursor") : decoded.status().message()),
@@ -152,7 +154,7 @@ class DataRoutes {
       // a hit parses nothing. Big pages are streamed instead (below), which
       // a cached copy would defeat.
       auto page = entities_.page(*c, EntityCache::pageKey(*c, query), [&]() -> Result<std::string> {
-        auto body = fetchPage(*c, query, after);
+        auto body = fetchPage(*c, query, after, scope);
         if (!body.isOk()) return body.status();
         return std::move(body.value().text());
       });
@@ -163,7 +165,7 @@ class DataRoutes {
       sendFramed(ctx, page.value());
       return;
     }
-    auto page = fetchPage(*c, query, after);
+    auto page = fetchPage(*c, query, after, scope);
     if (!page.isOk()) {
       sendRepositoryError(ctx, page.status());
       return;
@@ -181,15 +183,21 @@ class DataRoutes {
     ctx.finishStream(p.text().size());
   }
 
+  static const CursorScope& scopeOf(std::optional<CursorScope>& scope, const Collection& c, const ListQuery& query) {
+    if (!scope) scope.emplace(c.name, query.sortSignature(), query.filterSignature());
+    return *scope;
+  }
+
   // One page from the repository, rows spliced into the body as they come.
-  Result<PageBody> fetchPage(const Collection& c, const ListQuery& query, const json& after) {
+  Result<PageBody> fetchPage(const Collection& c, const ListQuery& query, const json& after,
+                             std::optional<CursorScope>& scope) {
     PageBody page(query);
     // One extra row tells whether another page exists without a COUNT.
     Status s = repos_.list(c, query, after, query.limit + 1, [&](std::string_view row) { return page.add(row); });
     if (!s.isOk()) return s;
     std::string next;
     if (page.hasMore() && page.rows() > 0) {
-      next = cursors_.encode(c.name, query.sortSignature(), query.filterSignature(), page.lastKeys());
+      next = cursors_.encode(scopeOf(scope, c, query), page.lastKeys());
     }
     page.finish(next);
     return page;

@@ -3,6 +3,7 @@
 #include "core/utf8.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 namespace wno::host::data {
@@ -51,11 +52,26 @@ size_t skipSpace(std::string_view text, size_t i) {
   return i;
 }
 
+namespace {
+
+// Bytes a string may hold as they are, with nothing to check: printable
+// ASCII but the quote and the backslash. Every row of every list page
+// passes through here, so the common byte costs one table load.
+constexpr auto kPlainStringBytes = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
+  return plain;
+}();
+
+}  // namespace
+
 size_t skipString(std::string_view text, size_t i) {
   const size_t n = text.size();
   bool ascii = true;
   const size_t start = ++i;
   while (i < n) {
+    while (i < n && kPlainStringBytes[static_cast<unsigned char>(text[i])]) ++i;
+    if (i >= n) break;
     const auto c = static_cast<unsigned char>(text[i]);
     if (c == '"') {
       if (!ascii && !isValidUtf8(text.substr(start, i - start))) return npos;

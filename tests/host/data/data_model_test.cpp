@@ -197,5 +197,24 @@ TEST(Cursor, EncodesThePayloadTheJsonDocumentDumped) {
   EXPECT_EQ(codec.encode("users\\x", "-title,-id,", "[\"a\"]", after), codec.frame(payload.dump()));
 }
 
+// A payload laid out otherwise (members in another order, as another version
+// of the host might sign) is read member by member, with the same checks.
+TEST(Cursor, APayloadInAnotherLayoutDecodesWithTheSameChecks) {
+  CursorCodec codec("secret-1");
+  const std::string cursor = codec.frame(R"({"v":1, "s":"+id,", "f":"[]", "c":"users", "a":[7]})");
+  const CursorScope scope("users", "+id,", "[]");
+  auto back = codec.decode(cursor, scope);
+  ASSERT_TRUE(back.isOk()) << back.status().message();
+  EXPECT_EQ(back.value(), json::array({7}));
+  EXPECT_THAT(codec.decode(cursor, CursorScope("users", "-id,", "[]")).status().message(),
+              HasSubstr("different sort or filter"));
+  EXPECT_THAT(codec.decode(cursor, CursorScope("battles", "+id,", "[]")).status().message(),
+              HasSubstr("another collection"));
+  // One scope checks the cursor that came in and issues the next one.
+  auto next = codec.decode(codec.encode(scope, json::array({9})), scope);
+  ASSERT_TRUE(next.isOk()) << next.status().message();
+  EXPECT_EQ(next.value(), json::array({9}));
+}
+
 }  // namespace
 }  // namespace wno::host::data
