@@ -1,7 +1,8 @@
 #include "memory_store.h"
 
+#include "common/clock.h"
+
 #include <algorithm>
-#include <chrono>
 
 namespace wno::memory_cache {
 namespace {
@@ -149,11 +150,7 @@ MemoryStore::MemoryStore(StoreOptions options) : options_(std::move(options)) {
   while (shards < options_.shards) shards <<= 1;
   options_.shards = shards;
   if (!options_.now) {
-    options_.now = [] {
-      return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::system_clock::now().time_since_epoch())
-                                      .count());
-    };
+    options_.now = common::unixNowMs;
   }
   for (size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>(options_.maxBytes / shards, options_));
 }

@@ -2,6 +2,8 @@
 
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
+#include <Poco/UTF8Encoding.h>
+#include <Poco/Unicode.h>
 
 #include <algorithm>
 #include <cctype>
@@ -11,6 +13,9 @@ namespace wno::content {
 namespace {
 
 using nlohmann::json;
+
+// Stateless; shared by every decode and encode.
+const Poco::UTF8Encoding kUtf8;
 
 bool isLineBreak(char32_t c) { return c == U'\n' || c == 0x85 || c == 0x2028 || c == 0x2029; }
 
@@ -37,23 +42,9 @@ bool isWordChar(char32_t c) {
   return !isSpace(c);
 }
 
-char32_t lower(char32_t c) {
-  if (c >= U'A' && c <= U'Z') return c + 32;
-  // Latin-1 and Latin Extended-A capitals, the common accented letters.
-  if ((c >= 0xC0 && c <= 0xDE && c != 0xD7)) return c + 32;
-  // Latin Extended-A pairs capital and small letters; which one is even
-  // flips twice across the block.
-  if (((c >= 0x100 && c <= 0x137 && c != 0x130) || (c >= 0x14A && c <= 0x177)) && c % 2 == 0) return c + 1;
-  if (((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) && c % 2 == 1) return c + 1;
-  // Greek and Cyrillic capitals.
-  if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 32;
-  if (c >= 0x410 && c <= 0x42F) return c + 32;
-  if (c >= 0x400 && c <= 0x40F) return c + 80;
-  return c;
-}
-
+// Unicode simple case mapping (one code point to one) for every script.
 std::u32string lowered(std::u32string s) {
-  for (auto& c : s) c = lower(c);
+  for (auto& c : s) c = static_cast<char32_t>(Poco::Unicode::toLower(static_cast<int>(c)));
   return s;
 }
 
@@ -173,35 +164,13 @@ bool decodeUtf8(const std::string& in, std::u32string& out) {
   out.clear();
   out.reserve(in.size());
   const auto* p = reinterpret_cast<const unsigned char*>(in.data());
-  const size_t n = in.size();
-  for (size_t i = 0; i < n;) {
-    const unsigned char b = p[i];
-    size_t len = 0;
-    char32_t cp = 0;
-    if (b < 0x80) {
-      len = 1;
-      cp = b;
-    } else if ((b & 0xE0) == 0xC0) {
-      len = 2;
-      cp = b & 0x1F;
-    } else if ((b & 0xF0) == 0xE0) {
-      len = 3;
-      cp = b & 0x0F;
-    } else if ((b & 0xF8) == 0xF0) {
-      len = 4;
-      cp = b & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > n) return false;
-    for (size_t k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i + k] & 0x3F);
-    }
-    static const char32_t minimum[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < minimum[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    out.push_back(cp);
-    i += len;
+  const int n = static_cast<int>(in.size());
+  for (int i = 0; i < n;) {
+    // isLegal refuses overlong forms, surrogates and anything above U+10FFFF.
+    const int length = kUtf8.sequenceLength(p + i, n - i);
+    if (length <= 0 || length > n - i || !Poco::UTF8Encoding::isLegal(p + i, length)) return false;
+    out.push_back(static_cast<char32_t>(kUtf8.convert(p + i)));
+    i += length;
   }
   return true;
 }
@@ -209,22 +178,10 @@ bool decodeUtf8(const std::string& in, std::u32string& out) {
 std::string encodeUtf8(const std::u32string& in) {
   std::string out;
   out.reserve(in.size());
+  unsigned char bytes[4];
   for (char32_t c : in) {
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else if (c < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    }
+    const int length = kUtf8.convert(static_cast<int>(c), bytes, sizeof bytes);
+    out.append(reinterpret_cast<const char*>(bytes), static_cast<size_t>(length));
   }
   return out;
 }

@@ -1,52 +1,29 @@
 #include "redis_client.h"
 
+#include "common/clock.h"
+
 #include <wno/common.h>
 
 #include <poll.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <regex>
 
 namespace wno::redis {
-namespace {
-
-timeval toTimeval(std::chrono::milliseconds ms) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
-  return tv;
-}
-
-}  // namespace
 
 RedisUrl parseRedisUrl(const std::string& url) {
-  static const std::regex pattern(R"(^redis://(?:([^:@/]*)(?::([^@/]*))?@)?([^:/@]+)(?::(\d+))?(?:/(\d+))?/?$)");
-  std::smatch m;
-  if (!std::regex_match(url, m, pattern)) {
-    throw RedisError(WNO_ERR_INVALID, "url: expected redis://[:password@]host[:port][/db]");
-  }
-  RedisUrl u;
-  if (m[2].matched) {
-    u.user = m[1];
-    u.password = m[2];
-  } else if (m[1].matched) {
-    u.password = m[1];  // redis://secret@host is a password, as redis-cli reads it
-  }
-  u.host = m[3];
-  if (m[4].matched) u.port = std::stoi(m[4]);
-  if (m[5].matched) u.db = std::stoi(m[5]);
-  if (u.port < 1 || u.port > 65535) throw RedisError(WNO_ERR_INVALID, "url: port out of range");
-  return u;
+  std::string error;
+  if (auto parsed = common::parseRedisUrl(url, &error)) return *std::move(parsed);
+  throw RedisError(WNO_ERR_INVALID, "url: " + error);
 }
 
 Connection::Connection(const RedisUrl& url, std::chrono::milliseconds timeout) {
-  ctx_ = redisConnectWithTimeout(url.host.c_str(), url.port, toTimeval(timeout));
+  ctx_ = redisConnectWithTimeout(url.host.c_str(), url.port, common::toTimeval(timeout));
   if (ctx_ == nullptr) throw RedisError(WNO_ERR_RESOURCE_EXHAUSTED, "cannot allocate a redis context");
   // A throwing constructor runs no destructor: free the context here.
   try {
     if (ctx_->err) fail("connect to " + url.host + ":" + std::to_string(url.port));
-    redisSetTimeout(ctx_, toTimeval(timeout));
+    redisSetTimeout(ctx_, common::toTimeval(timeout));
     timeout_ = timeout;
     redisEnableKeepAlive(ctx_);
     if (!url.password.empty()) {
@@ -67,7 +44,7 @@ Connection::~Connection() {
 
 void Connection::setTimeout(std::chrono::milliseconds timeout) {
   if (timeout == timeout_) return;
-  if (redisSetTimeout(ctx_, toTimeval(timeout)) != REDIS_OK) fail("set timeout");
+  if (redisSetTimeout(ctx_, common::toTimeval(timeout)) != REDIS_OK) fail("set timeout");
   timeout_ = timeout;
 }
 

@@ -4,6 +4,8 @@
 // degrade (UNAVAILABLE, TIMEOUT) instead of crashing.
 #pragma once
 
+#include "common/redis_url.h"
+
 #include <hiredis/hiredis.h>
 
 #include <chrono>
@@ -22,14 +24,8 @@ struct RedisError : std::runtime_error {
   int32_t status;
 };
 
-struct RedisUrl {
-  std::string host = "127.0.0.1";
-  int port = 6379;
-  std::string user;
-  std::string password;
-  int db = 0;
-};
-// redis://[[user]:password@]host[:port][/db]; throws RedisError(INVALID).
+using RedisUrl = common::RedisUrl;
+// common::parseRedisUrl, throwing RedisError(INVALID) with what is wrong.
 RedisUrl parseRedisUrl(const std::string& url);
 
 struct ReplyDeleter {

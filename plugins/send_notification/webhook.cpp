@@ -2,27 +2,12 @@
 
 #include "job_support.h"
 
-#include <Poco/DigestEngine.h>
-#include <Poco/HMACEngine.h>
-#include <Poco/SHA2Engine.h>
+#include "common/hmac_sha256.h"
 
 namespace wno::notify {
 namespace {
 
 using nlohmann::json;
-
-// HMACEngine needs the block and digest sizes as constants, which
-// Poco's SHA2Engine (one class for every SHA-2 width) does not declare.
-struct Sha256 : Poco::SHA2Engine {
-  enum { BLOCK_SIZE = 64, DIGEST_SIZE = 32 };
-  Sha256() : Poco::SHA2Engine(SHA_256) {}
-};
-
-std::string hmacSha256Hex(const std::string& key, const std::string& message) {
-  Poco::HMACEngine<Sha256> hmac(key);
-  hmac.update(message);
-  return Poco::DigestEngine::digestToHex(hmac.digest());
-}
 
 bool retryableStatus(int status) { return status == 408 || status == 429 || status >= 500; }
 
@@ -103,7 +88,7 @@ void Webhook::deliver(const json& notification, const wno::sdk::Job& job) {
   if (!secret_.empty()) {
     const std::string timestamp = std::to_string(host_.nowMs() / 1000);
     headers.emplace_back("X-Wno-Timestamp", timestamp);
-    headers.emplace_back("X-Wno-Signature", "sha256=" + hmacSha256Hex(secret_, timestamp + "." + body));
+    headers.emplace_back("X-Wno-Signature", "sha256=" + common::hmacSha256Hex(secret_, timestamp + "." + body));
   }
   wno::handlers::HttpResponse response;
   try {

@@ -197,10 +197,7 @@ TEST(SdkPlugin, WritesByFilterAreHooksOnlyWhenTheClassDefinesThem) {
   ASSERT_NE(rows.vtable().on_update_where, nullptr);
   ASSERT_NE(rows.vtable().on_delete_where, nullptr);
   std::vector<std::string> written;
-  wno_sink sink{&written, [](void* c, const char* d, size_t n) -> wno_status {
-                  static_cast<std::vector<std::string>*>(c)->emplace_back(d, n);
-                  return WNO_OK;
-                }};
+  wno_sink sink = wno::sdk::sinkAppending(written);
   EXPECT_EQ(rows.vtable().on_update_where(rows.self(), wno::sdk::str("c"), wno::sdk::str("{\"limit\":1}"),
                                           wno::sdk::str("{\"a\":2}"), &sink),
             WNO_OK);

@@ -1,7 +1,7 @@
 #include "alerts/alert_service.h"
 
 #include "core/logger.h"
-#include "core/utc_time.h"
+#include "common/utc_time.h"
 
 #include <algorithm>
 #include <chrono>
@@ -97,7 +97,7 @@ void AlertService::announce(AlertRule& rule, AlertTransition transition) {
                           {"value", std::isnan(value) ? nlohmann::json(nullptr) : nlohmann::json(value)},
                           {"threshold", firing ? c.above : c.resolveBelow},
                           {"host", hostId_},
-                          {"at", utcNow(3)}};
+                          {"at", common::utcNow(3)}};
   if (auto subjects = readings_.subjects(c); !subjects.empty()) event["subjects"] = subjects;
   if (firing) logWarn("alerts", "alert firing", event);
   else logInfo("alerts", "alert resolved", event);

@@ -2,6 +2,7 @@
 
 #include "cache/coarse_clock.h"
 #include "cache/deadline_window.h"
+#include "common/clock.h"
 #include "core/logger.h"
 #include "services/call_deadline.h"
 
@@ -21,11 +22,6 @@ namespace {
 bool isAnswer(wno_status code) {
   return code == WNO_NOT_FOUND || code == WNO_ERR_INVALID || code == WNO_ERR_CONFLICT || code == WNO_ERR_PRECONDITION ||
          code == WNO_ERR_UNSUPPORTED;
-}
-
-int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 wno_str view(std::string_view s) { return wno_str{s.data(), s.size()}; }
@@ -273,7 +269,7 @@ CacheService::Lookup CacheService::lookup(const std::string& key, const std::str
     }
     // Only within the fail-safe window: a backend that keeps entries longer
     // than the physical expiry it was given must not resurrect them.
-    if (wantStale && !result.stale && nowMs() <= read.logicalExpiresAtMs + failSafeMsFor(read.region)) {
+    if (wantStale && !result.stale && common::unixNowMs() <= read.logicalExpiresAtMs + failSafeMsFor(read.region)) {
       result.stale = std::move(read.value);
     }
   }
@@ -352,7 +348,7 @@ Status CacheService::set(const std::string& key, std::string value, const CacheW
   CacheEnvelope envelope;
   const double multiplier = ttlMultiplier(options.region);
   const int64_t ttl = effectiveTtlMs(options.ttlMs, options.region);
-  envelope.logicalExpiresAtMs = nowMs() + ttl;
+  envelope.logicalExpiresAtMs = common::unixNowMs() + ttl;
   envelope.region = options.region;
   envelope.tags = options.tags;
   envelope.value = std::move(value);

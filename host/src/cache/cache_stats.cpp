@@ -2,16 +2,15 @@
 // miss, stale and compute counts per region.
 #include "cache/cache_service_internal.h"
 
+#include <wno/sdk/sinks.hpp>
+
 namespace wno::host {
 
 nlohmann::json CacheService::stats() const {
   nlohmann::json levels = nlohmann::json::array();
   for (const auto& level : levels_) {
     std::string text;
-    wno_sink sink{&text, [](void* ctx, const char* data, size_t len) -> wno_status {
-                    static_cast<std::string*>(ctx)->assign(data, len);
-                    return WNO_OK;
-                  }};
+    wno_sink sink = sdk::sinkInto(text);
     Status status = level->backend->call("on_stats", level->backend->vtable().on_stats, &sink);
     nlohmann::json stats = status.isOk() ? nlohmann::json::parse(text, nullptr, false)
                                          : nlohmann::json{{"error", status.message()}};

@@ -8,6 +8,8 @@
 // THREADS: stateless; safe anywhere.
 #pragma once
 
+#include "common/clock.h"
+
 #include <time.h>
 
 #include <chrono>
@@ -24,10 +26,7 @@ class CoarseClock {
     return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000 + resolutionMs() + kLateTicksMs;
   }
   // Precise Unix ms (the system clock).
-  static int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
+  static int64_t nowMs() { return common::unixNowMs(); }
   // True when `atMs` is still in the future.
   static bool before(int64_t atMs) { return atMs > upperBoundMs() || atMs > nowMs(); }
 

@@ -1,5 +1,7 @@
 #include "cache/distributed_flight.h"
 
+#include "common/clock.h"
+
 #include <algorithm>
 #include <chrono>
 #include <random>
@@ -19,11 +21,6 @@ std::string newToken() {
     for (size_t j = 0; j < 16; ++j, bits >>= 4) token[i + j] = kHex[bits & 0xf];
   }
   return token;
-}
-
-int64_t steadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
 }
 
 // Releases the lease however the computation ends (a value, an error, an
@@ -55,7 +52,7 @@ DistributedFlight::Outcome DistributedFlight::run(const std::string& key, const 
                                                   const std::function<Result<std::string>()>& computeAndStore) const {
   const std::string name = leaseName(key);
   const std::string token = newToken();
-  const int64_t giveUpAt = steadyMs() + options_.waitMs;
+  const int64_t giveUpAt = common::steadyNowMs() + options_.waitMs;
   bool waited = false;
   for (;;) {
     Result<bool> taken = shared.tryLock(name, token, options_.leaseMs);
@@ -69,7 +66,7 @@ DistributedFlight::Outcome DistributedFlight::run(const std::string& key, const 
       return {computeAndStore(), Source::Computed, waited, false};
     }
     waited = true;
-    const int64_t now = steadyMs();
+    const int64_t now = common::steadyNowMs();
     if (now >= giveUpAt) return {computeAndStore(), Source::Computed, waited, true};
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min(options_.pollMs, giveUpAt - now)));
     if (auto found = shared.findShared()) return {std::move(*found), Source::FoundShared, waited, false};

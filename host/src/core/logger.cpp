@@ -1,6 +1,6 @@
 #include "core/logger.h"
 
-#include "core/utc_time.h"
+#include "common/utc_time.h"
 
 #include <chrono>
 #include <cstdio>
@@ -26,7 +26,7 @@ void Logger::configure(wno_log_level minLevel, LogFormat format) {
   format_.store(format);
 }
 
-std::string isoTimestampNow() { return utcNow(3); }
+std::string isoTimestampNow() { return common::utcNow(3); }
 
 void Logger::log(wno_log_level level, std::string_view component, std::string_view message,
                  const nlohmann::json& fields) {

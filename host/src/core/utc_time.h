@@ -1,16 +1,15 @@
-// RFC 3339 UTC timestamps of the wall clock, for logs and stored rows.
+// The host's names for the shared time helpers (common/utc_time.h,
+// common/clock.h). New code includes those directly; jobs/ still reaches them
+// through here.
 #pragma once
 
-#include <cstdint>
-#include <string>
+#include "common/clock.h"
+#include "common/utc_time.h"
 
 namespace wno::host {
 
-// "2026-11-25T02:55:49.918Z" (fractionDigits 3) or "...49.918865Z" (6).
-std::string utcNow(int fractionDigits);
-// The same format (milliseconds) for a Unix time in milliseconds.
-std::string utcFromMs(int64_t unixMs);
-// Wall clock as Unix milliseconds.
-int64_t unixNowMs();
+using common::unixNowMs;
+using common::utcFromMs;
+using common::utcNow;
 
 }  // namespace wno::host

@@ -41,7 +41,7 @@ std::string CursorCodec::frame(std::string_view payload) const {
   out.reserve(payload.size() * 4 / 3 + 48);
   appendBase64Url(out, payload);
   out.push_back('.');
-  appendBase64Url(out, HmacSha256::view(mac_.sign(payload)));
+  appendBase64Url(out, common::HmacSha256::view(mac_.sign(payload)));
   return out;
 }
 
@@ -53,7 +53,7 @@ Result<nlohmann::json> CursorCodec::decode(const std::string& cursor, const Curs
       !decodeBase64Url(framed.substr(dot + 1), mac)) {
     return malformed();
   }
-  if (!constantTimeEquals(mac, HmacSha256::view(mac_.sign(payload)))) {
+  if (!constantTimeEquals(mac, common::HmacSha256::view(mac_.sign(payload)))) {
     return Status(WNO_ERR_INVALID, "cursor signature does not verify (tampered or from another deployment)");
   }
   // A cursor this scope issued is its head, the `after` array, then exactly

@@ -4,7 +4,7 @@
 // query, and carries the sort-key values of the last row returned.
 #pragma once
 
-#include "core/hmac_sha256.h"
+#include "common/hmac_sha256.h"
 #include "core/status.h"
 
 #include <nlohmann/json.hpp>
@@ -55,7 +55,7 @@ class CursorCodec {
 
  private:
   Result<nlohmann::json> decodeAnyLayout(const std::string& payload, const CursorScope& scope) const;
-  HmacSha256 mac_;
+  common::HmacSha256 mac_;
 };
 
 }  // namespace wno::host::data

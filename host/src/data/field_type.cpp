@@ -1,6 +1,6 @@
 #include "data/field_type.h"
 
-#include "core/utc_time.h"
+#include "common/utc_time.h"
 #include "core/utf8.h"
 
 #include <charconv>
@@ -69,7 +69,7 @@ std::optional<std::string> normalizeTimestamp(const std::string& text) {
   return std::string(buffer) + (fraction.empty() ? "" : "." + fraction) + "Z";
 }
 
-std::string nowTimestamp() { return utcNow(6); }
+std::string nowTimestamp() { return common::utcNow(6); }
 
 Result<nlohmann::json> valueFromQuery(FieldType type, const std::string& text) {
   switch (type) {

@@ -1,16 +1,13 @@
 #include "health/load_factor.h"
 
+#include "common/clock.h"
+
 #include <prometheus/gauge.h>
 
 #include <algorithm>
 
 namespace wno::host {
 namespace {
-
-int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 double clamp01(double v) { return std::clamp(v, 0.0, 1.0); }
 
@@ -41,7 +38,7 @@ double LoadFactor::composite(const std::vector<std::pair<double, double>>& value
 
 LoadSample LoadFactor::sampleOnce() {
   LoadSample sample;
-  sample.atMs = nowMs();
+  sample.atMs = common::unixNowMs();
   std::vector<std::pair<double, double>> readings;
   for (const auto& signal : signals_) {
     std::optional<double> value;

@@ -4,6 +4,7 @@
 // plugin code. THREADS: a RedisLink is used by one thread at a time.
 #pragma once
 
+#include "common/redis_url.h"
 #include "core/status.h"
 
 #include <hiredis/hiredis.h>
@@ -16,14 +17,8 @@
 
 namespace wno::host {
 
-struct RedisAddress {
-  std::string host = "127.0.0.1";
-  int port = 6379;
-  std::string user;
-  std::string password;
-  int db = 0;
-};
-// redis://[[user]:password@]host[:port][/db]; the error names what is wrong.
+using RedisAddress = common::RedisUrl;
+// common::parseRedisUrl as a Result: WNO_ERR_INVALID naming what is wrong.
 Result<RedisAddress> parseRedisAddress(const std::string& url);
 
 struct RedisReplyFree {

@@ -1,5 +1,6 @@
 #include "protection/shared_rate_limiter.h"
 
+#include "common/clock.h"
 #include "core/logger.h"
 #include "metrics/metrics.h"
 
@@ -31,11 +32,6 @@ local remaining = 0
 if slack >= 0 then remaining = math.min(burst - 1, math.floor(slack / step) + 1) end
 return {1, remaining, 0, new_tat - now}
 )lua";
-
-int64_t wallMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 int64_t ceilMs(long long us) { return us <= 0 ? 0 : (us + 999) / 1000; }
 
@@ -148,7 +144,7 @@ void SharedRateLimiter::fallBack(prometheus::Counter* counter, const std::string
   counter->Increment();
   // One line every few seconds is enough to see an outage; one per request
   // would flood the log exactly when the host is under pressure.
-  const int64_t now = wallMs();
+  const int64_t now = common::unixNowMs();
   int64_t last = lastWarnMs_.load(std::memory_order_relaxed);
   if (now - last >= 10000 && lastWarnMs_.compare_exchange_strong(last, now)) {
     logWarn("protection", "shared rate limits unavailable; deciding locally",

@@ -1,11 +1,13 @@
 #include "services/host_api.h"
 
+#include "common/clock.h"
 #include "core/logger.h"
 #include "plugins/host_context.h"
 #include "services/call_deadline.h"
 #include "services/host_services.h"
 #include "services/operation_timing.h"
 
+#include <wno/sdk/sinks.hpp>
 #include <wno/timing.h>
 
 #include <chrono>
@@ -78,11 +80,6 @@ void hostSetError(wno_host_ctx*, wno_str message) {
     setPluginError(text(message));
   } catch (...) {
   }
-}
-
-int64_t hostNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 int64_t hostMonotonicNs() {
@@ -223,10 +220,7 @@ wno_status hostCacheGetOrCompute(wno_host_ctx* ctx, wno_str key, const wno_cache
     if (!compute) return fail(WNO_ERR_INVALID, "cache_get_or_compute: compute is NULL");
     auto value = cache->getOrCompute(text(key), toCacheWrite(options), [&]() -> Result<std::string> {
       std::string produced;
-      wno_sink sink{&produced, [](void* c, const char* data, size_t len) -> wno_status {
-                      static_cast<std::string*>(c)->assign(data, len);
-                      return WNO_OK;
-                    }};
+      wno_sink sink = sdk::sinkInto(produced);
       clearPluginError();
       wno_status status = compute(computeCtx, &sink);
       if (status != WNO_OK) return Status(status, takePluginError("compute failed"));
@@ -404,7 +398,7 @@ const wno_host_api kTable = [] {
   api.abi_minor = WNO_ABI_VERSION_MINOR;
   api.log = hostLog;
   api.set_error = hostSetError;
-  api.now_ms = hostNowMs;
+  api.now_ms = common::unixNowMs;
   api.monotonic_ns = hostMonotonicNs;
   api.load_factor = hostLoadFactor;
   api.lookup = hostLookup;

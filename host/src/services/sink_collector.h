@@ -3,7 +3,7 @@
 // copied during the write, so the plugin's buffer may go right after.
 #pragma once
 
-#include <wno/common.h>
+#include <wno/sdk/sinks.hpp>
 
 #include <string>
 #include <vector>
@@ -13,12 +13,7 @@ namespace wno::host {
 struct SinkCollector {
   std::vector<std::string> items;
   // Valid while this collector lives; hand it to exactly one hook call.
-  wno_sink sink() {
-    return wno_sink{this, [](void* ctx, const char* data, size_t len) -> wno_status {
-                      static_cast<SinkCollector*>(ctx)->items.emplace_back(data, len);
-                      return WNO_OK;
-                    }};
-  }
+  wno_sink sink() { return sdk::sinkAppending(items); }
 };
 
 }  // namespace wno::host

@@ -1,9 +1,9 @@
 #include "job_support.h"
 
+#include "common/utc_time.h"
+
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
-#include <ctime>
 
 namespace wno::handlers {
 
@@ -52,21 +52,7 @@ int64_t configInt(const json& config, const char* key, int64_t fallback, int64_t
   return sdk::ComponentConfig::integerIn(config, key, fallback, min, max);
 }
 
-std::string utcTimestamp(int64_t unixMs) {
-  int64_t seconds = unixMs / 1000;
-  int64_t millis = unixMs % 1000;
-  if (millis < 0) {
-    millis += 1000;
-    seconds -= 1;
-  }
-  const std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char buffer[96];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03d000Z", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(millis));
-  return buffer;
-}
+std::string utcTimestamp(int64_t unixMs) { return common::utcFromMs(unixMs, 6); }
 
 std::chrono::milliseconds callBudget(const sdk::Host& host, const sdk::Job& job, std::chrono::milliseconds configured) {
   if (job.deadlineMs <= 0) return configured;

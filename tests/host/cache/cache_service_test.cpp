@@ -4,6 +4,7 @@
 #include "cache/coarse_clock.h"
 #include "cache/envelope.h"
 #include "cache/ttl_curve.h"
+#include "common/clock.h"
 #include "eventually.h"
 #include "fake_cache_backend.h"
 #include "plugins/host_context.h"
@@ -12,6 +13,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <wno/sdk/sinks.hpp>
 
 #include <thread>
 
@@ -21,11 +23,6 @@ namespace {
 using test::FakeCacheState;
 using test::eventually;
 using test::makeFakeBackend;
-
-int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 class CacheServiceTest : public ::testing::Test {
  protected:
@@ -105,12 +102,12 @@ TEST_F(CacheServiceTest, AdaptiveTtlFollowsTheLoadFactor) {
   services.setLoadFactor(1.0);
   EXPECT_EQ(cache->effectiveTtlMs(1000, ""), 4000);
   EXPECT_EQ(cache->effectiveTtlMs(1000, "statistics"), 8000);
-  const int64_t before = nowMs();
+  const int64_t before = common::unixNowMs();
   ASSERT_TRUE(cache->set("k", "v", {1000, {}, ""}).isOk());
   auto envelope = decodeEnvelope(l1.entries["k"].value);
   ASSERT_TRUE(envelope);
   EXPECT_GE(envelope->logicalExpiresAtMs, before + 4000);
-  EXPECT_LE(envelope->logicalExpiresAtMs, nowMs() + 4000);
+  EXPECT_LE(envelope->logicalExpiresAtMs, common::unixNowMs() + 4000);
   EXPECT_DOUBLE_EQ(cache->stats()["regions"]["default"]["ttl_multiplier"], 4.0);
 }
 
@@ -390,7 +387,7 @@ TEST_F(CacheServiceTest, PeekLocalReadsTheFirstLevelOnlyAndOnlyFreshValues) {
   auto hit = cache->peekLocal("k", "r", out);
   EXPECT_TRUE(hit.found);
   EXPECT_EQ(out, "value");
-  EXPECT_GT(hit.expiresAtMs, nowMs() + 50000);
+  EXPECT_GT(hit.expiresAtMs, common::unixNowMs() + 50000);
   l1.entries.clear();  // only L2 has it now
   EXPECT_FALSE(cache->peekLocal("k", "r", out).found) << "never reaches past L1";
   EXPECT_EQ(l2.calls.load(), l2Calls);
@@ -480,10 +477,7 @@ TEST_F(CacheServiceTest, PluginsReachTheServiceThroughTheHostApiTable) {
   ctx.services = &services;
   auto str = [](const std::string& s) { return wno_str{s.data(), s.size()}; };
   std::string out;
-  wno_sink sink{&out, [](void* c, const char* d, size_t n) -> wno_status {
-                  static_cast<std::string*>(c)->assign(d, n);
-                  return WNO_OK;
-                }};
+  wno_sink sink = wno::sdk::sinkInto(out);
   const std::string t1 = "users", t2 = "users:9", region = "users";
   wno_str tags[] = {str(t1), str(t2)};
   wno_cache_write_options options{sizeof(wno_cache_write_options), 60000, tags, 2, str(region)};

@@ -9,6 +9,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <wno/sdk/sinks.hpp>
 #include <nlohmann/json.hpp>
 
 #include <condition_variable>
@@ -136,10 +137,7 @@ class RestApiTest : public ::testing::Test {
     job.data_json = wno_str{text.data(), text.size()};
     job.attempt = job.max_attempts = 1;
     std::string out;
-    wno_sink sink{&out, [](void* c, const char* d, size_t n) -> wno_status {
-                    static_cast<std::string*>(c)->assign(d, n);
-                    return WNO_OK;
-                  }};
+    wno_sink sink = wno::sdk::sinkInto(out);
     auto& h = *handler.value();
     Status status = h.call("on_handle", h.vtable().on_handle, &job, &sink);
     if (!status.isOk()) return status;
@@ -473,10 +471,7 @@ TEST_F(RestApiTest, MigrationsAreIdempotentAndAddNewFieldsToExistingTables) {
   }
   // Old rows are intact and the new column is there, empty for them.
   std::string row;
-  wno_sink sink{&row, [](void* ctx, const char* d, size_t n) -> wno_status {
-                  static_cast<std::string*>(ctx)->assign(d, n);
-                  return WNO_OK;
-                }};
+  wno_sink sink = wno::sdk::sinkInto(row);
   const std::string fields = R"(["id","title","extra_note"])";
   ASSERT_TRUE(repo.value()
                   ->call("on_get", repo.value()->vtable().on_get, wno_str{"battles", 7}, kept["id"].get<int64_t>(),

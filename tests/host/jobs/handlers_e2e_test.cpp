@@ -5,6 +5,7 @@
 // A fake Solana JSON-RPC node and a fake webhook receiver (FakeHttpServer)
 // stand on loopback. Everything is observed over HTTP: the jobs API, the
 // collections, the stats route and /metrics.
+#include "common/hmac_sha256.h"
 #include "eventually.h"
 #include "fake_http_server.h"
 #include "process_runner.h"
@@ -12,10 +13,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-
-#include <Poco/DigestEngine.h>
-#include <Poco/HMACEngine.h>
-#include <Poco/SHA2Engine.h>
 
 #include <unistd.h>
 
@@ -71,17 +68,6 @@ double sample(const std::string& text, const std::string& name, const std::map<s
     if (all) return std::stod(line.substr(space + 1));
   }
   return -1;
-}
-
-struct Sha256 : Poco::SHA2Engine {
-  enum { BLOCK_SIZE = 64, DIGEST_SIZE = 32 };
-  Sha256() : Poco::SHA2Engine(SHA_256) {}
-};
-
-std::string hmacSha256Hex(const std::string& key, const std::string& message) {
-  Poco::HMACEngine<Sha256> hmac(key);
-  hmac.update(message);
-  return Poco::DigestEngine::digestToHex(hmac.digest());
 }
 
 class HandlersE2e : public ::testing::Test {
@@ -416,7 +402,7 @@ TEST_F(HandlersE2e, SendNotificationWritesOneRowPerJobAndDeliversTheWebhook) {
   EXPECT_EQ(hook.header("Authorization"), "Bearer e2e-hook-token");
   EXPECT_THAT(hook.header("Content-Type"), HasSubstr("application/json"));
   EXPECT_EQ(hook.header("X-Wno-Signature"),
-            "sha256=" + hmacSha256Hex("e2e-hook-secret", hook.header("X-Wno-Timestamp") + "." + hook.body));
+            "sha256=" + wno::common::hmacSha256Hex("e2e-hook-secret", hook.header("X-Wno-Timestamp") + "." + hook.body));
   const json payload = json::parse(hook.body);
   EXPECT_EQ(payload["event"], "notification.created");
   EXPECT_EQ(payload["job_id"], won);

@@ -5,7 +5,7 @@
 #include "jobs/job_data_schema.h"
 #include "jobs/job_request.h"
 #include "jobs/rate_window.h"
-#include "core/utc_time.h"
+#include "common/clock.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -17,16 +17,16 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 
 TEST(JobIds, NewIdsAreHexWithTheirCreationTimeFirstSoLaterOnesSortAfter) {
-  const int64_t before = unixNowMs();
+  const int64_t before = common::unixNowMs();
   const std::string a = newJobId();
-  const int64_t after = unixNowMs();
+  const int64_t after = common::unixNowMs();
   ASSERT_EQ(a.size(), 32u);
   EXPECT_TRUE(validJobId(a));
   EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
   const int64_t stamped = std::stoll(a.substr(0, 12), nullptr, 16);
   EXPECT_GE(stamped, before);
   EXPECT_LE(stamped, after);
-  while (unixNowMs() <= stamped) {
+  while (common::unixNowMs() <= stamped) {
   }
   const std::string b = newJobId();
   EXPECT_LT(a, b);

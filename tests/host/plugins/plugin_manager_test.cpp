@@ -7,6 +7,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <wno/sdk/sinks.hpp>
 
 namespace wno::host {
 namespace {
@@ -193,10 +194,7 @@ TEST_F(PluginManagerTest, Minor11StoreBuiltAgainstFrozenHeadersKeepsItsBatchHook
   ASSERT_NE(store.vtable().on_finish_many, nullptr);
 
   std::vector<std::string> written;
-  const wno_sink sink{&written, [](void* ctx, const char* bytes, size_t len) -> wno_status {
-                        static_cast<std::vector<std::string>*>(ctx)->emplace_back(bytes, len);
-                        return WNO_OK;
-                      }};
+  const wno_sink sink = wno::sdk::sinkAppending(written);
   int32_t created_flags[2] = {0, 0};
   const std::string jobs = "[{},{}]";
   ASSERT_TRUE(store.call("on_enqueue_many", store.vtable().on_enqueue_many, wno_str{jobs.data(), jobs.size()},

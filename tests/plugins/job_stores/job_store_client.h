@@ -11,6 +11,7 @@
 #include "services/host_services.h"
 
 #include <nlohmann/json.hpp>
+#include <wno/sdk/sinks.hpp>
 
 #include <map>
 #include <memory>
@@ -25,10 +26,7 @@ using nlohmann::json;
 // Collects every sink write.
 struct Collected {
   std::vector<std::string> items;
-  wno_sink sink{this, [](void* ctx, const char* data, size_t len) {
-                  static_cast<Collected*>(ctx)->items.emplace_back(data, len);
-                  return WNO_OK;
-                }};
+  wno_sink sink = wno::sdk::sinkAppending(items);
   std::vector<json> records() const {
     std::vector<json> out;
     for (const auto& item : items) out.push_back(json::parse(item));

@@ -37,10 +37,7 @@ TEST(MemoryCachePlugin, SetGetTagsAndStatsThroughTheVtable) {
   EXPECT_EQ(removed, 1u);
   EXPECT_EQ(vt.on_get(cache.self(), wno::sdk::str("k"), &sink), WNO_NOT_FOUND);
   std::string stats;
-  wno_sink statsSink{&stats, [](void* c, const char* d, size_t n) -> wno_status {
-                       static_cast<std::string*>(c)->assign(d, n);
-                       return WNO_OK;
-                     }};
+  wno_sink statsSink = wno::sdk::sinkInto(stats);
   ASSERT_EQ(vt.on_stats(cache.self(), &statsSink), WNO_OK);
   auto json = nlohmann::json::parse(stats);
   EXPECT_EQ(json["hits"], 1);

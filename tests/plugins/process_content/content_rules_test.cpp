@@ -90,6 +90,15 @@ TEST(ContentRules, BannedWordsMatchWholeWordsCaseInsensitively) {
   EXPECT_EQ(r.evaluate("text", "\xF0\x9F\x98\x80scam\xF0\x9F\x98\x80").reason, "banned word \"scam\"");
 }
 
+// Case folding is Unicode's, not a table of a few blocks: accented Greek,
+// Armenian and Latin Extended-B capitals fold too.
+TEST(ContentRules, BannedWordsFoldEveryScript) {
+  const ContentRules r = rules({{"banned_words", {"\u03AC\u03BB\u03C6\u03B1", "\u0562\u0561\u057C", "\u01C6ox"}}});
+  EXPECT_EQ(r.evaluate("text", "\u0386\u039B\u03A6\u0391 now").reason, "banned word \"\u03AC\u03BB\u03C6\u03B1\"");
+  EXPECT_EQ(r.evaluate("text", "\u0532\u0531\u054C!").reason, "banned word \"\u0562\u0561\u057C\"");
+  EXPECT_EQ(r.evaluate("text", "\u01C4OX").reason, "banned word \"\u01C6ox\"");
+}
+
 TEST(ContentRules, BannedPatternsAreCaseInsensitivePcre) {
   const ContentRules r = rules({{"banned_patterns", {"free\\s+(sol|usdc)", "\\bt\\.me/"}}});
   EXPECT_EQ(r.evaluate("text", "Get FREE   sol now").reason, "matches banned pattern \"free\\s+(sol|usdc)\"");

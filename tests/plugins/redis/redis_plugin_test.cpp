@@ -3,6 +3,8 @@
 // between two instances, and Redis killed and restarted.
 #include "redis_server.h"
 
+#include "common/clock.h"
+
 #include <wno/sdk/testing.hpp>
 
 #include <gmock/gmock.h>
@@ -19,11 +21,6 @@ using wno::sdk::testing::FakeHost;
 using wno::sdk::testing::Instance;
 using wno::test::eventually;
 using wno::test::RedisServer;
-
-int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct Found {
   wno_status status = WNO_OK;
@@ -73,10 +70,7 @@ struct Events {
 
 bool subscribed(const Instance<wno_type_cache>& c) {
   std::string stats;
-  wno_sink sink{&stats, [](void* s, const char* d, size_t n) -> wno_status {
-                  static_cast<std::string*>(s)->assign(d, n);
-                  return WNO_OK;
-                }};
+  wno_sink sink = wno::sdk::sinkInto(stats);
   c.vtable().on_stats(c.self(), &sink);
   return nlohmann::json::parse(stats)["backplane_subscribed"].get<bool>();
 }
@@ -89,7 +83,7 @@ TEST(RedisCache, ValuesExpiryTagsAndRegions) {
   RedisServer redis;
   FakeHost host;
   auto cache = host.create<wno_type_cache>(WNO_KIND_CACHE, "redis", config(redis));
-  const int64_t at = nowMs() + 60000;
+  const int64_t at = wno::common::unixNowMs() + 60000;
   const std::string binary("a\0b\xff", 4);
   ASSERT_EQ(set(cache, "u1", binary, at, {"users", "users:1"}, "users"), WNO_OK);
   ASSERT_EQ(set(cache, "u2", "two", at, {"users"}, "users"), WNO_OK);
@@ -105,7 +99,7 @@ TEST(RedisCache, ValuesExpiryTagsAndRegions) {
   ASSERT_EQ(cache.vtable().on_clear(cache.self(), str("users")), WNO_OK);
   EXPECT_EQ(get(cache, "u2").status, WNO_NOT_FOUND);
   // An expiry in the past is honoured by Redis itself.
-  ASSERT_EQ(set(cache, "old", "v", nowMs() - 10), WNO_OK);
+  ASSERT_EQ(set(cache, "old", "v", wno::common::unixNowMs() - 10), WNO_OK);
   EXPECT_EQ(get(cache, "old").status, WNO_NOT_FOUND);
   ASSERT_EQ(set(cache, "a", "1", at), WNO_OK);
   ASSERT_EQ(cache.vtable().on_clear(cache.self(), str("")), WNO_OK);
@@ -117,9 +111,9 @@ TEST(RedisCache, ATagKeepsOnlyItsLiveMembers) {
   FakeHost host;
   auto cache = host.create<wno_type_cache>(WNO_KIND_CACHE, "redis", config(redis));
   // 200 short-lived entries of a busy tag, then they expire.
-  for (int i = 0; i < 200; ++i) ASSERT_EQ(set(cache, "short" + std::to_string(i), "v", nowMs() + 30, {"busy"}), WNO_OK);
+  for (int i = 0; i < 200; ++i) ASSERT_EQ(set(cache, "short" + std::to_string(i), "v", wno::common::unixNowMs() + 30, {"busy"}), WNO_OK);
   std::this_thread::sleep_for(std::chrono::milliseconds(60));
-  ASSERT_EQ(set(cache, "long", "v", nowMs() + 60000, {"busy"}), WNO_OK);
+  ASSERT_EQ(set(cache, "long", "v", wno::common::unixNowMs() + 60000, {"busy"}), WNO_OK);
   redisContext* c = redisConnect("127.0.0.1", redis.port());
   ASSERT_TRUE(c && !c->err);
   auto* reply = static_cast<redisReply*>(redisCommand(c, "ZCARD wno:tz:busy"));
@@ -133,7 +127,7 @@ TEST(RedisCache, ATagKeepsOnlyItsLiveMembers) {
   EXPECT_EQ(get(cache, "long").status, WNO_NOT_FOUND);
   // An entry without expiry keeps its tag for good.
   ASSERT_EQ(set(cache, "forever", "v", 0, {"busy"}), WNO_OK);
-  ASSERT_EQ(set(cache, "brief", "v", nowMs() + 60000, {"busy"}), WNO_OK);
+  ASSERT_EQ(set(cache, "brief", "v", wno::common::unixNowMs() + 60000, {"busy"}), WNO_OK);
   ASSERT_EQ(cache.vtable().on_invalidate_tag(cache.self(), str("busy"), &removed), WNO_OK);
   EXPECT_EQ(removed, 2u);
   EXPECT_EQ(get(cache, "forever").status, WNO_NOT_FOUND);
@@ -152,7 +146,7 @@ TEST(RedisCache, AnotherHostSeesInvalidationsThroughTheBackplane) {
   // Wait until both subscribers are connected before publishing.
   ASSERT_TRUE(eventually([&] { return subscribed(a) && subscribed(b); }));
 
-  ASSERT_EQ(set(a, "battle:7", "v", nowMs() + 60000, {"battles:7"}), WNO_OK);
+  ASSERT_EQ(set(a, "battle:7", "v", wno::common::unixNowMs() + 60000, {"battles:7"}), WNO_OK);
   EXPECT_TRUE(eventually([&] { return eventsB.has(WNO_CACHE_EVENT_KEY, "battle:7"); }));
   uint64_t removed = 0;
   ASSERT_EQ(a.vtable().on_invalidate_tag(a.self(), str("battles:7"), &removed), WNO_OK);
@@ -174,18 +168,18 @@ TEST(RedisCache, RedisKilledAndRestarted) {
   ASSERT_EQ(cache.vtable().on_set_listener(cache.self(), &listener), WNO_OK);
   // Only a subscriber that was connected knows it may have missed events.
   ASSERT_TRUE(eventually([&] { return subscribed(cache); }));
-  ASSERT_EQ(set(cache, "k", "v", nowMs() + 60000), WNO_OK);
+  ASSERT_EQ(set(cache, "k", "v", wno::common::unixNowMs() + 60000), WNO_OK);
 
   redis.kill();
   // Calls fail with a status and a message, promptly; nothing crashes.
   const auto status = get(cache, "k").status;
   EXPECT_TRUE(status == WNO_ERR_UNAVAILABLE || status == WNO_ERR_TIMEOUT) << status;
   EXPECT_THAT(host.lastError(), ::testing::HasSubstr("redis"));
-  EXPECT_NE(set(cache, "k2", "v", nowMs() + 60000), WNO_OK);
+  EXPECT_NE(set(cache, "k2", "v", wno::common::unixNowMs() + 60000), WNO_OK);
 
   redis.start();
   // Recovery is automatic once the reconnect backoff allows it.
-  EXPECT_TRUE(eventually([&] { return set(cache, "k3", "v", nowMs() + 60000) == WNO_OK; }));
+  EXPECT_TRUE(eventually([&] { return set(cache, "k3", "v", wno::common::unixNowMs() + 60000) == WNO_OK; }));
   EXPECT_EQ(get(cache, "k3").value, "v");
   // The subscriber came back and told the host to drop its L1: events may have been missed.
   EXPECT_TRUE(eventually([&] { return events.has(WNO_CACHE_EVENT_CLEAR, ""); }));
@@ -197,7 +191,7 @@ TEST(RedisCache, APausedRedisTimesOutInsteadOfHangingAndRecovers) {
   FakeHost host;
   auto cache = host.create<wno_type_cache>(WNO_KIND_CACHE, "redis",
                                            nlohmann::json{{"url", redis.url()}, {"timeout_ms", 50}, {"backplane", false}}.dump());
-  ASSERT_EQ(set(cache, "k", "v", nowMs() + 60000), WNO_OK);
+  ASSERT_EQ(set(cache, "k", "v", wno::common::unixNowMs() + 60000), WNO_OK);
   redis.pause();
   // Connections are accepted by the kernel but nothing answers: every call
   // gives up after timeout_ms with a status, and the connection is dropped.
@@ -205,7 +199,7 @@ TEST(RedisCache, APausedRedisTimesOutInsteadOfHangingAndRecovers) {
     EXPECT_EQ(get(cache, "k").status, WNO_ERR_TIMEOUT);
     EXPECT_THAT(host.lastError(), ::testing::HasSubstr("redis"));
   }
-  EXPECT_NE(set(cache, "k2", "v", nowMs() + 60000), WNO_OK);
+  EXPECT_NE(set(cache, "k2", "v", wno::common::unixNowMs() + 60000), WNO_OK);
   redis.resume();
   EXPECT_TRUE(eventually([&] { return get(cache, "k").status == WNO_OK; }));
   EXPECT_EQ(get(cache, "k").value, "v");
@@ -216,8 +210,8 @@ TEST(RedisCache, InvalidatingATagOverManyKeysRemovesEveryOne) {
   FakeHost host;
   auto cache = host.create<wno_type_cache>(WNO_KIND_CACHE, "redis", config(redis));
   constexpr int kKeys = 10000;  // more than one UNLINK slice of the script
-  for (int i = 0; i < kKeys; ++i) ASSERT_EQ(set(cache, "k" + std::to_string(i), "v", nowMs() + 60000, {"bulk"}), WNO_OK);
-  ASSERT_EQ(set(cache, "other", "v", nowMs() + 60000, {"kept"}), WNO_OK);
+  for (int i = 0; i < kKeys; ++i) ASSERT_EQ(set(cache, "k" + std::to_string(i), "v", wno::common::unixNowMs() + 60000, {"bulk"}), WNO_OK);
+  ASSERT_EQ(set(cache, "other", "v", wno::common::unixNowMs() + 60000, {"kept"}), WNO_OK);
   uint64_t removed = 0;
   ASSERT_EQ(cache.vtable().on_invalidate_tag(cache.self(), str("bulk"), &removed), WNO_OK);
   EXPECT_EQ(removed, static_cast<uint64_t>(kKeys));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "wno/sdk/error.hpp"
+#include "wno/sdk/sinks.hpp"
 
 #include <wno/host.h>
 #include <wno/timing.h>
@@ -211,10 +212,7 @@ class Host {
   // ---- repository service (JSON in, JSON out; see repository.h) ----
   std::vector<std::string> repoQuery(std::string_view collection, std::string_view queryJson) const {
     std::vector<std::string> rows;
-    wno_sink sink{&rows, [](void* c, const char* d, size_t n) -> wno_status {
-                    static_cast<std::vector<std::string>*>(c)->emplace_back(d, n);
-                    return WNO_OK;
-                  }};
+    const wno_sink sink = sinkAppending(rows);
     check(WNO_SDK_NEED(repo_query)(ctx_, str(collection), str(queryJson), &sink), "repo_query");
     return rows;
   }
@@ -314,10 +312,7 @@ class Host {
       std::string array = "[";
       for (size_t i = 0; i < requestJsons.size(); ++i) array += (i ? "," : "") + requestJsons[i];
       array += "]";
-      const wno_sink sink{&results, [](void* c, const char* data, size_t len) -> wno_status {
-                            static_cast<std::vector<std::string>*>(c)->emplace_back(data, len);
-                            return WNO_OK;
-                          }};
+      const wno_sink sink = sinkAppending(results);
       check(api_->job_enqueue_many(ctx_, str(array), &sink), "job_enqueue_many");
       return results;
     }
@@ -354,23 +349,6 @@ class Host {
     std::vector<wno_str> tags;
     wno_cache_write_options raw{};
   };
-
-  // A sink that stores the last item written into `into`. One per call, on
-  // the caller's stack: calls nest (a compute callback may call the host).
-  static wno_sink sinkInto(std::string& into) {
-    return wno_sink{&into, [](void* c, const char* d, size_t n) -> wno_status {
-                      static_cast<std::string*>(c)->assign(d, n);
-                      return WNO_OK;
-                    }};
-  }
-
-  // A sink that appends every item written to `into`.
-  static wno_sink sinkAppending(std::vector<std::string>& into) {
-    return wno_sink{&into, [](void* c, const char* d, size_t n) -> wno_status {
-                      static_cast<std::vector<std::string>*>(c)->emplace_back(d, n);
-                      return WNO_OK;
-                    }};
-  }
 
   // "[3,4,5]" as the host writes new ids (integers only, no JSON library
   // needed); throws Error(WNO_ERR_INTERNAL) on anything else.

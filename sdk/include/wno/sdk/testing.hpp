@@ -17,6 +17,7 @@
 
 #include "wno/sdk/fake_repository.hpp"
 #include "wno/sdk/plugin.hpp"
+#include "wno/sdk/sinks.hpp"
 
 #include <chrono>
 #include <functional>
@@ -149,10 +150,7 @@ class FakeHost {
         ++h.computes;
       }
       std::string value;
-      wno_sink capture{&value, [](void* v, const char* d, size_t n) -> wno_status {
-                         static_cast<std::string*>(v)->assign(d, n);
-                         return WNO_OK;
-                       }};
+      wno_sink capture = sinkInto(value);
       const wno_status s = fn(fnCtx, &capture);
       if (s != WNO_OK) return s;
       {
@@ -423,10 +421,7 @@ inline wno_status handle(const Instance<wno_type_job_handler>& handler, const Jo
   job.max_attempts = run.maxAttempts;
   job.deadline_ms = run.deadlineMs;
   std::string out;
-  wno_sink sink{&out, [](void* c, const char* d, size_t n) -> wno_status {
-                  static_cast<std::string*>(c)->assign(d, n);
-                  return WNO_OK;
-                }};
+  wno_sink sink = sinkInto(out);
   const wno_status s = handler.vtable().on_handle(handler.self(), &job, &sink);
   if (result) *result = out;
   return s;

@@ -1,15 +1,15 @@
-#include "core/hmac_sha256.h"
+#include "common/hmac_sha256.h"
 
 // The SHA256_* context functions are deprecated in OpenSSL 3 in favour of
 // EVP, but EVP cannot copy a hashed-pad state without allocating, and they
-// use the same CPU-specific code (SHA-NI, AVX2). OpenSSL 3 keeps them.
+// run the same CPU-specific code (SHA-NI, AVX2). OpenSSL 3 keeps them.
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
 #include <cstring>
 
-namespace wno::host {
+namespace wno::common {
 
 struct HmacSha256::Pads {
   SHA256_CTX inner;
@@ -52,4 +52,15 @@ HmacSha256::Digest HmacSha256::sign(std::string_view message) const {
   return out;
 }
 
-}  // namespace wno::host
+std::string hmacSha256Hex(std::string_view key, std::string_view message) {
+  static const char* digits = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * HmacSha256::kDigestSize);
+  for (unsigned char byte : HmacSha256(key).sign(message)) {
+    hex.push_back(digits[byte >> 4]);
+    hex.push_back(digits[byte & 15]);
+  }
+  return hex;
+}
+
+}  // namespace wno::common
