@@ -137,9 +137,10 @@ class JobRoutes {
         return bad(ctx, "limit", "must be an integer from 1 to " + std::to_string(kMaxLimit));
       }
     }
-    const std::string filterSignature = filter.dump();
+    // One scope checks the cursor that came in and issues the next one.
+    const data::CursorScope scope("jobs", "-created", filter.dump());
     if (auto cursor = ctx.query("cursor")) {
-      auto after = cursors_.decode(*cursor, "jobs", "-created", filterSignature);
+      auto after = cursors_.decode(*cursor, scope);
       // The payload is the last job id seen, as a one-element key array.
       if (!after.isOk() || !after.value().is_array() || after.value().size() != 1 || !after.value()[0].is_string()) {
         return bad(ctx, "cursor", after.isOk() ? "malformed cursor" : after.status().message());
@@ -155,7 +156,7 @@ class JobRoutes {
     json data = json::array();
     for (const auto& r : rows) data.push_back(publicJobView(r));
     json next = hasMore && !rows.empty()
-                    ? json(cursors_.encode("jobs", "-created", filterSignature, json::array({rows.back().value("id", "")})))
+                    ? json(cursors_.encode(scope, json::array({rows.back().value("id", "")})))
                     : json(nullptr);
     ctx.sendJson(200, {{"data", data}, {"next_cursor", next}, {"has_more", hasMore}});
   }
