@@ -440,6 +440,8 @@ nlohmann::json HostRuntime::healthJson() const {
 
 std::string HostRuntime::metricsText() {
   if (cache_) cache_->refreshLevelGauges();
+  if (http_) http_->refreshGauges();
+  if (jobs_) jobs_->refreshGauges();
   services_->breakers().refreshGauges();
   return services_->metrics().serialize();
 }

@@ -5,6 +5,7 @@
 #include "core/logger.h"
 #include "data/row_text.h"
 
+#include <charconv>
 #include <cstdio>
 
 namespace wno::host::data {
@@ -71,8 +72,7 @@ bool EntityCache::peekEntity(const Collection& c, int64_t id, std::string& frame
   thread_local std::string key;
   key.assign("entity:").append(c.name).append(1, ':');
   char digits[24];
-  const int n = std::snprintf(digits, sizeof digits, "%lld", static_cast<long long>(id));
-  key.append(digits, static_cast<size_t>(n));
+  key.append(digits, std::to_chars(digits, digits + sizeof digits, id).ptr);
   const auto hit = cache_->peekLocal(key, c.cache.region, framed);
   if (!hit.found) return false;
   if (refresher_->due(hit.expiresAtMs, cache_->effectiveTtlMs(c.cache.ttlMs, c.cache.region), CoarseClock::nowMs())) {

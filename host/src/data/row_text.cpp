@@ -143,6 +143,11 @@ bool isJsonObject(std::string_view text) {
   return forEachMember(text, [](const RowMember&) { return true; });
 }
 
+bool isJsonValue(std::string_view text) {
+  const size_t end = detail::skipValue(text, detail::skipSpace(text, 0), 1);
+  return end != std::string_view::npos && detail::skipSpace(text, end) == text.size();
+}
+
 std::optional<int64_t> intMember(std::string_view row, std::string_view key) {
   std::optional<int64_t> found;
   forEachMember(row, [&](const RowMember& m) {

@@ -28,6 +28,8 @@ template <typename Fn>
 bool forEachMember(std::string_view text, Fn&& fn);
 
 bool isJsonObject(std::string_view text);
+// Exactly one well-formed JSON value of any kind (UTF-8, as above).
+bool isJsonValue(std::string_view text);
 // The value of an integer member (a row's "id" or "version").
 std::optional<int64_t> intMember(std::string_view row, std::string_view key);
 // Appends `row` restricted to `fields` (members kept in the row's order).

@@ -25,10 +25,14 @@ std::string requestIdFor(const HttpRequest& request, uint64_t counter) {
   bool usable = !given.empty() && given.size() <= 64;
   for (char c : given) usable = usable && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
   if (usable) return given;
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%08x-%012llx", static_cast<unsigned>(::getpid()),
-                static_cast<unsigned long long>(counter));
-  return buffer;
+  // "<pid, 8 hex>-<counter, 12 hex>": the pid is read once (getpid is a
+  // system call, and this runs for every request).
+  static const unsigned pid = static_cast<unsigned>(::getpid());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(21, '-');
+  for (int i = 7; i >= 0; --i) id[static_cast<size_t>(7 - i)] = kHex[(pid >> (4 * i)) & 0xf];
+  for (int i = 11; i >= 0; --i) id[static_cast<size_t>(20 - i)] = kHex[(counter >> (4 * i)) & 0xf];
+  return id;
 }
 
 // Binds host:port (a name or a literal, IPv4 or IPv6). SO_REUSEADDR so a
@@ -133,7 +137,6 @@ bool HttpServer::middlewareMayBlock(const Route& route) const {
 
 void HttpServer::dispatch(Connection& c) {
   inFlight_.fetch_add(1, std::memory_order_relaxed);
-  metrics_.inFlight().Increment();
   c.startedAt = std::chrono::steady_clock::now();
   c.context.emplace(c.request, c.response, options_.maxBodyBytes,
                     requestIdFor(c.request, requestCounter_.fetch_add(1, std::memory_order_relaxed)));
@@ -242,7 +245,6 @@ void HttpServer::finish(Connection& c) {
                                {"request_id", ctx.requestId()}});
   }
   c.context.reset();
-  metrics_.inFlight().Decrement();
   inFlight_.fetch_sub(1, std::memory_order_relaxed);
   c.loop.complete(c);
 }

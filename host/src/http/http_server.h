@@ -58,6 +58,10 @@ class HttpServer : public Dispatcher {
   uint16_t port() const { return port_; }
 
   int inFlight() const { return inFlight_.load(); }
+  // Copies what is counted per request into the metrics registry; called
+  // before each scrape, so the hot path touches one atomic, not a gauge
+  // shared by every loop.
+  void refreshGauges() { metrics_.inFlight().Set(inFlight_.load()); }
   int openConnections() const { return openConnections_.load(); }
   bool draining() const { return draining_.load(); }
 

@@ -1,5 +1,7 @@
 #include "jobs/job_metrics.h"
 
+#include <cstring>
+
 namespace wno::host::jobs {
 namespace {
 
@@ -68,9 +70,13 @@ void JobMetrics::enqueued(const std::string& queue, const std::string& type, boo
 }
 
 void JobMetrics::finished(const std::string& queue, const std::string& type, const char* outcome) {
-  cached<prometheus::Counter>("f\x1f" + queue + "\x1f" + type + "\x1f" + outcome, [&]() -> auto& {
+  finishedCounter(queue, type, outcome).Increment();
+}
+
+prometheus::Counter& JobMetrics::finishedCounter(const std::string& queue, const std::string& type, const char* outcome) {
+  return cached<prometheus::Counter>("f\x1f" + queue + "\x1f" + type + "\x1f" + outcome, [&]() -> auto& {
     return finished_.Add({{"queue", queue}, {"type", type}, {"outcome", outcome}});
-  }).Increment();
+  });
 }
 
 void JobMetrics::waited(const std::string& queue, double seconds) {
@@ -83,6 +89,35 @@ void JobMetrics::ran(const std::string& queue, const std::string& type, double s
   cached<prometheus::Histogram>("r\x1f" + queue + "\x1f" + type, [&]() -> auto& {
     return run_.Add({{"queue", queue}, {"type", type}}, jobBuckets());
   }).Observe(seconds);
+}
+
+JobSeries& JobMetrics::series(const std::string& queue, const std::string& type) {
+  // Outside the lock: cached() takes it.
+  auto& wait = cached<prometheus::Histogram>("w\x1f" + queue, [&]() -> auto& {
+    return wait_.Add({{"queue", queue}}, jobBuckets());
+  });
+  auto& run = cached<prometheus::Histogram>("r\x1f" + queue + "\x1f" + type, [&]() -> auto& {
+    return run_.Add({{"queue", queue}, {"type", type}}, jobBuckets());
+  });
+  std::lock_guard lock(cacheMutex_);
+  auto& slot = series_[{queue, type}];
+  if (!slot) slot = std::make_unique<JobSeries>(*this, queue, type, wait, run);
+  return *slot;
+}
+
+void JobSeries::finished(const char* outcome) {
+  for (size_t i = 0; i < std::size(kOutcomes); ++i) {
+    if (std::strcmp(outcome, kOutcomes[i]) != 0) continue;
+    prometheus::Counter* counter = finished_[i].load(std::memory_order_acquire);
+    if (!counter) {
+      // Two threads may both get here; cached() hands both the same series.
+      counter = &owner_.finishedCounter(queue_, type_, kOutcomes[i]);
+      finished_[i].store(counter, std::memory_order_release);
+    }
+    counter->Increment();
+    return;
+  }
+  owner_.finished(queue_, type_, outcome);
 }
 
 void JobMetrics::recovered(uint64_t n) { recovered_.Add({}).Increment(static_cast<double>(n)); }

@@ -12,12 +12,39 @@
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 
+#include <atomic>
+#include <iterator>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
 namespace wno::host::jobs {
+
+class JobMetrics;
+
+// What one claimed job records into, resolved once when it is claimed (one
+// look-up per job instead of one per observation, each building a key and
+// taking the cache's lock). THREADS: safe from any thread.
+class JobSeries {
+ public:
+  JobSeries(JobMetrics& owner, std::string queue, std::string type, prometheus::Histogram& wait,
+            prometheus::Histogram& run)
+      : owner_(owner), queue_(std::move(queue)), type_(std::move(type)), wait_(wait), run_(run) {}
+  void waited(double seconds) { wait_.Observe(seconds); }
+  void ran(double seconds) { run_.Observe(seconds); }
+  // outcome: as JobMetrics::finished.
+  void finished(const char* outcome);
+
+ private:
+  static constexpr const char* kOutcomes[] = {"completed", "retried", "failed", "cancelled", "released", "lease_lost"};
+  JobMetrics& owner_;
+  const std::string queue_, type_;
+  prometheus::Histogram& wait_;
+  prometheus::Histogram& run_;
+  std::atomic<prometheus::Counter*> finished_[std::size(kOutcomes)] = {};
+};
 
 class JobMetrics {
  public:
@@ -32,9 +59,14 @@ class JobMetrics {
   void setCount(const std::string& queue, const std::string& state, double n);
   void setPaused(const std::string& queue, bool paused);
   void setRunning(const std::string& queue, double n);
+  // The series of jobs of `type` on `queue`; lives as long as this.
+  JobSeries& series(const std::string& queue, const std::string& type);
   void alert(const std::string& queue, const std::string& alert, bool firing);
 
  private:
+  friend class JobSeries;
+  prometheus::Counter& finishedCounter(const std::string& queue, const std::string& type, const char* outcome);
+
   prometheus::Family<prometheus::Counter>& enqueued_;
   prometheus::Family<prometheus::Counter>& finished_;
   prometheus::Family<prometheus::Histogram>& wait_;
@@ -50,6 +82,7 @@ class JobMetrics {
   T& cached(const std::string& key, Make&& make);
   std::mutex cacheMutex_;
   std::unordered_map<std::string, void*> cache_;
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<JobSeries>> series_;  // under cacheMutex_
 };
 
 }  // namespace wno::host::jobs

@@ -2,6 +2,7 @@
 
 #include "core/logger.h"
 #include "core/utc_time.h"
+#include "data/row_text.h"
 #include "jobs/job_request.h"
 
 #include <chrono>
@@ -23,8 +24,7 @@ bool claimReport(RunningJob& job) {
 // so the work it reports is not lost.
 std::string resultJson(const std::string& written) {
   if (written.empty()) return "null";
-  auto parsed = json::parse(written, nullptr, false);
-  return parsed.is_discarded() ? json(written).dump() : written;
+  return data::isJsonValue(written) ? written : json(written).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -52,27 +52,27 @@ JobRunner::JobRunner(const JobsConfig& config, JobStoreClient& store, JobMetrics
 
 JobRunner::~JobRunner() { finishes_->stop(); }
 
-std::shared_ptr<RunningJob> JobRunner::hold(json claimed) {
+std::shared_ptr<RunningJob> JobRunner::hold(ClaimedJob claimed) {
   auto job = std::make_shared<RunningJob>();
-  job->record = std::move(claimed);
-  const json& record = job->record;
-  job->id = record.value("id", "");
-  job->queue = record.value("queue", "");
-  job->type = record.value("type", "");
-  job->priority = record.value("priority", 2);
-  job->runAtMs = record.value("run_at_ms", int64_t{0});
-  job->claimedAtMs = record.contains("started_at_ms") && record["started_at_ms"].is_number_integer()
-                         ? record["started_at_ms"].get<int64_t>()
-                         : unixNowMs();
+  job->id = std::move(claimed.id);
+  job->queue = std::move(claimed.queue);
+  job->type = std::move(claimed.type);
+  job->priority = claimed.priority;
+  job->runAtMs = claimed.runAtMs;
+  job->claimedAtMs = claimed.startedAtMs.value_or(unixNowMs());
+  job->dataJson = std::move(claimed.dataJson);
+  job->attemptsMade = claimed.attemptsMade;
+  job->maxAttempts = claimed.maxAttempts;
+  job->timeoutMs = claimed.timeoutMs;
+  job->backoff = claimed.backoff;
+  job->series = &metrics_.series(job->queue, job->type);
   running_->add(job);
   return job;
 }
 
 void JobRunner::run(const std::shared_ptr<RunningJob>& job) {
-  const json& record = job->record;
   job->startedAtMs = unixNowMs();
-  const int64_t timeoutMs = record.value("timeout_ms", int64_t{0});
-  job->deadlineMs = timeoutMs > 0 ? job->startedAtMs + timeoutMs : 0;
+  job->deadlineMs = job->timeoutMs > 0 ? job->startedAtMs + job->timeoutMs : 0;
   if (job->stop.load() != StopReason::None) {
     // Cancelled or lost while it waited in the local queue: never run it.
     if (claimReport(*job)) {
@@ -83,7 +83,7 @@ void JobRunner::run(const std::shared_ptr<RunningJob>& job) {
     return;
   }
   job->started.store(true);
-  metrics_.waited(job->queue, std::max<int64_t>(0, job->startedAtMs - job->runAtMs) / 1000.0);
+  job->series->waited(std::max<int64_t>(0, job->startedAtMs - job->runAtMs) / 1000.0);
 
   Status outcome;
   std::string written;
@@ -93,15 +93,14 @@ void JobRunner::run(const std::shared_ptr<RunningJob>& job) {
     // Another host may have the handler; this attempt is retried there.
     outcome = Status(WNO_ERR_UNAVAILABLE, "no handler for job type \"" + job->type + "\" on worker " + workerId_);
   } else {
-    const std::string data = record.contains("data") ? record["data"].dump() : "null";
     wno_job j{};
     j.struct_size = sizeof j;
     j.id = view(job->id);
     j.type = view(job->type);
     j.queue = view(job->queue);
-    j.data_json = view(data);
-    j.attempt = record.value("attempts_made", 1u);
-    j.max_attempts = record.value("max_attempts", 1u);
+    j.data_json = view(job->dataJson);
+    j.attempt = job->attemptsMade;
+    j.max_attempts = job->maxAttempts;
     j.deadline_ms = job->deadlineMs;
     const wno_sink sink{&written, [](void* ctx, const char* bytes, size_t len) -> wno_status {
                           static_cast<std::string*>(ctx)->assign(bytes, len);
@@ -110,7 +109,7 @@ void JobRunner::run(const std::shared_ptr<RunningJob>& job) {
     JobHandlerInstance& h = *handler->second;
     outcome = h.call("on_handle", h.vtable().on_handle, &j, &sink);
   }
-  metrics_.ran(job->queue, job->type, std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+  job->series->ran(std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
   if (claimReport(*job)) report(*job, outcome, resultJson(written));
   running_->remove(job->id);
 }
@@ -131,7 +130,7 @@ void JobRunner::release(const std::shared_ptr<RunningJob>& job) {
     f.nowMs = unixNowMs();
     f.error = "released unstarted: host shutting down";
     record(std::move(f), "released");
-    metrics_.finished(job->queue, job->type, "released");
+    job->series->finished("released");
   }
   running_->remove(job->id);
 }
@@ -152,9 +151,8 @@ void JobRunner::report(RunningJob& job, const Status& outcome, const std::string
   using Kind = JobStoreClient::Finish::Kind;
   const int64_t now = unixNowMs();
   const StopReason reason = job.stop.load();
-  const json& r = job.record;
-  const auto attemptsMade = r.value("attempts_made", 1u);
-  const auto maxAttempts = r.value("max_attempts", 1u);
+  const uint32_t attemptsMade = job.attemptsMade;
+  const uint32_t maxAttempts = job.maxAttempts;
   const char* label = nullptr;
   std::string error = outcome.message();
   JobStoreClient::Finish f;
@@ -182,12 +180,12 @@ void JobRunner::report(RunningJob& job, const Status& outcome, const std::string
     label = "cancelled";
   } else {
     if (reason == StopReason::TimedOut) {
-      error = "timed out after " + std::to_string(r.value("timeout_ms", int64_t{0})) + " ms (" + error + ")";
+      error = "timed out after " + std::to_string(job.timeoutMs) + " ms (" + error + ")";
     }
     // Bad input never gets better: no retry.
     const int64_t retryAt = outcome.code() == WNO_ERR_INVALID
                                 ? -1
-                                : nextAttemptAtMs(backoffOf(r), attemptsMade, maxAttempts, now, config_.maxBackoffMs,
+                                : nextAttemptAtMs(job.backoff, attemptsMade, maxAttempts, now, config_.maxBackoffMs,
                                                   jitterUnit());
     f.kind = Kind::Fail;
     f.error = error;
@@ -200,7 +198,7 @@ void JobRunner::report(RunningJob& job, const Status& outcome, const std::string
     }
   }
   if (store) record(std::move(f), label);
-  metrics_.finished(job.queue, job.type, label);
+  job.series->finished(label);
   const bool failed = std::string_view(label) == "failed" || std::string_view(label) == "retried";
   if (std::string_view(label) == "completed" || failed) onFinished_(job.queue, failed);
 }

@@ -9,6 +9,7 @@
 // THREADS: run() is called concurrently from every queue's workers.
 #pragma once
 
+#include "jobs/claimed_job.h"
 #include "jobs/job_config.h"
 #include "jobs/job_metrics.h"
 #include "jobs/job_store_client.h"
@@ -35,7 +36,7 @@ class JobRunner {
 
   void setRunning(RunningJobs* running) { running_ = running; }
   // A job just claimed: held (its lease kept) until it runs or is released.
-  std::shared_ptr<RunningJob> hold(nlohmann::json record);
+  std::shared_ptr<RunningJob> hold(ClaimedJob claimed);
   // Runs a held job; one stopped before it started is reported unrun.
   void run(const std::shared_ptr<RunningJob>& job);
   // The lease keeper gave up waiting for a hung handler.

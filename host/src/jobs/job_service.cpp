@@ -106,6 +106,10 @@ void JobService::start() {
            {"handlers", handlers_.size()}, {"workers", config_.runWorkers}});
 }
 
+void JobService::refreshGauges() {
+  for (auto& [name, worker] : workers_) worker->refreshGauges();
+}
+
 bool JobService::stop(std::chrono::milliseconds grace) {
   if (!started_ || stopping_.exchange(true)) return true;
   for (auto& [name, worker] : workers_) worker->stopClaiming();

@@ -77,6 +77,8 @@ class JobService : public JobApi {
   const JobsConfig& config() const { return config_; }
   const std::string& workerId() const { return workerId_; }
   size_t running() const { return running_ ? running_->count() : 0; }
+  // Gauges kept as counters on the hot path, copied before a scrape.
+  void refreshGauges();
 
   // A repository write happened: enqueue what /jobs/events asks for. Never
   // fails the write; problems are logged.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/status.h"
+#include "jobs/claimed_job.h"
 #include "plugins/component_instance.h"
 
 #include <nlohmann/json.hpp>
@@ -55,8 +56,8 @@ class JobStoreClient {
   // counts as an attempt; only 1.1 stores can hand a job back uncounted).
   Result<std::vector<Status>> finishMany(const std::string& worker, const std::vector<Finish>& items);
 
-  Result<std::vector<nlohmann::json>> claim(const std::string& queue, const std::string& worker, uint32_t maxJobs,
-                                            int64_t nowMs, int64_t leaseMs);
+  Result<std::vector<ClaimedJob>> claim(const std::string& queue, const std::string& worker, uint32_t maxJobs,
+                                        int64_t nowMs, int64_t leaseMs);
   Status heartbeat(const std::string& id, const std::string& worker, int64_t nowMs, int64_t leaseMs);
   Status complete(const std::string& id, const std::string& worker, int64_t nowMs, const std::string& resultJson);
   Status fail(const std::string& id, const std::string& worker, int64_t nowMs, const std::string& error,

@@ -206,9 +206,9 @@ void QueueWorker::work() {
       job = std::move(ready_.begin()->second);
       ready_.erase(ready_.begin());
     }
-    metrics_.setRunning(queue_.name, running_.fetch_add(1) + 1);
+    running_.fetch_add(1);
     runner_.run(job);
-    metrics_.setRunning(queue_.name, running_.fetch_sub(1) - 1);
+    running_.fetch_sub(1);
     finished_.fetch_add(1);
     // The dispatcher only waits while busy_ >= refillBelow_, so only the
     // step below that line can release it; the lock orders this against

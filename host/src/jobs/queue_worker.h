@@ -50,6 +50,9 @@ class QueueWorker {
   const QueueConfig& config() const { return queue_; }
   bool paused() const { return paused_.load(); }
   int busy() const { return running_.load(); }  // jobs running here now
+  // Copies the running count into its gauge (before a scrape: setting a
+  // shared gauge twice per job cost more than the job).
+  void refreshGauges() { metrics_.setRunning(queue_.name, running_.load()); }
 
  private:
   void dispatch();

@@ -9,10 +9,10 @@
 // THREADS: every method is safe from any thread.
 #pragma once
 
+#include "jobs/backoff.h"
 #include "jobs/job_config.h"
+#include "jobs/job_metrics.h"
 #include "jobs/job_store_client.h"
-
-#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -33,13 +33,18 @@ const char* stopReasonName(StopReason reason);
 // A job this host holds: claimed into the local queue (prefetched), then
 // running once a worker takes it. Its lease is kept either way.
 struct RunningJob {
-  nlohmann::json record;  // as claimed
   std::string id;
   std::string queue;
   std::string type;
   int priority = 2;
   int64_t runAtMs = 0;
   int64_t claimedAtMs = 0;
+  std::string dataJson = "null";  // as the store wrote it
+  uint32_t attemptsMade = 1;      // this attempt included
+  uint32_t maxAttempts = 1;
+  int64_t timeoutMs = 0;
+  Backoff backoff;
+  JobSeries* series = nullptr;  // its metrics, resolved at claim
   std::atomic<bool> started{false};
   int64_t startedAtMs = 0;
   int64_t deadlineMs = 0;  // 0: no timeout
