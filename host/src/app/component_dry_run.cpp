@@ -52,9 +52,9 @@ std::vector<std::string> HostRuntime::dryRunComponents() {
     error.clear();
     if (!eagerRefreshFrom(cacheConfig, error)) errors.push_back(error);
 
-    const data::DataOptions data = data::dataOptionsFrom(section("data"));
-    data::collectionsFrom(data.collections, errors);
-    for (const auto& r : data.repositories) tryCreate<wno_type_repository>(*plugins_, services, r.component, errors);
+    const data::DataOptions dataOptions = data::dataOptionsFrom(section("data"));
+    data::collectionsFrom(dataOptions.collections, errors);
+    for (const auto& r : dataOptions.repositories) tryCreate<wno_type_repository>(*plugins_, services, r.component, errors);
 
     for (const auto& probe : probeConfigsFrom(section("health"))) {
       tryCreate<wno_type_health_probe>(*plugins_, services, probe.component, errors);

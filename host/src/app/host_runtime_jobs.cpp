@@ -44,34 +44,34 @@ Status HostRuntime::createJobs() {
   const auto& jobsSection = section("jobs");
   if (!jobsSection.contains("store")) return Status::ok();
   std::vector<std::string> errors;
-  auto config = jobs::jobsConfigFrom(jobsSection, errors);
-  const config::OptionsNode data(section("data"), "/data");
-  for (const auto& [name, c] : data.child("collections").json().items()) {
+  auto jobsConfig = jobs::jobsConfigFrom(jobsSection, errors);
+  const config::OptionsNode dataSection(section("data"), "/data");
+  for (const auto& [name, c] : dataSection.child("collections").json().items()) {
     if (name == "jobs" || name == "queues") {
       errors.push_back("/data/collections/" + name + ": the name is taken by the jobs API (/api/v1/" + name + ")");
     }
   }
-  if (!config || !errors.empty()) {
+  if (!jobsConfig || !errors.empty()) {
     std::string all;
     for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
     return Status(WNO_ERR_INVALID, all);
   }
-  for (const auto& rule : config->events) {
+  for (const auto& rule : jobsConfig->events) {
     if (!repositories_ || !repositories_->collection(rule.collection)) {
       return Status(WNO_ERR_INVALID, "/jobs/events: no collection named \"" + rule.collection + "\" in /data/collections");
     }
   }
-  auto store = createComponent<wno_type_job_store>(*plugins_, services_.get(), jobStoreComponent(*config));
+  auto store = createComponent<wno_type_job_store>(*plugins_, services_.get(), jobStoreComponent(*jobsConfig));
   if (!store.isOk()) return store.status();
   jobs::HandlerMap handlers;
-  for (const auto& component : jobHandlerComponents(*config)) {
+  for (const auto& component : jobHandlerComponents(*jobsConfig)) {
     auto handler = createComponent<wno_type_job_handler>(*plugins_, services_.get(), component);
     if (!handler.isOk()) return handler.status();
     handlers.emplace(component.name, std::move(handler).value());
   }
-  for (auto& [type, schema] : jobDataSchemas()) config->types.at(type).dataSchema = std::move(schema);
+  for (auto& [type, schema] : jobDataSchemas()) jobsConfig->types.at(type).dataSchema = std::move(schema);
   ensureCursorCodec();
-  jobs_ = std::make_unique<jobs::JobService>(std::move(*config), std::make_unique<jobs::JobStoreClient>(std::move(store).value()),
+  jobs_ = std::make_unique<jobs::JobService>(std::move(*jobsConfig), std::make_unique<jobs::JobStoreClient>(std::move(store).value()),
                                              std::move(handlers), *services_);
   // On unless turned off, as for repositories: a failing store then costs
   // a request a fast 503 with Retry-After, not the store's timeouts.

@@ -5,6 +5,7 @@
 #include "config/schema_navigation.h"
 #include "config/schema_validator.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace wno::config {

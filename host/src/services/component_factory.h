@@ -11,6 +11,7 @@
 #include "services/host_api.h"
 
 #include <memory>
+#include <type_traits>
 
 namespace wno::host {
 
