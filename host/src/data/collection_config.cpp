@@ -155,13 +155,12 @@ std::map<std::string, Collection> collectionsFrom(const nlohmann::json& collecti
   const config::FilledSection filled(collections, "/data/collections");
   const OptionsNode all = filled.node();
   for (const auto& [name, unused] : filled.json().items()) {
-    const OptionsNode spec = all.child(name);
     if (!validIdentifier(name)) {
-      errors.push_back(spec.pointer() + ": collection names must match [a-z_][a-z0-9_]*");
+      errors.push_back("/data/collections/" + name + ": collection names must match [a-z_][a-z0-9_]*");
       continue;
     }
     try {
-      out.emplace(name, collectionFrom(name, spec, errors));
+      out.emplace(name, collectionFrom(name, all.child(name), errors));
     } catch (const config::OptionError& e) {
       errors.push_back(e.what());
     }
