@@ -1,5 +1,6 @@
 #include "alerts/alert_notifier.h"
 
+#include "config/options_reader.h"
 #include "core/logger.h"
 
 #include <Poco/Net/Context.h>
@@ -12,29 +13,36 @@
 
 namespace wno::host::alerts {
 
-std::vector<WebhookConfig> webhooksFrom(const nlohmann::json& webhooks, std::vector<std::string>& errors) {
+std::vector<WebhookConfig> webhooksFrom(const nlohmann::json& webhooksIn, std::vector<std::string>& errors) {
   std::vector<WebhookConfig> out;
-  if (!webhooks.is_array()) return out;
+  if (!webhooksIn.is_array()) return out;
+  const config::FilledSection filled(webhooksIn, "/alerts/webhooks");
+  const config::OptionsNode webhooks = filled.node();
   for (size_t i = 0; i < webhooks.size(); ++i) {
-    const auto& w = webhooks[i];
-    WebhookConfig c;
-    c.name = w.value("name", "webhook" + std::to_string(i + 1));
-    c.url = w.value("url", "");
     try {
-      Poco::URI uri(c.url);
-      if ((uri.getScheme() != "http" && uri.getScheme() != "https") || uri.getHost().empty()) {
-        errors.push_back("/alerts/webhooks/" + std::to_string(i) + "/url: expected an http:// or https:// URL");
+      const config::OptionsNode w = webhooks.item(i);
+      WebhookConfig c;
+      // Named by position when unnamed: a default no schema can state.
+      c.name = w.find<std::string>("name").value_or("webhook" + std::to_string(i + 1));
+      c.url = w.get<std::string>("url");
+      try {
+        Poco::URI uri(c.url);
+        if ((uri.getScheme() != "http" && uri.getScheme() != "https") || uri.getHost().empty()) {
+          errors.push_back(w.pointer() + "/url: expected an http:// or https:// URL");
+          continue;
+        }
+      } catch (const std::exception& e) {
+        errors.push_back(w.pointer() + "/url: not a URL: " + e.what());
         continue;
       }
-    } catch (const std::exception& e) {
-      errors.push_back("/alerts/webhooks/" + std::to_string(i) + "/url: not a URL: " + e.what());
-      continue;
+      c.timeoutMs = w.get<int64_t>("timeout_ms");
+      c.retries = w.get<int>("retries");
+      c.backoffMs = w.get<int64_t>("backoff_ms");
+      c.breaker = breakerOptionsFrom(w.child("breaker").json());
+      out.push_back(std::move(c));
+    } catch (const config::OptionError& e) {
+      errors.push_back(e.what());
     }
-    c.timeoutMs = w.value("timeout_ms", int64_t{2000});
-    c.retries = w.value("retries", 3);
-    c.backoffMs = w.value("backoff_ms", int64_t{500});
-    c.breaker = breakerOptionsFrom(w.value("breaker", nlohmann::json::object()));
-    out.push_back(std::move(c));
   }
   return out;
 }

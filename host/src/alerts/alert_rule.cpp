@@ -1,5 +1,7 @@
 #include "alerts/alert_rule.h"
 
+#include "config/options_reader.h"
+
 #include <cmath>
 
 namespace wno::host::alerts {
@@ -31,34 +33,41 @@ const char* alertKindName(AlertKind kind) {
   return "unknown";
 }
 
-std::vector<AlertRuleConfig> alertRulesFrom(const nlohmann::json& rules, std::vector<std::string>& errors) {
+std::vector<AlertRuleConfig> alertRulesFrom(const nlohmann::json& rulesIn, std::vector<std::string>& errors) {
   std::vector<AlertRuleConfig> out;
-  if (!rules.is_array()) return out;
+  if (!rulesIn.is_array()) return out;
+  const config::FilledSection filled(rulesIn, "/alerts/rules");
+  const config::OptionsNode rules = filled.node();
   for (size_t i = 0; i < rules.size(); ++i) {
-    const auto& r = rules[i];
-    const std::string at = "/alerts/rules/" + std::to_string(i);
-    AlertRuleConfig c;
-    c.name = r.value("name", "");
-    const auto kind = alertKindFrom(r.value("kind", ""));
-    if (!kind) {
-      errors.push_back(at + "/kind: unknown alert kind \"" + r.value("kind", "") + "\"");
-      continue;
+    try {
+      const config::OptionsNode r = rules.item(i);
+      const std::string& at = r.pointer();
+      AlertRuleConfig c;
+      c.name = r.get<std::string>("name");
+      const std::string kindName = r.get<std::string>("kind");
+      const auto kind = alertKindFrom(kindName);
+      if (!kind) {
+        errors.push_back(at + "/kind: unknown alert kind \"" + kindName + "\"");
+        continue;
+      }
+      c.kind = *kind;
+      c.above = r.get<double>("above");
+      c.resolveBelow = r.find<double>("resolve_below").value_or(c.above);
+      if (c.resolveBelow > c.above) {
+        errors.push_back(at + "/resolve_below: must not be above \"above\" (" + std::to_string(c.above) +
+                         "), or the alert would flap");
+      }
+      c.forMs = r.get<int64_t>("for_ms");
+      c.windowMs = r.get<int64_t>("window_ms");
+      c.minRequests = r.get<int64_t>("min_requests");
+      c.severity = r.get<std::string>("severity");
+      for (const auto& seen : out) {
+        if (seen.name == c.name) errors.push_back(at + "/name: \"" + c.name + "\" is used by another rule");
+      }
+      out.push_back(std::move(c));
+    } catch (const config::OptionError& e) {
+      errors.push_back(e.what());
     }
-    c.kind = *kind;
-    c.above = r.value("above", 0.0);
-    c.resolveBelow = r.contains("resolve_below") ? r["resolve_below"].get<double>() : c.above;
-    if (c.resolveBelow > c.above) {
-      errors.push_back(at + "/resolve_below: must not be above \"above\" (" + std::to_string(c.above) +
-                       "), or the alert would flap");
-    }
-    c.forMs = r.value("for_ms", int64_t{0});
-    c.windowMs = r.value("window_ms", int64_t{60000});
-    c.minRequests = r.value("min_requests", int64_t{20});
-    c.severity = r.value("severity", "page");
-    for (const auto& seen : out) {
-      if (seen.name == c.name) errors.push_back(at + "/name: \"" + c.name + "\" is used by another rule");
-    }
-    out.push_back(std::move(c));
   }
   return out;
 }

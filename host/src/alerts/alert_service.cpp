@@ -1,5 +1,6 @@
 #include "alerts/alert_service.h"
 
+#include "config/options_reader.h"
 #include "core/logger.h"
 #include "common/utc_time.h"
 
@@ -12,12 +13,19 @@ namespace wno::host::alerts {
 std::optional<AlertsConfig> alertsConfigFrom(const nlohmann::json& section, std::vector<std::string>& errors) {
   const size_t before = errors.size();
   AlertsConfig c;
-  c.intervalMs = section.value("interval_ms", int64_t{1000});
-  c.rules = alertRulesFrom(section.value("rules", nlohmann::json::array()), errors);
-  c.webhooks = webhooksFrom(section.value("webhooks", nlohmann::json::array()), errors);
-  const auto dedup = section.value("dedup", nlohmann::json::object());
-  c.dedupRedisUrl = dedup.value("redis_url", "");
-  c.dedupTtlMs = dedup.value("ttl_ms", int64_t{30000});
+  try {
+    const config::FilledSection filled(section, "/alerts");
+    const config::OptionsNode a = filled.node();
+    c.intervalMs = a.get<int64_t>("interval_ms");
+    c.rules = alertRulesFrom(a.child("rules").json(), errors);
+    c.webhooks = webhooksFrom(a.child("webhooks").json(), errors);
+    const auto dedup = a.child("dedup");
+    c.dedupRedisUrl = dedup.get<std::string>("redis_url");
+    c.dedupTtlMs = dedup.get<int64_t>("ttl_ms");
+  } catch (const config::OptionError& e) {
+    errors.push_back(e.what());
+    return std::nullopt;
+  }
   if (!c.dedupRedisUrl.empty()) {
     if (auto address = parseRedisAddress(c.dedupRedisUrl); !address.isOk()) {
       errors.push_back("/alerts/dedup/redis_url: " + address.status().message());

@@ -4,10 +4,14 @@
 #include "openapi/openapi_route.h"
 
 #include "app/routes.h"
+#include "config/options_reader.h"
 #include "core/logger.h"
+#include "cache/cache_options.h"
+#include "data/data_options.h"
 #include "data/data_routes.h"
-#include "health/process_resources.h"
+#include "health/health_options.h"
 #include "jobs/job_routes.h"
+#include "services/component_factory.h"
 #include "services/host_api.h"
 
 #include <algorithm>
@@ -20,26 +24,39 @@
 namespace wno::host {
 namespace {
 
-std::vector<PluginSpec> pluginSpecs(const nlohmann::json& plugins) {
+std::vector<PluginSpec> pluginSpecs(const config::OptionsNode& plugins) {
   std::vector<PluginSpec> specs;
-  const auto& load = plugins.value("load", nlohmann::json::array());
+  const config::OptionsNode load = plugins.child("load");
   for (size_t i = 0; i < load.size(); ++i) {
-    const auto& entry = load[i];
+    const config::OptionsNode entry = load.item(i);
     PluginSpec spec;
-    spec.name = entry.value("name", "");
-    spec.file = entry.value("file", "");
-    spec.required = entry.value("required", true);
-    spec.config = entry.value("config", nlohmann::json::object());
-    spec.pointer = "/plugins/load/" + std::to_string(i);
+    spec.name = entry.get<std::string>("name");
+    // No file: the plugin is looked up by name in the plugin directories.
+    spec.file = entry.find<std::string>("file").value_or("");
+    spec.required = entry.get<bool>("required");
+    spec.config = entry.get<nlohmann::json>("config");
+    spec.pointer = entry.pointer();
     specs.push_back(std::move(spec));
   }
   return specs;
 }
 
+// Options are read from the filled document; one that still cannot be read
+// (a runtime built from a document the loader never saw) is a config error
+// naming its pointer, not a crash.
+template <typename Fn>
+Status readingOptions(Fn&& fn) {
+  try {
+    return fn();
+  } catch (const config::OptionError& e) {
+    return Status(WNO_ERR_INVALID, e.what());
+  }
+}
+
 }  // namespace
 
 HostRuntime::HostRuntime(nlohmann::json config, std::filesystem::path executableDir)
-    : config_(std::move(config)),
+    : config_(config::withDefaults(std::move(config), "")),
       executableDir_(std::move(executableDir)),
       startedAt_(std::chrono::steady_clock::now()),
       services_(std::make_unique<HostServices>()),
@@ -48,18 +65,17 @@ HostRuntime::HostRuntime(nlohmann::json config, std::filesystem::path executable
 HostRuntime::~HostRuntime() { shutdown(); }
 
 const nlohmann::json& HostRuntime::section(const char* name) const {
-  // The loader fills defaults, but a runtime built from a partial document
-  // (tests, embedding) must not crash on a missing section.
+  // The constructor filled the schema's defaults, which give every section;
+  // a document that is not even an object reads as empty sections.
   static const nlohmann::json empty = nlohmann::json::object();
-  auto it = config_.find(name);
-  return it != config_.end() && it->is_object() ? *it : empty;
+  auto it = config_.is_object() ? config_.find(name) : config_.end();
+  return config_.is_object() && it != config_.end() ? *it : empty;
 }
 
 std::vector<std::filesystem::path> HostRuntime::pluginDirectories() const {
   std::vector<std::filesystem::path> dirs;
-  for (const auto& dir : section("plugins").value("directories", nlohmann::json::array())) {
-    dirs.emplace_back(dir.get<std::string>());
-  }
+  const config::FilledSection plugins(section("plugins"), "/plugins");
+  for (const auto& dir : plugins.node().get<std::vector<std::string>>("directories")) dirs.emplace_back(dir);
   // The install layout, which the build tree mirrors (bin/wno-host next to
   // lib/wno/plugins/), is searched last even when directories are given: an
   // overlay that adds a plugin from its own folder keeps the shipped ones.
@@ -68,7 +84,12 @@ std::vector<std::filesystem::path> HostRuntime::pluginDirectories() const {
   return dirs;
 }
 
-Status HostRuntime::loadPlugins() { return plugins_->loadAll(pluginSpecs(section("plugins")), pluginDirectories()); }
+Status HostRuntime::loadPlugins() {
+  return readingOptions([&] {
+    const config::FilledSection plugins(section("plugins"), "/plugins");
+    return plugins_->loadAll(pluginSpecs(plugins.node()), pluginDirectories());
+  });
+}
 
 void HostRuntime::checkReference(wno_kind kind, const std::string& name, const std::string& pointer,
                                  std::vector<std::string>& errors) const {
@@ -84,43 +105,30 @@ void HostRuntime::checkReference(wno_kind kind, const std::string& name, const s
 
 std::vector<std::string> HostRuntime::checkReferences() const {
   std::vector<std::string> errors;
-  auto check = [&](wno_kind kind, const std::string& name, const std::string& pointer) {
-    checkReference(kind, name, pointer, errors);
+  auto check = [&](wno_kind kind, const ComponentConfig& c) {
+    checkReference(kind, c.type, c.pointer + "/" + c.typeKey, errors);
   };
-  const auto& levels = section("cache").value("levels", nlohmann::json::array());
-  for (size_t i = 0; i < levels.size(); ++i) {
-    check(WNO_KIND_CACHE, levels[i].value("backend", ""), "/cache/levels/" + std::to_string(i) + "/backend");
-  }
-  const auto& repos = section("data").value("repositories", nlohmann::json::array());
-  for (size_t i = 0; i < repos.size(); ++i) {
-    check(WNO_KIND_REPOSITORY, repos[i].value("type", ""), "/data/repositories/" + std::to_string(i) + "/type");
-  }
-  checkJobReferences(errors);
-  const auto& probes = section("health").value("probes", nlohmann::json::array());
-  for (size_t i = 0; i < probes.size(); ++i) {
-    check(WNO_KIND_HEALTH_PROBE, probes[i].value("type", ""), "/health/probes/" + std::to_string(i) + "/type");
+  try {
+    for (const auto& level : cacheLevelsFrom(section("cache"))) check(WNO_KIND_CACHE, level);
+    for (const auto& repository : data::dataOptionsFrom(section("data")).repositories) {
+      check(WNO_KIND_REPOSITORY, repository.component);
+    }
+    checkJobReferences(errors);
+    for (const auto& probe : probeConfigsFrom(section("health"))) check(WNO_KIND_HEALTH_PROBE, probe.component);
+  } catch (const config::OptionError& e) {
+    errors.push_back(e.what());
   }
   return errors;
 }
 
 Status HostRuntime::createCache() {
-  const wno_host_api* api = hostApiTable();
   const auto& cacheConfig = section("cache");
   std::vector<CacheLevel> levels;
-  const auto& levelConfigs = cacheConfig.value("levels", nlohmann::json::array());
-  for (size_t i = 0; i < levelConfigs.size(); ++i) {
-    const auto& level = levelConfigs[i];
-    const std::string name = level.value("name", "l" + std::to_string(i + 1));
-    auto type = plugins_->find(WNO_KIND_CACHE, level.value("backend", ""));
-    if (!type) return Status(WNO_ERR_INVALID, "/cache/levels/" + std::to_string(i) + "/backend: not loaded");
+  for (const auto& level : cacheLevelsFrom(cacheConfig)) {
     // L1 also gets the regions' byte shares (/cache/regions/<r>/max_share).
-    auto instance = CacheBackendInstance::create(type, api, services_.get(), name, levelBackendConfig(cacheConfig, i));
-    if (!instance.isOk()) {
-      return Status(instance.status().code(), "/cache/levels/" + std::to_string(i) +
-                                                  "/config: cache backend \"" + type->name +
-                                                  "\" refused its config: " + instance.status().message());
-    }
-    levels.push_back({name, std::move(instance).value()});
+    auto instance = createComponent<wno_type_cache>(*plugins_, services_.get(), level);
+    if (!instance.isOk()) return instance.status();
+    levels.push_back({level.name, std::move(instance).value()});
   }
   if (!levels.empty()) {
     std::string error;
@@ -129,68 +137,40 @@ Status HostRuntime::createCache() {
     cache_ = std::make_unique<CacheService>(std::move(levels), std::move(*options), *services_);
     services_->setCache(cache_.get());
   }
-
   return Status::ok();
 }
 
 Status HostRuntime::createProbes() {
-  const wno_host_api* api = hostApiTable();
-  const auto& probeConfigs = section("health").value("probes", nlohmann::json::array());
-  for (size_t i = 0; i < probeConfigs.size(); ++i) {
-    const auto& probe = probeConfigs[i];
-    const std::string pointer = "/health/probes/" + std::to_string(i);
-    auto type = plugins_->find(WNO_KIND_HEALTH_PROBE, probe.value("type", ""));
-    if (!type) return Status(WNO_ERR_INVALID, pointer + "/type: not loaded");
-    ProbeOptions options;
-    options.name = probe.value("name", type->name);
-    options.interval = std::chrono::milliseconds(probe.value("interval_ms", 5000));
-    options.timeout = std::chrono::milliseconds(probe.value("timeout_ms", 2000));
-    options.required = probe.value("required", false);
-    // Off unless asked for: a breaker suits probes of remote dependencies
-    // (http, postgres), not readings of this machine (cpu, memory).
-    const nlohmann::json breaker = probe.value("breaker", nlohmann::json::object());
-    if (breakerEnabled(breaker).value_or(false)) {
-      options.breaker = services_->breakers().create("probe " + options.name, "probe", breakerOptionsFrom(breaker));
+  for (auto& probe : probeConfigsFrom(section("health"))) {
+    auto instance = createComponent<wno_type_health_probe>(*plugins_, services_.get(), probe.component);
+    if (!instance.isOk()) return instance.status();
+    if (probe.breakerEnabled) {
+      probe.options.breaker =
+          services_->breakers().create("probe " + probe.options.name, "probe", breakerOptionsFrom(probe.breaker));
     }
-    auto instance = HealthProbeInstance::create(type, api, services_.get(), options.name,
-                                                probe.value("config", nlohmann::json::object()));
-    if (!instance.isOk()) {
-      return Status(instance.status().code(), pointer + "/config: health probe \"" + type->name +
-                                                  "\" refused its config: " + instance.status().message());
-    }
-    probes_.push_back(std::make_unique<ProbeRunner>(std::move(instance).value(), options, services_->metrics()));
+    probes_.push_back(std::make_unique<ProbeRunner>(std::move(instance).value(), probe.options, services_->metrics()));
   }
   return Status::ok();
 }
 
 Status HostRuntime::createRepositories() {
-  const auto& dataConfig = section("data");
+  const data::DataOptions options = data::dataOptionsFrom(section("data"));
   std::vector<std::string> errors;
-  auto collections = data::collectionsFrom(dataConfig.value("collections", nlohmann::json::object()), errors);
+  auto collections = data::collectionsFrom(options.collections, errors);
   if (!errors.empty()) {
     std::string all;
     for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
     return Status(WNO_ERR_INVALID, all);
   }
-  const auto& repoConfigs = dataConfig.value("repositories", nlohmann::json::array());
-  if (repoConfigs.empty()) {
+  if (options.repositories.empty()) {
     if (!collections.empty()) return Status(WNO_ERR_INVALID, "/data/repositories: collections need a repository");
     return Status::ok();
   }
   std::map<std::string, std::unique_ptr<RepositoryInstance>> repositories;
-  for (size_t i = 0; i < repoConfigs.size(); ++i) {
-    const auto& r = repoConfigs[i];
-    const std::string pointer = "/data/repositories/" + std::to_string(i);
-    auto type = plugins_->find(WNO_KIND_REPOSITORY, r.value("type", ""));
-    if (!type) return Status(WNO_ERR_INVALID, pointer + "/type: not loaded");
-    const std::string name = r.value("name", type->name);
-    auto instance = RepositoryInstance::create(type, hostApiTable(), services_.get(), name,
-                                               r.value("config", nlohmann::json::object()));
-    if (!instance.isOk()) {
-      return Status(instance.status().code(), pointer + "/config: repository \"" + type->name +
-                                                  "\" refused its config: " + instance.status().message());
-    }
-    repositories.emplace(name, std::move(instance).value());
+  for (const auto& r : options.repositories) {
+    auto instance = createComponent<wno_type_repository>(*plugins_, services_.get(), r.component);
+    if (!instance.isOk()) return instance.status();
+    repositories.emplace(r.component.name, std::move(instance).value());
   }
   for (auto& [name, c] : collections) {
     if (c.repository.empty()) c.repository = repositories.begin()->first;
@@ -200,16 +180,13 @@ Status HostRuntime::createRepositories() {
     }
   }
   repositories_ = std::make_unique<data::RepositoryService>(std::move(repositories), std::move(collections),
-                                                            dataConfig.value("slow_query_ms", int64_t{200}), *services_);
-  repositories_->setMaxBulkRows(dataConfig.value("max_bulk_rows", static_cast<size_t>(10000)));
-  for (const auto& r : repoConfigs) {
-    // On unless turned off: a failing database then costs requests nothing
-    // but a fast 503 with Retry-After.
-    const nlohmann::json breaker = r.value("breaker", nlohmann::json::object());
-    if (!breakerEnabled(breaker).value_or(true)) continue;
-    const std::string name = r.value("name", r.value("type", ""));
+                                                            options.slowQueryMs, *services_);
+  repositories_->setMaxBulkRows(options.maxBulkRows);
+  for (const auto& r : options.repositories) {
+    if (!r.breakerEnabled) continue;
+    const std::string& name = r.component.name;
     repositories_->setBreaker(name, services_->breakers().create("repository " + name, "repository",
-                                                                 breakerOptionsFrom(breaker)));
+                                                                 breakerOptionsFrom(r.breaker)));
   }
   if (Status s = repositories_->defineCollections(); !s.isOk()) return s;
   std::string eagerError;
@@ -218,12 +195,13 @@ Status HostRuntime::createRepositories() {
   repositories_->setCache(cache_.get(), *eager);
   services_->setRepositories(repositories_.get());
   ensureCursorCodec();
+  dataRoutes_.maxBulkRows = options.maxBulkRows;
   return Status::ok();
 }
 
 void HostRuntime::ensureCursorCodec() {
   if (cursors_) return;
-  std::string secret = section("data").value("cursor_secret", "");
+  std::string secret = data::dataOptionsFrom(section("data")).cursorSecret;
   if (secret.empty()) {
     // Random per process: cursors still verify, but not across restarts or
     // hosts. Production configs set /data/cursor_secret.
@@ -235,26 +213,24 @@ void HostRuntime::ensureCursorCodec() {
 }
 
 Status HostRuntime::createComponents() {
-  if (Status s = createCache(); !s.isOk()) return s;
-  if (Status s = createRepositories(); !s.isOk()) return s;
-  if (Status s = createProbes(); !s.isOk()) return s;
-  for (auto& probe : probes_) probe->start();
+  return readingOptions([&] {
+    if (Status s = createCache(); !s.isOk()) return s;
+    if (Status s = createRepositories(); !s.isOk()) return s;
+    if (Status s = createProbes(); !s.isOk()) return s;
+    for (auto& probe : probes_) probe->start();
 
-  const auto& lf = section("load_factor");
-  LoadFactorOptions loadOptions;
-  loadOptions.interval = std::chrono::milliseconds(lf.value("interval_ms", 1000));
-  loadOptions.smoothing = lf.value("smoothing", 0.3);
-  loadOptions.historySize = lf.value("history_size", static_cast<size_t>(3600));
-  if (lf.contains("fixed") && lf["fixed"].is_number()) loadOptions.fixed = lf["fixed"].get<double>();
-  auto signals = loadSignals();
-  if (signals.empty() && !loadOptions.fixed) {
-    logWarn("load", "no load signals configured; the load factor stays 0");
-  }
-  load_ = std::make_unique<LoadFactor>(loadOptions, std::move(signals), *services_);
-  load_->start();
-  // Workers may run jobs at once, and their handlers use everything above.
-  if (Status s = createJobs(); !s.isOk()) return s;
-  return createAlerts();
+    const LoadFactorConfig loadConfig = loadFactorConfigFrom(section("load_factor"));
+    loadInterval_ = loadConfig.options.interval;
+    auto signals = loadSignals(loadConfig);
+    if (signals.empty() && !loadConfig.options.fixed) {
+      logWarn("load", "no load signals configured; the load factor stays 0");
+    }
+    load_ = std::make_unique<LoadFactor>(loadConfig.options, std::move(signals), *services_);
+    load_->start();
+    // Workers may run jobs at once, and their handlers use everything above.
+    if (Status s = createJobs(); !s.isOk()) return s;
+    return createAlerts();
+  });
 }
 
 Status HostRuntime::createAlerts() {
@@ -273,80 +249,21 @@ Status HostRuntime::createAlerts() {
   return Status::ok();
 }
 
-std::vector<LoadSignal> HostRuntime::loadSignals() const {
-  // "probe:<name>" reads a probe's load signal; "http_in_flight" is requests
-  // in flight over HTTP worker threads. Without a list: every probe and
-  // http_in_flight, equally weighted.
-  std::vector<std::pair<std::string, double>> sources;
-  const auto& lf = section("load_factor");
-  if (lf.contains("signals")) {
-    for (const auto& s : lf["signals"]) sources.emplace_back(s.value("source", ""), s.value("weight", 1.0));
-  } else {
-    for (const auto& probe : probes_) sources.emplace_back("probe:" + probe->options().name, 1.0);
-    sources.emplace_back("http_in_flight", 1.0);
-  }
-  std::vector<LoadSignal> signals;
-  const double threads = std::max(1, section("http").value("threads", 16));
-  for (const auto& [source, weight] : sources) {
-    LoadSignal signal{source, weight, nullptr};
-    if (source == "http_in_flight") {
-      signal.read = [this, threads]() -> std::optional<double> {
-        if (!http_) return std::nullopt;
-        return std::min(1.0, http_->inFlight() / threads);
-      };
-    } else if (source == "jobs_running") {
-      // Worker slots in use: a host busy with jobs has less room for requests.
-      signal.read = [this]() -> std::optional<double> {
-        if (!jobs_) return std::nullopt;
-        int slots = 0;
-        for (const auto& [name, q] : jobs_->config().queues) slots += q.concurrency;
-        if (slots == 0) return std::nullopt;
-        return std::min(1.0, static_cast<double>(jobs_->running()) / slots);
-      };
-    } else if (source.rfind("probe:", 0) == 0) {
-      const std::string name = source.substr(6);
-      for (const auto& probe : probes_) {
-        if (probe->options().name != name) continue;
-        ProbeRunner* runner = probe.get();
-        signal.read = [runner]() -> std::optional<double> {
-          ProbeSnapshot s = runner->snapshot();
-          if (!s.checked || s.load < 0) return std::nullopt;
-          return s.load;
-        };
-      }
-    }
-    if (!signal.read) {
-      logWarn("load", "unknown load signal source ignored", {{"source", source}});
-      continue;
-    }
-    signals.push_back(std::move(signal));
-  }
-  return signals;
+Status HostRuntime::startHttp() {
+  return readingOptions([&] { return listen(); });
 }
 
-Status HostRuntime::startHttp() {
-  const auto& h = section("http");
-  http::ServerOptions options;
-  options.host = h.value("host", "127.0.0.1");
-  options.port = static_cast<uint16_t>(h.value("port", 8080));
-  options.threads = h.value("threads", 16);
-  options.maxQueued = h.value("max_queued", 256);
-  options.maxBodyBytes = h.value("max_body_bytes", static_cast<size_t>(1 << 20));
-  options.keepAlive = h.value("keep_alive", true);
-  options.keepAliveTimeoutMs = h.value("keep_alive_timeout_ms", 5000);
-  options.requestTimeoutMs = h.value("request_timeout_ms", 30000);
-  options.loopThreads = h.value("loop_threads", 0);
-  options.maxConnections = h.value("max_connections", 10000);
-  options.maxHeaderBytes = h.value("max_header_bytes", static_cast<size_t>(16 * 1024));
-  options.headerTimeoutMs = h.value("header_timeout_ms", 10000);
-  options.bodyTimeoutMs = h.value("body_timeout_ms", 10000);
-  options.minBodyBytesPerSecond = h.value("min_body_bytes_per_s", 1024);
-  options.accessLog = h.value("access_log", true);
-
+Status HostRuntime::listen() {
+  // Every option first: nothing below may throw with a server half built.
+  const http::HttpOptions httpOptions = http::httpOptionsFrom(section("http"));
+  ProtectionOptions protectionOptions = protectionOptionsFrom(section("protection"));
+  const std::string adminKey = config::FilledSection(section("admin"), "/admin").node().get<std::string>("api_key");
+  const http::ServerOptions& options = httpOptions.server;
+  httpShutdownGrace_ = httpOptions.shutdownGrace;
   auto router = std::make_shared<http::Router>();
   addRoutes(*router);
   http_ = std::make_unique<http::HttpServer>(options, router, services_->metrics());
-  auto protection = Protection::create(protectionOptionsFrom(section("protection")), *services_);
+  auto protection = Protection::create(std::move(protectionOptions), *services_);
   if (!protection.isOk()) {
     http_.reset();
     return protection.status();
@@ -355,7 +272,7 @@ Status HostRuntime::startHttp() {
   // Protection first: shedding and rate limits are cheaper than auth and
   // must hold even for clients that send bad credentials.
   if (protection_->enabled()) http_->addMiddleware(protection_->middleware(), protection_->blocks());
-  http_->addMiddleware(adminAuthMiddleware(section("admin").value("api_key", "")));
+  http_->addMiddleware(adminAuthMiddleware(adminKey));
   try {
     http_->start();
   } catch (const std::exception& e) {
@@ -370,12 +287,7 @@ Status HostRuntime::startHttp() {
 
 void HostRuntime::addRoutes(http::Router& router) {
   addSystemRoutes(router, *this);
-  if (repositories_) {
-    const auto& dataConfig = section("data");
-    data::DataRouteOptions options;
-    options.maxBulkRows = dataConfig.value("max_bulk_rows", static_cast<size_t>(10000));
-    data::addDataRoutes(router, *repositories_, *cursors_, options);
-  }
+  if (repositories_) data::addDataRoutes(router, *repositories_, *cursors_, dataRoutes_);
   if (jobs_) jobs::addJobRoutes(router, *jobs_, *cursors_);
   addAdminRoutes(router, *this, cache_.get());
   openapi::addOpenApiRoute(router, openApiDocument());
@@ -390,69 +302,12 @@ nlohmann::json HostRuntime::openApiDocument() const {
   return openapi::openApiDocument(inputs);
 }
 
-bool HostRuntime::ready(std::vector<std::string>& reasons) const {
-  if (!accepting_.load()) reasons.push_back("the host is not accepting traffic (starting or shutting down)");
-  // A shedding host tells the load balancer to send traffic elsewhere.
-  if (protection_ && protection_->shedding()) reasons.push_back("shedding load (load factor above the threshold)");
-  for (const auto& probe : probes_) {
-    if (!probe->options().required) continue;
-    ProbeSnapshot s = probe->snapshot();
-    if (!s.checked && !s.timedOut) reasons.push_back("probe " + s.name + ": not checked yet");
-    else if (s.status == WNO_HEALTH_DOWN) reasons.push_back("probe " + s.name + ": down: " + s.message);
-  }
-  return reasons.empty();
-}
-
-nlohmann::json HostRuntime::healthJson() const {
-  nlohmann::json probes = nlohmann::json::array();
-  wno_health overall = WNO_HEALTH_UP;
-  for (const auto& probe : probes_) {
-    ProbeSnapshot s = probe->snapshot();
-    probes.push_back(s.toJson());
-    if (!s.checked && !s.timedOut) continue;
-    // A failing optional probe degrades the host; only required ones take it down.
-    wno_health effect = s.required ? s.status : std::min<wno_health>(s.status, WNO_HEALTH_DEGRADED);
-    overall = std::max(overall, effect);
-  }
-  // Every circuit breaker (cache levels, repositories, shared rate limits,
-  // probes): one that is not closed means a dependency is failing.
-  nlohmann::json breakers = services_->breakers().toJson();
-  for (const auto& b : breakers) {
-    if (b["state"] != "closed") overall = std::max<wno_health>(overall, WNO_HEALTH_DEGRADED);
-  }
-  const double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - startedAt_).count();
-  return {{"status", healthName(overall)},
-          {"version", WNO_HOST_VERSION},
-          {"abi", std::to_string(WNO_ABI_VERSION_MAJOR) + "." + std::to_string(WNO_ABI_VERSION_MINOR)},
-          {"uptime_s", uptime},
-          {"load_factor", services_->loadFactor()},
-          {"load", load_ ? load_->toJson() : nlohmann::json(nullptr)},
-          {"accepting", accepting_.load()},
-          {"shedding", protection_ ? protection_->shedding() : false},
-          {"protection", protection_ ? protection_->toJson() : nlohmann::json(nullptr)},
-          {"http_in_flight", http_ ? http_->inFlight() : 0},
-          {"resources", processResources()},
-          {"jobs", jobs_ ? nlohmann::json{{"worker", jobs_->workerId()}, {"running", jobs_->running()}}
-                         : nlohmann::json(nullptr)},
-          {"probes", probes},
-          {"breakers", breakers}};
-}
-
 std::string HostRuntime::metricsText() {
   if (cache_) cache_->refreshLevelGauges();
   if (http_) http_->refreshGauges();
   if (jobs_) jobs_->refreshGauges();
   services_->breakers().refreshGauges();
   return services_->metrics().serialize();
-}
-
-nlohmann::json HostRuntime::loadHistoryJson() const {
-  nlohmann::json samples = nlohmann::json::array();
-  if (load_) {
-    for (const auto& s : load_->history()) samples.push_back({{"at_ms", s.atMs}, {"value", s.value}, {"raw", s.raw}});
-  }
-  return {{"interval_ms", section("load_factor").value("interval_ms", 1000)},
-          {"samples", samples}};
 }
 
 void HostRuntime::shutdown() {
@@ -465,7 +320,7 @@ void HostRuntime::shutdown() {
   // periods overlap; requests still in flight may enqueue meanwhile.
   std::thread jobsStopping([this] { stopJobs(); });
   if (http_) {
-    const auto grace = std::chrono::milliseconds(section("http").value("shutdown_grace_ms", 10000));
+    const auto grace = httpShutdownGrace_;
     logInfo("host", "draining HTTP", {{"grace_ms", grace.count()}, {"in_flight", http_->inFlight()}});
     const int cutOff = http_->shutdown(grace);
     if (cutOff > 0) logWarn("host", "grace period ended with requests in flight", {{"cut_off", cutOff}});

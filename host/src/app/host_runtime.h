@@ -7,9 +7,12 @@
 #include "alerts/alert_service.h"
 #include "cache/cache_service.h"
 #include "data/cursor.h"
+#include "data/data_routes.h"
 #include "data/repository_service.h"
+#include "health/health_options.h"
 #include "health/load_factor.h"
 #include "health/probe_runner.h"
+#include "http/http_options.h"
 #include "http/http_server.h"
 #include "jobs/job_data_schema.h"
 #include "jobs/job_service.h"
@@ -29,8 +32,12 @@
 
 namespace wno::host {
 
+// Wiring only: each stage reads its subsystems' options structs from the
+// config (each next to its subsystem) and builds the subsystems from them.
 class HostRuntime {
  public:
+  // `config` need not have been through the loader: the schema's defaults
+  // are filled in here too (tests and embedders pass partial documents).
   HostRuntime(nlohmann::json config, std::filesystem::path executableDir);
   ~HostRuntime();
 
@@ -68,8 +75,10 @@ class HostRuntime {
 
  private:
   void addRoutes(http::Router& router);
+  Status listen();
   const nlohmann::json& section(const char* name) const;
-  std::vector<LoadSignal> loadSignals() const;
+  std::vector<LoadSignal> loadSignals(const LoadFactorConfig& config) const;
+  std::vector<ProbeSnapshot> probeSnapshots() const;
   Status createCache();
   Status createProbes();
   Status createRepositories();
@@ -78,6 +87,9 @@ class HostRuntime {
   // The built-in alerts of /alerts (alerts/alert_service.h), started last.
   Status createAlerts();
   void checkJobReferences(std::vector<std::string>& errors) const;
+  // host_runtime_jobs.cpp: what start-up and --validate-config create for /jobs.
+  static ComponentConfig jobStoreComponent(const jobs::JobsConfig& config);
+  static std::vector<ComponentConfig> jobHandlerComponents(const jobs::JobsConfig& config);
   // Appends "<pointer>: no <kind> component named ..." when none is loaded.
   void checkReference(wno_kind kind, const std::string& name, const std::string& pointer,
                       std::vector<std::string>& errors) const;
@@ -102,6 +114,9 @@ class HostRuntime {
   std::unique_ptr<Protection> protection_;
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<alerts::AlertService> alerts_;
+  data::DataRouteOptions dataRoutes_;
+  std::chrono::milliseconds loadInterval_{0};       // from /load_factor, once components exist
+  std::chrono::milliseconds httpShutdownGrace_{0};  // from /http, once HTTP started
   std::atomic<bool> accepting_{false};
   std::atomic<bool> shutDown_{false};
 };

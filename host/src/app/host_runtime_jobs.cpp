@@ -2,20 +2,41 @@
 // type, the queues' workers, and the domain events that enqueue jobs.
 #include "app/host_runtime.h"
 
+#include "config/options_reader.h"
 #include "core/logger.h"
-#include "services/host_api.h"
+#include "services/component_factory.h"
+
+#include <algorithm>
 
 namespace wno::host {
 
+ComponentConfig HostRuntime::jobStoreComponent(const jobs::JobsConfig& config) {
+  return {config.storeType, config.storeType, config.storeConfig, "/jobs/store", "type"};
+}
+
+std::vector<ComponentConfig> HostRuntime::jobHandlerComponents(const jobs::JobsConfig& config) {
+  // In /jobs/handlers order, which the map of types has lost: the first
+  // refusal reported is the first in the file.
+  std::vector<const jobs::JobTypeConfig*> types;
+  for (const auto& [name, t] : config.types) types.push_back(&t);
+  std::sort(types.begin(), types.end(), [](auto* a, auto* b) { return a->index < b->index; });
+  std::vector<ComponentConfig> out;
+  for (const auto* t : types) {
+    out.push_back({t->handler, t->type, t->handlerConfig, "/jobs/handlers/" + std::to_string(t->index), "handler"});
+  }
+  return out;
+}
+
 void HostRuntime::checkJobReferences(std::vector<std::string>& errors) const {
-  const auto& j = section("jobs");
-  if (!j.contains("store")) return;
-  checkReference(WNO_KIND_JOB_STORE, j["store"].value("type", ""), "/jobs/store/type", errors);
-  const auto& handlers = j.value("handlers", nlohmann::json::array());
+  const config::FilledSection filled(section("jobs"), "/jobs");
+  const config::OptionsNode j = filled.node();
+  if (!j.has("store")) return;
+  checkReference(WNO_KIND_JOB_STORE, j.child("store").get<std::string>("type"), "/jobs/store/type", errors);
+  const config::OptionsNode handlers = j.child("handlers");
   for (size_t i = 0; i < handlers.size(); ++i) {
-    const std::string type = handlers[i].value("type", "");
-    checkReference(WNO_KIND_JOB_HANDLER, handlers[i].value("handler", type),
-                   "/jobs/handlers/" + std::to_string(i) + "/handler", errors);
+    const config::OptionsNode h = handlers.item(i);
+    checkReference(WNO_KIND_JOB_HANDLER, h.find<std::string>("handler").value_or(h.get<std::string>("type")),
+                   h.pointer() + "/handler", errors);
   }
 }
 
@@ -23,52 +44,38 @@ Status HostRuntime::createJobs() {
   const auto& jobsSection = section("jobs");
   if (!jobsSection.contains("store")) return Status::ok();
   std::vector<std::string> errors;
-  auto config = jobs::jobsConfigFrom(jobsSection, errors);
-  const nlohmann::json collections = section("data").value("collections", nlohmann::json::object());
-  for (const auto& [name, c] : collections.items()) {
+  auto jobsConfig = jobs::jobsConfigFrom(jobsSection, errors);
+  const config::OptionsNode dataSection(section("data"), "/data");
+  for (const auto& [name, c] : dataSection.child("collections").json().items()) {
     if (name == "jobs" || name == "queues") {
       errors.push_back("/data/collections/" + name + ": the name is taken by the jobs API (/api/v1/" + name + ")");
     }
   }
-  if (!config || !errors.empty()) {
+  if (!jobsConfig || !errors.empty()) {
     std::string all;
     for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
     return Status(WNO_ERR_INVALID, all);
   }
-  for (const auto& rule : config->events) {
+  for (const auto& rule : jobsConfig->events) {
     if (!repositories_ || !repositories_->collection(rule.collection)) {
       return Status(WNO_ERR_INVALID, "/jobs/events: no collection named \"" + rule.collection + "\" in /data/collections");
     }
   }
-
-  auto storeType = plugins_->find(WNO_KIND_JOB_STORE, config->storeType);
-  if (!storeType) return Status(WNO_ERR_INVALID, "/jobs/store/type: not loaded");
-  auto store = JobStoreInstance::create(storeType, hostApiTable(), services_.get(), config->storeType,
-                                        config->storeConfig);
-  if (!store.isOk()) {
-    return Status(store.status().code(), "/jobs/store/config: job store \"" + config->storeType +
-                                             "\" refused its config: " + store.status().message());
-  }
+  auto store = createComponent<wno_type_job_store>(*plugins_, services_.get(), jobStoreComponent(*jobsConfig));
+  if (!store.isOk()) return store.status();
   jobs::HandlerMap handlers;
-  const auto& handlerConfigs = jobsSection.value("handlers", nlohmann::json::array());
-  for (size_t i = 0; i < handlerConfigs.size(); ++i) {
-    const auto& t = config->types.at(handlerConfigs[i].value("type", ""));
-    auto type = plugins_->find(WNO_KIND_JOB_HANDLER, t.handler);
-    if (!type) return Status(WNO_ERR_INVALID, "/jobs/handlers/" + std::to_string(i) + "/handler: not loaded");
-    auto handler = JobHandlerInstance::create(type, hostApiTable(), services_.get(), t.type, t.handlerConfig);
-    if (!handler.isOk()) {
-      return Status(handler.status().code(), "/jobs/handlers/" + std::to_string(i) + "/config: job handler \"" +
-                                                 t.handler + "\" refused its config: " + handler.status().message());
-    }
-    handlers.emplace(t.type, std::move(handler).value());
+  for (const auto& component : jobHandlerComponents(*jobsConfig)) {
+    auto handler = createComponent<wno_type_job_handler>(*plugins_, services_.get(), component);
+    if (!handler.isOk()) return handler.status();
+    handlers.emplace(component.name, std::move(handler).value());
   }
-  for (auto& [type, schema] : jobDataSchemas()) config->types.at(type).dataSchema = std::move(schema);
+  for (auto& [type, schema] : jobDataSchemas()) jobsConfig->types.at(type).dataSchema = std::move(schema);
   ensureCursorCodec();
-  jobs_ = std::make_unique<jobs::JobService>(std::move(*config), std::make_unique<jobs::JobStoreClient>(std::move(store).value()),
+  jobs_ = std::make_unique<jobs::JobService>(std::move(*jobsConfig), std::make_unique<jobs::JobStoreClient>(std::move(store).value()),
                                              std::move(handlers), *services_);
   // On unless turned off, as for repositories: a failing store then costs
   // a request a fast 503 with Retry-After, not the store's timeouts.
-  const nlohmann::json breaker = jobsSection["store"].value("breaker", nlohmann::json::object());
+  const nlohmann::json& breaker = config::OptionsNode(jobsSection, "/jobs").child("store").child("breaker").json();
   if (breakerEnabled(breaker).value_or(true)) {
     jobs_->setStoreBreaker(
         services_->breakers().create("job store " + jobs_->config().storeType, "job_store", breakerOptionsFrom(breaker)));
@@ -86,10 +93,11 @@ Status HostRuntime::createJobs() {
 
 std::map<std::string, std::shared_ptr<const jobs::JobDataSchema>> HostRuntime::jobDataSchemas() const {
   std::map<std::string, std::shared_ptr<const jobs::JobDataSchema>> schemas;
-  const auto& jobsSection = section("jobs");
-  for (const auto& h : jobsSection.value("handlers", nlohmann::json::array())) {
-    const std::string type = h.value("type", "");
-    const std::string handler = h.value("handler", type);
+  const config::FilledSection filled(section("jobs"), "/jobs");
+  const config::OptionsNode handlers = filled.node().child("handlers");
+  for (size_t i = 0; i < handlers.size(); ++i) {
+    const std::string type = handlers.item(i).get<std::string>("type");
+    const std::string handler = handlers.item(i).find<std::string>("handler").value_or(type);
     auto component = plugins_->find(WNO_KIND_JOB_HANDLER, handler);
     if (!component) continue;
     // Copied from the plugin's table, NULL for plugins built before 1.2.

@@ -4,6 +4,7 @@
 #include "app/host_runtime.h"
 #include "app/systemd_notifier.h"
 #include "config/config_loader.h"
+#include "config/options_reader.h"
 #include "core/logger.h"
 
 #include <Poco/Util/ServerApplication.h>
@@ -28,9 +29,10 @@ std::filesystem::path executableDir() {
 }
 
 void configureLogging(const nlohmann::json& config) {
-  const auto& log = config.value("log", nlohmann::json::object());
-  const auto level = parseLogLevel(log.value("level", "info")).value_or(WNO_LOG_INFO);
-  Logger::instance().configure(level, log.value("format", "json") == "text" ? LogFormat::Text : LogFormat::Json);
+  const config::FilledSection log(config.is_object() && config.contains("log") ? config["log"] : nlohmann::json::object(),
+                                  "/log");
+  const auto level = parseLogLevel(log.node().get<std::string>("level")).value_or(WNO_LOG_INFO);
+  Logger::instance().configure(level, log.node().get<std::string>("format") == "text" ? LogFormat::Text : LogFormat::Json);
 }
 
 void printPluginTable(PluginManager& manager) {
@@ -66,7 +68,7 @@ class HostApplication : public Poco::Util::ServerApplication {
           std::vector<std::string> reasons;
           return runtime_.ready(reasons);
         },
-        runtime_.config().value("http", nlohmann::json::object()).value("host", "127.0.0.1"), runtime_.port());
+        config::OptionsNode(runtime_.config(), "").child("http").get<std::string>("host"), runtime_.port());
     waitForTerminationRequest();
     logInfo("host", "termination requested; shutting down");
     systemd.stopping();

@@ -4,6 +4,7 @@
 
 #include "cache/distributed_flight.h"
 #include "cache/ttl_curve.h"
+#include "plugins/component_config.h"
 #include "protection/circuit_breaker.h"
 
 #include <nlohmann/json.hpp>
@@ -50,5 +51,9 @@ std::optional<CacheServiceOptions> cacheOptionsFrom(const nlohmann::json& cache,
 // /cache/regions/<r>/max_share as {"regions": {"<r>": {"max_share": x}}}
 // (a share set in the level's own config wins).
 nlohmann::json levelBackendConfig(const nlohmann::json& cache, size_t index);
+// The backends of /cache/levels in order, each named "l<n>" unless "name"
+// says otherwise and created with levelBackendConfig(). Throws
+// config::OptionError naming the pointer of a key that cannot be read.
+std::vector<ComponentConfig> cacheLevelsFrom(const nlohmann::json& cache);
 
 }  // namespace wno::host

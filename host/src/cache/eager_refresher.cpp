@@ -1,17 +1,24 @@
 #include "cache/eager_refresher.h"
 
+#include "config/options_reader.h"
 #include "core/logger.h"
 
 namespace wno::host {
 
 std::optional<EagerRefreshOptions> eagerRefreshFrom(const nlohmann::json& cache, std::string& error) {
   EagerRefreshOptions o;
-  const nlohmann::json e = cache.value("eager_refresh", nlohmann::json::object());
-  if (!e.is_object()) return o;
-  o.enabled = e.value("enabled", o.enabled);
-  o.threshold = e.value("threshold", o.threshold);
-  o.threads = e.value("threads", o.threads);
-  o.maxQueued = e.value("max_queued", o.maxQueued);
+  try {
+    const config::FilledSection filled(cache, "/cache");
+    const auto e = filled.node().child("eager_refresh");
+    if (!e.json().is_object()) return o;
+    o.enabled = e.get<bool>("enabled");
+    o.threshold = e.get<double>("threshold");
+    o.threads = e.get<size_t>("threads");
+    o.maxQueued = e.get<size_t>("max_queued");
+  } catch (const config::OptionError& e) {
+    error = e.what();
+    return std::nullopt;
+  }
   if (!(o.threshold > 0 && o.threshold < 1)) {
     error = "/cache/eager_refresh/threshold: expected a number between 0 and 1 (exclusive)";
     return std::nullopt;

@@ -21,14 +21,6 @@ int64_t nowUs() {
       .count();
 }
 
-std::optional<http::RouteGroup> parseGroup(const std::string& name) {
-  if (name == "api") return http::RouteGroup::Api;
-  if (name == "health") return http::RouteGroup::Health;
-  if (name == "metrics") return http::RouteGroup::Metrics;
-  if (name == "admin") return http::RouteGroup::Admin;
-  return std::nullopt;
-}
-
 // Header values are whole seconds; round up so a client never retries early.
 std::string seconds(int64_t ms) { return std::to_string(std::max<int64_t>(0, (ms + 999) / 1000)); }
 
@@ -46,38 +38,6 @@ std::string clientKey(http::RequestContext& ctx, bool byApiKey) {
 }
 
 }  // namespace
-
-ProtectionOptions protectionOptionsFrom(const nlohmann::json& protection) {
-  ProtectionOptions options;
-  options.enabled = protection.value("enabled", true);
-  const auto& shedding = protection.value("shedding", nlohmann::json::object());
-  options.shedding = shedding.value("enabled", false);
-  options.shedAbove = shedding.value("shed_above", 0.9);
-  options.resumeBelow = shedding.value("resume_below", 0.75);
-  options.retryAfterSeconds = shedding.value("retry_after_s", 5);
-  for (const auto& r : protection.value("rate_limits", nlohmann::json::array())) {
-    RateLimitRule rule;
-    rule.name = r.value("name", "default");
-    for (const auto& g : r.value("groups", nlohmann::json::array({"api"}))) {
-      if (auto group = parseGroup(g.get<std::string>())) rule.groups.push_back(*group);
-    }
-    rule.policy.limit = r.value("limit", 100);
-    rule.policy.windowMs = r.value("window_ms", 1000);
-    rule.policy.burst = r.value("burst", 0);
-    rule.keyByApiKey = r.value("key", "ip") == "api_key";
-    rule.tightenAboveLoad = r.value("tighten_above_load", 1.1);
-    rule.tightenedScale = r.value("tightened_scale", 0.5);
-    options.rateLimits.push_back(std::move(rule));
-  }
-  const auto& shared = protection.value("shared", nlohmann::json::object());
-  options.shared.redisUrl = shared.value("redis_url", "");
-  options.shared.timeout = std::chrono::milliseconds(shared.value("timeout_ms", 50));
-  options.shared.poolSize = shared.value("pool_size", static_cast<size_t>(16));
-  options.shared.keyPrefix = shared.value("key_prefix", "wno:rl:");
-  options.shared.fallbackScale = shared.value("fallback_scale", 1.0);
-  options.shared.breaker = breakerOptionsFrom(shared.value("breaker", nlohmann::json::object()));
-  return options;
-}
 
 Result<std::unique_ptr<Protection>> Protection::create(ProtectionOptions options, HostServices& services) {
   std::unique_ptr<Protection> p(new Protection(std::move(options), services));

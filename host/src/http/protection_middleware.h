@@ -8,6 +8,7 @@
 #pragma once
 
 #include "http/http_server.h"
+#include "http/protection_options.h"
 #include "protection/gcra.h"
 #include "protection/load_shedder.h"
 #include "protection/shared_rate_limiter.h"
@@ -21,28 +22,6 @@
 #include <vector>
 
 namespace wno::host {
-
-struct RateLimitRule {
-  std::string name;
-  std::vector<http::RouteGroup> groups;
-  RatePolicy policy;
-  bool keyByApiKey = false;       // else by client IP
-  double tightenAboveLoad = 1.1;  // > 1: never tighten
-  double tightenedScale = 0.5;
-};
-
-struct ProtectionOptions {
-  bool enabled = true;  // false: no middleware at all (benchmarks, trusted networks)
-  bool shedding = false;
-  double shedAbove = 0.9;
-  double resumeBelow = 0.75;
-  int retryAfterSeconds = 5;
-  std::vector<RateLimitRule> rateLimits;
-  SharedLimitOptions shared;  // redisUrl empty: local limits only
-};
-
-// Reads /protection; missing keys take their defaults.
-ProtectionOptions protectionOptionsFrom(const nlohmann::json& protection);
 
 class Protection {
  public:

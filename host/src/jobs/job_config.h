@@ -53,6 +53,7 @@ struct JobTypeConfig {
   Backoff backoff;
   int64_t timeoutMs = 60000;
   nlohmann::json handlerConfig = nlohmann::json::object();
+  size_t index = 0;  // of its entry in /jobs/handlers, for error pointers and creation order
   // What the handler declares its data must look like (ABI 1.2); null: anything.
   std::shared_ptr<const JobDataSchema> dataSchema;
 };
@@ -97,7 +98,8 @@ struct JobsConfig {
   std::vector<EventRule> events;
 };
 
-// Reads the section (schema defaults already filled). Every problem is
+// Reads the section, missing keys taking config/schema.json's defaults (the
+// initializers above serve configs built in code). Every problem is
 // appended to errors as "/jobs/...: message"; nullopt when there is any.
 std::optional<JobsConfig> jobsConfigFrom(const nlohmann::json& section, std::vector<std::string>& errors);
 

@@ -2,14 +2,20 @@
 
 #include "openapi/spec_parts.h"
 
+#include "config/options_reader.h"
+
 namespace wno::host::openapi {
 
 using nlohmann::json;
 
 json openApiDocument(const OpenApiInputs& inputs) {
-  const json& config = inputs.config;
-  const std::string host = config.value("http", json::object()).value("host", "127.0.0.1");
-  const int port = config.value("http", json::object()).value("port", 8080);
+  // Whether a section is there is read from the document as given; values
+  // from it with the schema's defaults filled in.
+  const json& config = inputs.config.is_object() ? inputs.config : json::object();
+  const config::FilledSection filled(config, "");
+  const config::OptionsNode root = filled.node();
+  const std::string host = root.child("http").get<std::string>("host");
+  const int port = root.child("http").get<int>("port");
   json doc = {
       {"openapi", "3.1.0"},
       {"info",
@@ -23,16 +29,16 @@ json openApiDocument(const OpenApiInputs& inputs) {
       {"components", json::object()}};
   addCommonComponents(doc);
 
-  const json data = config.value("data", json::object());
-  if (data.contains("repositories")) {
+  if (config.contains("data") && config["data"].contains("repositories")) {
+    const config::OptionsNode data = root.child("data");
     // The config was validated before the host started; a collection the
     // host refused is not served, so it is not described either.
     std::vector<std::string> ignored;
-    const auto collections = data::collectionsFrom(data.value("collections", json::object()), ignored);
-    addCollectionPaths(doc, collections, data.value("max_bulk_rows", static_cast<size_t>(10000)));
+    const auto collections = data::collectionsFrom(data.child("collections").json(), ignored);
+    addCollectionPaths(doc, collections, data.get<size_t>("max_bulk_rows"));
   }
-  const json jobsSection = config.value("jobs", json::object());
-  if (jobsSection.contains("store")) {
+  if (config.contains("jobs") && config["jobs"].contains("store")) {
+    const json& jobsSection = config["jobs"];
     std::vector<std::string> ignored;
     if (auto jobs = jobs::jobsConfigFrom(jobsSection, ignored)) addJobPaths(doc, *jobs, inputs.jobDataSchemas);
   }

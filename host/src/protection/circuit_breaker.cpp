@@ -1,5 +1,7 @@
 #include "protection/circuit_breaker.h"
 
+#include "config/options_reader.h"
+
 #include <algorithm>
 
 namespace wno::host {
@@ -7,12 +9,14 @@ namespace wno::host {
 BreakerOptions breakerOptionsFrom(const nlohmann::json& b) {
   BreakerOptions o;
   if (!b.is_object()) return o;
-  o.failureThreshold = b.value("failure_threshold", o.failureThreshold);
-  o.failureRate = b.value("failure_rate", o.failureRate);
-  o.window = b.value("window", o.window);
-  o.minimumCalls = b.value("minimum_calls", o.minimumCalls);
-  o.openFor = std::chrono::milliseconds(b.value("open_ms", static_cast<int64_t>(o.openFor.count())));
-  o.halfOpenCalls = b.value("half_open_calls", o.halfOpenCalls);
+  const nlohmann::json filled = config::withDefinitionDefaults(b, "breaker");
+  const config::OptionsNode n(filled, "");
+  o.failureThreshold = n.get<int>("failure_threshold");
+  o.failureRate = n.get<double>("failure_rate");
+  o.window = n.get<size_t>("window");
+  o.minimumCalls = n.get<size_t>("minimum_calls");
+  o.openFor = std::chrono::milliseconds(n.get<int64_t>("open_ms"));
+  o.halfOpenCalls = n.get<int>("half_open_calls");
   return o;
 }
 

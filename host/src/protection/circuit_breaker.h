@@ -38,8 +38,10 @@ struct BreakerOptions {
 };
 
 // Reads a breaker object of the config (definitions/breaker); missing keys
-// keep the defaults above. `enabled` is returned separately: absent means
-// the caller's default.
+// take the schema's defaults (the initializers above serve options built in
+// code). `enabled` is returned separately: absent means the caller's default
+// (on for stores and repositories, off for probes), which one shared schema
+// definition cannot state.
 BreakerOptions breakerOptionsFrom(const nlohmann::json& breaker);
 std::optional<bool> breakerEnabled(const nlohmann::json& breaker);
 
