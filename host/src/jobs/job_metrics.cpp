@@ -79,20 +79,15 @@ prometheus::Counter& JobMetrics::finishedCounter(const std::string& queue, const
   });
 }
 
-void JobMetrics::waited(const std::string& queue, double seconds) {
-  cached<prometheus::Histogram>("w\x1f" + queue, [&]() -> auto& {
-    return wait_.Add({{"queue", queue}}, jobBuckets());
-  }).Observe(seconds);
-}
-
-void JobMetrics::ran(const std::string& queue, const std::string& type, double seconds) {
-  cached<prometheus::Histogram>("r\x1f" + queue + "\x1f" + type, [&]() -> auto& {
-    return run_.Add({{"queue", queue}, {"type", type}}, jobBuckets());
-  }).Observe(seconds);
-}
-
 JobSeries& JobMetrics::series(const std::string& queue, const std::string& type) {
-  // Outside the lock: cached() takes it.
+  {
+    // Found without building a key: this runs once per claimed job.
+    std::lock_guard lock(cacheMutex_);
+    if (auto q = series_.find(queue); q != series_.end()) {
+      if (auto t = q->second.find(type); t != q->second.end()) return *t->second;
+    }
+  }
+  // First job of this pair. Outside the lock: cached() takes it.
   auto& wait = cached<prometheus::Histogram>("w\x1f" + queue, [&]() -> auto& {
     return wait_.Add({{"queue", queue}}, jobBuckets());
   });
@@ -100,7 +95,7 @@ JobSeries& JobMetrics::series(const std::string& queue, const std::string& type)
     return run_.Add({{"queue", queue}, {"type", type}}, jobBuckets());
   });
   std::lock_guard lock(cacheMutex_);
-  auto& slot = series_[{queue, type}];
+  auto& slot = series_[queue][type];
   if (!slot) slot = std::make_unique<JobSeries>(*this, queue, type, wait, run);
   return *slot;
 }

@@ -187,15 +187,6 @@ std::optional<json> jobRecordFromRequest(const json& request, const JobsConfig& 
               {"cancel_requested", false}};
 }
 
-Backoff backoffOf(const json& record) {
-  Backoff b;
-  const json& j = record.contains("backoff") && record["backoff"].is_object() ? record["backoff"] : json::object();
-  b.kind = j.value("type", "exponential") == "fixed" ? Backoff::Kind::Fixed : Backoff::Kind::Exponential;
-  b.delayMs = j.value("delay_ms", b.delayMs);
-  b.jitter = j.value("jitter", b.jitter);
-  return b;
-}
-
 json publicJobView(const json& record) {
   json view = {{"id", record.value("id", "")},
                {"type", record.value("type", "")},

@@ -31,9 +31,6 @@ std::string newJobId();
 std::optional<nlohmann::json> jobRecordFromRequest(const nlohmann::json& request, const JobsConfig& config,
                                                    int64_t nowMs, RequestError& error);
 
-// The backoff a stored record carries (defaults where it has none).
-Backoff backoffOf(const nlohmann::json& record);
-
 // The record as clients see it: priority by name, times as RFC 3339, and
 // derived timings (wait_ms from run_at to start, run_ms from start to end).
 nlohmann::json publicJobView(const nlohmann::json& record);
