@@ -167,6 +167,11 @@ Status HostRuntime::createRepositories() {
   const auto& dataConfig = section("data");
   std::vector<std::string> errors;
   auto collections = data::collectionsFrom(dataConfig.value("collections", nlohmann::json::object()), errors);
+  if (errors.empty()) {
+    userStats_ = data::statCountsFrom(dataConfig.value("user_stats", nlohmann::json::object())
+                                          .value("counts", nlohmann::json::array()),
+                                      collections, errors);
+  }
   if (!errors.empty()) {
     std::string all;
     for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
@@ -217,6 +222,8 @@ Status HostRuntime::createRepositories() {
   if (!eager) return Status(WNO_ERR_INVALID, eagerError);
   repositories_->setCache(cache_.get(), *eager);
   services_->setRepositories(repositories_.get());
+  // Before the job handlers are created: compute_user_stats reads it then.
+  services_->setUserStatsCounts(data::statCountsJson(userStats_));
   ensureCursorCodec();
   return Status::ok();
 }
@@ -374,6 +381,7 @@ void HostRuntime::addRoutes(http::Router& router) {
     const auto& dataConfig = section("data");
     data::DataRouteOptions options;
     options.maxBulkRows = dataConfig.value("max_bulk_rows", static_cast<size_t>(10000));
+    options.userStats = userStats_;
     data::addDataRoutes(router, *repositories_, *cursors_, options);
   }
   if (jobs_) jobs::addJobRoutes(router, *jobs_, *cursors_);

@@ -8,6 +8,7 @@
 #include "cache/cache_service.h"
 #include "data/cursor.h"
 #include "data/repository_service.h"
+#include "data/user_stats.h"
 #include "health/load_factor.h"
 #include "health/probe_runner.h"
 #include "http/http_server.h"
@@ -96,6 +97,7 @@ class HostRuntime {
   std::vector<std::unique_ptr<ProbeRunner>> probes_;
   std::unique_ptr<data::RepositoryService> repositories_;
   std::unique_ptr<data::CursorCodec> cursors_;
+  std::vector<data::StatCount> userStats_;  // /data/user_stats/counts, checked against the collections
   std::unique_ptr<jobs::JobService> jobs_;
   bool jobsStoppedCleanly_ = true;
   std::unique_ptr<LoadFactor> load_;
