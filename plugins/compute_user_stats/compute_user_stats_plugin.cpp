@@ -104,4 +104,4 @@ class ComputeUserStats : public wno::sdk::JobHandler {
 }  // namespace
 
 WNO_PLUGIN("compute_user_stats", "1.0.0", "Recomputes user statistics into the cache",
-           WNO_JOB_HANDLER("compute_user_stats", ComputeUserStats));
+           WNO_JOB_HANDLER("compute_user_stats", ComputeUserStats, "Recounts a user's declared statistics into the cache"));

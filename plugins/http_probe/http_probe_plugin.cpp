@@ -50,4 +50,4 @@ class HttpProbe : public wno::sdk::HealthProbe {
 
 }  // namespace
 
-WNO_PLUGIN("http_probe", "0.1.0", "HTTP(S) health probe: status, latency, body", WNO_HEALTH_PROBE("http", HttpProbe));
+WNO_PLUGIN("http_probe", "0.1.0", "HTTP(S) health probe: status, latency, body", WNO_HEALTH_PROBE("http", HttpProbe, "Checks a URL: status, latency, body"));

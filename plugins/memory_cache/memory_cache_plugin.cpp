@@ -83,4 +83,4 @@ class MemoryCache : public wno::sdk::CacheBackend {
 }  // namespace
 
 WNO_PLUGIN("memory_cache", "0.1.0", "Bounded in-process cache (W-TinyLFU, sharded)",
-           WNO_CACHE("memory", MemoryCache));
+           WNO_CACHE("memory", MemoryCache, "Bounded in-process L1 cache"));

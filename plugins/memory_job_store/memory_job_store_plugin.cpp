@@ -90,4 +90,4 @@ class MemoryJobStoreComponent : public wno::sdk::JobStore {
 }  // namespace
 
 WNO_PLUGIN("memory_job_store", "0.1.0", "In-process job store (not durable; for tests and single hosts)",
-           WNO_JOB_STORE("memory", MemoryJobStoreComponent));
+           WNO_JOB_STORE("memory", MemoryJobStoreComponent, "In-process job store (not durable)"));

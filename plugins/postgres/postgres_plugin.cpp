@@ -417,5 +417,5 @@ class PostgresRepository : public wno::sdk::Repository {
 }  // namespace
 
 WNO_PLUGIN("postgres", "0.1.0", "PostgreSQL repository and job store (libpqxx, pooled, prepared statements)",
-           WNO_REPOSITORY("postgres", PostgresRepository), WNO_JOB_STORE("postgres", wno::pg::PostgresJobStore),
-           WNO_HEALTH_PROBE("postgres", wno::pg::PostgresProbe));
+           WNO_REPOSITORY("postgres", PostgresRepository, "PostgreSQL repository (pooled, COPY bulk inserts)"), WNO_JOB_STORE("postgres", wno::pg::PostgresJobStore, "PostgreSQL job store shared by hosts (SKIP LOCKED claims, LISTEN/NOTIFY)"),
+           WNO_HEALTH_PROBE("postgres", wno::pg::PostgresProbe, "PostgreSQL reachable, query latency and pool use"));
