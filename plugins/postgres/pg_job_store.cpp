@@ -5,6 +5,8 @@
 #include "jobs/job_transitions.h"
 #include "pg_errors.h"
 
+#include <wno/sdk/config.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -279,11 +281,9 @@ pqxx::result run(Pool& pool, const std::string& sql, const Params& params) {
 }  // namespace
 
 PostgresJobStore::PostgresJobStore(sdk::Host host, std::string_view configJson) : host_(host) {
-  auto c = json::parse(configJson.empty() ? std::string_view("{}") : configJson, nullptr, false);
-  if (c.is_discarded() || !c.is_object()) throw sdk::invalid("config must be a JSON object");
+  const json c = sdk::ComponentConfig(configJson, poolOptionKeys({"table"})).json();
   PoolOptions options;
   try {
-    rejectUnknownKeys(c, {"table"});
     options = parsePoolOptions(c, 8);
   } catch (const std::invalid_argument& e) {
     throw sdk::invalid(e.what());

@@ -4,6 +4,8 @@
 
 #include "common/hmac_sha256.h"
 
+#include <wno/sdk/config.hpp>
+
 namespace wno::notify {
 namespace {
 
@@ -32,28 +34,15 @@ Webhook::Webhook(const wno::sdk::Host& host, const json& config) : host_(host) {
       headers_.emplace_back(name, value.get<std::string>());
     }
   }
-  // The webhook's circuit: consecutive failures only (no failure-rate rule,
-  // a rate rule over a few notifications a minute would be noise), and one
-  // trial call at a time once open_ms has passed.
+  // The webhook's circuit as its config documents it: consecutive failures
+  // only (a failure rate above 1 turns the rate rule off), and one trial
+  // call at a time once open_ms has passed.
   common::BreakerOptions options;
   options.failureRate = 2.0;
   options.halfOpenCalls = 1;
-  options.failureThreshold = 5;
-  options.openFor = std::chrono::milliseconds(30000);
-  if (auto it = config.find("breaker"); it != config.end() && !it->is_null()) {
-    if (!it->is_object()) throw wno::sdk::invalid("breaker: expected {\"failure_threshold\", \"open_ms\"}");
-    for (const auto& [key, value] : it->items()) {
-      if (key != "failure_threshold" && key != "open_ms") {
-        throw wno::sdk::invalid("breaker: unknown key \"" + key + "\" (known: failure_threshold, open_ms)");
-      }
-    }
-    try {
-      options.failureThreshold = static_cast<int>(wno::handlers::configInt(*it, "failure_threshold", 5, 1, 1000));
-      options.openFor = std::chrono::milliseconds(wno::handlers::configInt(*it, "open_ms", 30000, 1, int64_t{24} * 3600 * 1000));
-    } catch (const wno::sdk::Error& e) {
-      throw wno::sdk::invalid(std::string("breaker.") + e.what());
-    }
-  }
+  const auto breaker = wno::sdk::ComponentConfig::sectionOf(config, "breaker", {"failure_threshold", "open_ms"});
+  options.failureThreshold = static_cast<int>(breaker.integer("failure_threshold", 5, 1, 1000));
+  options.openFor = std::chrono::milliseconds(breaker.integer("open_ms", 30000, 1, int64_t{24} * 3600 * 1000));
   const std::string target = poster_->target();
   stateGauge_ = host_.gauge("wno_notification_webhook_breaker_state",
                             "Notification webhook circuit: 0 closed, 1 open, 2 half-open", {{"target", target}});
