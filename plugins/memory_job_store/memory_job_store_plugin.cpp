@@ -1,5 +1,5 @@
 // The `memory` job store: MemoryJobStore behind the SDK's JobStore. Config: {}
-// (nothing to set). Refusals carry their reason to the host via set_error.
+// (nothing to set). Refusals are thrown (jobs::report), as in every store.
 #include "memory_job_store.h"
 
 #include <wno/sdk/config.hpp>
@@ -9,13 +9,8 @@
 
 namespace {
 
-using wno::jobs::Outcome;
+using wno::jobs::report;
 using wno::memory_job_store::MemoryJobStore;
-
-wno_status report(const Outcome& outcome) {
-  if (!outcome.ok()) throw wno::sdk::Error(outcome.status, outcome.message);
-  return WNO_OK;
-}
 
 bool writeAll(const std::vector<std::string>& records, wno::sdk::Writer& out) {
   for (const auto& record : records) {

@@ -22,6 +22,7 @@ namespace {
 using jobs::InvalidInput;
 using jobs::JobRecord;
 using jobs::Outcome;
+using jobs::report;
 using nlohmann::json;
 
 using Params = std::vector<std::optional<std::string>>;
@@ -96,11 +97,6 @@ auto mapErrors(Fn&& fn) -> decltype(fn()) {
 // Text bound for a TEXT column must be valid UTF-8: replace what is not.
 std::string validUtf8(std::string_view s) {
   return json::parse(json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace)).get<std::string>();
-}
-
-wno_status report(const Outcome& o) {
-  if (!o.ok()) throw sdk::Error(o.status, o.message);
-  return WNO_OK;
 }
 
 }  // namespace
