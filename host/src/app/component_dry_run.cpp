@@ -8,6 +8,7 @@
 
 #include "cache/eager_refresher.h"
 #include "data/collection.h"
+#include "data/user_stats.h"
 #include "jobs/job_config.h"
 #include "services/host_api.h"
 
@@ -58,7 +59,13 @@ std::vector<std::string> HostRuntime::dryRunComponents() {
   if (!eagerRefreshFrom(cacheConfig, error)) errors.push_back(error);
 
   const auto& dataConfig = section("data");
-  data::collectionsFrom(dataConfig.value("collections", nlohmann::json::object()), errors);
+  const auto collections = data::collectionsFrom(dataConfig.value("collections", nlohmann::json::object()), errors);
+  // As at start: the declared user statistics, checked, and handed to the
+  // handlers created below (compute_user_stats reads them at create).
+  const auto userStats = data::statCountsFrom(
+      dataConfig.value("user_stats", nlohmann::json::object()).value("counts", nlohmann::json::array()), collections,
+      errors);
+  if (services) services->setUserStatsCounts(data::statCountsJson(userStats));
   const auto& repos = dataConfig.value("repositories", nlohmann::json::array());
   for (size_t i = 0; i < repos.size(); ++i) {
     const std::string type = repos[i].value("type", "");

@@ -168,15 +168,17 @@ Status HostRuntime::createRepositories() {
   std::vector<std::string> errors;
   auto collections = data::collectionsFrom(dataConfig.value("collections", nlohmann::json::object()), errors);
   if (errors.empty()) {
-    userStats_ = data::statCountsFrom(dataConfig.value("user_stats", nlohmann::json::object())
-                                          .value("counts", nlohmann::json::array()),
-                                      collections, errors);
+    userStats_ = data::statCountsFrom(
+        dataConfig.value("user_stats", nlohmann::json::object()).value("counts", nlohmann::json::array()), collections,
+        errors);
   }
   if (!errors.empty()) {
     std::string all;
     for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
     return Status(WNO_ERR_INVALID, all);
   }
+  // Before the job handlers are created: compute_user_stats reads it then.
+  services_->setUserStatsCounts(data::statCountsJson(userStats_));
   const auto& repoConfigs = dataConfig.value("repositories", nlohmann::json::array());
   if (repoConfigs.empty()) {
     if (!collections.empty()) return Status(WNO_ERR_INVALID, "/data/repositories: collections need a repository");
@@ -222,8 +224,6 @@ Status HostRuntime::createRepositories() {
   if (!eager) return Status(WNO_ERR_INVALID, eagerError);
   repositories_->setCache(cache_.get(), *eager);
   services_->setRepositories(repositories_.get());
-  // Before the job handlers are created: compute_user_stats reads it then.
-  services_->setUserStatsCounts(data::statCountsJson(userStats_));
   ensureCursorCodec();
   return Status::ok();
 }

@@ -124,7 +124,7 @@ void hostRecordTiming(wno_host_ctx* ctx, wno_str collection, wno_str operation, 
 wno_status hostUserStatsCounts(wno_host_ctx* ctx, const wno_sink* out) {
   HostServices* services = servicesOf(ctx);
   if (!services || services->userStatsCounts().empty()) {
-    return fail(WNO_ERR_UNAVAILABLE, "this host serves no collections, so it declares no user statistics");
+    return fail(WNO_ERR_UNAVAILABLE, "the host has not read its data config yet: no user statistics declared");
   }
   return writeTo(out, services->userStatsCounts());
 }

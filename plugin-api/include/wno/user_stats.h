@@ -23,8 +23,9 @@ extern "C" {
  * answer, holding the count of `collection` rows whose int64 `field`
  * equals the user's id (one repo_count with {"filters":[{"field","op":"eq",
  * "value":<id>}]}). The host has checked every collection and field
- * against its collections at start. WNO_ERR_UNAVAILABLE (with set_error)
- * when this host serves no collections. since 1.2 (optional) */
+ * against its collections at start; an empty array when it declares none
+ * they can count. WNO_ERR_UNAVAILABLE (with set_error) before the host has
+ * read its data config. since 1.2 (optional) */
 #define WNO_HOST_USER_STATS_COUNTS_V1 "wno_host_user_stats_counts_v1"
 typedef wno_status (*wno_host_user_stats_counts_fn)(wno_host_ctx* ctx, const wno_sink* out);
 
