@@ -48,7 +48,10 @@ std::vector<Count> declaredCounts(const wno::sdk::Host& host) {
     throw wno::sdk::Error(s, "compute_user_stats: the host's user statistics are unavailable");
   }
   std::vector<Count> counts;
-  for (const json& c : json::parse(text)) counts.push_back({c.at("name"), c.at("collection"), c.at("field")});
+  for (const json& c : json::parse(text)) {
+    counts.push_back({c.at("name").get<std::string>(), c.at("collection").get<std::string>(),
+                      c.at("field").get<std::string>()});
+  }
   return counts;
 }
 
