@@ -39,25 +39,13 @@ class Handle {
   sqlite3* db = nullptr;
 };
 
-int64_t positive(const nlohmann::json& c, const char* key, int64_t fallback) {
-  if (!c.contains(key)) return fallback;
-  if (!c[key].is_number_integer() || c[key].get<int64_t>() < 1) {
-    throw wno::sdk::invalid(std::string(key) + ": expected a positive integer");
-  }
-  return c[key].get<int64_t>();
-}
-
 }  // namespace
 
 SqliteProbe::SqliteProbe(wno::sdk::Host, std::string_view configJson) {
-  const nlohmann::json c =
-      wno::sdk::ComponentConfig(configJson, {"degraded_latency_ms", "degraded_wal_bytes", "path"}).json();
-  if (!c.contains("path") || !c["path"].is_string() || c["path"].get<std::string>().empty()) {
-    throw wno::sdk::invalid("path: expected the database file, e.g. \"./data/wno.db\"");
-  }
-  path_ = c["path"].get<std::string>();
-  degradedWalBytes_ = positive(c, "degraded_wal_bytes", degradedWalBytes_);
-  degradedLatencyMs_ = positive(c, "degraded_latency_ms", degradedLatencyMs_);
+  const wno::sdk::ComponentConfig config(configJson, {"degraded_latency_ms", "degraded_wal_bytes", "path"});
+  path_ = config.string("path", "", /*required=*/true);
+  degradedWalBytes_ = config.integer("degraded_wal_bytes", degradedWalBytes_, 1, INT64_MAX);
+  degradedLatencyMs_ = config.integer("degraded_latency_ms", degradedLatencyMs_, 1, INT64_MAX);
 }
 
 ProbeReport SqliteProbe::check(std::chrono::milliseconds timeout) {

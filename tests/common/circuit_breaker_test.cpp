@@ -20,6 +20,19 @@ class CircuitBreakerTest : public ::testing::Test {
   CircuitBreaker make(BreakerOptions options) {
     return CircuitBreaker("dep", options, [this] { return now; });
   }
+  // One failure opens it (threshold 1); then its open period passes, so
+  // the next allow() is a trial.
+  void openAndWait(CircuitBreaker& breaker) {
+    breaker.onFailure(breaker.allow());
+    ASSERT_EQ(breaker.state(), BreakerState::Open);
+    now += breaker.options().openFor;
+  }
+  static BreakerOptions oneFailureOpens() {
+    BreakerOptions options;
+    options.failureThreshold = 1;
+    options.openFor = std::chrono::milliseconds(500);
+    return options;
+  }
 };
 
 TEST_F(CircuitBreakerTest, OpensAfterConsecutiveFailuresAndRecoversThroughHalfOpen) {
@@ -48,17 +61,15 @@ TEST_F(CircuitBreakerTest, OpensAfterConsecutiveFailuresAndRecoversThroughHalfOp
   EXPECT_EQ(transitions, (std::vector<std::string>{"closed->open", "open->half_open", "half_open->closed"}));
 }
 
-TEST_F(CircuitBreakerTest, FailedTrialReopens) {
-  BreakerOptions options;
-  options.failureThreshold = 1;
-  auto breaker = make(options);
+TEST_F(CircuitBreakerTest, AFailedTrialReopensForAWholeNewPeriod) {
+  auto breaker = make(oneFailureOpens());
+  openAndWait(breaker);
   breaker.onFailure(breaker.allow());
-  now += options.openFor;
-  const BreakerPermit trial = breaker.allow();
-  ASSERT_TRUE(trial);
-  breaker.onFailure(trial);
   EXPECT_EQ(breaker.state(), BreakerState::Open);
   EXPECT_FALSE(breaker.allow());
+  EXPECT_EQ(breaker.retryIn(), std::chrono::milliseconds(500)) << "counted from the failed trial";
+  now += std::chrono::milliseconds(500);
+  EXPECT_TRUE(breaker.allow());
 }
 
 // A call admitted while the circuit was closed that fails only after it
@@ -149,27 +160,11 @@ TEST_F(CircuitBreakerTest, AFailureRateAboveOneLeavesOnlyConsecutiveFailures) {
   EXPECT_EQ(breaker.snapshot().rejected, 2u);
 }
 
-TEST_F(CircuitBreakerTest, AFailedTrialOpensForAWholeNewPeriod) {
-  BreakerOptions options;
-  options.failureThreshold = 1;
-  options.openFor = std::chrono::milliseconds(500);
-  auto breaker = make(options);
-  breaker.onFailure(breaker.allow());
-  now += std::chrono::milliseconds(600);
-  breaker.onFailure(breaker.allow());
-  EXPECT_EQ(breaker.retryIn(), std::chrono::milliseconds(500)) << "counted from the failed trial";
-  now += std::chrono::milliseconds(500);
-  EXPECT_TRUE(breaker.allow());
-}
-
 // A trial whose call ended for another reason (the job was cancelled)
 // says nothing about the dependency: the next call may try instead.
 TEST_F(CircuitBreakerTest, AnAbandonedTrialFreesItsSlotAndCountsNothing) {
-  BreakerOptions options;
-  options.failureThreshold = 1;
-  auto breaker = make(options);
-  breaker.onFailure(breaker.allow());
-  now += options.openFor;
+  auto breaker = make(oneFailureOpens());
+  openAndWait(breaker);
   const BreakerPermit trial = breaker.allow();
   ASSERT_TRUE(trial);
   EXPECT_FALSE(breaker.allow());
@@ -182,12 +177,9 @@ TEST_F(CircuitBreakerTest, AnAbandonedTrialFreesItsSlotAndCountsNothing) {
 }
 
 TEST_F(CircuitBreakerTest, AbandoningACallFromAnEarlierPeriodFreesNoTrialSlot) {
-  BreakerOptions options;
-  options.failureThreshold = 1;
-  auto breaker = make(options);
+  auto breaker = make(oneFailureOpens());
   const BreakerPermit straggler = breaker.allow();
-  breaker.onFailure(breaker.allow());
-  now += options.openFor;
+  openAndWait(breaker);
   ASSERT_TRUE(breaker.allow());
   breaker.onAbandoned(straggler);
   EXPECT_FALSE(breaker.allow()) << "the trial is still out";
