@@ -62,9 +62,7 @@ std::vector<std::string> HostRuntime::dryRunComponents() {
   const auto collections = data::collectionsFrom(dataConfig.value("collections", nlohmann::json::object()), errors);
   // As at start: the declared user statistics, checked, and handed to the
   // handlers created below (compute_user_stats reads them at create).
-  const auto userStats = data::statCountsFrom(
-      dataConfig.value("user_stats", nlohmann::json::object()).value("counts", nlohmann::json::array()), collections,
-      errors);
+  const auto userStats = data::statCountsFrom(declaredUserStats(), collections, errors);
   if (services) services->setUserStatsCounts(data::statCountsJson(userStats));
   const auto& repos = dataConfig.value("repositories", nlohmann::json::array());
   for (size_t i = 0; i < repos.size(); ++i) {

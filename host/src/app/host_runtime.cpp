@@ -1,9 +1,11 @@
 #include "app/host_runtime.h"
+
 #include "dashboard/dashboard_routes.h"
 #include "openapi/openapi_document.h"
 #include "openapi/openapi_route.h"
 
 #include "app/routes.h"
+#include "config/schema_default.h"
 #include "core/logger.h"
 #include "data/data_routes.h"
 #include "health/process_resources.h"
@@ -168,9 +170,7 @@ Status HostRuntime::createRepositories() {
   std::vector<std::string> errors;
   auto collections = data::collectionsFrom(dataConfig.value("collections", nlohmann::json::object()), errors);
   if (errors.empty()) {
-    userStats_ = data::statCountsFrom(
-        dataConfig.value("user_stats", nlohmann::json::object()).value("counts", nlohmann::json::array()), collections,
-        errors);
+    userStats_ = data::statCountsFrom(declaredUserStats(), collections, errors);
   }
   if (!errors.empty()) {
     std::string all;
@@ -226,6 +226,12 @@ Status HostRuntime::createRepositories() {
   services_->setRepositories(repositories_.get());
   ensureCursorCodec();
   return Status::ok();
+}
+
+nlohmann::json HostRuntime::declaredUserStats() const {
+  const auto& stats = section("data").value("user_stats", nlohmann::json::object());
+  if (auto counts = stats.find("counts"); counts != stats.end()) return *counts;
+  return config::schemaDefault("/data/user_stats/counts");
 }
 
 void HostRuntime::ensureCursorCodec() {

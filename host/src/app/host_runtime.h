@@ -87,6 +87,9 @@ class HostRuntime {
   // (ABI 1.2); one the host cannot enforce is left out, with a warning.
   std::map<std::string, std::shared_ptr<const jobs::JobDataSchema>> jobDataSchemas() const;
   void ensureCursorCodec();
+  // /data/user_stats/counts, or the schema's default for a config that did
+  // not pass through the loader.
+  nlohmann::json declaredUserStats() const;
 
   nlohmann::json config_;
   std::filesystem::path executableDir_;

@@ -17,11 +17,11 @@ using nlohmann::json;
 std::map<std::string, Collection> collections() {
   std::vector<std::string> errors;
   auto c = collectionsFrom(json::parse(R"({
-    "users": {"fields": {"username": {"type": "text"}}},
-    "battles": {"fields": {"creator_id": {"type": "int64"}, "title": {"type": "text"}}}
+    "users": {"versioned": true, "fields": {"username": {"type": "text"}}},
+    "battles": {"versioned": true, "fields": {"creator_id": {"type": "int64"}, "title": {"type": "text"}}}
   })"),
                            errors);
-  EXPECT_TRUE(errors.empty());
+  EXPECT_TRUE(errors.empty()) << errors.front();
   return c;
 }
 
