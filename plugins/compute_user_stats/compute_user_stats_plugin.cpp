@@ -4,23 +4,56 @@
 //   ttl_ms <= 0 uses the statistics region's TTL, as the route does.
 //   "page_size" is still accepted (configs of older versions carry it) and
 //   ignored with a warning: counts no longer page.
+// What it counts is not its own: the host config declares it once
+// (/data/user_stats/counts) and the handler reads that list from the host
+// at create (WNO_HOST_USER_STATS_COUNTS_V1, wno/user_stats.h), the list the
+// stats route counts. A host without that function declares no statistics,
+// so the handler refuses to be created there rather than guess.
 // Same key ("stats:user:<id>"), region ("statistics"), tags ("users:<id>",
-// "users:<id>:stats", "user_stats") and JSON shape as the route: {"user_id","computed_at",
-// "battles_created","battles_joined","contents","comments","token_holdings"};
-// a count whose collection this host does not configure is left out, as the
-// route leaves it out. Each count is one repo_count (ABI 1.2). The
-// computation is timed into the host's repository histogram as
-// {collection="users",op="user_stats"} (wno/timing.h).
+// "users:<id>:stats", "user_stats") and JSON shape as the route:
+// {"user_id","computed_at", one member per declared count}. Each count is
+// one repo_count (ABI 1.2). The computation is timed into the host's
+// repository histogram as {collection="users",op="user_stats"} (wno/timing.h).
 #include "job_support.h"
 
 #include <wno/sdk/sdk.hpp>
+#include <wno/sdk/sinks.hpp>
+#include <wno/user_stats.h>
 
 #include <string>
-#include <tuple>
+#include <vector>
 
 namespace {
 
 using wno::handlers::json;
+
+// One declared relation: the answer's member, the collection and its
+// user-id field.
+struct Count {
+  std::string name;
+  std::string collection;
+  std::string field;
+};
+
+std::vector<Count> declaredCounts(const wno::sdk::Host& host) {
+  const auto read = host.lookup<wno_host_user_stats_counts_fn>(WNO_HOST_USER_STATS_COUNTS_V1);
+  if (!read) {
+    throw wno::sdk::Error(WNO_ERR_UNSUPPORTED,
+                          "compute_user_stats: this host declares no user statistics (it lacks " +
+                              std::string(WNO_HOST_USER_STATS_COUNTS_V1) + "; wno 1.2 or later has it)");
+  }
+  std::string text;
+  const wno_sink sink = wno::sdk::sinkInto(text);
+  if (wno_status s = read(host.ctx(), &sink); s != WNO_OK) {
+    throw wno::sdk::Error(s, "compute_user_stats: the host's user statistics are unavailable");
+  }
+  std::vector<Count> counts;
+  for (const json& c : json::parse(text)) {
+    counts.push_back({c.at("name").get<std::string>(), c.at("collection").get<std::string>(),
+                      c.at("field").get<std::string>()});
+  }
+  return counts;
+}
 
 class ComputeUserStats : public wno::sdk::JobHandler {
  public:
@@ -31,6 +64,7 @@ class ComputeUserStats : public wno::sdk::JobHandler {
       wno::handlers::configInt(config_, "page_size", 1000, 1, 100000);  // still refused when malformed
       host_.warn("compute_user_stats: config key page_size is ignored (counts are one repo_count each); remove it");
     }
+    counts_ = declaredCounts(host_);
     refreshed_ = host_.counter("wno_user_stats_refreshed_total", "User statistics recomputed by jobs");
   }
 
@@ -44,21 +78,10 @@ class ComputeUserStats : public wno::sdk::JobHandler {
     // The whole computation, timed as op "user_stats" beside the host's
     // own repository timings (each count is one of those too).
     wno::sdk::Timing timing = host_.startTiming("user_stats", "users");
-    for (auto [collection, field, key] : {std::tuple{"battles", "creator_id", "battles_created"},
-                                          std::tuple{"battles", "opponent_id", "battles_joined"},
-                                          std::tuple{"contents", "user_id", "contents"},
-                                          std::tuple{"comments", "user_id", "comments"},
-                                          std::tuple{"token_holdings", "user_id", "token_holdings"}}) {
-      const json query = {{"filters", json::array({{{"field", field}, {"op", "eq"}, {"value", id}}})}};
+    for (const Count& count : counts_) {
+      const json query = {{"filters", json::array({{{"field", count.field}, {"op", "eq"}, {"value", id}}})}};
       stop();
-      try {
-        stats[key] = host_.repoCount(collection, query.dump());
-      } catch (const wno::sdk::Error& e) {
-        // INVALID from the repository service: this host has no such
-        // collection (or field); the route omits the count then too.
-        if (e.status() != WNO_ERR_INVALID) throw;
-        host_.debug(std::string("user stats: ") + collection + " is not counted here (" + e.what() + ")");
-      }
+      stats[count.name] = host_.repoCount(count.collection, query.dump());
     }
     const std::string value = stats.dump();
     stop();
@@ -77,10 +100,11 @@ class ComputeUserStats : public wno::sdk::JobHandler {
   wno::sdk::Host host_;
   json config_;
   int64_t ttlMs_ = 0;
+  std::vector<Count> counts_;  // read once: the host's list is fixed at start
   wno::sdk::Metric refreshed_;
 };
 
 }  // namespace
 
 WNO_PLUGIN("compute_user_stats", "1.0.0", "Recomputes user statistics into the cache",
-           WNO_JOB_HANDLER("compute_user_stats", ComputeUserStats));
+           WNO_JOB_HANDLER("compute_user_stats", ComputeUserStats, "Recounts a user's declared statistics into the cache"));

@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace wno::http_probe {
 
@@ -26,7 +27,13 @@ struct HttpCheckConfig {
   size_t maxBodyBytes = 64 * 1024;      // read at most this much of the body
 };
 
-// Parses the probe's config; throws std::invalid_argument naming the key.
+// The keys the probe's config takes.
+inline std::vector<std::string> httpCheckKeys() {
+  return {"url", "method", "expect_status", "degraded_above_ms", "expect_body", "headers", "tls_verify", "max_body_bytes"};
+}
+
+// Parses the probe's config, whose keys the caller has checked against
+// httpCheckKeys(); throws std::invalid_argument naming the key.
 HttpCheckConfig httpCheckConfigFrom(const nlohmann::json& config);
 
 struct HttpCheckResult {

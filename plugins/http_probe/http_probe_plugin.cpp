@@ -8,6 +8,7 @@
 // is not hammered every interval.
 #include "http_check.h"
 
+#include <wno/sdk/config.hpp>
 #include <wno/sdk/sdk.hpp>
 
 namespace {
@@ -29,10 +30,9 @@ class HttpProbe : public wno::sdk::HealthProbe {
 
  private:
   static wno::http_probe::HttpCheckConfig parse(std::string_view text) {
-    auto json = nlohmann::json::parse(text, nullptr, false);
-    if (json.is_discarded()) throw wno::sdk::invalid("config must be a JSON object");
+    const wno::sdk::ComponentConfig config(text, wno::http_probe::httpCheckKeys());
     try {
-      return wno::http_probe::httpCheckConfigFrom(json);
+      return wno::http_probe::httpCheckConfigFrom(config.json());
     } catch (const std::invalid_argument& e) {
       throw wno::sdk::invalid(e.what());
     }
@@ -50,4 +50,4 @@ class HttpProbe : public wno::sdk::HealthProbe {
 
 }  // namespace
 
-WNO_PLUGIN("http_probe", "0.1.0", "HTTP(S) health probe: status, latency, body", WNO_HEALTH_PROBE("http", HttpProbe));
+WNO_PLUGIN("http_probe", "0.1.0", "HTTP(S) health probe: status, latency, body", WNO_HEALTH_PROBE("http", HttpProbe, "Checks a URL: status, latency, body"));

@@ -22,11 +22,11 @@ StoreOptions optionsFrom(const wno::sdk::Host& host, std::string_view configJson
   if (config.has("regions")) {
     const auto& regions = config.json()["regions"];
     if (!regions.is_object()) throw wno::sdk::invalid("regions: expected {\"<region>\": {\"max_share\": 0..1}}");
-    for (const auto& [region, spec] : regions.items()) {
-      const auto share = spec.is_object() ? spec.value("max_share", -1.0) : -1.0;
-      if (share <= 0 || share > 1 || spec.size() != 1) {
-        throw wno::sdk::invalid("regions/" + region + ": expected {\"max_share\": a number in (0, 1]}");
-      }
+    for (const auto& item : regions.items()) {
+      const std::string& region = item.key();
+      const auto limits = wno::sdk::ComponentConfig::sectionOf(regions, region, {"max_share"}, "regions.");
+      const double share = limits.number("max_share", 0.0, 0.0, 1.0);
+      if (share <= 0) throw wno::sdk::invalid("regions." + region + ".max_share: expected a number in (0, 1]");
       o.regionShares[region] = share;
     }
   }
@@ -83,4 +83,4 @@ class MemoryCache : public wno::sdk::CacheBackend {
 }  // namespace
 
 WNO_PLUGIN("memory_cache", "0.1.0", "Bounded in-process cache (W-TinyLFU, sharded)",
-           WNO_CACHE("memory", MemoryCache));
+           WNO_CACHE("memory", MemoryCache, "Bounded in-process L1 cache"));

@@ -5,6 +5,8 @@
 #include "jobs/job_transitions.h"
 #include "pg_errors.h"
 
+#include <wno/sdk/config.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -20,6 +22,7 @@ namespace {
 using jobs::InvalidInput;
 using jobs::JobRecord;
 using jobs::Outcome;
+using jobs::report;
 using nlohmann::json;
 
 using Params = std::vector<std::optional<std::string>>;
@@ -94,11 +97,6 @@ auto mapErrors(Fn&& fn) -> decltype(fn()) {
 // Text bound for a TEXT column must be valid UTF-8: replace what is not.
 std::string validUtf8(std::string_view s) {
   return json::parse(json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace)).get<std::string>();
-}
-
-wno_status report(const Outcome& o) {
-  if (!o.ok()) throw sdk::Error(o.status, o.message);
-  return WNO_OK;
 }
 
 }  // namespace
@@ -279,11 +277,9 @@ pqxx::result run(Pool& pool, const std::string& sql, const Params& params) {
 }  // namespace
 
 PostgresJobStore::PostgresJobStore(sdk::Host host, std::string_view configJson) : host_(host) {
-  auto c = json::parse(configJson.empty() ? std::string_view("{}") : configJson, nullptr, false);
-  if (c.is_discarded() || !c.is_object()) throw sdk::invalid("config must be a JSON object");
+  const json c = sdk::ComponentConfig(configJson, poolOptionKeys({"table"})).json();
   PoolOptions options;
   try {
-    rejectUnknownKeys(c, {"table"});
     options = parsePoolOptions(c, 8);
   } catch (const std::invalid_argument& e) {
     throw sdk::invalid(e.what());

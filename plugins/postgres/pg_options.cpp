@@ -25,15 +25,10 @@ int64_t integer(const nlohmann::json& config, const char* key, int64_t fallback,
 
 }  // namespace
 
-void rejectUnknownKeys(const nlohmann::json& config, const std::set<std::string>& extra) {
-  for (const auto& [key, value] : config.items()) {
-    if (kPoolKeys.count(key) || extra.count(key)) continue;
-    std::string known;
-    std::set<std::string> all = kPoolKeys;
-    all.insert(extra.begin(), extra.end());
-    for (const auto& k : all) known += (known.empty() ? "" : ", ") + k;
-    throw std::invalid_argument("unknown config key \"" + key + "\" (known: " + known + ")");
-  }
+std::vector<std::string> poolOptionKeys(std::initializer_list<const char*> extra) {
+  std::vector<std::string> keys(kPoolKeys.begin(), kPoolKeys.end());
+  keys.insert(keys.end(), extra.begin(), extra.end());
+  return keys;
 }
 
 PoolOptions parsePoolOptions(const nlohmann::json& config, size_t defaultSize) {

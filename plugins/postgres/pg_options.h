@@ -14,8 +14,10 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <initializer_list>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace wno::pg {
 
@@ -47,9 +49,9 @@ struct PoolOptions {
   }
 };
 
-// Throws std::invalid_argument for a key outside poolOptionKeys + `extra`,
-// listing the known ones.
-void rejectUnknownKeys(const nlohmann::json& config, const std::set<std::string>& extra);
+// The config keys parsePoolOptions reads, and `extra` (a component's own),
+// for wno::sdk::ComponentConfig to check a config against.
+std::vector<std::string> poolOptionKeys(std::initializer_list<const char*> extra = {});
 
 // Reads url, pool_size, pool_min, pool_wait_ms, connect_timeout_ms and
 // statement_timeout_ms from a plugin config; throws std::invalid_argument

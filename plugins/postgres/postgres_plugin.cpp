@@ -12,6 +12,7 @@
 #include "sql/row_json.h"
 #include "sql/sql_builder.h"
 
+#include <wno/sdk/config.hpp>
 #include <wno/sdk/sdk.hpp>
 
 #include <nlohmann/json.hpp>
@@ -123,11 +124,9 @@ auto mapErrors(const std::string& collection, Fn&& fn) -> decltype(fn()) {
 class PostgresRepository : public wno::sdk::Repository {
  public:
   PostgresRepository(wno::sdk::Host host, std::string_view configJson) : host_(host) {
-    auto c = json::parse(configJson, nullptr, false);
-    if (c.is_discarded() || !c.is_object()) throw wno::sdk::invalid("config must be a JSON object");
+    const json c = wno::sdk::ComponentConfig(configJson, wno::pg::poolOptionKeys()).json();
     wno::pg::PoolOptions options;
     try {
-      wno::pg::rejectUnknownKeys(c, {});
       options = wno::pg::parsePoolOptions(c, 16);
     } catch (const std::invalid_argument& e) {
       throw wno::sdk::invalid(e.what());
@@ -417,5 +416,5 @@ class PostgresRepository : public wno::sdk::Repository {
 }  // namespace
 
 WNO_PLUGIN("postgres", "0.1.0", "PostgreSQL repository and job store (libpqxx, pooled, prepared statements)",
-           WNO_REPOSITORY("postgres", PostgresRepository), WNO_JOB_STORE("postgres", wno::pg::PostgresJobStore),
-           WNO_HEALTH_PROBE("postgres", wno::pg::PostgresProbe));
+           WNO_REPOSITORY("postgres", PostgresRepository, "PostgreSQL repository (pooled, COPY bulk inserts)"), WNO_JOB_STORE("postgres", wno::pg::PostgresJobStore, "PostgreSQL job store shared by hosts (SKIP LOCKED claims, LISTEN/NOTIFY)"),
+           WNO_HEALTH_PROBE("postgres", wno::pg::PostgresProbe, "PostgreSQL reachable, query latency and pool use"));

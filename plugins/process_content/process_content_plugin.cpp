@@ -141,4 +141,4 @@ class ProcessContent : public wno::sdk::JobHandler {
 }  // namespace
 
 WNO_PLUGIN("process_content", "1.0.0", "Moderates and normalizes contents rows",
-           WNO_JOB_HANDLER("process_content", ProcessContent));
+           WNO_JOB_HANDLER("process_content", ProcessContent, "Checks new content and marks it processed or rejected"));

@@ -331,5 +331,5 @@ class RedisProbe : public wno::sdk::HealthProbe {
 }  // namespace
 
 WNO_PLUGIN("redis", "0.1.0", "Redis L2 cache with a pub/sub backplane, and a Redis probe",
-           WNO_CACHE("redis", RedisCache),
-           WNO_HEALTH_PROBE("redis", RedisProbe));
+           WNO_CACHE("redis", RedisCache, "Redis L2 cache with tags, backplane and shared locks"),
+           WNO_HEALTH_PROBE("redis", RedisProbe, "Redis reachable, PING latency and memory"));

@@ -182,4 +182,4 @@ class SendNotification : public wno::sdk::JobHandler {
 }  // namespace
 
 WNO_PLUGIN("send_notification", "1.0.0", "Writes notifications and calls a webhook",
-           WNO_JOB_HANDLER("send_notification", SendNotification));
+           WNO_JOB_HANDLER("send_notification", SendNotification, "Stores a notification and posts it to an optional webhook"));

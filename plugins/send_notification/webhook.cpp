@@ -4,6 +4,8 @@
 
 #include "common/hmac_sha256.h"
 
+#include <wno/sdk/config.hpp>
+
 namespace wno::notify {
 namespace {
 
@@ -32,21 +34,15 @@ Webhook::Webhook(const wno::sdk::Host& host, const json& config) : host_(host) {
       headers_.emplace_back(name, value.get<std::string>());
     }
   }
-  CircuitBreaker::Options options;
-  if (auto it = config.find("breaker"); it != config.end() && !it->is_null()) {
-    if (!it->is_object()) throw wno::sdk::invalid("breaker: expected {\"failure_threshold\", \"open_ms\"}");
-    for (const auto& [key, value] : it->items()) {
-      if (key != "failure_threshold" && key != "open_ms") {
-        throw wno::sdk::invalid("breaker: unknown key \"" + key + "\" (known: failure_threshold, open_ms)");
-      }
-    }
-    try {
-      options.failureThreshold = static_cast<int>(wno::handlers::configInt(*it, "failure_threshold", 5, 1, 1000));
-      options.openMs = wno::handlers::configInt(*it, "open_ms", 30000, 1, int64_t{24} * 3600 * 1000);
-    } catch (const wno::sdk::Error& e) {
-      throw wno::sdk::invalid(std::string("breaker.") + e.what());
-    }
-  }
+  // The webhook's circuit as its config documents it: consecutive failures
+  // only (a failure rate above 1 turns the rate rule off), and one trial
+  // call at a time once open_ms has passed.
+  common::BreakerOptions options;
+  options.failureRate = 2.0;
+  options.halfOpenCalls = 1;
+  const auto breaker = wno::sdk::ComponentConfig::sectionOf(config, "breaker", {"failure_threshold", "open_ms"});
+  options.failureThreshold = static_cast<int>(breaker.integer("failure_threshold", 5, 1, 1000));
+  options.openFor = std::chrono::milliseconds(breaker.integer("open_ms", 30000, 1, int64_t{24} * 3600 * 1000));
   const std::string target = poster_->target();
   stateGauge_ = host_.gauge("wno_notification_webhook_breaker_state",
                             "Notification webhook circuit: 0 closed, 1 open, 2 half-open", {{"target", target}});
@@ -57,12 +53,15 @@ Webhook::Webhook(const wno::sdk::Host& host, const json& config) : host_(host) {
   }
   wno::sdk::Host logHost = host_;
   wno::sdk::Metric gauge = stateGauge_;
-  breaker_ = std::make_unique<CircuitBreaker>(
-      options, [logHost] { return logHost.monotonicNs() / 1000000; },
-      [logHost, gauge, target](CircuitBreaker::State from, CircuitBreaker::State to) {
-        gauge.set(static_cast<double>(static_cast<int>(to)));
-        logHost.warn("notification webhook " + target + ": circuit " + stateName(from) + " -> " + stateName(to));
-      });
+  breaker_ = std::make_unique<common::CircuitBreaker>(
+      "notification webhook " + target, options,
+      // The host's monotonic clock, as the plugin reads every interval.
+      [logHost] { return common::CircuitBreaker::Clock::time_point(std::chrono::nanoseconds(logHost.monotonicNs())); });
+  breaker_->addListener([logHost, gauge, target](common::BreakerState from, common::BreakerState to) {
+    gauge.set(static_cast<double>(common::breakerStateValue(to)));
+    logHost.warn("notification webhook " + target + ": circuit " + common::breakerStateName(from) + " -> " +
+                 common::breakerStateName(to));
+  });
 }
 
 void Webhook::record(const char* outcome) { outcomes_.at(outcome).add(1); }
@@ -70,12 +69,15 @@ void Webhook::record(const char* outcome) { outcomes_.at(outcome).add(1); }
 void Webhook::deliver(const json& notification, const wno::sdk::Job& job) {
   const std::string_view jobId = job.id;
   const std::chrono::milliseconds budget = wno::handlers::callBudget(host_, job, timeout_);
-  if (!breaker_->tryAcquire()) {
+  const common::BreakerPermit permit = breaker_->allow();
+  if (!permit) {
     record("short_circuited");
-    const int64_t wait = breaker_->msUntilTrial();
+    const int64_t wait = breaker_->retryIn().count();
+    // Open (or half-open with its trial out) only after failureThreshold
+    // failures in a row, or a failed trial.
     throw wno::sdk::unavailable("notification webhook " + poster_->target() + ": circuit breaker is " +
-                                stateName(breaker_->state()) + " after " +
-                                std::to_string(breaker_->consecutiveFailures()) + " consecutive failures" +
+                                common::breakerStateName(breaker_->state()) + " after " +
+                                std::to_string(breaker_->options().failureThreshold) + " consecutive failures" +
                                 (wait > 0 ? "; a trial call is allowed in " + std::to_string(wait) + " ms" : "") +
                                 "; the notification row exists, only the webhook is pending");
   }
@@ -94,27 +96,27 @@ void Webhook::deliver(const json& notification, const wno::sdk::Job& job) {
   try {
     response = poster_->post(body, budget, headers);
   } catch (const wno::handlers::HttpError& e) {
-    breaker_->failed();
+    breaker_->onFailure(permit);
     record("failed");
     throw wno::sdk::Error(e.status, std::string("notification webhook: ") + e.what());
   } catch (...) {
-    breaker_->abandoned();
+    breaker_->onAbandoned(permit);
     throw;
   }
   if (response.status >= 200 && response.status < 300) {
-    breaker_->succeeded();
+    breaker_->onSuccess(permit);
     record("delivered");
     return;
   }
   const std::string answered = "notification webhook " + poster_->target() + " answered HTTP " +
                                std::to_string(response.status) + " " + response.reason;
   if (retryableStatus(response.status)) {
-    breaker_->failed();
+    breaker_->onFailure(permit);
     record("failed");
     const std::string retryAfter = response.retryAfter.empty() ? "" : " (Retry-After: " + response.retryAfter + ")";
     throw wno::sdk::unavailable(answered + retryAfter);
   }
-  breaker_->succeeded();
+  breaker_->onSuccess(permit);
   record("refused");
   throw wno::sdk::invalid(answered + ": it refuses this notification; retrying will not help");
 }

@@ -1,7 +1,8 @@
 // The optional webhook of send_notification: POSTs each notification as
 // {"event":"notification.created","job_id":...,"notification":<row>} behind
-// the plugin's circuit breaker. Delivery is at least once (a re-run posts
-// again), so every call carries Idempotency-Key: <job id> and
+// a circuit breaker (common/circuit_breaker.h, the host's own: consecutive
+// failures open it, one half-open trial at a time). Delivery is at least
+// once (a re-run posts again), so every call carries Idempotency-Key: <job id> and
 // X-Wno-Notification-Id for the receiver to drop duplicates; with a secret,
 // X-Wno-Timestamp and X-Wno-Signature: sha256=<hex HMAC-SHA256 of
 // "<timestamp>.<body>"> let it check the sender.
@@ -12,8 +13,9 @@
 // THREADS: deliver() runs concurrently from many workers.
 #pragma once
 
-#include "circuit_breaker.h"
 #include "http_post.h"
+
+#include <common/circuit_breaker.h>
 
 #include <wno/sdk/sdk.hpp>
 
@@ -37,8 +39,6 @@ class Webhook {
 
   std::chrono::milliseconds timeout() const { return timeout_; }
 
-  CircuitBreaker::State breakerState() { return breaker_->state(); }
-
  private:
   void record(const char* outcome);
 
@@ -47,7 +47,7 @@ class Webhook {
   std::chrono::milliseconds timeout_{5000};
   std::string secret_;
   wno::handlers::HttpHeaders headers_;
-  std::unique_ptr<CircuitBreaker> breaker_;
+  std::unique_ptr<common::CircuitBreaker> breaker_;
   wno::sdk::Metric stateGauge_;
   std::map<std::string, wno::sdk::Metric> outcomes_;  // filled once, then read with at()
 };

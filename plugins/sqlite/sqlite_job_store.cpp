@@ -206,32 +206,7 @@ std::optional<std::pair<int64_t, JobRecord>> loadJob(Connection& c, std::string_
 
 }  // namespace
 
-JobStoreOptions jobStoreOptionsFrom(const nlohmann::json& config) {
-  JobStoreOptions o;
-  if (config.is_null()) return o;
-  if (!config.is_object()) throw InvalidInput("config must be a JSON object");
-  for (const auto& [key, value] : config.items()) {
-    if (key == "path") {
-      if (!value.is_string() || value.get<std::string>().empty()) throw InvalidInput("path: expected a non-empty string");
-      o.path = value.get<std::string>();
-    } else if (key == "busy_timeout_ms") {
-      if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() > 600000) {
-        throw InvalidInput("busy_timeout_ms: expected an integer from 0 to 600000");
-      }
-      o.busyTimeoutMs = value.get<int>();
-    } else if (key == "pool_size") {
-      if (!value.is_number_integer() || value.get<int64_t>() < 1 || value.get<int64_t>() > 64) {
-        throw InvalidInput("pool_size: expected an integer from 1 to 64");
-      }
-      o.poolSize = value.get<size_t>();
-    } else {
-      throw InvalidInput("unknown config key \"" + key + "\" (known: path, busy_timeout_ms, pool_size)");
-    }
-  }
-  return o;
-}
-
-SqliteJobStore::SqliteJobStore(JobStoreOptions options, Clock now)
+SqliteJobStore::SqliteJobStore(DatabaseOptions options, Clock now)
     : db_(options.path, options.poolSize, options.busyTimeoutMs), now_(std::move(now)) {
   std::string key = options.path;
   if (key != ":memory:") key = std::filesystem::weakly_canonical(key).string();

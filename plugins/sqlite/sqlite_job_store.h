@@ -3,8 +3,8 @@
 // IMMEDIATE so two processes sharing the file serialize on the file lock
 // (waiting up to busy_timeout_ms) instead of racing: a job is claimed once.
 // A partial index on waiting jobs (queue, priority, run_at_ms, seq) serves
-// the claim order directly. No ABI types here; sqlite_job_store_abi.cpp
-// adapts it to wno_type_job_store.
+// the claim order directly. No ABI types here; sqlite_job_store_component.h
+// makes it an SDK job store component.
 // THREADS: every method may be called concurrently (a pool of connections).
 // wait() sleeps on a condition variable shared by every store in this
 // process on the same file, so it wakes on this process's enqueues; work
@@ -16,6 +16,7 @@
 #include "jobs/job_record.h"
 #include "jobs/job_transitions.h"
 #include "sqlite_database.h"
+#include "sqlite_options.h"
 
 #include <nlohmann/json.hpp>
 
@@ -29,21 +30,12 @@
 
 namespace wno::sqlite {
 
-struct JobStoreOptions {
-  std::string path = "./data/jobs.db";
-  size_t poolSize = 4;
-  int busyTimeoutMs = 5000;
-};
-
-// {"path","busy_timeout_ms","pool_size"}; throws jobs::InvalidInput.
-JobStoreOptions jobStoreOptionsFrom(const nlohmann::json& config);
-
 class Wakeups;  // process-wide, one per database file
 
 class SqliteJobStore {
  public:
   using Clock = std::function<int64_t()>;  // wall clock, Unix ms
-  SqliteJobStore(JobStoreOptions options, Clock now);
+  SqliteJobStore(DatabaseOptions options, Clock now);
 
   std::pair<bool, std::string> enqueue(std::string_view jobJson);
   // on_enqueue_many: (created, stored record) per job, in order, one transaction.

@@ -39,118 +39,96 @@ class Handle {
   sqlite3* db = nullptr;
 };
 
-class SqliteProbe : public wno::sdk::HealthProbe {
- public:
-  SqliteProbe(wno::sdk::Host, std::string_view configJson) {
-    const nlohmann::json c =
-        wno::sdk::ComponentConfig(configJson, {"degraded_latency_ms", "degraded_wal_bytes", "path"}).json();
-    if (!c.contains("path") || !c["path"].is_string() || c["path"].get<std::string>().empty()) {
-      throw wno::sdk::invalid("path: expected the database file, e.g. \"./data/wno.db\"");
-    }
-    path_ = c["path"].get<std::string>();
-    degradedWalBytes_ = positive(c, "degraded_wal_bytes", degradedWalBytes_);
-    degradedLatencyMs_ = positive(c, "degraded_latency_ms", degradedLatencyMs_);
-  }
-
-  ProbeReport check(std::chrono::milliseconds timeout) override {
-    ProbeReport r;
-    nlohmann::json details = {{"path", path_}};
-    auto down = [&](const std::string& message) {
-      r.status = WNO_HEALTH_DOWN;
-      r.message = message;
-      r.detailsJson = details.dump();
-      return r;
-    };
-    struct stat st {};
-    if (::stat(path_.c_str(), &st) != 0) return down("database file " + path_ + " does not exist");
-    if (!S_ISREG(st.st_mode)) return down(path_ + " is not a regular file");
-    details["file_bytes"] = static_cast<int64_t>(st.st_size);
-    // The repository writes: a file it cannot write is as good as gone.
-    if (::access(path_.c_str(), R_OK | W_OK) != 0) return down("database file " + path_ + " is not readable and writable");
-
-    const auto started = Clock::now();
-    const auto deadline = started + timeout;
-    Handle h;
-    int rc = sqlite3_open_v2(path_.c_str(), &h.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
-    if (rc != SQLITE_OK) return down("cannot open " + path_ + ": " + (h.db ? sqlite3_errmsg(h.db) : sqlite3_errstr(rc)));
-    // Waits on a locked database end with the timeout, and so does a query
-    // that runs too long (the progress handler interrupts it).
-    sqlite3_busy_timeout(h.db, static_cast<int>(std::max<int64_t>(1, timeout.count())));
-    Clock::time_point limit = deadline;
-    sqlite3_progress_handler(
-        h.db, 1000, [](void* p) { return Clock::now() > *static_cast<Clock::time_point*>(p) ? 1 : 0; }, &limit);
-
-    std::string error;
-    auto integer = [&](const char* sql) -> std::optional<int64_t> {
-      sqlite3_stmt* stmt = nullptr;
-      if (sqlite3_prepare_v2(h.db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
-        error = sqlite3_errmsg(h.db);
-        return std::nullopt;
-      }
-      std::optional<int64_t> out;
-      const int step = sqlite3_step(stmt);
-      if (step == SQLITE_ROW) out = sqlite3_column_int64(stmt, 0);
-      else error = step == SQLITE_INTERRUPT ? "query interrupted at the probe's timeout" : sqlite3_errmsg(h.db);
-      sqlite3_finalize(stmt);
-      return out;
-    };
-    // Reading the schema proves the file is a database and takes a read lock.
-    const auto tables = integer("SELECT count(*) FROM sqlite_schema");
-    if (!tables) return down("query failed on " + path_ + ": " + error);
-    const double latencyMs = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-    const auto pageSize = integer("PRAGMA page_size");
-    const auto pageCount = integer("PRAGMA page_count");
-    const auto freePages = integer("PRAGMA freelist_count");
-    std::string journal = "unknown";
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(h.db, "PRAGMA journal_mode", -1, &stmt, nullptr) == SQLITE_OK) {
-      if (sqlite3_step(stmt) == SQLITE_ROW) journal = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-      sqlite3_finalize(stmt);
-    }
-    const int64_t walBytes = fileSize(path_ + "-wal").value_or(0);
-    details["latency_ms"] = latencyMs;
-    details["tables"] = *tables;
-    details["journal_mode"] = journal;
-    details["wal_bytes"] = walBytes;
-    if (pageSize) details["page_size"] = *pageSize;
-    if (pageCount) details["page_count"] = *pageCount;
-    if (freePages) details["freelist_pages"] = *freePages;
-    if (pageCount && freePages && *pageCount > 0) {
-      details["free_fraction"] = static_cast<double>(*freePages) / static_cast<double>(*pageCount);
-    }
-
-    r.status = WNO_HEALTH_UP;
-    r.message = "ok in " + std::to_string(static_cast<int>(latencyMs + 0.5)) + " ms";
-    if (walBytes > degradedWalBytes_) {
-      // A WAL that keeps growing means checkpoints cannot complete (a
-      // reader that never ends); reads slow down as it grows.
-      r.status = WNO_HEALTH_DEGRADED;
-      r.message = "WAL is " + mib(walBytes) + " (above " + mib(degradedWalBytes_) + "): checkpoints are not keeping up";
-    } else if (latencyMs > static_cast<double>(degradedLatencyMs_)) {
-      r.status = WNO_HEALTH_DEGRADED;
-      r.message = "slow: " + std::to_string(static_cast<int>(latencyMs)) + " ms (above " +
-                  std::to_string(degradedLatencyMs_) + " ms)";
-    }
-    r.detailsJson = details.dump();
-    return r;
-  }
-
- private:
-  static int64_t positive(const nlohmann::json& c, const char* key, int64_t fallback) {
-    if (!c.contains(key)) return fallback;
-    if (!c[key].is_number_integer() || c[key].get<int64_t>() < 1) {
-      throw wno::sdk::invalid(std::string(key) + ": expected a positive integer");
-    }
-    return c[key].get<int64_t>();
-  }
-
-  std::string path_;
-  int64_t degradedWalBytes_ = 64LL << 20;
-  int64_t degradedLatencyMs_ = 100;
-};
-
 }  // namespace
 
-const wno_type_health_probe& probeVtable() { return wno::sdk::detail::ProbeTrampolines<SqliteProbe>::vtable; }
+SqliteProbe::SqliteProbe(wno::sdk::Host, std::string_view configJson) {
+  const wno::sdk::ComponentConfig config(configJson, {"degraded_latency_ms", "degraded_wal_bytes", "path"});
+  path_ = config.string("path", "", /*required=*/true);
+  degradedWalBytes_ = config.integer("degraded_wal_bytes", degradedWalBytes_, 1, INT64_MAX);
+  degradedLatencyMs_ = config.integer("degraded_latency_ms", degradedLatencyMs_, 1, INT64_MAX);
+}
+
+ProbeReport SqliteProbe::check(std::chrono::milliseconds timeout) {
+  ProbeReport r;
+  nlohmann::json details = {{"path", path_}};
+  auto down = [&](const std::string& message) {
+    r.status = WNO_HEALTH_DOWN;
+    r.message = message;
+    r.detailsJson = details.dump();
+    return r;
+  };
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) return down("database file " + path_ + " does not exist");
+  if (!S_ISREG(st.st_mode)) return down(path_ + " is not a regular file");
+  details["file_bytes"] = static_cast<int64_t>(st.st_size);
+  // The repository writes: a file it cannot write is as good as gone.
+  if (::access(path_.c_str(), R_OK | W_OK) != 0) return down("database file " + path_ + " is not readable and writable");
+
+  const auto started = Clock::now();
+  const auto deadline = started + timeout;
+  Handle h;
+  int rc = sqlite3_open_v2(path_.c_str(), &h.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) return down("cannot open " + path_ + ": " + (h.db ? sqlite3_errmsg(h.db) : sqlite3_errstr(rc)));
+  // Waits on a locked database end with the timeout, and so does a query
+  // that runs too long (the progress handler interrupts it).
+  sqlite3_busy_timeout(h.db, static_cast<int>(std::max<int64_t>(1, timeout.count())));
+  Clock::time_point limit = deadline;
+  sqlite3_progress_handler(
+      h.db, 1000, [](void* p) { return Clock::now() > *static_cast<Clock::time_point*>(p) ? 1 : 0; }, &limit);
+
+  std::string error;
+  auto integer = [&](const char* sql) -> std::optional<int64_t> {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(h.db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
+      error = sqlite3_errmsg(h.db);
+      return std::nullopt;
+    }
+    std::optional<int64_t> out;
+    const int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) out = sqlite3_column_int64(stmt, 0);
+    else error = step == SQLITE_INTERRUPT ? "query interrupted at the probe's timeout" : sqlite3_errmsg(h.db);
+    sqlite3_finalize(stmt);
+    return out;
+  };
+  // Reading the schema proves the file is a database and takes a read lock.
+  const auto tables = integer("SELECT count(*) FROM sqlite_schema");
+  if (!tables) return down("query failed on " + path_ + ": " + error);
+  const double latencyMs = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+  const auto pageSize = integer("PRAGMA page_size");
+  const auto pageCount = integer("PRAGMA page_count");
+  const auto freePages = integer("PRAGMA freelist_count");
+  std::string journal = "unknown";
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(h.db, "PRAGMA journal_mode", -1, &stmt, nullptr) == SQLITE_OK) {
+    if (sqlite3_step(stmt) == SQLITE_ROW) journal = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+  }
+  const int64_t walBytes = fileSize(path_ + "-wal").value_or(0);
+  details["latency_ms"] = latencyMs;
+  details["tables"] = *tables;
+  details["journal_mode"] = journal;
+  details["wal_bytes"] = walBytes;
+  if (pageSize) details["page_size"] = *pageSize;
+  if (pageCount) details["page_count"] = *pageCount;
+  if (freePages) details["freelist_pages"] = *freePages;
+  if (pageCount && freePages && *pageCount > 0) {
+    details["free_fraction"] = static_cast<double>(*freePages) / static_cast<double>(*pageCount);
+  }
+
+  r.status = WNO_HEALTH_UP;
+  r.message = "ok in " + std::to_string(static_cast<int>(latencyMs + 0.5)) + " ms";
+  if (walBytes > degradedWalBytes_) {
+    // A WAL that keeps growing means checkpoints cannot complete (a
+    // reader that never ends); reads slow down as it grows.
+    r.status = WNO_HEALTH_DEGRADED;
+    r.message = "WAL is " + mib(walBytes) + " (above " + mib(degradedWalBytes_) + "): checkpoints are not keeping up";
+  } else if (latencyMs > static_cast<double>(degradedLatencyMs_)) {
+    r.status = WNO_HEALTH_DEGRADED;
+    r.message = "slow: " + std::to_string(static_cast<int>(latencyMs)) + " ms (above " +
+                std::to_string(degradedLatencyMs_) + " ms)";
+  }
+  r.detailsJson = details.dump();
+  return r;
+}
 
 }  // namespace wno::sqlite

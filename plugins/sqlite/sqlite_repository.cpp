@@ -45,33 +45,7 @@ sql::Statement build(Fn&& fn) {
 
 }  // namespace
 
-RepositoryOptions repositoryOptionsFrom(const nlohmann::json& config) {
-  static const std::set<std::string> known = {"path", "pool_size", "busy_timeout_ms"};
-  RepositoryOptions o;
-  if (!config.is_object()) throw RepoError(WNO_ERR_INVALID, "config must be an object");
-  for (const auto& [key, value] : config.items()) {
-    if (!known.count(key)) throw RepoError(WNO_ERR_INVALID, "unknown config key \"" + key + "\" (known: path, pool_size, busy_timeout_ms)");
-  }
-  if (config.contains("path")) {
-    if (!config["path"].is_string() || config["path"].get<std::string>().empty()) throw RepoError(WNO_ERR_INVALID, "path: expected a non-empty string");
-    o.path = config["path"].get<std::string>();
-  }
-  if (config.contains("pool_size")) {
-    if (!config["pool_size"].is_number_integer() || config["pool_size"].get<int>() < 1 || config["pool_size"].get<int>() > 64) {
-      throw RepoError(WNO_ERR_INVALID, "pool_size: expected an integer from 1 to 64");
-    }
-    o.poolSize = config["pool_size"].get<size_t>();
-  }
-  if (config.contains("busy_timeout_ms")) {
-    if (!config["busy_timeout_ms"].is_number_integer() || config["busy_timeout_ms"].get<int>() < 0) {
-      throw RepoError(WNO_ERR_INVALID, "busy_timeout_ms: expected a non-negative integer");
-    }
-    o.busyTimeoutMs = config["busy_timeout_ms"].get<int>();
-  }
-  return o;
-}
-
-SqliteRepository::SqliteRepository(RepositoryOptions options)
+SqliteRepository::SqliteRepository(DatabaseOptions options)
     : db_(options.path, options.poolSize, options.busyTimeoutMs) {}
 
 const sql::TableDef& SqliteRepository::table(const std::string& collection) {

@@ -1,11 +1,14 @@
 // The SQLite repository: collections as tables, the structured QUERY as
 // parameterized SQL (shared builder), rows out as JSON objects. No ABI
-// types here; sqlite_plugin.cpp adapts it to wno_type_repository.
+// types here; sqlite_plugin.cpp makes it an SDK repository component.
 #pragma once
 
 #include "sqlite_database.h"
+#include "sqlite_options.h"
 #include "sql/row_json.h"
 #include "sql/sql_builder.h"
+
+#include <wno/sdk/error.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -18,23 +21,13 @@
 
 namespace wno::sqlite {
 
-// Repository failures carry the ABI status they map to.
-struct RepoError : std::runtime_error {
-  RepoError(int32_t status, const std::string& message) : std::runtime_error(message), status(status) {}
-  int32_t status;
-};
-
-struct RepositoryOptions {
-  std::string path = "./data/wno.db";
-  size_t poolSize = 4;
-  int busyTimeoutMs = 5000;
-};
-
-RepositoryOptions repositoryOptionsFrom(const nlohmann::json& config);  // throws RepoError(INVALID)
+// Repository failures carry the ABI status they map to; the SDK's boundary
+// returns it with the message.
+using RepoError = wno::sdk::Error;
 
 class SqliteRepository {
  public:
-  explicit SqliteRepository(RepositoryOptions options);
+  explicit SqliteRepository(DatabaseOptions options);
 
   using RowSink = std::function<bool(const std::string& rowJson)>;  // false: stop
 

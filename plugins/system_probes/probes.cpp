@@ -214,6 +214,6 @@ class DiskProbe : public wno::sdk::HealthProbe {
 }  // namespace
 
 WNO_PLUGIN("system_probes", "0.1.0", "CPU, memory and disk health probes",
-           WNO_HEALTH_PROBE("cpu", CpuProbe),
-           WNO_HEALTH_PROBE("memory", MemoryProbe),
-           WNO_HEALTH_PROBE("disk", DiskProbe));
+           WNO_HEALTH_PROBE("cpu", CpuProbe, "CPU use of this machine, a load signal"),
+           WNO_HEALTH_PROBE("memory", MemoryProbe, "Memory use of this machine and process, a load signal"),
+           WNO_HEALTH_PROBE("disk", DiskProbe, "Free space of a file system"));

@@ -223,4 +223,4 @@ class VerifyTokenHoldings : public wno::sdk::JobHandler {
 }  // namespace
 
 WNO_PLUGIN("verify_token_holdings", "1.0.0", "Verifies SPL token balances over Solana JSON-RPC",
-           WNO_JOB_HANDLER("verify_token_holdings", VerifyTokenHoldings));
+           WNO_JOB_HANDLER("verify_token_holdings", VerifyTokenHoldings, "Checks a wallet's token balance on Solana and records it"));

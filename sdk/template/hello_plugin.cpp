@@ -3,6 +3,8 @@
 #include <wno/sdk/config.hpp>  // needs the nlohmann/json headers (Debian: nlohmann-json3-dev)
 #include <wno/sdk/sdk.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <atomic>
 #include <string>
 
@@ -36,13 +38,19 @@ class HelloProbe : public wno::sdk::HealthProbe {
   std::atomic<long> count_{0};
 };
 
-// Echoes the job's data back as its result; "fail" in the data fails for good.
+// Echoes the job's data back as its result; {"fail": true} fails it for good.
 class EchoHandler : public wno::sdk::JobHandler {
  public:
   EchoHandler(wno::sdk::Host host, std::string_view) : host_(host) {}
 
   std::string handle(const wno::sdk::Job& job) override {
-    if (job.dataJson.find("fail") != std::string_view::npos) throw wno::sdk::invalid("asked to fail");
+    // Read job data as JSON, never by searching its text: "fail" may well
+    // be part of some other value.
+    const nlohmann::json data = nlohmann::json::parse(job.dataJson, nullptr, /*allow_exceptions=*/false);
+    if (data.is_discarded()) throw wno::sdk::invalid("job data is not valid JSON");
+    if (const auto fail = data.find("fail"); fail != data.end() && *fail == true) {
+      throw wno::sdk::invalid("asked to fail");
+    }
     host_.info("echoing job " + std::string(job.id));
     return std::string(job.dataJson);
   }
@@ -54,5 +62,5 @@ class EchoHandler : public wno::sdk::JobHandler {
 }  // namespace
 
 WNO_PLUGIN("hello", "1.0.0", "Template plugin: a probe and a job handler",
-           WNO_HEALTH_PROBE("hello", HelloProbe),
-           WNO_JOB_HANDLER("echo", EchoHandler));
+           WNO_HEALTH_PROBE("hello", HelloProbe, "Always up; counts its checks"),
+           WNO_JOB_HANDLER("echo", EchoHandler, "Answers a job with its own data"));

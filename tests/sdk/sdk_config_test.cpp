@@ -72,4 +72,29 @@ TEST(SdkConfig, WrongTypesAndOutOfRangeValuesNameTheKey) {
             "url: must not be empty");
 }
 
+TEST(SdkConfig, ASectionIsReadAndCheckedLikeTheConfigNamingKeysByPath) {
+  const ComponentConfig config(R"({"breaker":{"open_ms":500},"retry":null})", {"breaker", "retry"});
+  EXPECT_EQ(config.section("breaker", {"open_ms", "failure_threshold"}).integer("open_ms", 1, 1, 1000), 500);
+  EXPECT_EQ(config.section("breaker", {"open_ms", "failure_threshold"}).integer("failure_threshold", 5, 1, 9), 5);
+  EXPECT_EQ(config.section("retry", {"attempts"}).integer("attempts", 3, 1, 9), 3) << "null is an empty section";
+  EXPECT_EQ(config.section("absent", {"attempts"}).integer("attempts", 3, 1, 9), 3);
+  auto read = [](std::string_view key, std::initializer_list<std::string_view> known) {
+    return [key, known](const ComponentConfig& c) { c.section(key, known).integer("open_ms", 1, 1, 1000); };
+  };
+  EXPECT_EQ(refusal(R"({"breaker":{"threshold":3}})", {"breaker"}, read("breaker", {"open_ms"})),
+            "unknown config key \"breaker.threshold\" (known: open_ms)");
+  EXPECT_EQ(refusal(R"({"breaker":{"open_ms":0}})", {"breaker"}, read("breaker", {"open_ms"})),
+            "breaker.open_ms: expected an integer from 1 to 1000, got 0");
+  EXPECT_EQ(refusal(R"({"breaker":7})", {"breaker"}, read("breaker", {"open_ms"})),
+            "breaker: expected an object, got 7");
+  // Nested twice, the path grows; sectionOf reads an object parsed elsewhere.
+  const nlohmann::json parsed = nlohmann::json::parse(R"({"a":{"b":{"c":"x"}}})");
+  try {
+    ComponentConfig::sectionOf(parsed, "a", {"b"}).section("b", {"c"}).integer("c", 0, 0, 1);
+    FAIL();
+  } catch (const wno::sdk::Error& e) {
+    EXPECT_STREQ(e.what(), "a.b.c: expected an integer from 0 to 1, got \"x\"");
+  }
+}
+
 }  // namespace

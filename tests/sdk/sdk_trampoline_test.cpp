@@ -99,8 +99,11 @@ class Stats : public wno::sdk::JobHandler {
 
 }  // namespace
 
-WNO_PLUGIN("sdk_test", "0.0.1", "SDK test components", WNO_HEALTH_PROBE("scripted", ScriptedProbe),
-           WNO_REPOSITORY("rows", Rows), WNO_REPOSITORY("filter_rows", FilterRows), WNO_JOB_HANDLER("stats", Stats));
+// Both forms of the registration macros: with a description, and the older
+// one without (described by the class name).
+WNO_PLUGIN("sdk_test", "0.0.1", "SDK test components", WNO_HEALTH_PROBE("scripted", ScriptedProbe, "A scripted probe"),
+           WNO_REPOSITORY("rows", Rows), WNO_REPOSITORY("filter_rows", FilterRows, "Rows, filtered"),
+           WNO_JOB_HANDLER("stats", Stats));
 
 namespace {
 
@@ -113,6 +116,10 @@ TEST(SdkPlugin, ManifestDescribesTheComponents) {
   ASSERT_EQ(p->component_count, 4u);
   EXPECT_EQ(p->components[1].kind, WNO_KIND_REPOSITORY);
   EXPECT_EQ(p->components[2].kind, WNO_KIND_REPOSITORY);
+  EXPECT_STREQ(p->components[0].description, "A scripted probe");
+  EXPECT_STREQ(p->components[1].description, "Rows");
+  EXPECT_STREQ(p->components[2].description, "Rows, filtered");
+  EXPECT_STREQ(p->components[3].description, "Stats");
   EXPECT_EQ(wno_plugin_entry_v1(2, 0), nullptr);  // another major is declined
 }
 

@@ -11,6 +11,7 @@
 #include "config/options_reader.h"
 #include "data/collection.h"
 #include "data/data_options.h"
+#include "data/user_stats.h"
 #include "jobs/job_config.h"
 #include "services/component_factory.h"
 
@@ -53,7 +54,11 @@ std::vector<std::string> HostRuntime::dryRunComponents() {
     if (!eagerRefreshFrom(cacheConfig, error)) errors.push_back(error);
 
     const data::DataOptions dataOptions = data::dataOptionsFrom(section("data"));
-    data::collectionsFrom(dataOptions.collections, errors);
+    const auto collections = data::collectionsFrom(dataOptions.collections, errors);
+    // As at start: the declared user statistics, checked, and handed to the
+    // handlers created below (compute_user_stats reads them at create).
+    const auto userStats = data::statCountsFrom(declaredUserStats(), collections, errors);
+    if (services) services->setUserStatsCounts(data::statCountsJson(userStats));
     for (const auto& r : dataOptions.repositories) tryCreate<wno_type_repository>(*plugins_, services, r.component, errors);
 
     for (const auto& probe : probeConfigsFrom(section("health"))) {

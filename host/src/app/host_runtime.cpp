@@ -1,10 +1,12 @@
 #include "app/host_runtime.h"
+
 #include "dashboard/dashboard_routes.h"
 #include "openapi/openapi_document.h"
 #include "openapi/openapi_route.h"
 
 #include "app/routes.h"
 #include "config/options_reader.h"
+#include "config/schema_default.h"
 #include "core/logger.h"
 #include "cache/cache_options.h"
 #include "data/data_options.h"
@@ -157,11 +159,16 @@ Status HostRuntime::createRepositories() {
   const data::DataOptions options = data::dataOptionsFrom(section("data"));
   std::vector<std::string> errors;
   auto collections = data::collectionsFrom(options.collections, errors);
+  if (errors.empty()) {
+    userStats_ = data::statCountsFrom(declaredUserStats(), collections, errors);
+  }
   if (!errors.empty()) {
     std::string all;
     for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
     return Status(WNO_ERR_INVALID, all);
   }
+  // Before the job handlers are created: compute_user_stats reads it then.
+  services_->setUserStatsCounts(data::statCountsJson(userStats_));
   if (options.repositories.empty()) {
     if (!collections.empty()) return Status(WNO_ERR_INVALID, "/data/repositories: collections need a repository");
     return Status::ok();
@@ -197,6 +204,12 @@ Status HostRuntime::createRepositories() {
   ensureCursorCodec();
   dataRoutes_.maxBulkRows = options.maxBulkRows;
   return Status::ok();
+}
+
+nlohmann::json HostRuntime::declaredUserStats() const {
+  const auto& stats = section("data").value("user_stats", nlohmann::json::object());
+  if (auto counts = stats.find("counts"); counts != stats.end()) return *counts;
+  return config::schemaDefault("/data/user_stats/counts");
 }
 
 void HostRuntime::ensureCursorCodec() {
@@ -287,7 +300,11 @@ Status HostRuntime::listen() {
 
 void HostRuntime::addRoutes(http::Router& router) {
   addSystemRoutes(router, *this);
-  if (repositories_) data::addDataRoutes(router, *repositories_, *cursors_, dataRoutes_);
+  if (repositories_) {
+    data::DataRouteOptions options = dataRoutes_;
+    options.userStats = userStats_;
+    data::addDataRoutes(router, *repositories_, *cursors_, options);
+  }
   if (jobs_) jobs::addJobRoutes(router, *jobs_, *cursors_);
   addAdminRoutes(router, *this, cache_.get());
   openapi::addOpenApiRoute(router, openApiDocument());

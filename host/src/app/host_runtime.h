@@ -9,6 +9,7 @@
 #include "data/cursor.h"
 #include "data/data_routes.h"
 #include "data/repository_service.h"
+#include "data/user_stats.h"
 #include "health/health_options.h"
 #include "health/load_factor.h"
 #include "health/probe_runner.h"
@@ -98,6 +99,9 @@ class HostRuntime {
   // (ABI 1.2); one the host cannot enforce is left out, with a warning.
   std::map<std::string, std::shared_ptr<const jobs::JobDataSchema>> jobDataSchemas() const;
   void ensureCursorCodec();
+  // /data/user_stats/counts, or the schema's default for a config that did
+  // not pass through the loader.
+  nlohmann::json declaredUserStats() const;
 
   nlohmann::json config_;
   std::filesystem::path executableDir_;
@@ -108,6 +112,7 @@ class HostRuntime {
   std::vector<std::unique_ptr<ProbeRunner>> probes_;
   std::unique_ptr<data::RepositoryService> repositories_;
   std::unique_ptr<data::CursorCodec> cursors_;
+  std::vector<data::StatCount> userStats_;  // /data/user_stats/counts, checked against the collections
   std::unique_ptr<jobs::JobService> jobs_;
   bool jobsStoppedCleanly_ = true;
   std::unique_ptr<LoadFactor> load_;

@@ -472,20 +472,14 @@ class DataRoutes {
       if (!user.isOk()) return user.status();
       if (!user.value()) return Status(WNO_NOT_FOUND, "users " + std::to_string(*id) + " does not exist");
       json stats = {{"user_id", *id}, {"computed_at", nowTimestamp()}};
-      auto countWhere = [&](const char* collection, const char* field, const char* key) -> Status {
-        const Collection* c = repos_.collection(collection);
-        if (!c) return Status::ok();
-        auto n = repos_.count(*c, {Filter{field, "eq", *id, false, {}}});
+      // The declared relations (/data/user_stats/counts), checked at start
+      // against the collections; compute_user_stats counts the same list.
+      for (const StatCount& count : options_.userStats) {
+        const Collection* c = repos_.collection(count.collection);
+        if (!c) continue;  // not reached: the list was checked against these collections
+        auto n = repos_.count(*c, {Filter{count.field, "eq", *id, false, {}}});
         if (!n.isOk()) return n.status();
-        stats[key] = n.value();
-        return Status::ok();
-      };
-      for (auto [collection, field, key] : {std::tuple{"battles", "creator_id", "battles_created"},
-                                            std::tuple{"battles", "opponent_id", "battles_joined"},
-                                            std::tuple{"contents", "user_id", "contents"},
-                                            std::tuple{"comments", "user_id", "comments"},
-                                            std::tuple{"token_holdings", "user_id", "token_holdings"}}) {
-        if (Status s = countWhere(collection, field, key); !s.isOk()) return s;
+        stats[count.name] = n.value();
       }
       return stats.dump();
     };

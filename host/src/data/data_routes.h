@@ -6,6 +6,7 @@
 
 #include "data/cursor.h"
 #include "data/repository_service.h"
+#include "data/user_stats.h"
 #include "http/router.h"
 
 namespace wno::host::data {
@@ -13,6 +14,7 @@ namespace wno::host::data {
 struct DataRouteOptions {
   size_t maxBulkRows = 10000;
   size_t streamAboveRows = 50;  // larger pages go out with chunked encoding
+  std::vector<StatCount> userStats;  // what GET /users/{id}/stats counts (/data/user_stats/counts)
 };
 
 // Reads and cache invalidation go through repositories.entities().

@@ -9,6 +9,7 @@
 
 #include <wno/sdk/sinks.hpp>
 #include <wno/timing.h>
+#include <wno/user_stats.h>
 
 #include <chrono>
 #include <exception>
@@ -120,6 +121,14 @@ void hostRecordTiming(wno_host_ctx* ctx, wno_str collection, wno_str operation, 
   }
 }
 
+wno_status hostUserStatsCounts(wno_host_ctx* ctx, const wno_sink* out) {
+  HostServices* services = servicesOf(ctx);
+  if (!services || services->userStatsCounts().empty()) {
+    return fail(WNO_ERR_UNAVAILABLE, "the host has not read its data config yet: no user statistics declared");
+  }
+  return writeTo(out, services->userStatsCounts());
+}
+
 wno_host_fn hostLookup(wno_str name) {
   // Optional extras grow by name, never by table size: an older host simply
   // answers NULL and the plugin carries on without.
@@ -129,6 +138,9 @@ wno_host_fn hostLookup(wno_str name) {
   }
   if (wanted == WNO_HOST_RECORD_TIMING_V1) {
     return reinterpret_cast<wno_host_fn>(static_cast<wno_host_record_timing_fn>(&hostRecordTiming));
+  }
+  if (wanted == WNO_HOST_USER_STATS_COUNTS_V1) {
+    return reinterpret_cast<wno_host_fn>(static_cast<wno_host_user_stats_counts_fn>(&hostUserStatsCounts));
   }
   return nullptr;
 }

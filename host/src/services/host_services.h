@@ -103,6 +103,10 @@ class HostServices {
   void setCache(CacheApi* cache) { cache_ = cache; }
   void setRepositories(RepositoryApi* repositories) { repositories_ = repositories; }
   void setJobs(JobApi* jobs) { jobs_ = jobs; }
+  // The declared user statistics as JSON text (wno/user_stats.h), set once
+  // at start, before any plugin component is created; empty: none declared.
+  const std::string& userStatsCounts() const { return userStatsCounts_; }
+  void setUserStatsCounts(std::string json) { userStatsCounts_ = std::move(json); }
 
  private:
   Metrics metrics_;
@@ -111,6 +115,7 @@ class HostServices {
   CacheApi* cache_ = nullptr;
   RepositoryApi* repositories_ = nullptr;
   JobApi* jobs_ = nullptr;
+  std::string userStatsCounts_;
 };
 
 }  // namespace wno::host

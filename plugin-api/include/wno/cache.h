@@ -43,7 +43,13 @@ typedef int32_t wno_cache_event;
 #define WNO_CACHE_EVENT_CLEAR 3 /* subject: a region, or empty for everything */
 
 /* Registered by the host through on_set_listener. on_event may be called from
- * a backend-owned thread; the host copies subject and returns quickly. */
+ * a backend-owned thread; the host copies subject and returns quickly.
+ * LIFETIME: the struct itself is borrowed for the on_set_listener call (copy
+ * it); its ctx and on_event stay valid until the next on_set_listener call
+ * on that instance (NULL or another listener) returns. That call must not
+ * return while an on_event of the old listener is still running, and no
+ * on_event of the old listener may start after it. The host unregisters
+ * (NULL) before on_destroy. */
 typedef struct wno_cache_listener {
   void* ctx;
   void (*on_event)(void* ctx, wno_cache_event event, wno_str subject);
@@ -64,7 +70,7 @@ typedef struct wno_type_cache {
   wno_status (*on_set)(void* self, wno_str key, const wno_cache_entry* entry);
   /* WNO_OK if removed, WNO_NOT_FOUND if it was not there. */
   wno_status (*on_delete)(void* self, wno_str key);
-  /* Removes every entry carrying tag; *out_removed (never NULL) receives the count. */
+  /* Removes every entry carrying tag; *out_removed receives the count. */
   wno_status (*on_invalidate_tag)(void* self, wno_str tag, uint64_t* out_removed);
   /* Removes every entry in region, or everything when region is empty. */
   wno_status (*on_clear)(void* self, wno_str region);
@@ -80,7 +86,7 @@ typedef struct wno_type_cache {
    * lock). A short lease on `name` shared by every host using this backend;
    * the host's distributed single-flight holds one per key it computes, so
    * other hosts wait for the value instead of computing it too.
-   * on_try_lock: *out_acquired (never NULL) = 1 when this call took the
+   * on_try_lock: *out_acquired = 1 when this call took the
    * lease, which then holds `token` (the caller's fencing value) for
    * lease_ms unless released first; 0 when another holder has it.
    * on_unlock: releases the lease only while it still holds `token` (WNO_OK),

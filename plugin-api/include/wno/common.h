@@ -4,6 +4,10 @@
  * OWNERSHIP: a wno_str / wno_bytes handed into a call is BORROWED for that call
  *   only; copy what you keep. Outputs never come back as pointers: they go
  *   through a host-provided sink, which copies before it returns.
+ * OUT-POINTERS (out_* arguments, and the sinks a call writes its answer to),
+ *   in every wno header: a plugin hook is always given non-NULL ones. A
+ *   plugin calling a host service may pass NULL for any it does not want
+ *   (that answer is dropped), except repo_count's out_count, its only answer.
  * COMPAT: pure C99, <stdint.h>/<stddef.h> only; every struct that may grow
  *   starts with uint32_t struct_size and is append-only within major 1.
  */

@@ -87,7 +87,7 @@ typedef struct wno_host_api {
   wno_status (*cache_set)(wno_host_ctx* ctx, wno_str key, wno_bytes value,
                           const wno_cache_write_options* options);
   wno_status (*cache_delete)(wno_host_ctx* ctx, wno_str key);
-  /* out_count (may be NULL) receives how many entries were invalidated. */
+  /* out_count receives how many entries were invalidated. */
   wno_status (*cache_invalidate_tag)(wno_host_ctx* ctx, wno_str tag, uint64_t* out_count);
   /* Returns the cached value or runs compute (single-flight) and caches its
    * result with options; the value is written to value_out once. */
@@ -117,8 +117,8 @@ typedef struct wno_host_api {
 
   /* request_json: {"type","data","priority","attempts","backoff","job_id",
    * "delay_ms","queue","timeout_ms"} as in the HTTP API. The job record is
-   * written to job_out (may be NULL). WNO_OK for a new job; an existing job
-   * with the same job_id is also WNO_OK and *out_created (may be NULL) is 0. */
+   * written to job_out. WNO_OK for a new job; an existing job with the same
+   * job_id is also WNO_OK and *out_created is 0. */
   wno_status (*job_enqueue)(wno_host_ctx* ctx, wno_str request_json, const wno_sink* job_out,
                             int32_t* out_created);
   /* For a running job handler: nonzero when the job should stop now
@@ -156,8 +156,8 @@ typedef struct wno_host_api {
   /* rows_json: a JSON array of rows, each checked as POST /{c} checks a
    * body (defaults filled, read-only fields refused), at most the host's
    * /data/max_bulk_rows. Stored in ONE transaction, all or nothing. Writes
-   * one JSON array of the new ids, in input order, to ids_out (may be
-   * NULL). WNO_ERR_INVALID names the first bad row ("[i].field: ...").
+   * one JSON array of the new ids, in input order, to ids_out.
+   * WNO_ERR_INVALID names the first bad row ("[i].field: ...").
    * since 1.2 */
   wno_status (*repo_create_many)(wno_host_ctx* ctx, wno_str collection, wno_str rows_json,
                                  const wno_sink* ids_out);
@@ -166,8 +166,7 @@ typedef struct wno_host_api {
    * max_page_size) of them; "after" and "fields" are refused. update
    * applies patch_json (checked as PATCH checks a body) and bumps each
    * row's version; delete removes them. ONE transaction. Each affected row
-   * is written to row_out (may be NULL), ordered by id; *out_count (may be
-   * NULL) receives how many. WNO_ERR_INVALID for a query or patch that
+   * is written to row_out, ordered by id; *out_count receives how many. WNO_ERR_INVALID for a query or patch that
    * breaks these rules; WNO_ERR_UNSUPPORTED when the collection's
    * repository predates 1.2 (no on_update_where / on_delete_where).
    * since 1.2 */

@@ -1,6 +1,14 @@
 #include "jobs/job_transitions.h"
 
+#include <wno/sdk/error.hpp>
+
 namespace wno::jobs {
+
+wno_status report(const Outcome& outcome) {
+  if (!outcome.ok()) throw wno::sdk::Error(outcome.status, outcome.message);
+  return WNO_OK;
+}
+
 namespace {
 
 Outcome refuse(const JobRecord& job, std::string reason) {

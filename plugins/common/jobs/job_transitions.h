@@ -27,6 +27,12 @@ struct Outcome {
   bool ok() const { return status == WNO_OK; }
 };
 
+// How every job store reports a refused transition: as the SDK reports any
+// error, by throwing wno::sdk::Error with the outcome's status and reason
+// (the boundary returns the one and set_errors the other). WNO_OK otherwise,
+// so a hook may `return report(store.complete(...));`.
+wno_status report(const Outcome& outcome);
+
 // Stored error messages are capped at this many bytes (cut on a UTF-8 boundary).
 inline constexpr size_t kMaxErrorBytes = 64 * 1024;
 inline constexpr std::string_view kLeaseExpired = "lease expired";

@@ -868,5 +868,40 @@ TEST_F(HandlersE2e, ComputeUserStatsRefreshesWhatTheStatsRouteServes) {
             4);
 }
 
+// The route and the job count one declared list: a config that declares
+// its own relations gets them from both, and nothing else.
+TEST_F(HandlersE2e, TheStatsRouteAndTheJobCountTheSameDeclaredRelations) {
+  start([](json& c) {
+    c["data"]["user_stats"]["counts"] = json::parse(R"([
+      {"name": "challenges", "collection": "battles", "field": "opponent_id"},
+      {"name": "posts", "collection": "contents", "field": "user_id"}])");
+  });
+  const int64_t user = createUser("declared");
+  const int64_t rival = createUser("declared_rival");
+  create("battles", {{"title", "one"}, {"creator_id", rival}, {"opponent_id", user}});
+  create("battles", {{"title", "two"}, {"creator_id", rival}, {"opponent_id", user}});
+  create("battles", {{"title", "mine"}, {"creator_id", user}});
+  create("contents", {{"user_id", user}, {"kind", "text"}, {"body", "post"}});
+  create("comments", {{"content_id", 1}, {"user_id", user}, {"content", "not declared"}});
+
+  const json routed = get("/api/v1/users/" + std::to_string(user) + "/stats");
+  EXPECT_EQ(routed, json({{"user_id", user}, {"computed_at", routed["computed_at"]}, {"challenges", 2}, {"posts", 1}}));
+  const json job = finished(enqueue({{"type", "compute_user_stats"}, {"data", {{"user_id", user}}}}));
+  ASSERT_EQ(job["state"], "completed") << job.dump();
+  json counted = job["result"];
+  counted["computed_at"] = routed["computed_at"];
+  EXPECT_EQ(counted, routed);
+}
+
+// A declared relation the collections cannot count stops the host at start,
+// naming it.
+TEST_F(HandlersE2e, ARelationNamingAnUnknownFieldFailsTheStart) {
+  json c = platformConfig(freePort());
+  c["data"]["user_stats"]["counts"] = json::parse(R"([{"name": "authored", "collection": "contents", "field": "author_id"}])");
+  const RunResult r = runHost({"--config", writeTempFile("handlers-bad-stats.json", c.dump())});
+  EXPECT_NE(r.exitCode, 0);
+  EXPECT_THAT(r.err + r.out, HasSubstr("/data/user_stats/counts/0/field: collection \"contents\" has no field \"author_id\""));
+}
+
 }  // namespace
 }  // namespace wno::test

@@ -1,7 +1,7 @@
-// The compute_user_stats handler through its C vtable: the counts the stats
-// route computes, written to the route's cache key with its tags and
-// region, one repo_count per count, collections a host lacks, failures and
-// cancel.
+// The compute_user_stats handler through its C vtable: the counts the host
+// declares (the stats route's list), written to the route's cache key with
+// its tags and region, one repo_count per count, a host that declares none,
+// failures and cancel.
 #include <wno/sdk/testing.hpp>
 
 #include <gmock/gmock.h>
@@ -28,7 +28,15 @@ class ComputeUserStatsTest : public ::testing::Test {
     host.repo.insert("contents", {{"user_id", other}, {"kind", "text"}, {"body", "x"}});
     for (int i = 0; i < 4; ++i) host.repo.insert("comments", {{"content_id", 1}, {"user_id", user}, {"content", "c"}});
     host.repo.insert("token_holdings", {{"user_id", user}, {"wallet_address", "w"}});
+    host.userStatsCounts = kDefaultCounts;
   }
+  // As the host hands out the default /data/user_stats/counts.
+  static constexpr const char* kDefaultCounts = R"([
+    {"name":"battles_created","collection":"battles","field":"creator_id"},
+    {"name":"battles_joined","collection":"battles","field":"opponent_id"},
+    {"name":"contents","collection":"contents","field":"user_id"},
+    {"name":"comments","collection":"comments","field":"user_id"},
+    {"name":"token_holdings","collection":"token_holdings","field":"user_id"}])";
   wno::sdk::testing::Instance<wno_type_job_handler> handler(const json& config = json::object()) {
     return host.create<wno_type_job_handler>(WNO_KIND_JOB_HANDLER, "compute_user_stats", config.dump());
   }
@@ -90,13 +98,37 @@ TEST_F(ComputeUserStatsTest, TheFormerPageSizeIsAcceptedAndIgnoredWithAWarning) 
   EXPECT_EQ(run(h, user)["contents"], 7);
 }
 
-TEST_F(ComputeUserStatsTest, ACollectionThisHostLacksIsLeftOutLikeTheRouteDoes) {
+TEST_F(ComputeUserStatsTest, CountsExactlyWhatTheHostDeclares) {
+  host.userStatsCounts = R"([{"name":"posts","collection":"contents","field":"user_id"},
+                             {"name":"challenged","collection":"battles","field":"opponent_id"}])";
   auto h = handler();
-  // The host answers INVALID for a collection config does not declare.
-  host.repo.failNext("count", WNO_ERR_INVALID, "no collection \"comments\"", "comments");
   const json stats = run(h, user);
-  EXPECT_FALSE(stats.contains("comments"));
-  EXPECT_EQ(stats["contents"], 7);
+  EXPECT_EQ(stats, json({{"user_id", user}, {"computed_at", stats["computed_at"]}, {"posts", 7}, {"challenged", 2}}));
+  EXPECT_EQ(host.repo.calls("count"), 2);
+}
+
+TEST_F(ComputeUserStatsTest, AHostThatDeclaresNoStatisticsIsRefusedAtCreate) {
+  host.userStatsCounts.reset();
+  const wno_status created = [&] {
+    try {
+      handler();
+      return WNO_OK;
+    } catch (const wno::sdk::Error& e) {
+      return e.status();
+    }
+  }();
+  EXPECT_EQ(created, WNO_ERR_UNAVAILABLE) << "no list of its own to fall back on";
+  EXPECT_THAT(host.lastError(), HasSubstr("user statistics are unavailable"));
+}
+
+TEST_F(ComputeUserStatsTest, ACountTheRepositoryRefusesFailsTheJobForGood) {
+  // The host checked the list at start, so INVALID here is a real fault:
+  // it is reported, not silently left out.
+  auto h = handler();
+  host.repo.failNext("count", WNO_ERR_INVALID, "no collection \"comments\"", "comments");
+  run(h, user, WNO_ERR_INVALID);
+  EXPECT_THAT(host.lastError(), HasSubstr("comments"));
+  EXPECT_TRUE(host.cacheWrites.empty());
 }
 
 TEST_F(ComputeUserStatsTest, AnUnknownUserFailsForGood) {

@@ -383,7 +383,7 @@ TEST_F(SendNotificationTest, BadConfigIsRefusedAtCreate) {
   EXPECT_THAT(refused({{"webhook_url", 5}}), HasSubstr("webhook_url: expected an http"));
   EXPECT_THAT(refused({{"timeout_ms", 100}}), HasSubstr("timeout_ms is set but webhook_url is not"));
   EXPECT_THAT(refused(webhookConfig({{"timeout_ms", 0}})), HasSubstr("timeout_ms: expected an integer from 1"));
-  EXPECT_THAT(refused(webhookConfig({{"breaker", {{"threshold", 3}}}})), HasSubstr("breaker: unknown key \"threshold\""));
+  EXPECT_THAT(refused(webhookConfig({{"breaker", {{"threshold", 3}}}})), HasSubstr("unknown config key \"breaker.threshold\""));
   EXPECT_THAT(refused(webhookConfig({{"breaker", {{"open_ms", -1}}}})), HasSubstr("breaker.open_ms"));
   EXPECT_THAT(refused(webhookConfig({{"webhook_headers", {{"X", 1}}}})), HasSubstr("webhook_headers.X"));
   EXPECT_THAT(refused({{"dedupe_window_ms", 5}}), HasSubstr("dedupe_window_ms"));

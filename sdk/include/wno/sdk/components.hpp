@@ -170,8 +170,10 @@ class JobStore {
   virtual bool enqueue(std::string_view jobJson, Writer& job) = 0;
   virtual void claim(std::string_view queue, std::string_view worker, uint32_t maxJobs, int64_t nowMs,
                      int64_t leaseMs, Writer& jobs) = 0;
-  // The remaining hooks return a wno_status (WNO_OK, WNO_NOT_FOUND,
-  // WNO_ERR_PRECONDITION, WNO_ERR_CANCELLED) as job_store.h describes.
+  // The remaining hooks return WNO_OK, and report a refusal as job_store.h
+  // names it (WNO_NOT_FOUND, WNO_ERR_PRECONDITION, WNO_ERR_CANCELLED) the way
+  // every error is reported: throw wno::sdk::Error(status, reason), so the
+  // host gets the reason too (a returned status would come without one).
   virtual wno_status heartbeat(std::string_view id, std::string_view worker, int64_t nowMs, int64_t leaseMs) = 0;
   virtual wno_status complete(std::string_view id, std::string_view worker, int64_t nowMs,
                               std::string_view resultJson) = 0;

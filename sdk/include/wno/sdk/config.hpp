@@ -6,9 +6,11 @@
 // with a message that names the key, which the host shows next to the
 // component's config path.
 //
-//   const wno::sdk::ComponentConfig config(configJson, {"url", "timeout_ms"});
+//   const wno::sdk::ComponentConfig config(configJson, {"url", "timeout_ms", "retry"});
 //   url_ = config.string("url", "", /*required=*/true);
 //   timeoutMs_ = config.integer("timeout_ms", 2000, 1, 60000);
+//   const auto retry = config.section("retry", {"attempts"});  // a nested object, checked the same way
+//   attempts_ = retry.integer("attempts", 3, 1, 10);          // errors name "retry.attempts"
 #pragma once
 
 #include "wno/sdk/error.hpp"
@@ -38,11 +40,25 @@ class ComponentConfig {
       return;
     }
     if (!json_.is_object()) throw invalid("config must be a JSON object");
-    for (const auto& item : json_.items()) {
-      bool ok = false;
-      for (const auto& k : known_) ok = ok || item.key() == k;
-      if (!ok) throw invalid("unknown config key \"" + item.key() + "\" (" + knownList() + ")");
+    checkKeys();
+  }
+
+  // The nested object under `key` (absent or null: empty), read the same
+  // way; its refusals name the key by its path ("breaker.open_ms").
+  ComponentConfig section(std::string_view key, std::initializer_list<std::string_view> known) const {
+    return sectionOf(json_, key, known, prefix_);
+  }
+  // The same for an object parsed elsewhere.
+  static ComponentConfig sectionOf(const nlohmann::json& parent, std::string_view key,
+                                   std::initializer_list<std::string_view> known, const std::string& prefix = "") {
+    ComponentConfig nested(std::vector<std::string>(known.begin(), known.end()), prefix + std::string(key) + ".");
+    auto it = parent.find(std::string(key));
+    if (it != parent.end() && !it->is_null()) {
+      if (!it->is_object()) throw invalid(prefix + std::string(key) + ": expected an object, got " + it->dump());
+      nested.json_ = *it;
+      nested.checkKeys();
     }
+    return nested;
   }
 
   const nlohmann::json& json() const { return json_; }
@@ -51,7 +67,11 @@ class ComponentConfig {
   }
 
   int64_t integer(std::string_view key, int64_t fallback, int64_t min, int64_t max) const {
-    return integerIn(json_, key, fallback, min, max);
+    try {
+      return integerIn(json_, key, fallback, min, max);
+    } catch (const Error& e) {
+      throw invalid(prefix_ + e.what());
+    }
   }
   // The same read on an object parsed elsewhere.
   static int64_t integerIn(const nlohmann::json& object, std::string_view key, int64_t fallback, int64_t min,
@@ -72,7 +92,7 @@ class ComponentConfig {
     const nlohmann::json* v = find(key);
     if (!v) return fallback;
     if (!v->is_number() || v->get<double>() < min || v->get<double>() > max) {
-      throw invalid(std::string(key) + ": expected a number from " + trimmed(min) + " to " + trimmed(max) + ", got " +
+      throw invalid(prefix_ + std::string(key) + ": expected a number from " + trimmed(min) + " to " + trimmed(max) + ", got " +
                     v->dump());
     }
     return v->get<double>();
@@ -81,7 +101,7 @@ class ComponentConfig {
   bool boolean(std::string_view key, bool fallback) const {
     const nlohmann::json* v = find(key);
     if (!v) return fallback;
-    if (!v->is_boolean()) throw invalid(std::string(key) + ": expected true or false, got " + v->dump());
+    if (!v->is_boolean()) throw invalid(prefix_ + std::string(key) + ": expected true or false, got " + v->dump());
     return v->get<bool>();
   }
 
@@ -89,17 +109,26 @@ class ComponentConfig {
   std::string string(std::string_view key, std::string fallback, bool required = false) const {
     const nlohmann::json* v = find(key);
     if (!v) {
-      if (required) throw invalid(std::string(key) + ": required, a non-empty string");
+      if (required) throw invalid(prefix_ + std::string(key) + ": required, a non-empty string");
       return fallback;
     }
-    if (!v->is_string()) throw invalid(std::string(key) + ": expected a string, got " + v->dump());
+    if (!v->is_string()) throw invalid(prefix_ + std::string(key) + ": expected a string, got " + v->dump());
     if (required && v->get_ref<const std::string&>().empty()) {
-      throw invalid(std::string(key) + ": must not be empty");
+      throw invalid(prefix_ + std::string(key) + ": must not be empty");
     }
     return v->get<std::string>();
   }
 
  private:
+  ComponentConfig(std::vector<std::string> known, std::string prefix)
+      : known_(std::move(known)), prefix_(std::move(prefix)) {}
+  void checkKeys() const {
+    for (const auto& item : json_.items()) {
+      bool ok = false;
+      for (const auto& k : known_) ok = ok || item.key() == k;
+      if (!ok) throw invalid("unknown config key \"" + prefix_ + item.key() + "\" (" + knownList() + ")");
+    }
+  }
   const nlohmann::json* find(std::string_view key) const {
     auto it = json_.find(std::string(key));
     return it == json_.end() || it->is_null() ? nullptr : &*it;
@@ -118,6 +147,7 @@ class ComponentConfig {
   }
 
   std::vector<std::string> known_;
+  std::string prefix_;  // "<key>." for a section, else empty
   nlohmann::json json_ = nlohmann::json::object();
 };
 

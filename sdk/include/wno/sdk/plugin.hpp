@@ -497,11 +497,22 @@ inline wno_status onLoad(const wno_host_api* api, wno_host_ctx* ctx, wno_str con
 
 }  // namespace wno::sdk::detail
 
-#define WNO_CACHE(name, Type) ::wno::sdk::detail::component<WNO_KIND_CACHE, Type>(name, #Type)
-#define WNO_HEALTH_PROBE(name, Type) ::wno::sdk::detail::component<WNO_KIND_HEALTH_PROBE, Type>(name, #Type)
-#define WNO_JOB_HANDLER(name, Type) ::wno::sdk::detail::component<WNO_KIND_JOB_HANDLER, Type>(name, #Type)
-#define WNO_REPOSITORY(name, Type) ::wno::sdk::detail::component<WNO_KIND_REPOSITORY, Type>(name, #Type)
-#define WNO_JOB_STORE(name, Type) ::wno::sdk::detail::component<WNO_KIND_JOB_STORE, Type>(name, #Type)
+// One component of a plugin: WNO_CACHE(name, Type, description), and so on
+// per kind. The description is what /admin/plugins and `wno plugins` show
+// for the component. The older two-argument form, WNO_CACHE(name, Type),
+// still works and describes the component by its class name.
+#define WNO_CACHE(name, ...) WNO_SDK_COMPONENT(WNO_KIND_CACHE, name, __VA_ARGS__)
+#define WNO_HEALTH_PROBE(name, ...) WNO_SDK_COMPONENT(WNO_KIND_HEALTH_PROBE, name, __VA_ARGS__)
+#define WNO_JOB_HANDLER(name, ...) WNO_SDK_COMPONENT(WNO_KIND_JOB_HANDLER, name, __VA_ARGS__)
+#define WNO_REPOSITORY(name, ...) WNO_SDK_COMPONENT(WNO_KIND_REPOSITORY, name, __VA_ARGS__)
+#define WNO_JOB_STORE(name, ...) WNO_SDK_COMPONENT(WNO_KIND_JOB_STORE, name, __VA_ARGS__)
+// (Type) or (Type, description): the third argument picks the form.
+#define WNO_SDK_THIRD(a, b, c, ...) c
+#define WNO_SDK_COMPONENT(kind, name, ...) \
+  WNO_SDK_THIRD(__VA_ARGS__, WNO_SDK_COMPONENT_DESCRIBED, WNO_SDK_COMPONENT_NAMED, )(kind, name, __VA_ARGS__)
+#define WNO_SDK_COMPONENT_NAMED(kind, name, Type) ::wno::sdk::detail::component<kind, Type>(name, #Type)
+#define WNO_SDK_COMPONENT_DESCRIBED(kind, name, Type, description) \
+  ::wno::sdk::detail::component<kind, Type>(name, description)
 
 #define WNO_PLUGIN_WITH_LOAD(plugin_name, plugin_version, plugin_description, load_fn, ...)                 \
   WNO_PLUGIN_ENTRY(wno_host_major, wno_host_minor) {                                                      \

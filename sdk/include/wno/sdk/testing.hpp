@@ -19,6 +19,8 @@
 #include "wno/sdk/plugin.hpp"
 #include "wno/sdk/sinks.hpp"
 
+#include <wno/user_stats.h>
+
 #include <chrono>
 #include <functional>
 #include <map>
@@ -82,9 +84,26 @@ class FakeHost {
       return static_cast<int64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     };
     api_.load_factor = [](wno_host_ctx* c) { return self(c).loadFactor; };
-    // The one optional function a plugin may time its operations with
-    // (wno/timing.h); every other name is absent, as on a minimal host.
+    // Two optional functions: timing (wno/timing.h) and the declared user
+    // statistics (wno/user_stats.h, from `userStatsCounts`); every other
+    // name is absent, as on a minimal host.
     api_.lookup = [](wno_str name) -> wno_host_fn {
+      if (view(name) == WNO_HOST_USER_STATS_COUNTS_V1) {
+        const wno_host_user_stats_counts_fn counts = [](wno_host_ctx* c, const wno_sink* out) -> wno_status {
+          std::string text;
+          {
+            auto& h = self(c);
+            std::lock_guard lock(h.mutex_);
+            if (!h.userStatsCounts) {
+              h.lastError_ = "this host declares no user statistics";
+              return WNO_ERR_UNAVAILABLE;
+            }
+            text = *h.userStatsCounts;
+          }
+          return out->write(out->ctx, text.data(), text.size());
+        };
+        return reinterpret_cast<wno_host_fn>(counts);
+      }
       if (view(name) != WNO_HOST_RECORD_TIMING_V1) return nullptr;
       const wno_host_record_timing_fn record = [](wno_host_ctx* c, wno_str collection, wno_str operation,
                                                   int64_t ns, int32_t cached) {
@@ -341,6 +360,9 @@ class FakeHost {
   std::map<std::string, CacheWriteOptions> cacheWrites;
   // Rows behind repo_*; define a collection to use it.
   FakeRepository repo;
+  // What WNO_HOST_USER_STATS_COUNTS_V1 answers (a JSON array as the host
+  // writes it); unset: UNAVAILABLE, as a host without collections.
+  std::optional<std::string> userStatsCounts;
 
  private:
   struct MetricValue {
