@@ -1,9 +1,11 @@
 // The job enqueue request (jobs/job_request.h) on arbitrary bodies, as POST
 // /api/v1/jobs reaches it: parsed the way RequestContext::readJsonBody
 // parses it, checked against the jobs section of config/default.json. An
-// accepted record is serialized as the store receives it and shown the way
-// GET /api/v1/jobs/{id} shows it.
+// accepted record is serialized as the store receives it, shown the way
+// GET /api/v1/jobs/{id} shows it, and read back the way a worker reads it
+// when it claims the job.
 #include "fuzz_support.h"
+#include "jobs/claimed_job.h"
 #include "jobs/job_request.h"
 
 #include <cstddef>
@@ -28,8 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   wno::fuzz::require(s.jobs.queues.count(r["queue"].get<std::string>()) == 1, "the queue is configured");
   wno::fuzz::require(r["max_attempts"].get<int64_t>() >= 1, "at least one attempt");
   wno::fuzz::require(r["run_at_ms"].get<int64_t>() >= kNowMs, "runs no earlier than now");
-  (void)r.dump();
+  const std::string stored = r.dump();
   (void)publicJobView(r).dump();
-  (void)backoffOf(r);
+  std::string unreadable;
+  const auto claimed = readClaimedJob(stored, unreadable);
+  wno::fuzz::require(claimed.has_value(), "a worker can read every record the host accepts");
+  wno::fuzz::require(claimed->id == r["id"].get<std::string>(), "the worker sees the job's id");
   return 0;
 }

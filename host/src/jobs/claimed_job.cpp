@@ -63,6 +63,43 @@ bool readBackoff(std::string_view value, Backoff& out) {
   return object && typed;
 }
 
+// The scan stops at 64 levels of nesting; a store may hold deeper `data`
+// (a plugin's enqueue has no depth limit), and a worker must still be able
+// to run it, so such a record is read through a document instead.
+std::optional<ClaimedJob> readThroughDocument(std::string_view record, std::string& error) {
+  const auto doc = nlohmann::json::parse(record, nullptr, false);
+  if (!doc.is_object()) {
+    error = "not a JSON object";
+    return std::nullopt;
+  }
+  try {
+    ClaimedJob job;
+    job.id = doc.value("id", "");
+    if (job.id.empty()) {
+      error = "no \"id\"";
+      return std::nullopt;
+    }
+    job.type = doc.value("type", "");
+    job.queue = doc.value("queue", "");
+    job.priority = doc.value("priority", job.priority);
+    job.runAtMs = doc.value("run_at_ms", job.runAtMs);
+    if (auto it = doc.find("started_at_ms"); it != doc.end() && it->is_number_integer()) job.startedAtMs = it->get<int64_t>();
+    job.timeoutMs = doc.value("timeout_ms", job.timeoutMs);
+    job.attemptsMade = doc.value("attempts_made", job.attemptsMade);
+    job.maxAttempts = doc.value("max_attempts", job.maxAttempts);
+    if (auto it = doc.find("data"); it != doc.end()) job.dataJson = it->dump();
+    if (auto it = doc.find("backoff"); it != doc.end() && it->is_object()) {
+      job.backoff.kind = it->value("type", "exponential") == "fixed" ? Backoff::Kind::Fixed : Backoff::Kind::Exponential;
+      job.backoff.delayMs = it->value("delay_ms", job.backoff.delayMs);
+      job.backoff.jitter = it->value("jitter", job.backoff.jitter);
+    }
+    return job;
+  } catch (const nlohmann::json::exception& e) {
+    error = std::string("a member has the wrong type: ") + e.what();
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
 std::optional<ClaimedJob> readClaimedJob(std::string_view record, std::string& error) {
@@ -95,10 +132,7 @@ std::optional<ClaimedJob> readClaimedJob(std::string_view record, std::string& e
     error = "member \"" + std::string(bad) + "\" has the wrong type";
     return std::nullopt;
   }
-  if (!object) {
-    error = "not a JSON object";
-    return std::nullopt;
-  }
+  if (!object) return readThroughDocument(record, error);
   if (!hasId || job.id.empty()) {
     error = "no \"id\"";
     return std::nullopt;

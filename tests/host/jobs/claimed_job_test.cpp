@@ -55,6 +55,15 @@ TEST(ClaimedJob, MembersLeftOutKeepTheirDefaults) {
   EXPECT_EQ(job->backoff.kind, Backoff::Kind::Exponential);
 }
 
+TEST(ClaimedJob, DataNestedDeeperThanTheScanGoesIsStillRead) {
+  const std::string deep = std::string(100, '[') + std::string(100, ']');
+  std::string error;
+  const auto job = readClaimedJob(R"({"id":"deep","attempts_made":2,"data":)" + deep + "}", error);
+  ASSERT_TRUE(job) << error;
+  EXPECT_EQ(job->dataJson, deep);
+  EXPECT_EQ(job->attemptsMade, 2u);
+}
+
 TEST(ClaimedJob, RefusesWhatItCannotUseNamingTheMember) {
   std::string error;
   EXPECT_FALSE(readClaimedJob(R"({"id":"x","priority":"high"})", error));
