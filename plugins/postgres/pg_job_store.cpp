@@ -3,6 +3,7 @@
 #include "jobs/job_batch.h"
 #include "jobs/job_record.h"
 #include "jobs/job_transitions.h"
+#include "pg_array.h"
 #include "pg_errors.h"
 
 #include <wno/sdk/config.hpp>
@@ -181,15 +182,14 @@ struct PostgresJobStore::Sql {
                   " SELECT id, queue FROM ins";
     getMany = "SELECT " + cols + " FROM " + t + " WHERE id IN (SELECT json_array_elements_text($1::json))";
     // Old values on the right of SET, as in `fail`; the lease check in WHERE.
+    // The items come as one array per column (pg_array.h), unnested in step.
     // The state test is wrapped in IS TRUE (same meaning: state is NOT NULL)
     // so the planner cannot serve it from a partial index: on a busy table
     // its statistics lag (they may say no job is active), and it then
     // scanned every active job, or every item per active job (a nested loop
-    // over json_to_recordset, quadratic in the batch), instead of looking
-    // each item up by id. Every by-id statement below does the same.
-    finishMany = "WITH x AS (SELECT * FROM json_to_recordset($2::json) AS x(ord bigint, id text, outcome text,"
-                 " now_ms bigint, result json, error text, retry_at_ms bigint))"
-                 " UPDATE " + t + " AS j SET"
+    // over the items, quadratic in the batch), instead of looking each item
+    // up by id. Every by-id statement below does the same.
+    finishMany = "UPDATE " + t + " AS j SET"
                  " state = CASE WHEN x.outcome = 'complete' THEN 'completed' WHEN j.cancel_requested THEN 'cancelled'"
                  " WHEN x.outcome = 'release' OR x.retry_at_ms >= 0 THEN 'waiting' ELSE 'failed' END,"
                  " finished_at_ms = CASE WHEN x.outcome = 'complete' OR j.cancel_requested"
@@ -202,7 +202,9 @@ struct PostgresJobStore::Sql {
                  " attempts_made = CASE WHEN x.outcome = 'release' AND NOT j.cancel_requested"
                  " THEN GREATEST(j.attempts_made - 1, 0) ELSE j.attempts_made END,"
                  " lease_owner = NULL, lease_expires_at_ms = NULL"
-                 " FROM x WHERE j.id = x.id AND (j.state = 'active') IS TRUE AND j.lease_owner = $1::text"
+                 " FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::json[], $7::text[], $8::bigint[])"
+                 " AS x(ord, id, outcome, now_ms, result, error, retry_at_ms)"
+                 " WHERE j.id = x.id AND (j.state = 'active') IS TRUE AND j.lease_owner = $1::text"
                  " RETURNING x.ord, j.state, j.queue";
     get = "SELECT " + cols + " FROM " + t + " WHERE id = $1::text";
     claim = "UPDATE " + t +
@@ -459,19 +461,23 @@ void PostgresJobStore::enqueueMany(std::string_view jobsJson, size_t count, sdk:
 void PostgresJobStore::finishMany(std::string_view worker, std::string_view itemsJson, size_t count,
                                   wno_status* statuses, sdk::Writer& refusals) {
   const std::vector<jobs::FinishItem> items = jobs::parseFinishMany(itemsJson, count);
-  std::string rows = "[";
+  ArrayLiteral ord, id, outcome, now, result, error, retryAt;
   for (size_t i = 0; i < items.size(); ++i) {
     const auto& f = items[i];
-    rows += (i ? ",{" : "{") + std::string("\"ord\":") + std::to_string(i) + ",\"id\":" + quote(f.id) +
-            ",\"outcome\":\"" + outcomeName(f.kind) + "\",\"now_ms\":" + std::to_string(f.nowMs) +
-            ",\"result\":" + f.resultJson.value_or("null") + ",\"error\":" + quote(jobs::cappedError(f.error)) +
-            ",\"retry_at_ms\":" + std::to_string(f.retryAtMs) + "}";
+    ord.add(static_cast<int64_t>(i));
+    id.add(std::string_view(f.id));
+    outcome.add(std::string_view(outcomeName(f.kind)));
+    now.add(f.nowMs);
+    result.add(f.resultJson);
+    error.add(std::string_view(f.error.empty() ? f.error : validUtf8(jobs::cappedError(f.error))));
+    retryAt.add(f.retryAtMs);
   }
-  rows += "]";
+  const Params params = {text(worker), ord.take(),   id.take(),    outcome.take(),
+                         now.take(),   result.take(), error.take(), retryAt.take()};
   std::vector<bool> applied(items.size(), false);
   std::set<std::string> wake;
   mapErrors([&] {
-    for (const auto& row : run(*pool_, sql_->finishMany, {text(worker), rows})) {
+    for (const auto& row : run(*pool_, sql_->finishMany, params)) {
       const auto ord = row[0].as<size_t>();
       if (ord < applied.size()) applied[ord] = true;
       if (std::string_view(row[1].c_str()) == jobs::kWaiting) wake.insert(row[2].c_str());

@@ -809,6 +809,32 @@ TEST_P(JobStoreTest, FinishManyAppliesEachItemAndRefusesPerItem) {
   EXPECT_THAT(twice.messages[0], HasSubstr("is completed"));
 }
 
+// A batch is bound however the store likes (one document, one array per
+// column): whatever text a handler or an id holds comes back unchanged.
+TEST_P(JobStoreTest, FinishManyKeepsAwkwardTextExactly) {
+  const std::vector<std::string> awkward = {"q\"uote", "back\\slash", "a,b{c}", "NULL", " spaced "};
+  for (const auto& id : awkward) enqueue(job(id));
+  ASSERT_EQ(store_->claim("default", "w1", 5, kNow, kLease).size(), 5u);
+  const std::string error = "line 1\nline \"2\" \\ {x,y} NULL \u00e9\u2713";
+  const json result = {{"text", "a\"b\\c,{d}"}, {"nested", json::array({nullptr, "NULL", ""})}};
+  json items = json::array();
+  items.push_back({{"id", awkward[0]}, {"outcome", "complete"}, {"now_ms", kNow + 1}, {"result", result}});
+  items.push_back({{"id", awkward[1]}, {"outcome", "fail"}, {"now_ms", kNow + 2}, {"error", error}, {"retry_at_ms", -1}});
+  items.push_back({{"id", awkward[2]}, {"outcome", "fail"}, {"now_ms", kNow + 3}, {"error", ""}, {"retry_at_ms", kNow + 50}});
+  items.push_back({{"id", awkward[3]}, {"outcome", "complete"}, {"now_ms", kNow + 4}, {"result", "NULL"}});
+  items.push_back({{"id", awkward[4]}, {"outcome", "release"}, {"now_ms", kNow + 5}, {"error", "bye"}});
+  auto r = store_->finishMany("w1", items);
+  ASSERT_TRUE(r.status.isOk()) << r.status.message();
+  EXPECT_THAT(r.statuses, ElementsAre(WNO_OK, WNO_OK, WNO_OK, WNO_OK, WNO_OK));
+  EXPECT_EQ(stored(awkward[0])["result"], result);
+  EXPECT_EQ(stored(awkward[1])["state"], "failed");
+  EXPECT_EQ(stored(awkward[1])["last_error"], error);
+  EXPECT_EQ(stored(awkward[2])["state"], "waiting");
+  EXPECT_EQ(stored(awkward[2])["last_error"], "");
+  EXPECT_EQ(stored(awkward[3])["result"], "NULL") << "the string, not a missing result";
+  EXPECT_EQ(stored(awkward[4])["state"], "waiting");
+}
+
 TEST_P(JobStoreTest, FinishManyEndsCancelRequestedJobsAsCancelled) {
   enqueue(job("released"));
   enqueue(job("failed"));
