@@ -207,12 +207,16 @@ struct PostgresJobStore::Sql {
                  " WHERE j.id = x.id AND (j.state = 'active') IS TRUE AND j.lease_owner = $1::text"
                  " RETURNING x.ord, j.state, j.queue";
     get = "SELECT " + cols + " FROM " + t + " WHERE id = $1::text";
+    // The rows are picked and locked first (the ARRAY sub-select runs once,
+    // before the update) and then updated by their tuple ids: a TID scan,
+    // where `id IN (sub-select)` joined the picked ids back through the
+    // primary key. While locked, a row's ctid cannot change under us.
     claim = "UPDATE " + t +
             " SET state = 'active', attempts_made = attempts_made + 1, lease_owner = $2::text,"
             " lease_expires_at_ms = $3::bigint + $4::bigint, started_at_ms = $3::bigint, finished_at_ms = NULL"
-            " WHERE id IN (SELECT id FROM " + t +
+            " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + t +
             " WHERE queue = $1::text AND state = 'waiting' AND run_at_ms <= $3::bigint"
-            " ORDER BY priority, run_at_ms, seq LIMIT $5::bigint FOR UPDATE SKIP LOCKED)"
+            " ORDER BY priority, run_at_ms, seq LIMIT $5::bigint FOR UPDATE SKIP LOCKED))"
             " RETURNING " + cols;
     const std::string held = " WHERE id = $1::text AND (state = 'active') IS TRUE AND lease_owner = $2::text";
     heartbeat = "UPDATE " + t + " SET lease_expires_at_ms = $3::bigint + $4::bigint" + held + " RETURNING cancel_requested";
