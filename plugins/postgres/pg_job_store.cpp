@@ -70,6 +70,37 @@ std::pair<int64_t, JobRecord> readJob(const pqxx::row& r) {
   return {r[0].as<int64_t>(), std::move(j)};
 }
 
+// What a claim returns: the rest of the record is known without asking (the
+// claim set state, lease and start; a waiting job has no result, no finish
+// time and no pending cancel), and every column not sent back is output the
+// server need not format for each of a batch's rows.
+constexpr const char* kClaimColumns =
+    "seq, id, type, queue, priority, data, attempts_made, max_attempts, backoff_type, backoff_delay_ms, "
+    "backoff_jitter, timeout_ms, run_at_ms, created_at_ms, last_error";
+
+std::pair<int64_t, JobRecord> readClaimed(const pqxx::row& r, std::string_view worker, int64_t nowMs, int64_t leaseMs) {
+  JobRecord j;
+  j.id = r[1].c_str();
+  j.type = r[2].c_str();
+  j.queue = r[3].c_str();
+  j.priority = r[4].as<int32_t>();
+  j.dataJson = r[5].c_str();
+  j.state = jobs::kActive;
+  j.attemptsMade = r[6].as<int64_t>();
+  j.maxAttempts = r[7].as<int64_t>();
+  j.backoff.type = r[8].c_str();
+  j.backoff.delayMs = r[9].as<int64_t>();
+  j.backoff.jitter = r[10].as<double>();
+  j.timeoutMs = r[11].as<int64_t>();
+  j.runAtMs = r[12].as<int64_t>();
+  j.createdAtMs = r[13].as<int64_t>();
+  j.startedAtMs = nowMs;
+  j.leaseOwner = std::string(worker);
+  j.leaseExpiresAtMs = nowMs + leaseMs;
+  j.lastError = optText(r[14]);
+  return {r[0].as<int64_t>(), std::move(j)};
+}
+
 // libpqxx failures as ABI statuses with a message (the SDK boundary reports them).
 template <typename Fn>
 auto mapErrors(Fn&& fn) -> decltype(fn()) {
@@ -180,15 +211,18 @@ struct PostgresJobStore::Sql {
                   " created_at_ms bigint) ORDER BY x.ord"
                   " ON CONFLICT (id) DO NOTHING RETURNING id, queue)"
                   " SELECT id, queue FROM ins";
-    getMany = "SELECT " + cols + " FROM " + t + " WHERE id IN (SELECT json_array_elements_text($1::json))";
+    getMany = "SELECT " + cols + " FROM " + t + " WHERE id = ANY(ARRAY(SELECT json_array_elements_text($1::json)))";
     // Old values on the right of SET, as in `fail`; the lease check in WHERE.
     // The items come as one array per column (pg_array.h), unnested in step.
+    // The rows are found by id through the primary key (`id = ANY`), and
+    // matched to their items by a hash join: the job store's sessions run
+    // with nested loops disabled (see the constructor). On a busy table the
+    // statistics lag (they may say no job is active, or none is leased to
+    // this worker), and with a nested loop the planner then scanned the
+    // whole table once per batch, or compared every item with every row.
     // The state test is wrapped in IS TRUE (same meaning: state is NOT NULL)
-    // so the planner cannot serve it from a partial index: on a busy table
-    // its statistics lag (they may say no job is active), and it then
-    // scanned every active job, or every item per active job (a nested loop
-    // over the items, quadratic in the batch), instead of looking each item
-    // up by id. Every by-id statement below does the same.
+    // so the planner cannot serve it from a partial index, for the same
+    // reason. Every by-id statement below does the same.
     finishMany = "UPDATE " + t + " AS j SET"
                  " state = CASE WHEN x.outcome = 'complete' THEN 'completed' WHEN j.cancel_requested THEN 'cancelled'"
                  " WHEN x.outcome = 'release' OR x.retry_at_ms >= 0 THEN 'waiting' ELSE 'failed' END,"
@@ -204,7 +238,8 @@ struct PostgresJobStore::Sql {
                  " lease_owner = NULL, lease_expires_at_ms = NULL"
                  " FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::json[], $7::text[], $8::bigint[])"
                  " AS x(ord, id, outcome, now_ms, result, error, retry_at_ms)"
-                 " WHERE j.id = x.id AND (j.state = 'active') IS TRUE AND j.lease_owner = $1::text"
+                 " WHERE j.id = ANY($3::text[]) AND j.id = x.id AND (j.state = 'active') IS TRUE"
+                 " AND j.lease_owner = $1::text"
                  " RETURNING x.ord, j.state, j.queue";
     get = "SELECT " + cols + " FROM " + t + " WHERE id = $1::text";
     // The rows are picked and locked first (the ARRAY sub-select runs once,
@@ -217,7 +252,7 @@ struct PostgresJobStore::Sql {
             " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + t +
             " WHERE queue = $1::text AND state = 'waiting' AND run_at_ms <= $3::bigint"
             " ORDER BY priority, run_at_ms, seq LIMIT $5::bigint FOR UPDATE SKIP LOCKED))"
-            " RETURNING " + cols;
+            " RETURNING " + std::string(kClaimColumns);
     const std::string held = " WHERE id = $1::text AND (state = 'active') IS TRUE AND lease_owner = $2::text";
     heartbeat = "UPDATE " + t + " SET lease_expires_at_ms = $3::bigint + $4::bigint" + held + " RETURNING cancel_requested";
     complete = "UPDATE " + t +
@@ -296,6 +331,11 @@ PostgresJobStore::PostgresJobStore(sdk::Host host, std::string_view configJson) 
     throw sdk::invalid("table: expected a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 48 characters)");
   }
   table_ = table.get<std::string>();
+  // Every statement here is a lookup by id, a scan of one index or a sub-
+  // select; the one join (a finish batch with its rows) must be a hash
+  // join. With lagging statistics a nested loop looked cheaper and cost a
+  // scan of the table, or of every item, per batch (Sql::finishMany).
+  options.sessionSettings.emplace_back("enable_nestloop", "off");
   const std::string conninfo = options.conninfo();
   pool_ = mapErrors([&] { return std::make_unique<Pool>(std::move(options)); });
   sql_ = std::make_unique<Sql>(table_);
@@ -511,7 +551,7 @@ void PostgresJobStore::claim(std::string_view queue, std::string_view worker, ui
       [&] { return run(*pool_, sql_->claim, {text(queue), text(worker), num(nowMs), num(leaseMs), num(maxJobs)}); });
   // RETURNING has no order: restore the claim order.
   std::vector<std::pair<int64_t, JobRecord>> claimed;
-  for (const auto& row : rows) claimed.push_back(readJob(row));
+  for (const auto& row : rows) claimed.push_back(readClaimed(row, worker, nowMs, leaseMs));
   std::sort(claimed.begin(), claimed.end(), [](const auto& a, const auto& b) {
     return std::tie(a.second.priority, a.second.runAtMs, a.first) < std::tie(b.second.priority, b.second.runAtMs, b.first);
   });

@@ -70,7 +70,15 @@ std::string PoolOptions::conninfo(std::chrono::milliseconds timeout) const {
     if (uri) separator = '&';
   };
   add("connect_timeout", std::to_string(connectSeconds));
-  add("options", uri ? "-c%20statement_timeout%3D" + statement : "'-c statement_timeout=" + statement + "'");
+  std::string settings = "-c statement_timeout=" + statement;
+  for (const auto& [name, value] : sessionSettings) settings += " -c " + name + "=" + value;
+  if (uri) {
+    std::string encoded;
+    for (const char c : settings) encoded += c == ' ' ? "%20" : c == '=' ? "%3D" : std::string(1, c);
+    add("options", encoded);
+  } else {
+    add("options", "'" + settings + "'");
+  }
   for (const auto& setting : kLivenessSettings) {
     if (!namesConnectionKey(url, setting.key)) add(setting.key, setting.value);
   }

@@ -17,6 +17,7 @@
 #include <initializer_list>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace wno::pg {
@@ -37,6 +38,9 @@ struct PoolOptions {
   std::chrono::milliseconds wait{2000};
   std::chrono::milliseconds connectTimeout{5000};
   std::chrono::milliseconds statementTimeout{15000};
+  // More session settings (name, value), sent like statement_timeout; for a
+  // component's own planner needs. Names and values must be plain words.
+  std::vector<std::pair<std::string, std::string>> sessionSettings;
 
   // The libpq connection string: url with connect_timeout and the session's
   // statement_timeout added (URL query parameters, or key=value pairs).

@@ -58,6 +58,14 @@ TEST(PgConninfo, AddsThemToAKeyValueString) {
   EXPECT_EQ(p.at("dbname"), "wno");
 }
 
+TEST(PgConninfo, AComponentsSessionSettingsFollowTheStatementTimeout) {
+  for (const char* url : {"postgresql://db/wno", "host=db dbname=wno"}) {
+    PoolOptions o = withUrl(url);
+    o.sessionSettings = {{"enable_nestloop", "off"}, {"jit", "off"}};
+    EXPECT_EQ(parsed(o.conninfo()).at("options"), "-c statement_timeout=15000 -c enable_nestloop=off -c jit=off") << url;
+  }
+}
+
 TEST(PgConninfo, TheUrlsOwnSettingsWin) {
   auto p = parsed(withUrl("postgresql://db/wno?keepalives_idle=30&tcp_user_timeout=0").conninfo());
   EXPECT_EQ(p.at("keepalives_idle"), "30");
@@ -83,6 +91,16 @@ TEST(PgConnect, ConnectsAndTheSessionWorks) {
   pqxx::work tx(*conn);
   EXPECT_EQ(tx.exec1("SELECT current_setting('statement_timeout')")[0].as<std::string>(), "15s");
   EXPECT_EQ(tx.exec1("SELECT 6 * 7")[0].as<int>(), 42);
+}
+
+TEST(PgConnect, SessionSettingsReachTheSession) {
+  wno::test::PostgresServer server;
+  PoolOptions o = withUrl(server.url());
+  o.sessionSettings = {{"enable_nestloop", "off"}};
+  auto conn = connectUntil(o.conninfo(), Clock::now() + std::chrono::seconds(60), [] { return false; });
+  pqxx::work tx(*conn);
+  EXPECT_EQ(tx.exec1("SELECT current_setting('enable_nestloop')")[0].as<std::string>(), "off");
+  EXPECT_EQ(tx.exec1("SELECT current_setting('statement_timeout')")[0].as<std::string>(), "15s");
 }
 
 TEST(PgConnect, ARefusedConnectFailsWithLibpqsMessage) {
