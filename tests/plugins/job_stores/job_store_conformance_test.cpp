@@ -413,6 +413,7 @@ TEST_P(JobStoreTest, FailWithRetryWaitsThenDeadLetters) {
   const json second = claimOne("w2", kNow + 1000);
   EXPECT_EQ(second["attempts_made"], 2);
   EXPECT_THAT(second["last_error"].get<std::string>(), HasSubstr("boom")) << "the previous error stays visible";
+  EXPECT_EQ(stored("j"), second) << "a claimed retry is what the store holds";
   ASSERT_TRUE(store_->fail("j", "w2", kNow + 1010, "still broken", -1).isOk());
   j = stored("j");
   EXPECT_EQ(j["state"], "failed");
