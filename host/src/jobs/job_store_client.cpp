@@ -1,29 +1,17 @@
 #include "jobs/job_store_client.h"
 
+#include "common/json_string.h"
 #include "data/row_text.h"
 #include "services/sink_collector.h"
 
 namespace wno::host::jobs {
 namespace {
 
+using common::appendJsonString;
+
 using nlohmann::json;
 
 wno_str view(const std::string& s) { return wno_str{s.data(), s.size()}; }
-
-// `s` as a JSON string: copied as it is when it needs no escaping (job ids
-// and most messages); otherwise through the JSON library, which escapes
-// and replaces bytes that are not UTF-8.
-void appendJsonString(std::string& out, std::string_view s) {
-  bool plain = true;
-  for (unsigned char c : s) plain = plain && c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-  if (!plain) {
-    out += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
-    return;
-  }
-  out += '"';
-  out += s;
-  out += '"';
-}
 
 Result<std::vector<json>> parseAll(const std::vector<std::string>& items, const char* hook) {
   std::vector<json> out;

@@ -1,5 +1,7 @@
 #include "jobs/job_record.h"
 
+#include "common/json_string.h"
+
 #include <nlohmann/json.hpp>
 
 #include <limits>
@@ -74,10 +76,8 @@ Backoff parseBackoff(const json& v) {
 }
 
 // Strings that did not come through the JSON parser (a worker name, an error
-// message) may hold invalid UTF-8: replace it rather than fail the write.
-void appendString(std::string& out, std::string_view s) {
-  out += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
-}
+// message) may hold invalid UTF-8: replaced rather than failing the write.
+void appendString(std::string& out, std::string_view s) { common::appendJsonString(out, s); }
 
 void appendKey(std::string& out, const char* key) {
   out += out.size() > 1 ? ",\"" : "\"";
