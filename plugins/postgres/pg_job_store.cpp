@@ -4,6 +4,7 @@
 #include "jobs/job_record.h"
 #include "jobs/job_transitions.h"
 #include "pg_array.h"
+#include "common/json_string.h"
 #include "pg_errors.h"
 
 #include <wno/sdk/config.hpp>
@@ -417,23 +418,41 @@ Outcome explain(Pool& pool, const std::string& getSql, std::string_view id, Appl
 
 namespace {
 
-std::string quote(std::string_view s) { return json(std::string(s)).dump(); }
-
 // The records as json_to_recordset rows; data is already compact JSON.
+// Appended in place: a batch holds thousands of rows.
 std::string enqueueRows(const std::vector<JobRecord>& batch, const std::vector<size_t>& which) {
+  using common::appendJsonString;
   std::string out = "[";
   out.reserve(which.size() * 400);
+  auto number = [&out](const char* key, int64_t n) {
+    out += key;
+    out += std::to_string(n);
+  };
   for (size_t n = 0; n < which.size(); ++n) {
     const JobRecord& j = batch[which[n]];
-    out += n ? ",{" : "{";
-    out += "\"ord\":" + std::to_string(which[n]) + ",\"id\":" + quote(j.id) + ",\"type\":" + quote(j.type) +
-           ",\"queue\":" + quote(j.queue) + ",\"priority\":" + std::to_string(j.priority) + ",\"data\":" + j.dataJson +
-           ",\"attempts_made\":" + std::to_string(j.attemptsMade) + ",\"max_attempts\":" + std::to_string(j.maxAttempts) +
-           ",\"backoff_type\":" + quote(j.backoff.type) + ",\"backoff_delay_ms\":" + std::to_string(j.backoff.delayMs) +
-           ",\"backoff_jitter\":" + json(j.backoff.jitter).dump() + ",\"timeout_ms\":" + std::to_string(j.timeoutMs) +
-           ",\"run_at_ms\":" + std::to_string(j.runAtMs) + ",\"created_at_ms\":" + std::to_string(j.createdAtMs) + "}";
+    number(n ? ",{\"ord\":" : "{\"ord\":", static_cast<int64_t>(which[n]));
+    out += ",\"id\":";
+    appendJsonString(out, j.id);
+    out += ",\"type\":";
+    appendJsonString(out, j.type);
+    out += ",\"queue\":";
+    appendJsonString(out, j.queue);
+    number(",\"priority\":", j.priority);
+    out += ",\"data\":";
+    out += j.dataJson;
+    number(",\"attempts_made\":", j.attemptsMade);
+    number(",\"max_attempts\":", j.maxAttempts);
+    out += ",\"backoff_type\":";
+    appendJsonString(out, j.backoff.type);
+    number(",\"backoff_delay_ms\":", j.backoff.delayMs);
+    out += ",\"backoff_jitter\":" + json(j.backoff.jitter).dump();
+    number(",\"timeout_ms\":", j.timeoutMs);
+    number(",\"run_at_ms\":", j.runAtMs);
+    number(",\"created_at_ms\":", j.createdAtMs);
+    out += '}';
   }
-  return out + "]";
+  out += ']';
+  return out;
 }
 
 const char* outcomeName(jobs::FinishItem::Kind kind) {
