@@ -83,7 +83,7 @@ std::optional<ClaimedJob> readThroughDocument(std::string_view record, std::stri
     job.queue = doc.value("queue", "");
     job.priority = doc.value("priority", job.priority);
     job.runAtMs = doc.value("run_at_ms", job.runAtMs);
-    if (auto it = doc.find("started_at_ms"); it != doc.end() && it->is_number_integer()) job.startedAtMs = it->get<int64_t>();
+    if (auto it = doc.find("started_at_ms"); it != doc.end() && it->is_number_integer()) job.claimedAtMs = it->get<int64_t>();
     job.timeoutMs = doc.value("timeout_ms", job.timeoutMs);
     job.attemptsMade = doc.value("attempts_made", job.attemptsMade);
     job.maxAttempts = doc.value("max_attempts", job.maxAttempts);
@@ -118,7 +118,7 @@ std::optional<ClaimedJob> readClaimedJob(std::string_view record, std::string& e
       int64_t at = 0;
       if (m.value != "null") {
         ok = readInt(m.value, at);
-        job.startedAtMs = at;
+        job.claimedAtMs = at;
       }
     } else if (k == "timeout_ms") ok = readInt(m.value, job.timeoutMs);
     else if (k == "attempts_made") ok = readInt(m.value, job.attemptsMade);

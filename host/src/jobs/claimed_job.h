@@ -21,7 +21,7 @@ struct ClaimedJob {
   std::string queue;
   int priority = 2;
   int64_t runAtMs = 0;
-  std::optional<int64_t> startedAtMs;  // the claim's time, when the store wrote it
+  std::optional<int64_t> claimedAtMs;  // the claim's time (the record's started_at_ms), when written
   int64_t timeoutMs = 0;               // 0: no timeout
   uint32_t attemptsMade = 1;           // this attempt included
   uint32_t maxAttempts = 1;

@@ -53,18 +53,8 @@ JobRunner::JobRunner(const JobsConfig& config, JobStoreClient& store, JobMetrics
 JobRunner::~JobRunner() { finishes_->stop(); }
 
 std::shared_ptr<RunningJob> JobRunner::hold(ClaimedJob claimed) {
-  auto job = std::make_shared<RunningJob>();
-  job->id = std::move(claimed.id);
-  job->queue = std::move(claimed.queue);
-  job->type = std::move(claimed.type);
-  job->priority = claimed.priority;
-  job->runAtMs = claimed.runAtMs;
-  job->claimedAtMs = claimed.startedAtMs.value_or(unixNowMs());
-  job->dataJson = std::move(claimed.dataJson);
-  job->attemptsMade = claimed.attemptsMade;
-  job->maxAttempts = claimed.maxAttempts;
-  job->timeoutMs = claimed.timeoutMs;
-  job->backoff = claimed.backoff;
+  if (!claimed.claimedAtMs) claimed.claimedAtMs = unixNowMs();
+  auto job = std::make_shared<RunningJob>(std::move(claimed));
   job->series = &metrics_.series(job->queue, job->type);
   running_->add(job);
   return job;

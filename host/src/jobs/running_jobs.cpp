@@ -140,7 +140,7 @@ void RunningJobs::keepLeases() {
         continue;
       }
       if (reason == StopReason::LeaseLost) continue;
-      auto [slot, inserted] = nextBeat.try_emplace(job->id, job->claimedAtMs + config_.heartbeatMs);
+      auto [slot, inserted] = nextBeat.try_emplace(job->id, *job->claimedAtMs + config_.heartbeatMs);
       if (now < slot->second) continue;
       Status s = store_.heartbeat(job->id, workerId_, now, config_.leaseMs);
       if (s.isOk()) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "jobs/backoff.h"
+#include "jobs/claimed_job.h"
 #include "jobs/job_config.h"
 #include "jobs/job_metrics.h"
 #include "jobs/job_store_client.h"
@@ -32,18 +33,11 @@ const char* stopReasonName(StopReason reason);
 
 // A job this host holds: claimed into the local queue (prefetched), then
 // running once a worker takes it. Its lease is kept either way.
-struct RunningJob {
-  std::string id;
-  std::string queue;
-  std::string type;
-  int priority = 2;
-  int64_t runAtMs = 0;
-  int64_t claimedAtMs = 0;
-  std::string dataJson = "null";  // as the store wrote it
-  uint32_t attemptsMade = 1;      // this attempt included
-  uint32_t maxAttempts = 1;
-  int64_t timeoutMs = 0;
-  Backoff backoff;
+// The claimed job (its fields as the store wrote them; claimedAtMs always
+// set) and what happens to it on this host.
+struct RunningJob : ClaimedJob {
+  explicit RunningJob(ClaimedJob claimed) : ClaimedJob(std::move(claimed)) {}
+
   JobSeries* series = nullptr;  // its metrics, resolved at claim
   std::atomic<bool> started{false};
   int64_t startedAtMs = 0;

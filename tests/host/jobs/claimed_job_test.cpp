@@ -32,8 +32,8 @@ TEST(ClaimedJob, ReadsEveryMemberTheWorkerUsesAndKeepsDataAsWritten) {
   EXPECT_DOUBLE_EQ(job->backoff.jitter, 0.25);
   EXPECT_EQ(job->timeoutMs, 9000);
   EXPECT_EQ(job->runAtMs, 1700000000000);
-  ASSERT_TRUE(job->startedAtMs);
-  EXPECT_EQ(*job->startedAtMs, 1700000000100);
+  ASSERT_TRUE(job->claimedAtMs);
+  EXPECT_EQ(*job->claimedAtMs, 1700000000100);
 }
 
 TEST(ClaimedJob, DecodesEscapedStrings) {
@@ -49,7 +49,7 @@ TEST(ClaimedJob, MembersLeftOutKeepTheirDefaults) {
   const auto job = readClaimedJob(R"({"id":"x","started_at_ms":null,"backoff":null})", error);
   ASSERT_TRUE(job) << error;
   EXPECT_EQ(job->dataJson, "null");
-  EXPECT_FALSE(job->startedAtMs);
+  EXPECT_FALSE(job->claimedAtMs);
   EXPECT_EQ(job->attemptsMade, 1u);
   EXPECT_EQ(job->timeoutMs, 0);
   EXPECT_EQ(job->backoff.kind, Backoff::Kind::Exponential);
