@@ -228,11 +228,16 @@ TEST_P(JobsE2e, AKilledHostsJobsCompleteOnTheOtherHost) {
     ASSERT_TRUE(eventually([&] { return state(c, id) == "completed"; }, kHostWait)) << id << ": " << get(c, "/api/v1/jobs/" + id).dump();
   }
   // Each job completed; the ones A held ran again after their lease lapsed.
+  // At least once, as documented: a job A finished in the instant before the
+  // kill, with its finish not yet recorded, runs again on C; but never more
+  // often than it was attempted (a second run without a lapsed lease would
+  // be a job claimed twice).
   auto done = completions();
   int retried = 0;
   for (const auto& id : ids) {
-    EXPECT_EQ(done[id], 1) << id;
     const int attempts = get(c, "/api/v1/jobs/" + id)["attempts_made"];
+    EXPECT_GE(done[id], 1) << id;
+    EXPECT_LE(done[id], attempts) << id << " ran more often than it was attempted";
     if (attempts > 1) ++retried;
   }
   EXPECT_GE(retried, 1) << "no job was held by the killed host";
