@@ -44,23 +44,35 @@ std::optional<std::string> optText(const pqxx::field& f) {
   return f.is_null() ? std::nullopt : std::optional<std::string>(std::string(f.c_str(), f.size()));
 }
 
-// A row selected with kColumns: (seq, record).
-std::pair<int64_t, JobRecord> readJob(const pqxx::row& r) {
-  JobRecord j;
+// What every selection starts with: seq, id, type, queue, priority, data.
+int64_t readHead(const pqxx::row& r, JobRecord& j) {
   j.id = r[1].c_str();
   j.type = r[2].c_str();
   j.queue = r[3].c_str();
   j.priority = r[4].as<int32_t>();
   j.dataJson = r[5].c_str();
+  return r[0].as<int64_t>();
+}
+
+// max_attempts, backoff_type, backoff_delay_ms, backoff_jitter, timeout_ms,
+// run_at_ms, created_at_ms: seven columns in a row from r[at].
+void readPlan(const pqxx::row& r, int at, JobRecord& j) {
+  j.maxAttempts = r[at].as<int64_t>();
+  j.backoff.type = r[at + 1].c_str();
+  j.backoff.delayMs = r[at + 2].as<int64_t>();
+  j.backoff.jitter = r[at + 3].as<double>();
+  j.timeoutMs = r[at + 4].as<int64_t>();
+  j.runAtMs = r[at + 5].as<int64_t>();
+  j.createdAtMs = r[at + 6].as<int64_t>();
+}
+
+// A row selected with kColumns: (seq, record).
+std::pair<int64_t, JobRecord> readJob(const pqxx::row& r) {
+  JobRecord j;
+  const int64_t seq = readHead(r, j);
   j.state = r[6].c_str();
   j.attemptsMade = r[7].as<int64_t>();
-  j.maxAttempts = r[8].as<int64_t>();
-  j.backoff.type = r[9].c_str();
-  j.backoff.delayMs = r[10].as<int64_t>();
-  j.backoff.jitter = r[11].as<double>();
-  j.timeoutMs = r[12].as<int64_t>();
-  j.runAtMs = r[13].as<int64_t>();
-  j.createdAtMs = r[14].as<int64_t>();
+  readPlan(r, 8, j);
   j.startedAtMs = optInt(r[15]);
   j.finishedAtMs = optInt(r[16]);
   j.leaseOwner = optText(r[17]);
@@ -68,7 +80,7 @@ std::pair<int64_t, JobRecord> readJob(const pqxx::row& r) {
   j.lastError = optText(r[19]);
   j.resultJson = optText(r[20]);
   j.cancelRequested = r[21].c_str()[0] == 't';
-  return {r[0].as<int64_t>(), std::move(j)};
+  return {seq, std::move(j)};
 }
 
 // What a claim returns: the rest of the record is known without asking (the
@@ -81,25 +93,15 @@ constexpr const char* kClaimColumns =
 
 std::pair<int64_t, JobRecord> readClaimed(const pqxx::row& r, std::string_view worker, int64_t nowMs, int64_t leaseMs) {
   JobRecord j;
-  j.id = r[1].c_str();
-  j.type = r[2].c_str();
-  j.queue = r[3].c_str();
-  j.priority = r[4].as<int32_t>();
-  j.dataJson = r[5].c_str();
+  const int64_t seq = readHead(r, j);
   j.state = jobs::kActive;
   j.attemptsMade = r[6].as<int64_t>();
-  j.maxAttempts = r[7].as<int64_t>();
-  j.backoff.type = r[8].c_str();
-  j.backoff.delayMs = r[9].as<int64_t>();
-  j.backoff.jitter = r[10].as<double>();
-  j.timeoutMs = r[11].as<int64_t>();
-  j.runAtMs = r[12].as<int64_t>();
-  j.createdAtMs = r[13].as<int64_t>();
+  readPlan(r, 7, j);
   j.startedAtMs = nowMs;
   j.leaseOwner = std::string(worker);
   j.leaseExpiresAtMs = nowMs + leaseMs;
   j.lastError = optText(r[14]);
-  return {r[0].as<int64_t>(), std::move(j)};
+  return {seq, std::move(j)};
 }
 
 // libpqxx failures as ABI statuses with a message (the SDK boundary reports them).
