@@ -1,10 +1,10 @@
 #include "pg_job_store.h"
 
+#include "common/json_string.h"
 #include "jobs/job_batch.h"
 #include "jobs/job_record.h"
 #include "jobs/job_transitions.h"
 #include "pg_array.h"
-#include "common/json_string.h"
 #include "pg_errors.h"
 
 #include <wno/sdk/config.hpp>
