@@ -66,10 +66,10 @@ void JobRunner::run(const std::shared_ptr<RunningJob>& job) {
   if (job->stop.load() != StopReason::None) {
     // Cancelled or lost while it waited in the local queue: never run it.
     if (claimReport(*job)) {
-      report(*job, Status(WNO_ERR_CANCELLED, std::string("stopped before it started: ") + stopReasonName(job->stop.load())),
-             "null");
+      report(job, Status(WNO_ERR_CANCELLED, std::string("stopped before it started: ") + stopReasonName(job->stop.load())),
+             "null", /*forgetWhenWritten=*/false);
     }
-    running_->remove(job->id);
+    running_->remove(*job);
     return;
   }
   job->started.store(true);
@@ -100,16 +100,18 @@ void JobRunner::run(const std::shared_ptr<RunningJob>& job) {
     outcome = h.call("on_handle", h.vtable().on_handle, &j, &sink);
   }
   job->series->ran(std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
-  if (claimReport(*job)) report(*job, outcome, resultJson(written));
-  running_->remove(job->id);
+  // Held (its lease renewed) until the end is written, then forgotten.
+  if (claimReport(*job) && report(job, outcome, resultJson(written), /*forgetWhenWritten=*/true)) return;
+  running_->remove(*job);
 }
 
-void JobRunner::abandon(RunningJob& job) {
-  if (!claimReport(job)) return;
-  const StopReason reason = job.stop.load();
+void JobRunner::abandon(const std::shared_ptr<RunningJob>& job) {
+  if (!claimReport(*job)) return;
+  const StopReason reason = job->stop.load();
+  // Still held: the hung handler's thread forgets it when it returns.
   report(job, Status(reason == StopReason::Cancelled ? WNO_ERR_CANCELLED : WNO_ERR_TIMEOUT,
                      "the handler did not stop within " + std::to_string(config_.heartbeatMs) + " ms of being asked"),
-         "null");
+         "null", /*forgetWhenWritten=*/false);
 }
 
 void JobRunner::release(const std::shared_ptr<RunningJob>& job) {
@@ -119,25 +121,29 @@ void JobRunner::release(const std::shared_ptr<RunningJob>& job) {
     f.id = job->id;
     f.nowMs = unixNowMs();
     f.error = "released unstarted: host shutting down";
-    record(std::move(f), "released");
+    record(std::move(f), "released", job, /*forgetWhenWritten=*/false);
     job->series->finished("released");
   }
-  running_->remove(job->id);
+  running_->remove(*job);
 }
 
 void JobRunner::drain() { finishes_->drain(); }
 
-void JobRunner::record(JobStoreClient::Finish finish, const std::string& label) {
-  std::string id = finish.id;
-  finishes_->submit(std::move(finish), [id = std::move(id), label](Status stored) {
+void JobRunner::record(JobStoreClient::Finish finish, const std::string& label, const std::shared_ptr<RunningJob>& job,
+                       bool forgetWhenWritten) {
+  finishes_->submit(std::move(finish), [this, job, label, forgetWhenWritten](Status stored) {
+    job->endWritten.store(true);
+    if (forgetWhenWritten) running_->remove(*job);
     if (stored.isOk()) return;
     // The lease lapses and recovery puts the job back; nothing is lost.
     logError("jobs", "could not record the end of an attempt",
-             {{"job_id", id}, {"outcome", label}, {"error", stored.message()}});
+             {{"job_id", job->id}, {"outcome", label}, {"error", stored.message()}});
   });
 }
 
-void JobRunner::report(RunningJob& job, const Status& outcome, const std::string& result) {
+bool JobRunner::report(const std::shared_ptr<RunningJob>& held, const Status& outcome, const std::string& result,
+                       bool forgetWhenWritten) {
+  RunningJob& job = *held;
   using Kind = JobStoreClient::Finish::Kind;
   const int64_t now = unixNowMs();
   const StopReason reason = job.stop.load();
@@ -187,10 +193,11 @@ void JobRunner::report(RunningJob& job, const Status& outcome, const std::string
                {"error", error}});
     }
   }
-  if (store) record(std::move(f), label);
+  if (store) record(std::move(f), label, held, forgetWhenWritten);
   job.series->finished(label);
   const bool failed = std::string_view(label) == "failed" || std::string_view(label) == "retried";
   if (std::string_view(label) == "completed" || failed) onFinished_(job.queue, failed);
+  return store;
 }
 
 }  // namespace wno::host::jobs

@@ -40,7 +40,7 @@ class JobRunner {
   // Runs a held job; one stopped before it started is reported unrun.
   void run(const std::shared_ptr<RunningJob>& job);
   // The lease keeper gave up waiting for a hung handler.
-  void abandon(RunningJob& job);
+  void abandon(const std::shared_ptr<RunningJob>& job);
   // Gives a held job that never started back to the store (shutdown); the
   // claim does not count as an attempt.
   void release(const std::shared_ptr<RunningJob>& job);
@@ -48,8 +48,14 @@ class JobRunner {
   void drain();
 
  private:
-  void report(RunningJob& job, const Status& outcome, const std::string& resultJson);
-  void record(JobStoreClient::Finish finish, const std::string& label);
+  // True when an end was handed to the store for writing (a job whose lease
+  // was lost has none to write).
+  bool report(const std::shared_ptr<RunningJob>& job, const Status& outcome, const std::string& resultJson,
+              bool forgetWhenWritten);
+  // Writes the end in a batch; then marks the job's end written and, with
+  // forgetWhenWritten, stops holding it (its lease was kept till then).
+  void record(JobStoreClient::Finish finish, const std::string& label, const std::shared_ptr<RunningJob>& job,
+              bool forgetWhenWritten);
 
   const JobsConfig& config_;
   JobStoreClient& store_;

@@ -70,7 +70,7 @@ JobService::JobService(JobsConfig config, std::unique_ptr<JobStoreClient> store,
                                         [this](const std::string& queue, bool failed) {
                                           monitor_.recordFinished(queue, failed);
                                         });
-  running_ = std::make_unique<RunningJobs>(config_, *store_, workerId_, [this](RunningJob& job) { runner_->abandon(job); });
+  running_ = std::make_unique<RunningJobs>(config_, *store_, workerId_, [this](const std::shared_ptr<RunningJob>& job) { runner_->abandon(job); });
   runner_->setRunning(running_.get());
   using Enqueues = Batcher<json, Result<JobStoreClient::Enqueued>>;
   Enqueues::Options options;
@@ -86,6 +86,13 @@ JobService::~JobService() {
   // The owner calls stop() and leaks a service that did not stop cleanly;
   // reaching here with threads still running would be a use after free.
   stop(std::chrono::milliseconds(config_.shutdownGraceMs));
+  // Each points at the other: the runner's writes of finished attempts let
+  // go of their jobs in running_, and running_'s lease keeper abandons hung
+  // handlers through the runner. The keeper is stopped first, then the
+  // runner goes (writing whatever is queued), then what it let go of.
+  running_->stop();
+  runner_.reset();
+  running_.reset();
 }
 
 void JobService::start() {
@@ -123,7 +130,7 @@ bool JobService::stop(std::chrono::milliseconds grace) {
   if (!idle) {
     // Handlers that ignore the stop request: give their jobs back now so no
     // job stays claimed by a host that is going away.
-    for (const auto& job : running_->snapshot()) runner_->abandon(*job);
+    for (const auto& job : running_->snapshot()) runner_->abandon(job);
     logError("jobs", "handlers did not stop; their jobs were given back and their threads left behind",
              {{"running", running_->count()}});
   }

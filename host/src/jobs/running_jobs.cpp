@@ -27,7 +27,7 @@ void RunningJob::requestStop(StopReason reason, int64_t nowMs) {
 }
 
 RunningJobs::RunningJobs(const JobsConfig& config, JobStoreClient& store, std::string workerId,
-                         std::function<void(RunningJob&)> onAbandon)
+                         std::function<void(const std::shared_ptr<RunningJob>&)> onAbandon)
     : config_(config), store_(store), workerId_(std::move(workerId)), onAbandon_(std::move(onAbandon)) {}
 
 RunningJobs::~RunningJobs() { stop(); }
@@ -54,10 +54,11 @@ void RunningJobs::add(const std::shared_ptr<RunningJob>& job) {
   jobs_[job->id] = job;
 }
 
-void RunningJobs::remove(const std::string& id) {
+void RunningJobs::remove(const RunningJob& job) {
   {
     std::unique_lock lock(mutex_);
-    jobs_.erase(id);
+    auto it = jobs_.find(job.id);
+    if (it != jobs_.end() && it->second.get() == &job) jobs_.erase(it);
   }
   std::lock_guard lock(idleMutex_);
   idle_.notify_all();
@@ -126,17 +127,20 @@ void RunningJobs::keepLeases() {
       }
     }
     for (const auto& job : jobs) {
-      if (job->reported.load()) continue;
+      if (job->endWritten.load()) continue;
+      // A reported job only waits for its end to be written: its lease is
+      // kept, nothing else.
+      const bool ended = job->reported.load();
       const int64_t now = unixNowMs();
-      if (job->deadlineMs > 0 && now >= job->deadlineMs) job->requestStop(StopReason::TimedOut, now);
+      if (!ended && job->deadlineMs > 0 && now >= job->deadlineMs) job->requestStop(StopReason::TimedOut, now);
       const StopReason reason = job->stop.load();
       // An unstarted job has no handler to wait for: the worker that takes
       // it from the local queue reports it without running it.
-      if (job->started.load() && (reason == StopReason::TimedOut || reason == StopReason::Cancelled) &&
+      if (!ended && job->started.load() && (reason == StopReason::TimedOut || reason == StopReason::Cancelled) &&
           now - job->stopRequestedAtMs.load() > config_.heartbeatMs) {
         logWarn("jobs", "handler ignored its stop request; abandoning the attempt",
                 {{"job_id", job->id}, {"type", job->type}, {"reason", stopReasonName(reason)}});
-        onAbandon_(*job);
+        onAbandon_(job);
         continue;
       }
       if (reason == StopReason::LeaseLost) continue;
@@ -149,6 +153,8 @@ void RunningJobs::keepLeases() {
         slot->second = now + config_.heartbeatMs;  // the store extended the lease anyway
         job->requestStop(StopReason::Cancelled, now);
       } else if (s.code() == WNO_ERR_PRECONDITION || s.code() == WNO_NOT_FOUND) {
+        // A reported job's end was written between the snapshot and the renewal.
+        if (ended) continue;
         logWarn("jobs", "lease lost; the job may run elsewhere", {{"job_id", job->id}, {"error", s.message()}});
         job->requestStop(StopReason::LeaseLost, now);
       } else {

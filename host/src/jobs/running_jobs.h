@@ -47,6 +47,11 @@ struct RunningJob : ClaimedJob {
   // Set once by whoever reports the attempt's end to the store (the worker
   // or the lease keeper abandoning it), so it is reported exactly once.
   std::atomic<bool> reported{false};
+  // The reported end is in the store (or its write failed): nothing more to
+  // keep. Until then the lease is still renewed: finishes are written in
+  // batches, and a lease that lapsed meanwhile would let recovery run the
+  // job again although it ended here.
+  std::atomic<bool> endWritten{false};
 
   void requestStop(StopReason reason, int64_t nowMs);
 };
@@ -55,14 +60,16 @@ class RunningJobs {
  public:
   // onAbandon(job): the keeper gave up on a hung handler; report the attempt.
   RunningJobs(const JobsConfig& config, JobStoreClient& store, std::string workerId,
-              std::function<void(RunningJob&)> onAbandon);
+              std::function<void(const std::shared_ptr<RunningJob>&)> onAbandon);
   ~RunningJobs();
 
   void start();
   void stop();
 
   void add(const std::shared_ptr<RunningJob>& job);
-  void remove(const std::string& id);
+  // Forgets this job (not a later claim of the same id, which may already
+  // be held when a delayed write of this one's end completes).
+  void remove(const RunningJob& job);
   bool shouldStop(const std::string& id) const;
   // Jobs running (started) here; held but unstarted ones do not count.
   size_t count() const;
@@ -81,7 +88,7 @@ class RunningJobs {
   const JobsConfig& config_;
   JobStoreClient& store_;
   std::string workerId_;
-  std::function<void(RunningJob&)> onAbandon_;
+  std::function<void(const std::shared_ptr<RunningJob>&)> onAbandon_;
   mutable std::shared_mutex mutex_;
   std::map<std::string, std::shared_ptr<RunningJob>> jobs_;
   std::mutex idleMutex_;
