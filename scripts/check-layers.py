@@ -19,8 +19,8 @@ import sys
 # Lowest first.
 LAYERS = [
     ["core"],                          # status, logger, time
-    ["metrics"],                       # the metrics registry
-    ["plugins", "config"],             # plugin loading and the ABI; config files and the schema
+    ["metrics", "config"],             # the metrics registry; config files and the schema
+    ["plugins"],                       # plugin loading and the ABI (components read their config entries)
     ["protection"],                    # rate limits, breakers, shedding (no HTTP)
     ["services"],                      # the services plugins call (host_api)
     ["http"],                          # the HTTP engine, routing and its protection middleware

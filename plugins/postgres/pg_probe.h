@@ -21,14 +21,20 @@
 
 #include <wno/sdk/sdk.hpp>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 typedef struct pg_conn PGconn;
 
 namespace wno::pg {
+
+struct ProbeFailure;   // why a step of a check failed
+struct ConnectionUse;  // the server's connections in use, of those it allows
 
 class PostgresProbe : public wno::sdk::HealthProbe {
  public:
@@ -41,6 +47,14 @@ class PostgresProbe : public wno::sdk::HealthProbe {
   struct ConnClose {
     void operator()(PGconn* c) const;
   };
+
+  // Opens the session, or goes on with the attempt an earlier check left
+  // running, until it is up or `deadline` passes; fills "connect_ms".
+  std::optional<ProbeFailure> connect(Clock::time_point deadline, nlohmann::json& details);
+  void dropSession();
+  wno::sdk::ProbeReport down(const ProbeFailure& f, std::chrono::milliseconds timeout, nlohmann::json& details) const;
+  wno::sdk::ProbeReport up(const ConnectionUse& use, double queryMs, double queriesMs,
+                           const nlohmann::json& details) const;
 
   std::string url_;
   ServerActivity* activity_ = nullptr;  // what this host's pools saw of the same server

@@ -39,6 +39,58 @@ class Handle {
   sqlite3* db = nullptr;
 };
 
+// Why the file cannot serve the repository, if it cannot; its size otherwise.
+std::optional<std::string> fileProblem(const std::string& path, nlohmann::json& details) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "database file " + path + " does not exist";
+  if (!S_ISREG(st.st_mode)) return path + " is not a regular file";
+  details["file_bytes"] = static_cast<int64_t>(st.st_size);
+  // The repository writes: a file it cannot write is as good as gone.
+  if (::access(path.c_str(), R_OK | W_OK) != 0) return "database file " + path + " is not readable and writable";
+  return std::nullopt;
+}
+
+// The first column of the first row; nullopt with `error` set otherwise.
+std::optional<int64_t> queryInteger(sqlite3* db, const char* sql, std::string& error) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
+    error = sqlite3_errmsg(db);
+    return std::nullopt;
+  }
+  std::optional<int64_t> out;
+  const int step = sqlite3_step(stmt);
+  if (step == SQLITE_ROW) out = sqlite3_column_int64(stmt, 0);
+  else error = step == SQLITE_INTERRUPT ? "query interrupted at the probe's timeout" : sqlite3_errmsg(db);
+  sqlite3_finalize(stmt);
+  return out;
+}
+
+std::string journalMode(sqlite3* db) {
+  std::string journal = "unknown";
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr) == SQLITE_OK) {
+    if (sqlite3_step(stmt) == SQLITE_ROW) journal = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+  }
+  return journal;
+}
+
+// The journal mode and the pages: size, count and how many are free. A
+// figure the database will not give is left out; it does not fail the check.
+void addStorageDetails(sqlite3* db, nlohmann::json& details) {
+  std::string ignored;
+  const auto pageSize = queryInteger(db, "PRAGMA page_size", ignored);
+  const auto pageCount = queryInteger(db, "PRAGMA page_count", ignored);
+  const auto freePages = queryInteger(db, "PRAGMA freelist_count", ignored);
+  details["journal_mode"] = journalMode(db);
+  if (pageSize) details["page_size"] = *pageSize;
+  if (pageCount) details["page_count"] = *pageCount;
+  if (freePages) details["freelist_pages"] = *freePages;
+  if (pageCount && freePages && *pageCount > 0) {
+    details["free_fraction"] = static_cast<double>(*freePages) / static_cast<double>(*pageCount);
+  }
+}
+
 }  // namespace
 
 SqliteProbe::SqliteProbe(wno::sdk::Host, std::string_view configJson) {
@@ -57,63 +109,29 @@ ProbeReport SqliteProbe::check(std::chrono::milliseconds timeout) {
     r.detailsJson = details.dump();
     return r;
   };
-  struct stat st {};
-  if (::stat(path_.c_str(), &st) != 0) return down("database file " + path_ + " does not exist");
-  if (!S_ISREG(st.st_mode)) return down(path_ + " is not a regular file");
-  details["file_bytes"] = static_cast<int64_t>(st.st_size);
-  // The repository writes: a file it cannot write is as good as gone.
-  if (::access(path_.c_str(), R_OK | W_OK) != 0) return down("database file " + path_ + " is not readable and writable");
+  if (auto problem = fileProblem(path_, details)) return down(*problem);
 
   const auto started = Clock::now();
-  const auto deadline = started + timeout;
   Handle h;
   int rc = sqlite3_open_v2(path_.c_str(), &h.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) return down("cannot open " + path_ + ": " + (h.db ? sqlite3_errmsg(h.db) : sqlite3_errstr(rc)));
   // Waits on a locked database end with the timeout, and so does a query
   // that runs too long (the progress handler interrupts it).
   sqlite3_busy_timeout(h.db, static_cast<int>(std::max<int64_t>(1, timeout.count())));
-  Clock::time_point limit = deadline;
+  Clock::time_point limit = started + timeout;
   sqlite3_progress_handler(
       h.db, 1000, [](void* p) { return Clock::now() > *static_cast<Clock::time_point*>(p) ? 1 : 0; }, &limit);
 
   std::string error;
-  auto integer = [&](const char* sql) -> std::optional<int64_t> {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(h.db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
-      error = sqlite3_errmsg(h.db);
-      return std::nullopt;
-    }
-    std::optional<int64_t> out;
-    const int step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW) out = sqlite3_column_int64(stmt, 0);
-    else error = step == SQLITE_INTERRUPT ? "query interrupted at the probe's timeout" : sqlite3_errmsg(h.db);
-    sqlite3_finalize(stmt);
-    return out;
-  };
   // Reading the schema proves the file is a database and takes a read lock.
-  const auto tables = integer("SELECT count(*) FROM sqlite_schema");
+  const auto tables = queryInteger(h.db, "SELECT count(*) FROM sqlite_schema", error);
   if (!tables) return down("query failed on " + path_ + ": " + error);
   const double latencyMs = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-  const auto pageSize = integer("PRAGMA page_size");
-  const auto pageCount = integer("PRAGMA page_count");
-  const auto freePages = integer("PRAGMA freelist_count");
-  std::string journal = "unknown";
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(h.db, "PRAGMA journal_mode", -1, &stmt, nullptr) == SQLITE_OK) {
-    if (sqlite3_step(stmt) == SQLITE_ROW) journal = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    sqlite3_finalize(stmt);
-  }
+  addStorageDetails(h.db, details);
   const int64_t walBytes = fileSize(path_ + "-wal").value_or(0);
   details["latency_ms"] = latencyMs;
   details["tables"] = *tables;
-  details["journal_mode"] = journal;
   details["wal_bytes"] = walBytes;
-  if (pageSize) details["page_size"] = *pageSize;
-  if (pageCount) details["page_count"] = *pageCount;
-  if (freePages) details["freelist_pages"] = *freePages;
-  if (pageCount && freePages && *pageCount > 0) {
-    details["free_fraction"] = static_cast<double>(*freePages) / static_cast<double>(*pageCount);
-  }
 
   r.status = WNO_HEALTH_UP;
   r.message = "ok in " + std::to_string(static_cast<int>(latencyMs + 0.5)) + " ms";

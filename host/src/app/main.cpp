@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
+#include <string>
 
 namespace wno::host {
 namespace {
@@ -80,10 +82,10 @@ class HostApplication : public Poco::Util::ServerApplication {
   HostRuntime& runtime_;
 };
 
-int run(int argc, char** argv) {
-  // Block the termination signals before any thread starts, so every thread
-  // inherits the mask and only waitForTerminationRequest() receives them;
-  // otherwise SIGTERM could hit a worker thread and kill the process undrained.
+// Blocks the termination signals before any thread starts, so every thread
+// inherits the mask and only waitForTerminationRequest() receives them;
+// otherwise SIGTERM could hit a worker thread and kill the process undrained.
+void blockTerminationSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -93,8 +95,15 @@ int run(int argc, char** argv) {
   // hiredis (shared rate limits, the redis plugin) writes with write(2): a
   // write to a Redis that just died must fail with EPIPE, not kill the host.
   std::signal(SIGPIPE, SIG_IGN);
+}
 
-  CliOptions cli = parseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+std::string invalidConfigLine(size_t errors) {
+  return "wno-host: invalid config (" + std::to_string(errors) + " error" + (errors == 1 ? "" : "s") + "):\n";
+}
+
+// A command line that cannot be read, --help and --version: answered
+// before any config is read.
+std::optional<int> answerWithoutConfig(const CliOptions& cli) {
   if (!cli.error.empty()) {
     std::cerr << "wno-host: " << cli.error << "\n" << usageText();
     return kExitBadConfig;
@@ -108,37 +117,26 @@ int run(int argc, char** argv) {
               << WNO_ABI_VERSION_MINOR << ")\n";
     return kExitOk;
   }
+  return std::nullopt;
+}
 
-  config::LoadOptions load;
-  // No --config: the default compiled into this binary, so the host runs
-  // from any folder (an installed one included) with nothing next to it.
-  load.files = cli.configFiles.empty() ? std::vector<std::string>{config::kBuiltinDefaultName} : cli.configFiles;
-  load.overrides = cli.overrides;
-  config::LoadResult loaded = config::loadConfig(load);
-  if (!loaded.ok()) {
-    std::cerr << "wno-host: invalid config (" << loaded.errors.size() << " error"
-              << (loaded.errors.size() == 1 ? "" : "s") << "):\n"
-              << config::formatErrors(loaded.errors);
-    return kExitBadConfig;
+// --print-config[=sources]: secrets redacted.
+void printEffectiveConfig(const CliOptions& cli, const config::LoadOptions& load, const config::LoadResult& loaded) {
+  const nlohmann::json shown = config::redactSecrets(loaded.effective);
+  if (!cli.printSources) {
+    std::cout << shown.dump(2) << "\n";
+    return;
   }
-  if (cli.printConfig) {
-    const nlohmann::json shown = config::redactSecrets(loaded.effective);
-    if (cli.printSources) {
-      std::cout << "# wno-host " << WNO_HOST_VERSION << ": effective config from";
-      for (const auto& f : load.files) std::cout << " " << f;
-      std::cout << (load.overrides.empty() ? "" : " + --set") << "; secrets redacted\n"
-                << config::formatSources(shown, loaded.sources);
-    } else {
-      std::cout << shown.dump(2) << "\n";
-    }
-    return kExitOk;
-  }
-  configureLogging(loaded.effective);
-  // The document goes to stdout, where the log lines go too: only errors
-  // (which also fail the command) may join it.
-  if (cli.printOpenApi) Logger::instance().configure(WNO_LOG_ERROR, LogFormat::Text);
+  std::cout << "# wno-host " << WNO_HOST_VERSION << ": effective config from";
+  for (const auto& f : load.files) std::cout << " " << f;
+  std::cout << (load.overrides.empty() ? "" : " + --set") << "; secrets redacted\n"
+            << config::formatSources(shown, loaded.sources);
+}
 
-  HostRuntime runtime(loaded.effective, executableDir());
+// Once the plugins are loaded: the commands that end there (--list-plugins,
+// --print-openapi, --validate-config) and what stops the host from starting
+// (a required plugin refused, a config naming what no plugin provides).
+std::optional<int> answerWithPlugins(HostRuntime& runtime, const CliOptions& cli, size_t configFiles) {
   const Status plugins = runtime.loadPlugins();
   if (cli.listPlugins) {
     printPluginTable(runtime.plugins());
@@ -151,8 +149,7 @@ int run(int argc, char** argv) {
     return kExitPluginRefused;
   }
   if (auto errors = runtime.checkReferences(); !errors.empty()) {
-    std::cerr << "wno-host: invalid config (" << errors.size() << " error" << (errors.size() == 1 ? "" : "s")
-              << "):\n";
+    std::cerr << invalidConfigLine(errors.size());
     for (const auto& e : errors) std::cerr << e << "\n";
     return kExitBadConfig;
   }
@@ -162,16 +159,43 @@ int run(int argc, char** argv) {
   }
   if (cli.validateOnly) {
     if (auto errors = runtime.dryRunComponents(); !errors.empty()) {
-      std::cerr << "wno-host: invalid config (" << errors.size() << " error" << (errors.size() == 1 ? "" : "s")
-                << "):\n";
+      std::cerr << invalidConfigLine(errors.size());
       for (const auto& e : errors) std::cerr << "  " << e << "\n";
       return kExitBadConfig;
     }
-    std::cout << "config OK: " << load.files.size() << " file(s), " << runtime.plugins().plugins().size()
+    std::cout << "config OK: " << configFiles << " file(s), " << runtime.plugins().plugins().size()
               << " plugin(s) loaded\n";
     return kExitOk;
   }
+  return std::nullopt;
+}
 
+int run(int argc, char** argv) {
+  blockTerminationSignals();
+  CliOptions cli = parseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+  if (auto exitCode = answerWithoutConfig(cli)) return *exitCode;
+
+  config::LoadOptions load;
+  // No --config: the default compiled into this binary, so the host runs
+  // from any folder (an installed one included) with nothing next to it.
+  load.files = cli.configFiles.empty() ? std::vector<std::string>{config::kBuiltinDefaultName} : cli.configFiles;
+  load.overrides = cli.overrides;
+  config::LoadResult loaded = config::loadConfig(load);
+  if (!loaded.ok()) {
+    std::cerr << invalidConfigLine(loaded.errors.size()) << config::formatErrors(loaded.errors);
+    return kExitBadConfig;
+  }
+  if (cli.printConfig) {
+    printEffectiveConfig(cli, load, loaded);
+    return kExitOk;
+  }
+  configureLogging(loaded.effective);
+  // The document goes to stdout, where the log lines go too: only errors
+  // (which also fail the command) may join it.
+  if (cli.printOpenApi) Logger::instance().configure(WNO_LOG_ERROR, LogFormat::Text);
+
+  HostRuntime runtime(loaded.effective, executableDir());
+  if (auto exitCode = answerWithPlugins(runtime, cli, load.files.size())) return *exitCode;
   HostApplication app(runtime);
   char* appArgv[] = {argv[0], nullptr};
   return app.run(1, appArgv);

@@ -101,13 +101,8 @@ std::vector<ComponentConfig> cacheLevelsFrom(const nlohmann::json& cache) {
   const config::OptionsNode levels = filled.node().child("levels");
   std::vector<ComponentConfig> out;
   for (size_t i = 0; i < levels.size(); ++i) {
-    const config::OptionsNode level = levels.item(i);
-    ComponentConfig c;
-    c.type = level.get<std::string>("backend");
-    c.name = level.find<std::string>("name").value_or("l" + std::to_string(i + 1));
-    c.config = levelBackendConfig(filled.json(), i);
-    c.pointer = level.pointer();
-    c.typeKey = "backend";
+    ComponentConfig c = componentConfigFrom(levels.item(i), "backend", "l" + std::to_string(i + 1));
+    c.config = levelBackendConfig(filled.json(), i);  // L1's also carries the regions' byte shares
     out.push_back(std::move(c));
   }
   return out;

@@ -13,11 +13,7 @@ DataOptions dataOptionsFrom(const nlohmann::json& data) {
   for (size_t i = 0; i < repositories.size(); ++i) {
     const config::OptionsNode r = repositories.item(i);
     RepositoryConfig repository;
-    repository.component.type = r.get<std::string>("type");
-    repository.component.name = r.find<std::string>("name").value_or(repository.component.type);
-    repository.component.config = r.get<nlohmann::json>("config");
-    repository.component.pointer = r.pointer();
-    repository.component.typeKey = "type";
+    repository.component = componentConfigFrom(r);
     repository.breaker = r.get<nlohmann::json>("breaker");
     repository.breakerEnabled = breakerEnabled(repository.breaker).value_or(true);
     options.repositories.push_back(std::move(repository));

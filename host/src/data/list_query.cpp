@@ -1,89 +1,15 @@
 #include "data/list_query.h"
 
+#include "data/query_text.h"
+
+#include <algorithm>
 #include <charconv>
+#include <set>
 
 namespace wno::host::data {
 namespace {
 
-// Splits "a,b,\"c,d\"" on commas outside double quotes; quotes are removed
-// and \" or \\ escape inside them.
-bool splitList(const std::string& text, std::vector<std::string>& out, std::string& error) {
-  std::string current;
-  bool quoted = false, wasQuoted = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char ch = text[i];
-    if (quoted) {
-      if (ch == '\\' && i + 1 < text.size()) current += text[++i];
-      else if (ch == '"') quoted = false;
-      else current += ch;
-    } else if (ch == '"') {
-      quoted = wasQuoted = true;
-    } else if (ch == ',') {
-      out.push_back(current);
-      current.clear();
-      wasQuoted = false;
-    } else {
-      current += ch;
-    }
-  }
-  if (quoted) {
-    error = "unterminated quote in list";
-    return false;
-  }
-  if (!current.empty() || wasQuoted || !out.empty()) out.push_back(current);
-  return true;
-}
-
 const std::vector<std::string> kScalarOps = {"eq", "ne", "gt", "gte", "lt", "lte", "like"};
-
-// Splits a group's terms on the commas at its own level: not inside a nested
-// group's or an in-list's parentheses, nor inside double quotes.
-bool splitTerms(const std::string& text, std::vector<std::string>& out, std::string& error) {
-  std::string current;
-  int depth = 0;
-  bool quoted = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char ch = text[i];
-    if (quoted) {
-      if (ch == '\\' && i + 1 < text.size()) current += text.substr(i++, 2);
-      else {
-        if (ch == '"') quoted = false;
-        current += ch;
-      }
-      continue;
-    }
-    if (ch == '"') quoted = true;
-    if (ch == '(') ++depth;
-    if (ch == ')' && --depth < 0) {
-      error = "unbalanced \")\"";
-      return false;
-    }
-    if (ch == ',' && depth == 0) {
-      out.push_back(current);
-      current.clear();
-    } else {
-      current += ch;
-    }
-  }
-  if (quoted || depth != 0) {
-    error = quoted ? "unterminated quote" : "unbalanced \"(\"";
-    return false;
-  }
-  out.push_back(current);
-  return true;
-}
-
-// A scalar inside a group may be double-quoted, so that it can hold commas
-// and parentheses: "a,b" is the text a,b.
-std::string unquoteScalar(const std::string& raw) {
-  if (raw.size() < 2 || raw.front() != '"' || raw.back() != '"') return raw;
-  std::string out;
-  for (size_t i = 1; i + 1 < raw.size(); ++i) {
-    if (raw[i] == '\\' && i + 2 < raw.size()) ++i;
-    out += raw[i];
-  }
-  return out;
-}
 
 // "or(...)", "and(...)", "not.or(...)", "not.and(...)": the group's operator,
 // negation and the text between its parentheses; false for anything else.
@@ -153,6 +79,109 @@ struct GroupParser {
     return true;
   }
 };
+
+// or=(...), and=(...), not.or=(...), not.and=(...): one group of terms.
+bool parseGroupParameter(GroupParser& groups, const std::string& key, const std::string& value,
+                         std::vector<Filter>& filters, std::string& error) {
+  const bool negated = key.rfind("not.", 0) == 0;
+  const std::string op = negated ? key.substr(4) : key;
+  if (value.size() < 2 || value.front() != '(' || value.back() != ')') {
+    error = "expected " + key + "=(field.operator.value,...)";
+    return false;
+  }
+  Filter group;
+  if (!groups.parse(op, negated, value.substr(1, value.size() - 2), 1, group, error)) return false;
+  filters.push_back(std::move(group));
+  return true;
+}
+
+// <field>=<op>.<value>: one condition, counted with the groups' terms.
+bool parseFieldParameter(GroupParser& groups, const std::string& key, const std::string& value,
+                         std::vector<Filter>& filters, std::string& error) {
+  const Collection& c = groups.c;
+  if (!c.field(key)) {
+    error = "unknown parameter or field \"" + key + "\"";
+    return false;
+  }
+  if (!c.filterable.count(key)) {
+    error = "field \"" + key + "\" is not filterable";
+    return false;
+  }
+  if (++groups.terms > kMaxFilterTerms) {
+    error = "at most " + std::to_string(kMaxFilterTerms) + " conditions";
+    return false;
+  }
+  Filter filter;
+  if (!parseFilter(c, key, value, filter, error)) return false;
+  filters.push_back(std::move(filter));
+  return true;
+}
+
+// sort=field,-field: sortable fields, each once, "-" for descending.
+bool parseSort(const Collection& c, const std::string& value, std::vector<SortKey>& sort, std::string& error) {
+  std::vector<std::string> parts;
+  std::string splitError;
+  if (!splitList(value, parts, splitError) || parts.empty()) {
+    error = "expected sort=field,-field";
+    return false;
+  }
+  for (auto part : parts) {
+    SortKey k;
+    if (!part.empty() && (part[0] == '-' || part[0] == '+')) {
+      k.desc = part[0] == '-';
+      part = part.substr(1);
+    }
+    const bool twice = std::any_of(sort.begin(), sort.end(), [&](const SortKey& e) { return e.field == part; });
+    if (!c.field(part)) error = "no field \"" + part + "\" in collection " + c.name;
+    else if (!c.sortable.count(part)) error = "field \"" + part + "\" is not sortable";
+    else if (twice) error = "field \"" + part + "\" appears twice";
+    if (!error.empty()) return false;
+    k.field = part;
+    sort.push_back(k);
+  }
+  return true;
+}
+
+// limit=N, from 1 to the collection's largest page.
+bool parseLimit(const Collection& c, const std::string& value, int& limit, std::string& error) {
+  int parsed = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+  if (ec != std::errc() || end != value.data() + value.size() || parsed < 1 || parsed > c.maxPageSize) {
+    error = "expected an integer from 1 to " + std::to_string(c.maxPageSize);
+    return false;
+  }
+  limit = parsed;
+  return true;
+}
+
+// fields=a,b: known fields; one named twice is kept once.
+bool parseFields(const Collection& c, const std::string& value, std::vector<std::string>& fields,
+                 std::string& error) {
+  std::vector<std::string> names;
+  std::string splitError;
+  if (!splitList(value, names, splitError) || names.empty()) {
+    error = "expected fields=a,b";
+    return false;
+  }
+  for (const auto& name : names) {
+    if (!c.field(name)) {
+      error = "no field \"" + name + "\" in collection " + c.name;
+      return false;
+    }
+    if (std::find(fields.begin(), fields.end(), name) == fields.end()) fields.push_back(name);
+  }
+  return true;
+}
+
+// id breaks ties so every row has one position; it follows the direction
+// of the first key so the default "newest first" stays newest first.
+void endSortWithId(std::vector<SortKey>& sort) {
+  if (!sort.empty() && sort.back().field == "id") return;
+  const bool desc = sort.empty() ? false : sort.front().desc;
+  bool hasId = false;
+  for (const auto& k : sort) hasId = hasId || k.field == "id";
+  if (!hasId) sort.push_back({"id", desc});
+}
 
 // Canonical JSON of a filter for cursor binding: a plain leaf keeps the
 // [field, op, value] form cursors have always been bound to.
@@ -263,85 +292,36 @@ bool parseListQuery(const Collection& c, const std::vector<std::pair<std::string
                     ListQuery& out, QueryError& error) {
   out = ListQuery{};
   out.limit = c.defaultPageSize;
-  auto fail = [&](const std::string& parameter, std::string message) {
-    error = {parameter, std::move(message)};
-    return false;
-  };
-  bool sawSort = false, sawLimit = false, sawFields = false, sawCursor = false;
+  std::set<std::string> seen;
   GroupParser groups{c};
   for (const auto& [key, value] : params) {
+    std::string message;
+    bool ok = true;
+    if (key == "sort" || key == "limit" || key == "fields" || key == "cursor") {
+      if (!seen.insert(key).second) {
+        error = {key, key + " given twice"};
+        return false;
+      }
+    }
     if (key == "or" || key == "and" || key == "not.or" || key == "not.and") {
-      const bool negated = key.rfind("not.", 0) == 0;
-      const std::string op = negated ? key.substr(4) : key;
-      if (value.size() < 2 || value.front() != '(' || value.back() != ')') {
-        return fail(key, "expected " + key + "=(field.operator.value,...)");
-      }
-      Filter group;
-      std::string message;
-      if (!groups.parse(op, negated, value.substr(1, value.size() - 2), 1, group, message)) return fail(key, message);
-      out.filters.push_back(std::move(group));
+      ok = parseGroupParameter(groups, key, value, out.filters, message);
     } else if (key == "sort") {
-      if (sawSort) return fail(key, "sort given twice");
-      sawSort = true;
-      std::vector<std::string> parts;
-      std::string splitError;
-      if (!splitList(value, parts, splitError) || parts.empty()) return fail(key, "expected sort=field,-field");
-      for (auto part : parts) {
-        SortKey k;
-        if (!part.empty() && (part[0] == '-' || part[0] == '+')) {
-          k.desc = part[0] == '-';
-          part = part.substr(1);
-        }
-        if (!c.field(part)) return fail(key, "no field \"" + part + "\" in collection " + c.name);
-        if (!c.sortable.count(part)) return fail(key, "field \"" + part + "\" is not sortable");
-        for (const auto& existing : out.sort) {
-          if (existing.field == part) return fail(key, "field \"" + part + "\" appears twice");
-        }
-        k.field = part;
-        out.sort.push_back(k);
-      }
+      ok = parseSort(c, value, out.sort, message);
     } else if (key == "limit") {
-      if (sawLimit) return fail(key, "limit given twice");
-      sawLimit = true;
-      int limit = 0;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
-      if (ec != std::errc() || end != value.data() + value.size() || limit < 1 || limit > c.maxPageSize) {
-        return fail(key, "expected an integer from 1 to " + std::to_string(c.maxPageSize));
-      }
-      out.limit = limit;
+      ok = parseLimit(c, value, out.limit, message);
     } else if (key == "fields") {
-      if (sawFields) return fail(key, "fields given twice");
-      sawFields = true;
-      std::vector<std::string> names;
-      std::string splitError;
-      if (!splitList(value, names, splitError) || names.empty()) return fail(key, "expected fields=a,b");
-      for (const auto& name : names) {
-        if (!c.field(name)) return fail(key, "no field \"" + name + "\" in collection " + c.name);
-        if (std::find(out.fields.begin(), out.fields.end(), name) == out.fields.end()) out.fields.push_back(name);
-      }
+      ok = parseFields(c, value, out.fields, message);
     } else if (key == "cursor") {
-      if (sawCursor) return fail(key, "cursor given twice");
-      sawCursor = true;
       out.cursor = value;
     } else {
-      if (!c.field(key)) return fail(key, "unknown parameter or field \"" + key + "\"");
-      if (!c.filterable.count(key)) return fail(key, "field \"" + key + "\" is not filterable");
-      Filter filter;
-      std::string message;
-      if (++groups.terms > kMaxFilterTerms) return fail(key, "at most " + std::to_string(kMaxFilterTerms) + " conditions");
-      if (!parseFilter(c, key, value, filter, message)) return fail(key, message);
-      out.filters.push_back(std::move(filter));
+      ok = parseFieldParameter(groups, key, value, out.filters, message);
+    }
+    if (!ok) {
+      error = {key, std::move(message)};
+      return false;
     }
   }
-  // id breaks ties so every row has one position; it follows the direction
-  // of the first key so the default "newest first" stays newest first.
-  if (out.sort.empty() || out.sort.back().field != "id") {
-    const bool desc = out.sort.empty() ? false : out.sort.front().desc;
-    bool hasId = false;
-    for (const auto& k : out.sort) hasId = hasId || k.field == "id";
-    if (!hasId) out.sort.push_back({"id", desc});
-  }
-  // The keyset needs the sort keys of the last row, whatever fields were asked for.
+  endSortWithId(out.sort);
   return true;
 }
 

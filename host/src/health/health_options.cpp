@@ -12,11 +12,7 @@ std::vector<ProbeConfig> probeConfigsFrom(const nlohmann::json& health) {
   for (size_t i = 0; i < probes.size(); ++i) {
     const config::OptionsNode p = probes.item(i);
     ProbeConfig probe;
-    probe.component.type = p.get<std::string>("type");
-    probe.component.name = p.find<std::string>("name").value_or(probe.component.type);
-    probe.component.config = p.get<nlohmann::json>("config");
-    probe.component.pointer = p.pointer();
-    probe.component.typeKey = "type";
+    probe.component = componentConfigFrom(p);
     probe.options.name = probe.component.name;
     probe.options.interval = std::chrono::milliseconds(p.get<int64_t>("interval_ms"));
     probe.options.timeout = std::chrono::milliseconds(p.get<int64_t>("timeout_ms"));

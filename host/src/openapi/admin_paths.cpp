@@ -7,9 +7,11 @@ namespace wno::host::openapi {
 
 using nlohmann::json;
 
-void addAdminPaths(json& doc) {
-  json& schemas = doc["components"]["schemas"];
-  schemas["Plugins"] = {
+namespace {
+
+// GET /admin/plugins: the loaded plugins and the refused ones with why.
+json pluginsSchema() {
+  return {
       {"type", "object"},
       {"required", {"host_abi", "plugins", "refused"}},
       {"properties",
@@ -37,6 +39,10 @@ void addAdminPaths(json& doc) {
                                                 {"reason", {{"type", "string"}}},
                                                 {"fix", {{"type", "string"}}},
                                                 {"required", {{"type", "boolean"}}}}}}}}}}}};
+}
+
+// GET /admin/cache/stats: per level, and per region the lookups' outcomes.
+json cacheStatsSchema() {
   const json ratio = {{"type", "number"}, {"minimum", 0}, {"maximum", 1}, {"description", "share of lookups since start"}};
   json region = {{"type", "object"},
                  {"properties", {{"hits", {{"type", "integer"}}},
@@ -51,7 +57,7 @@ void addAdminPaths(json& doc) {
                                  {"distributed_waits_exceeded", {{"type", "integer"}}},
                                  {"ttl_multiplier", {{"type", "number"}}},
                                  {"ttl_ms", {{"type", "integer"}}}}}};
-  schemas["CacheStats"] = {
+  return {
       {"type", "object"},
       {"required", {"levels"}},
       {"properties",
@@ -72,6 +78,14 @@ void addAdminPaths(json& doc) {
                           {"lease_level", {{"type", {"string", "null"}}}},
                           {"lease_ms", {{"type", "integer"}}},
                           {"wait_ms", {{"type", "integer"}}}}}}}}}};
+}
+
+}  // namespace
+
+void addAdminPaths(json& doc) {
+  json& schemas = doc["components"]["schemas"];
+  schemas["Plugins"] = pluginsSchema();
+  schemas["CacheStats"] = cacheStatsSchema();
 
   const json security = json::array({{{"adminKey", json::array()}}});
   const json tags = {"admin"};

@@ -200,6 +200,140 @@ json idParameter() {
           {"schema", {{"type", "integer"}, {"format", "int64"}, {"minimum", 1}}}};
 }
 
+json collectionTags(const Collection& c) { return json::array({c.name}); }
+
+json readHeaders() { return {{"ETag", ref("headers", "ETag")}, {"Cache-Control", ref("headers", "CacheControl")}}; }
+
+json ifNoneMatchParameter() { return {{"name", "If-None-Match"}, {"in", "header"}, {"schema", {{"type", "string"}}}}; }
+
+json jsonRequestBody(const json& schema) {
+  return {{"required", true}, {"content", {{"application/json", {{"schema", schema}}}}}};
+}
+
+// A write by filter on a repository whose plugin predates ABI 1.2.
+json filterWriteNotImplemented() {
+  return problemResponse("This collection's repository cannot write by filter (its plugin predates ABI 1.2).");
+}
+
+// GET /{c}: one page, in keyset order.
+json listOperation(const Collection& c) {
+  const std::string name = schemaName(c.name);
+  json page = {{"type", "object"},
+               {"required", {"data", "next_cursor", "has_more"}},
+               {"additionalProperties", false},
+               {"properties",
+                {{"data", {{"type", "array"}, {"items", ref("schemas", name + "Selection")}}},
+                 {"next_cursor", {{"type", {"string", "null"}}}},
+                 {"has_more", {{"type", "boolean"}}}}}};
+  json responses = {{"200", jsonResponse("One page, in keyset order.", page, readHeaders())},
+                    {"304", ref("responses", "NotModified")},
+                    {"400", ref("responses", "BadRequest")}};
+  json params = listParameters(c);
+  params.push_back(ifNoneMatchParameter());
+  return {{"operationId", "list_" + c.name}, {"summary", "List " + c.name},
+          {"tags", collectionTags(c)}, {"parameters", params}, {"responses", withApiErrors(responses)}};
+}
+
+// POST /{c}: one row.
+json createOperation(const Collection& c) {
+  const std::string name = schemaName(c.name);
+  json responses = {
+      {"201", jsonResponse("Created.", ref("schemas", name),
+                           {{"Location", ref("headers", "Location")}, {"ETag", ref("headers", "ETag")}})},
+      {"400", ref("responses", "BadRequest")},
+      {"409", ref("responses", "Conflict")}};
+  return {{"operationId", "create_" + c.name}, {"summary", "Create one row of " + c.name}, {"tags", collectionTags(c)},
+          {"requestBody", jsonRequestBody(ref("schemas", name + "Create"))},
+          {"responses", withApiErrors(responses)}};
+}
+
+// POST /{c}/bulk: many rows, all or nothing.
+json bulkCreateOperation(const Collection& c, size_t maxBulkRows) {
+  const std::string name = schemaName(c.name);
+  json body = {{"type", "array"}, {"minItems", 1}, {"maxItems", maxBulkRows}, {"items", ref("schemas", name + "Create")}};
+  json created = {{"type", "object"},
+                  {"required", {"created", "ids"}},
+                  {"additionalProperties", false},
+                  {"properties",
+                   {{"created", {{"type", "integer"}, {"minimum", 1}}},
+                    {"ids", {{"type", "array"}, {"items", {{"type", "integer"}, {"format", "int64"}}}}}}}};
+  json responses = {{"201", jsonResponse("All rows created, in one transaction.", created)},
+                    {"400", ref("responses", "BadRequest")},
+                    {"409", ref("responses", "Conflict")}};
+  return {{"operationId", "bulk_create_" + c.name}, {"summary", "Create many rows of " + c.name + ": all or nothing"},
+          {"tags", collectionTags(c)},
+          {"requestBody", jsonRequestBody(body)},
+          {"responses", withApiErrors(responses)}};
+}
+
+// PATCH /{c}?<filters>&limit=N: the rows a filter selects.
+json updateWhereOperation(const Collection& c) {
+  const std::string name = schemaName(c.name);
+  json responses = {{"200", jsonResponse("The changed rows' count and ids (ascending), in one transaction.",
+                                         filterWriteAnswer(name, "updated"))},
+                    {"400", ref("responses", "BadRequest")},
+                    {"409", ref("responses", "Conflict")},
+                    {"501", filterWriteNotImplemented()}};
+  return {{"operationId", "update_" + c.name + "_where"},
+          {"summary", "Update the rows of " + c.name + " a filter selects (at most limit; versions go up by one)"},
+          {"tags", collectionTags(c)},
+          {"parameters", filterWriteParameters(c)},
+          {"requestBody", jsonRequestBody(ref("schemas", name + "Patch"))},
+          {"responses", withApiErrors(responses)}};
+}
+
+// DELETE /{c}?<filters>&limit=N: the rows a filter selects.
+json deleteWhereOperation(const Collection& c) {
+  json responses = {{"200", jsonResponse("The deleted rows' count and ids (ascending), in one transaction.",
+                                         filterWriteAnswer(schemaName(c.name), "deleted"))},
+                    {"400", ref("responses", "BadRequest")},
+                    {"501", filterWriteNotImplemented()}};
+  return {{"operationId", "delete_" + c.name + "_where"},
+          {"summary", "Delete the rows of " + c.name + " a filter selects (at most limit)"},
+          {"tags", collectionTags(c)},
+          {"parameters", filterWriteParameters(c)},
+          {"responses", withApiErrors(responses)}};
+}
+
+// GET /{c}/{id}
+json getOperation(const Collection& c) {
+  json responses = {{"200", jsonResponse("The row.", ref("schemas", schemaName(c.name) + "Selection"), readHeaders())},
+                    {"304", ref("responses", "NotModified")},
+                    {"400", ref("responses", "BadRequest")},
+                    {"404", ref("responses", "NotFound")}};
+  return {{"operationId", "get_" + c.name}, {"summary", "Get one row of " + c.name}, {"tags", collectionTags(c)},
+          {"parameters", {idParameter(), fieldsParameter(c), ifNoneMatchParameter()}},
+          {"responses", withApiErrors(responses)}};
+}
+
+// PATCH /{c}/{id}: optimistic concurrency through If-Match.
+json updateOperation(const Collection& c) {
+  const std::string name = schemaName(c.name);
+  json responses = {{"200", jsonResponse("Updated.", ref("schemas", name), {{"ETag", ref("headers", "ETag")}})},
+                    {"400", ref("responses", "BadRequest")},
+                    {"404", ref("responses", "NotFound")},
+                    {"409", ref("responses", "Conflict")},
+                    {"412", ref("responses", "PreconditionFailed")},
+                    {"428", ref("responses", "PreconditionRequired")}};
+  json ifMatch = {{"name", "If-Match"}, {"in", "header"}, {"required", true},
+                  {"description", "The ETag of the version being changed (or *)."},
+                  {"schema", {{"type", "string"}}}};
+  return {{"operationId", "update_" + c.name}, {"summary", "Update one row of " + c.name + " (optimistic concurrency)"},
+          {"tags", collectionTags(c)},
+          {"parameters", {idParameter(), ifMatch}},
+          {"requestBody", jsonRequestBody(ref("schemas", name + "Patch"))},
+          {"responses", withApiErrors(responses)}};
+}
+
+// DELETE /{c}/{id}
+json deleteOperation(const Collection& c) {
+  json responses = {{"204", {{"description", "Deleted."}}},
+                    {"400", ref("responses", "BadRequest")},
+                    {"404", ref("responses", "NotFound")}};
+  return {{"operationId", "delete_" + c.name}, {"summary", "Delete one row of " + c.name},
+          {"tags", collectionTags(c)}, {"parameters", {idParameter()}}, {"responses", withApiErrors(responses)}};
+}
+
 void addCollection(json& doc, const Collection& c, size_t maxBulkRows) {
   const std::string name = schemaName(c.name);
   json& schemas = doc["components"]["schemas"];
@@ -208,123 +342,20 @@ void addCollection(json& doc, const Collection& c, size_t maxBulkRows) {
   // What reads return: every field, unless `fields` selected some.
   schemas[name + "Selection"] = entitySchema(c, false);
   schemas[name + "Selection"]["description"] = "A row of " + c.name + ": all fields, or those `fields` selected.";
-  const std::string base = "/api/v1/" + c.name;
-  const json tags = json::array({c.name});
-  const json readHeaders = {{"ETag", ref("headers", "ETag")}, {"Cache-Control", ref("headers", "CacheControl")}};
-  json& paths = doc["paths"];
+  if (c.allows("create") || c.allows("bulk")) schemas[name + "Create"] = writeSchema(c, true);
+  if (c.allows("update")) schemas[name + "Patch"] = writeSchema(c, false);
 
-  if (c.allows("list")) {
-    json page = {{"type", "object"},
-                 {"required", {"data", "next_cursor", "has_more"}},
-                 {"additionalProperties", false},
-                 {"properties",
-                  {{"data", {{"type", "array"}, {"items", ref("schemas", name + "Selection")}}},
-                   {"next_cursor", {{"type", {"string", "null"}}}},
-                   {"has_more", {{"type", "boolean"}}}}}};
-    json responses = {{"200", jsonResponse("One page, in keyset order.", page, readHeaders)},
-                      {"304", ref("responses", "NotModified")},
-                      {"400", ref("responses", "BadRequest")}};
-    json params = listParameters(c);
-    params.push_back({{"name", "If-None-Match"}, {"in", "header"}, {"schema", {{"type", "string"}}}});
-    paths[base]["get"] = {{"operationId", "list_" + c.name}, {"summary", "List " + c.name},
-                          {"tags", tags}, {"parameters", params}, {"responses", withApiErrors(responses)}};
-  }
-  if (c.allows("create")) {
-    schemas[name + "Create"] = writeSchema(c, true);
-    json responses = {
-        {"201", jsonResponse("Created.", ref("schemas", name),
-                             {{"Location", ref("headers", "Location")}, {"ETag", ref("headers", "ETag")}})},
-        {"400", ref("responses", "BadRequest")},
-        {"409", ref("responses", "Conflict")}};
-    paths[base]["post"] = {
-        {"operationId", "create_" + c.name}, {"summary", "Create one row of " + c.name}, {"tags", tags},
-        {"requestBody", {{"required", true}, {"content", {{"application/json", {{"schema", ref("schemas", name + "Create")}}}}}}},
-        {"responses", withApiErrors(responses)}};
-  }
-  if (c.allows("bulk")) {
-    schemas[name + "Create"] = writeSchema(c, true);
-    json body = {{"type", "array"}, {"minItems", 1}, {"maxItems", maxBulkRows}, {"items", ref("schemas", name + "Create")}};
-    json created = {{"type", "object"},
-                    {"required", {"created", "ids"}},
-                    {"additionalProperties", false},
-                    {"properties",
-                     {{"created", {{"type", "integer"}, {"minimum", 1}}},
-                      {"ids", {{"type", "array"}, {"items", {{"type", "integer"}, {"format", "int64"}}}}}}}};
-    json responses = {{"201", jsonResponse("All rows created, in one transaction.", created)},
-                      {"400", ref("responses", "BadRequest")},
-                      {"409", ref("responses", "Conflict")}};
-    paths[base + "/bulk"]["post"] = {
-        {"operationId", "bulk_create_" + c.name}, {"summary", "Create many rows of " + c.name + ": all or nothing"},
-        {"tags", tags},
-        {"requestBody", {{"required", true}, {"content", {{"application/json", {{"schema", body}}}}}}},
-        {"responses", withApiErrors(responses)}};
-  }
-  const json notImplemented =
-      problemResponse("This collection's repository cannot write by filter (its plugin predates ABI 1.2).");
-  if (c.allows("update")) {
-    schemas[name + "Patch"] = writeSchema(c, false);
-    json responses = {{"200", jsonResponse("The changed rows' count and ids (ascending), in one transaction.",
-                                           filterWriteAnswer(name, "updated"))},
-                      {"400", ref("responses", "BadRequest")},
-                      {"409", ref("responses", "Conflict")},
-                      {"501", notImplemented}};
-    paths[base]["patch"] = {
-        {"operationId", "update_" + c.name + "_where"},
-        {"summary", "Update the rows of " + c.name + " a filter selects (at most limit; versions go up by one)"},
-        {"tags", tags},
-        {"parameters", filterWriteParameters(c)},
-        {"requestBody", {{"required", true}, {"content", {{"application/json", {{"schema", ref("schemas", name + "Patch")}}}}}}},
-        {"responses", withApiErrors(responses)}};
-  }
-  if (c.allows("delete")) {
-    json responses = {{"200", jsonResponse("The deleted rows' count and ids (ascending), in one transaction.",
-                                           filterWriteAnswer(name, "deleted"))},
-                      {"400", ref("responses", "BadRequest")},
-                      {"501", notImplemented}};
-    paths[base]["delete"] = {
-        {"operationId", "delete_" + c.name + "_where"},
-        {"summary", "Delete the rows of " + c.name + " a filter selects (at most limit)"},
-        {"tags", tags},
-        {"parameters", filterWriteParameters(c)},
-        {"responses", withApiErrors(responses)}};
-  }
+  const std::string base = "/api/v1/" + c.name;
   const std::string one = base + "/{id}";
-  if (c.allows("get")) {
-    json responses = {{"200", jsonResponse("The row.", ref("schemas", name + "Selection"), readHeaders)},
-                      {"304", ref("responses", "NotModified")},
-                      {"400", ref("responses", "BadRequest")},
-                      {"404", ref("responses", "NotFound")}};
-    paths[one]["get"] = {
-        {"operationId", "get_" + c.name}, {"summary", "Get one row of " + c.name}, {"tags", tags},
-        {"parameters", {idParameter(), fieldsParameter(c),
-                        {{"name", "If-None-Match"}, {"in", "header"}, {"schema", {{"type", "string"}}}}}},
-        {"responses", withApiErrors(responses)}};
-  }
-  if (c.allows("update")) {
-    schemas[name + "Patch"] = writeSchema(c, false);
-    json responses = {{"200", jsonResponse("Updated.", ref("schemas", name), {{"ETag", ref("headers", "ETag")}})},
-                      {"400", ref("responses", "BadRequest")},
-                      {"404", ref("responses", "NotFound")},
-                      {"409", ref("responses", "Conflict")},
-                      {"412", ref("responses", "PreconditionFailed")},
-                      {"428", ref("responses", "PreconditionRequired")}};
-    paths[one]["patch"] = {
-        {"operationId", "update_" + c.name}, {"summary", "Update one row of " + c.name + " (optimistic concurrency)"},
-        {"tags", tags},
-        {"parameters", {idParameter(),
-                        {{"name", "If-Match"}, {"in", "header"}, {"required", true},
-                         {"description", "The ETag of the version being changed (or *)."},
-                         {"schema", {{"type", "string"}}}}}},
-        {"requestBody", {{"required", true}, {"content", {{"application/json", {{"schema", ref("schemas", name + "Patch")}}}}}}},
-        {"responses", withApiErrors(responses)}};
-  }
-  if (c.allows("delete")) {
-    json responses = {{"204", {{"description", "Deleted."}}},
-                      {"400", ref("responses", "BadRequest")},
-                      {"404", ref("responses", "NotFound")}};
-    paths[one]["delete"] = {{"operationId", "delete_" + c.name}, {"summary", "Delete one row of " + c.name},
-                            {"tags", tags}, {"parameters", {idParameter()}}, {"responses", withApiErrors(responses)}};
-  }
+  json& paths = doc["paths"];
+  if (c.allows("list")) paths[base]["get"] = listOperation(c);
+  if (c.allows("create")) paths[base]["post"] = createOperation(c);
+  if (c.allows("bulk")) paths[base + "/bulk"]["post"] = bulkCreateOperation(c, maxBulkRows);
+  if (c.allows("update")) paths[base]["patch"] = updateWhereOperation(c);
+  if (c.allows("delete")) paths[base]["delete"] = deleteWhereOperation(c);
+  if (c.allows("get")) paths[one]["get"] = getOperation(c);
+  if (c.allows("update")) paths[one]["patch"] = updateOperation(c);
+  if (c.allows("delete")) paths[one]["delete"] = deleteOperation(c);
 }
 
 void addUserStats(json& doc) {

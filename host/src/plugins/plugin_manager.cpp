@@ -3,6 +3,7 @@
 #include "core/logger.h"
 
 #include <exception>
+#include <optional>
 
 namespace wno::host {
 namespace {
@@ -28,6 +29,40 @@ std::optional<int> otherMajorEntry(const PluginLibrary& library) {
     if (library.symbol<void()>(name.c_str()) != nullptr) return major;
   }
   return std::nullopt;
+}
+
+// No wno_plugin_entry_v<host major>: a plugin for another major, or no
+// plugin at all.
+Refusal missingEntry(const PluginLibrary& library) {
+  if (auto major = otherMajorEntry(library)) {
+    return {"ABI major differs: the plugin exports wno_plugin_entry_v" + std::to_string(*major) + " (ABI " +
+                std::to_string(*major) + ".x), this host speaks " + std::to_string(WNO_ABI_VERSION_MAJOR) + "." +
+                std::to_string(WNO_ABI_VERSION_MINOR),
+            "rebuild the plugin against wno plugin-api " + std::to_string(WNO_ABI_VERSION_MAJOR) + ".x"};
+  }
+  return {"not a wno plugin: it does not export " + kEntrySymbol,
+          "build it with the wno SDK (WNO_PLUGIN macro) or export " + kEntrySymbol +
+              " with C linkage and default visibility"};
+}
+
+// The plugin's on_load with its /plugins/load config, if it has one.
+std::optional<Refusal> runOnLoad(const wno_plugin& manifest, const wno_host_api* api, LoadedPlugin& plugin,
+                                 const PluginSpec& spec) {
+  if (manifest.on_load == nullptr) return std::nullopt;
+  const std::string config = spec.config.is_null() ? "{}" : spec.config.dump();
+  wno_status status = WNO_OK;
+  clearPluginError();
+  try {
+    status = manifest.on_load(api, plugin.context.get(), wno_str{config.data(), config.size()});
+  } catch (...) {
+    return Refusal{"threw from on_load: " + describeException(std::current_exception()),
+                   "exceptions must not cross the C ABI; catch them in the plugin (the SDK does)"};
+  }
+  if (status == WNO_OK) return std::nullopt;
+  const std::string message = takePluginError(std::string("status ") + statusName(status));
+  return Refusal{"init failed: " + message,
+                 "fix what the plugin reports; its config is at " +
+                     (spec.pointer.empty() ? std::string("/plugins/load") : spec.pointer + "/config")};
 }
 
 }  // namespace
@@ -101,15 +136,8 @@ Status PluginManager::load(const PluginSpec& spec, const std::vector<std::filesy
 
   auto* entry = library.value()->symbol<std::remove_pointer_t<wno_plugin_entry_fn>>(kEntrySymbol.c_str());
   if (entry == nullptr) {
-    if (auto major = otherMajorEntry(*library.value())) {
-      return refuse("ABI major differs: the plugin exports wno_plugin_entry_v" + std::to_string(*major) +
-                        " (ABI " + std::to_string(*major) + ".x), this host speaks " +
-                        std::to_string(WNO_ABI_VERSION_MAJOR) + "." + std::to_string(WNO_ABI_VERSION_MINOR),
-                    "rebuild the plugin against wno plugin-api " + std::to_string(WNO_ABI_VERSION_MAJOR) + ".x");
-    }
-    return refuse("not a wno plugin: it does not export " + kEntrySymbol,
-                  "build it with the wno SDK (WNO_PLUGIN macro) or export " + kEntrySymbol +
-                      " with C linkage and default visibility");
+    const Refusal missing = missingEntry(*library.value());
+    return refuse(missing.reason, missing.fix);
   }
 
   const wno_plugin* manifest = nullptr;
@@ -124,25 +152,7 @@ Status PluginManager::load(const PluginSpec& spec, const std::vector<std::filesy
   auto accepted = acceptManifest(manifest, WNO_ABI_VERSION_MAJOR, WNO_ABI_VERSION_MINOR, handshake);
   if (!accepted.isOk()) return refuse(handshake.reason, handshake.fix);
   AcceptedManifest& info = accepted.value();
-
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& loaded : plugins_) {
-      if (loaded->name == info.name) {
-        return refuse("duplicate plugin name \"" + info.name + "\": already loaded from " + loaded->path.string(),
-                      "load each plugin once in /plugins/load");
-      }
-    }
-    for (const auto& type : info.components) {
-      auto it = registry_.find({type.kind, type.name});
-      if (it != registry_.end()) {
-        return refuse("duplicate component " + std::string(kindName(type.kind)) + " \"" + type.name +
-                          "\": already provided by plugin \"" + it->second->plugin->name + "\" (" +
-                          it->second->plugin->path.string() + ")",
-                      "load only one of the two plugins, or rename one component");
-      }
-    }
-  }
+  if (auto duplicate = duplicateOf(info)) return refuse(duplicate->reason, duplicate->fix);
 
   auto plugin = std::make_shared<LoadedPlugin>();
   plugin->library = library.value();
@@ -154,28 +164,34 @@ Status PluginManager::load(const PluginSpec& spec, const std::vector<std::filesy
   plugin->context = std::make_unique<wno_host_ctx>();
   plugin->context->owner = "plugin " + info.name;
   plugin->context->services = services_;
+  // Until on_load succeeded, on_unload must not run for the plugin.
+  if (auto failed = runOnLoad(*manifest, api_, *plugin, spec)) return refuse(failed->reason, failed->fix);
+  plugin->manifest = manifest;
+  add(plugin, info);
+  return Status::ok();
+}
 
-  if (manifest->on_load != nullptr) {
-    const std::string config = spec.config.is_null() ? "{}" : spec.config.dump();
-    wno_status status = WNO_OK;
-    clearPluginError();
-    try {
-      status = manifest->on_load(api_, plugin->context.get(), wno_str{config.data(), config.size()});
-    } catch (...) {
-      return refuse("threw from on_load: " + describeException(std::current_exception()),
-                    "exceptions must not cross the C ABI; catch them in the plugin (the SDK does)");
-    }
-    if (status != WNO_OK) {
-      const std::string message = takePluginError(std::string("status ") + statusName(status));
-      // on_load failed, so on_unload must not run for it.
-      plugin->manifest = nullptr;
-      return refuse("init failed: " + message,
-                    "fix what the plugin reports; its config is at " +
-                        (spec.pointer.empty() ? std::string("/plugins/load") : spec.pointer + "/config"));
+std::optional<Refusal> PluginManager::duplicateOf(const AcceptedManifest& info) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& loaded : plugins_) {
+    if (loaded->name == info.name) {
+      return Refusal{"duplicate plugin name \"" + info.name + "\": already loaded from " + loaded->path.string(),
+                     "load each plugin once in /plugins/load"};
     }
   }
-  plugin->manifest = manifest;
+  for (const auto& type : info.components) {
+    auto it = registry_.find({type.kind, type.name});
+    if (it != registry_.end()) {
+      return Refusal{"duplicate component " + std::string(kindName(type.kind)) + " \"" + type.name +
+                         "\": already provided by plugin \"" + it->second->plugin->name + "\" (" +
+                         it->second->plugin->path.string() + ")",
+                     "load only one of the two plugins, or rename one component"};
+    }
+  }
+  return std::nullopt;
+}
 
+void PluginManager::add(const std::shared_ptr<LoadedPlugin>& plugin, AcceptedManifest& info) {
   std::lock_guard lock(mutex_);
   for (auto& type : info.components) {
     plugin->componentLabels.push_back(std::string(kindName(type.kind)) + ":" + type.name);
@@ -188,9 +204,8 @@ Status PluginManager::load(const PluginSpec& spec, const std::vector<std::filesy
           {{"plugin", plugin->name},
            {"version", plugin->version},
            {"abi", std::to_string(WNO_ABI_VERSION_MAJOR) + "." + std::to_string(plugin->abiMinor)},
-           {"path", path.string()},
+           {"path", plugin->path.string()},
            {"components", plugin->componentLabels}});
-  return Status::ok();
 }
 
 Status PluginManager::loadAll(const std::vector<PluginSpec>& specs,

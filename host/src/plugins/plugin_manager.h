@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,11 @@ class PluginManager {
  private:
   std::filesystem::path resolve(const PluginSpec& spec, const std::vector<std::filesystem::path>& directories,
                                 std::string& lookedIn) const;
+  // A plugin of the same name or a component type of the same kind and name
+  // already loaded: the refusal naming who has it.
+  std::optional<Refusal> duplicateOf(const AcceptedManifest& info) const;
+  // Registers the plugin and its component types (moved out of `info`).
+  void add(const std::shared_ptr<LoadedPlugin>& plugin, AcceptedManifest& info);
 
   const wno_host_api* api_;
   HostServices* services_;

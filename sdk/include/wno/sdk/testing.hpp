@@ -67,210 +67,12 @@ class FakeHost {
     api_.struct_size = sizeof api_;
     api_.abi_major = WNO_ABI_VERSION_MAJOR;
     api_.abi_minor = WNO_ABI_VERSION_MINOR;
-    api_.log = [](wno_host_ctx* c, wno_log_level level, wno_str m) {
-      auto& h = self(c);
-      std::lock_guard lock(h.mutex_);
-      h.logs_.push_back({level, std::string(view(m))});
-    };
-    api_.set_error = [](wno_host_ctx* c, wno_str m) {
-      auto& h = self(c);
-      std::lock_guard lock(h.mutex_);
-      h.lastError_ = std::string(view(m));
-    };
-    api_.now_ms = [] { return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                       std::chrono::system_clock::now().time_since_epoch())
-                                                       .count()); };
-    api_.monotonic_ns = [] {
-      return static_cast<int64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-    };
-    api_.load_factor = [](wno_host_ctx* c) { return self(c).loadFactor; };
-    // Two optional functions: timing (wno/timing.h) and the declared user
-    // statistics (wno/user_stats.h, from `userStatsCounts`); every other
-    // name is absent, as on a minimal host.
-    api_.lookup = [](wno_str name) -> wno_host_fn {
-      if (view(name) == WNO_HOST_USER_STATS_COUNTS_V1) {
-        const wno_host_user_stats_counts_fn counts = [](wno_host_ctx* c, const wno_sink* out) -> wno_status {
-          std::string text;
-          {
-            auto& h = self(c);
-            std::lock_guard lock(h.mutex_);
-            if (!h.userStatsCounts) {
-              h.lastError_ = "this host declares no user statistics";
-              return WNO_ERR_UNAVAILABLE;
-            }
-            text = *h.userStatsCounts;
-          }
-          return out->write(out->ctx, text.data(), text.size());
-        };
-        return reinterpret_cast<wno_host_fn>(counts);
-      }
-      if (view(name) != WNO_HOST_RECORD_TIMING_V1) return nullptr;
-      const wno_host_record_timing_fn record = [](wno_host_ctx* c, wno_str collection, wno_str operation,
-                                                  int64_t ns, int32_t cached) {
-        auto& h = self(c);
-        std::lock_guard lock(h.mutex_);
-        h.timings_.push_back({std::string(view(collection)), std::string(view(operation)), ns, cached != 0});
-      };
-      return reinterpret_cast<wno_host_fn>(record);
-    };
-    api_.metric = [](wno_host_ctx* c, wno_metric_type type, wno_str name, wno_str, const wno_kv* labels,
-                     size_t n) -> wno_metric* {
-      auto& h = self(c);
-      std::string key(view(name));
-      for (size_t i = 0; i < n; ++i) key += "|" + std::string(view(labels[i].key)) + "=" + std::string(view(labels[i].value));
-      std::lock_guard lock(h.mutex_);
-      auto& slot = h.metrics_[key];
-      slot.type = type;
-      return reinterpret_cast<wno_metric*>(&slot);
-    };
-    api_.metric_add = [](wno_metric* m, double d) { reinterpret_cast<MetricValue*>(m)->value += d; };
-    api_.metric_set = [](wno_metric* m, double v) { reinterpret_cast<MetricValue*>(m)->value = v; };
-    api_.metric_observe = [](wno_metric* m, double v) {
-      auto* mv = reinterpret_cast<MetricValue*>(m);
-      mv->value += v;
-      ++mv->count;
-    };
-    api_.cache_get = [](wno_host_ctx* c, wno_str key, const wno_sink* out) -> wno_status {
-      auto& h = self(c);
-      std::lock_guard lock(h.mutex_);
-      auto it = h.cache.find(std::string(view(key)));
-      if (it == h.cache.end()) return WNO_NOT_FOUND;
-      return out->write(out->ctx, it->second.data(), it->second.size());
-    };
-    api_.cache_set = [](wno_host_ctx* c, wno_str key, wno_bytes value, const wno_cache_write_options* o) -> wno_status {
-      auto& h = self(c);
-      std::lock_guard lock(h.mutex_);
-      h.cache[std::string(view(key))] = std::string(reinterpret_cast<const char*>(value.data), value.len);
-      CacheWriteOptions& written = h.cacheWrites[std::string(view(key))];
-      written = CacheWriteOptions{};
-      if (o) {
-        written.ttlMs = o->ttl_ms;
-        for (size_t i = 0; i < o->tag_count && o->tags; ++i) written.tags.emplace_back(view(o->tags[i]));
-        written.region = std::string(view(o->region));
-      }
-      return WNO_OK;
-    };
-    api_.cache_delete = [](wno_host_ctx* c, wno_str key) -> wno_status {
-      auto& h = self(c);
-      std::lock_guard lock(h.mutex_);
-      return h.cache.erase(std::string(view(key))) ? WNO_OK : WNO_NOT_FOUND;
-    };
-    api_.cache_invalidate_tag = [](wno_host_ctx*, wno_str, uint64_t* n) -> wno_status {
-      if (n) *n = 0;
-      return WNO_OK;
-    };
-    api_.cache_get_or_compute = [](wno_host_ctx* c, wno_str key, const wno_cache_write_options*, wno_compute_fn fn,
-                                   void* fnCtx, const wno_sink* out) -> wno_status {
-      auto& h = self(c);
-      {
-        std::lock_guard lock(h.mutex_);
-        auto it = h.cache.find(std::string(view(key)));
-        if (it != h.cache.end()) return out->write(out->ctx, it->second.data(), it->second.size());
-        ++h.computes;
-      }
-      std::string value;
-      wno_sink capture = sinkInto(value);
-      const wno_status s = fn(fnCtx, &capture);
-      if (s != WNO_OK) return s;
-      {
-        std::lock_guard lock(h.mutex_);
-        h.cache[std::string(view(key))] = value;
-      }
-      return out->write(out->ctx, value.data(), value.size());
-    };
-    api_.cache_invalidate_region = [](wno_host_ctx* c, wno_str) -> wno_status {
-      auto& h = self(c);
-      std::lock_guard lock(h.mutex_);
-      h.cache.clear();
-      return WNO_OK;
-    };
-    // A scripted onRepoQuery wins over the in-memory repository.
-    api_.repo_query = [](wno_host_ctx* c, wno_str coll, wno_str q, const wno_sink* out) -> wno_status {
-      auto& h = self(c);
-      if (h.onRepoQuery) {
-        for (const auto& row : h.onRepoQuery(std::string(view(coll)), std::string(view(q)))) {
-          const wno_status s = out->write(out->ctx, row.data(), row.size());
-          if (s != WNO_OK) return s;
-        }
-        return WNO_OK;
-      }
-      return h.deliver(h.repo.query(std::string(view(coll)), std::string(view(q))), out);
-    };
-    api_.repo_get = [](wno_host_ctx* c, wno_str coll, int64_t id, const wno_sink* out) -> wno_status {
-      auto& h = self(c);
-      return h.deliver(h.repo.get(std::string(view(coll)), id), out);
-    };
-    api_.repo_create = [](wno_host_ctx* c, wno_str coll, wno_str row, const wno_sink* out) -> wno_status {
-      auto& h = self(c);
-      {
-        std::lock_guard lock(h.mutex_);
-        h.created.emplace_back(std::string(view(coll)), std::string(view(row)));
-      }
-      return h.deliver(h.repo.create(std::string(view(coll)), std::string(view(row))), out);
-    };
-    api_.repo_update = [](wno_host_ctx* c, wno_str coll, int64_t id, int64_t expected, wno_str patch,
-                          const wno_sink* out) -> wno_status {
-      auto& h = self(c);
-      {
-        std::lock_guard lock(h.mutex_);
-        h.updated.emplace_back(std::string(view(coll)) + "/" + std::to_string(id), std::string(view(patch)));
-      }
-      return h.deliver(h.repo.update(std::string(view(coll)), id, expected, std::string(view(patch))), out);
-    };
-    api_.repo_delete = [](wno_host_ctx* c, wno_str coll, int64_t id) -> wno_status {
-      auto& h = self(c);
-      return h.deliver(h.repo.remove(std::string(view(coll)), id), nullptr);
-    };
-    api_.job_enqueue = [](wno_host_ctx* c, wno_str request, const wno_sink* out, int32_t* created) -> wno_status {
-      auto& h = self(c);
-      std::lock_guard lock(h.mutex_);
-      h.enqueued.emplace_back(view(request));
-      if (created) *created = 1;
-      return out ? out->write(out->ctx, request.data, request.len) : WNO_OK;
-    };
-    // Every request is recorded and answered as a new job (201).
-    api_.job_enqueue_many = [](wno_host_ctx* c, wno_str requests, const wno_sink* out) -> wno_status {
-      auto& h = self(c);
-      const auto all = nlohmann::json::parse(view(requests), nullptr, false);
-      if (!all.is_array()) return WNO_ERR_INVALID;
-      std::lock_guard lock(h.mutex_);
-      for (const auto& request : all) {
-        h.enqueued.push_back(request.dump());
-        const std::string result = nlohmann::json{{"status", 201}, {"job", request}}.dump();
-        if (out && out->write(out->ctx, result.data(), result.size()) != WNO_OK) return WNO_ERR_CANCELLED;
-      }
-      return WNO_OK;
-    };
-    api_.repo_count = [](wno_host_ctx* c, wno_str coll, wno_str q, int64_t* n) -> wno_status {
-      auto& h = self(c);
-      const FakeRepository::Outcome o = h.repo.count(std::string(view(coll)), std::string(view(q)));
-      if (o.status == WNO_OK && n) *n = o.count;
-      return h.deliver(o, nullptr);
-    };
-    api_.repo_create_many = [](wno_host_ctx* c, wno_str coll, wno_str rows, const wno_sink* out) -> wno_status {
-      auto& h = self(c);
-      return h.deliver(h.repo.createMany(std::string(view(coll)), std::string(view(rows))), out);
-    };
-    api_.repo_update_where = [](wno_host_ctx* c, wno_str coll, wno_str q, wno_str patch, const wno_sink* out,
-                                int64_t* n) -> wno_status {
-      auto& h = self(c);
-      const FakeRepository::Outcome o =
-          h.repo.updateWhere(std::string(view(coll)), std::string(view(q)), std::string(view(patch)));
-      if (o.status == WNO_OK && n) *n = o.count;
-      return h.deliver(o, out);
-    };
-    api_.repo_delete_where = [](wno_host_ctx* c, wno_str coll, wno_str q, const wno_sink* out,
-                                int64_t* n) -> wno_status {
-      auto& h = self(c);
-      const FakeRepository::Outcome o = h.repo.removeWhere(std::string(view(coll)), std::string(view(q)));
-      if (o.status == WNO_OK && n) *n = o.count;
-      return h.deliver(o, out);
-    };
-    api_.job_should_stop = [](wno_host_ctx* c, wno_str id) -> int32_t {
-      auto& h = self(c);
-      std::lock_guard lock(h.mutex_);
-      return h.stopJobs.count(std::string(view(id))) ? 1 : 0;
-    };
+    wireLogAndClock();
+    wireLookup();
+    wireMetrics();
+    wireCache();
+    wireRepository();
+    wireJobs();
   }
 
   FakeHost(const FakeHost&) = delete;
@@ -371,6 +173,224 @@ class FakeHost {
     uint64_t count = 0;
   };
   static FakeHost& self(wno_host_ctx* c) { return *reinterpret_cast<FakeHost*>(c); }
+
+  // The host table, one family of services at a time.
+  void wireLogAndClock() {
+    api_.log = [](wno_host_ctx* c, wno_log_level level, wno_str m) {
+      auto& h = self(c);
+      std::lock_guard lock(h.mutex_);
+      h.logs_.push_back({level, std::string(view(m))});
+    };
+    api_.set_error = [](wno_host_ctx* c, wno_str m) {
+      auto& h = self(c);
+      std::lock_guard lock(h.mutex_);
+      h.lastError_ = std::string(view(m));
+    };
+    api_.now_ms = [] { return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                       std::chrono::system_clock::now().time_since_epoch())
+                                                       .count()); };
+    api_.monotonic_ns = [] {
+      return static_cast<int64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    };
+    api_.load_factor = [](wno_host_ctx* c) { return self(c).loadFactor; };
+  }
+  void wireLookup() {
+    // Two optional functions: timing (wno/timing.h) and the declared user
+    // statistics (wno/user_stats.h, from `userStatsCounts`); every other
+    // name is absent, as on a minimal host.
+    api_.lookup = [](wno_str name) -> wno_host_fn {
+      if (view(name) == WNO_HOST_USER_STATS_COUNTS_V1) {
+        const wno_host_user_stats_counts_fn counts = [](wno_host_ctx* c, const wno_sink* out) -> wno_status {
+          std::string text;
+          {
+            auto& h = self(c);
+            std::lock_guard lock(h.mutex_);
+            if (!h.userStatsCounts) {
+              h.lastError_ = "this host declares no user statistics";
+              return WNO_ERR_UNAVAILABLE;
+            }
+            text = *h.userStatsCounts;
+          }
+          return out->write(out->ctx, text.data(), text.size());
+        };
+        return reinterpret_cast<wno_host_fn>(counts);
+      }
+      if (view(name) != WNO_HOST_RECORD_TIMING_V1) return nullptr;
+      const wno_host_record_timing_fn record = [](wno_host_ctx* c, wno_str collection, wno_str operation,
+                                                  int64_t ns, int32_t cached) {
+        auto& h = self(c);
+        std::lock_guard lock(h.mutex_);
+        h.timings_.push_back({std::string(view(collection)), std::string(view(operation)), ns, cached != 0});
+      };
+      return reinterpret_cast<wno_host_fn>(record);
+    };
+  }
+  void wireMetrics() {
+    api_.metric = [](wno_host_ctx* c, wno_metric_type type, wno_str name, wno_str, const wno_kv* labels,
+                     size_t n) -> wno_metric* {
+      auto& h = self(c);
+      std::string key(view(name));
+      for (size_t i = 0; i < n; ++i) key += "|" + std::string(view(labels[i].key)) + "=" + std::string(view(labels[i].value));
+      std::lock_guard lock(h.mutex_);
+      auto& slot = h.metrics_[key];
+      slot.type = type;
+      return reinterpret_cast<wno_metric*>(&slot);
+    };
+    api_.metric_add = [](wno_metric* m, double d) { reinterpret_cast<MetricValue*>(m)->value += d; };
+    api_.metric_set = [](wno_metric* m, double v) { reinterpret_cast<MetricValue*>(m)->value = v; };
+    api_.metric_observe = [](wno_metric* m, double v) {
+      auto* mv = reinterpret_cast<MetricValue*>(m);
+      mv->value += v;
+      ++mv->count;
+    };
+  }
+  void wireCache() {
+    api_.cache_get = [](wno_host_ctx* c, wno_str key, const wno_sink* out) -> wno_status {
+      auto& h = self(c);
+      std::lock_guard lock(h.mutex_);
+      auto it = h.cache.find(std::string(view(key)));
+      if (it == h.cache.end()) return WNO_NOT_FOUND;
+      return out->write(out->ctx, it->second.data(), it->second.size());
+    };
+    api_.cache_set = [](wno_host_ctx* c, wno_str key, wno_bytes value, const wno_cache_write_options* o) -> wno_status {
+      auto& h = self(c);
+      std::lock_guard lock(h.mutex_);
+      h.cache[std::string(view(key))] = std::string(reinterpret_cast<const char*>(value.data), value.len);
+      CacheWriteOptions& written = h.cacheWrites[std::string(view(key))];
+      written = CacheWriteOptions{};
+      if (o) {
+        written.ttlMs = o->ttl_ms;
+        for (size_t i = 0; i < o->tag_count && o->tags; ++i) written.tags.emplace_back(view(o->tags[i]));
+        written.region = std::string(view(o->region));
+      }
+      return WNO_OK;
+    };
+    api_.cache_delete = [](wno_host_ctx* c, wno_str key) -> wno_status {
+      auto& h = self(c);
+      std::lock_guard lock(h.mutex_);
+      return h.cache.erase(std::string(view(key))) ? WNO_OK : WNO_NOT_FOUND;
+    };
+    api_.cache_invalidate_tag = [](wno_host_ctx*, wno_str, uint64_t* n) -> wno_status {
+      if (n) *n = 0;
+      return WNO_OK;
+    };
+    api_.cache_get_or_compute = [](wno_host_ctx* c, wno_str key, const wno_cache_write_options*, wno_compute_fn fn,
+                                   void* fnCtx, const wno_sink* out) -> wno_status {
+      auto& h = self(c);
+      {
+        std::lock_guard lock(h.mutex_);
+        auto it = h.cache.find(std::string(view(key)));
+        if (it != h.cache.end()) return out->write(out->ctx, it->second.data(), it->second.size());
+        ++h.computes;
+      }
+      std::string value;
+      wno_sink capture = sinkInto(value);
+      const wno_status s = fn(fnCtx, &capture);
+      if (s != WNO_OK) return s;
+      {
+        std::lock_guard lock(h.mutex_);
+        h.cache[std::string(view(key))] = value;
+      }
+      return out->write(out->ctx, value.data(), value.size());
+    };
+    api_.cache_invalidate_region = [](wno_host_ctx* c, wno_str) -> wno_status {
+      auto& h = self(c);
+      std::lock_guard lock(h.mutex_);
+      h.cache.clear();
+      return WNO_OK;
+    };
+  }
+  void wireRepository() {
+    // A scripted onRepoQuery wins over the in-memory repository.
+    api_.repo_query = [](wno_host_ctx* c, wno_str coll, wno_str q, const wno_sink* out) -> wno_status {
+      auto& h = self(c);
+      if (h.onRepoQuery) {
+        for (const auto& row : h.onRepoQuery(std::string(view(coll)), std::string(view(q)))) {
+          const wno_status s = out->write(out->ctx, row.data(), row.size());
+          if (s != WNO_OK) return s;
+        }
+        return WNO_OK;
+      }
+      return h.deliver(h.repo.query(std::string(view(coll)), std::string(view(q))), out);
+    };
+    api_.repo_get = [](wno_host_ctx* c, wno_str coll, int64_t id, const wno_sink* out) -> wno_status {
+      auto& h = self(c);
+      return h.deliver(h.repo.get(std::string(view(coll)), id), out);
+    };
+    api_.repo_create = [](wno_host_ctx* c, wno_str coll, wno_str row, const wno_sink* out) -> wno_status {
+      auto& h = self(c);
+      {
+        std::lock_guard lock(h.mutex_);
+        h.created.emplace_back(std::string(view(coll)), std::string(view(row)));
+      }
+      return h.deliver(h.repo.create(std::string(view(coll)), std::string(view(row))), out);
+    };
+    api_.repo_update = [](wno_host_ctx* c, wno_str coll, int64_t id, int64_t expected, wno_str patch,
+                          const wno_sink* out) -> wno_status {
+      auto& h = self(c);
+      {
+        std::lock_guard lock(h.mutex_);
+        h.updated.emplace_back(std::string(view(coll)) + "/" + std::to_string(id), std::string(view(patch)));
+      }
+      return h.deliver(h.repo.update(std::string(view(coll)), id, expected, std::string(view(patch))), out);
+    };
+    api_.repo_delete = [](wno_host_ctx* c, wno_str coll, int64_t id) -> wno_status {
+      auto& h = self(c);
+      return h.deliver(h.repo.remove(std::string(view(coll)), id), nullptr);
+    };
+    api_.repo_count = [](wno_host_ctx* c, wno_str coll, wno_str q, int64_t* n) -> wno_status {
+      auto& h = self(c);
+      const FakeRepository::Outcome o = h.repo.count(std::string(view(coll)), std::string(view(q)));
+      if (o.status == WNO_OK && n) *n = o.count;
+      return h.deliver(o, nullptr);
+    };
+    api_.repo_create_many = [](wno_host_ctx* c, wno_str coll, wno_str rows, const wno_sink* out) -> wno_status {
+      auto& h = self(c);
+      return h.deliver(h.repo.createMany(std::string(view(coll)), std::string(view(rows))), out);
+    };
+    api_.repo_update_where = [](wno_host_ctx* c, wno_str coll, wno_str q, wno_str patch, const wno_sink* out,
+                                int64_t* n) -> wno_status {
+      auto& h = self(c);
+      const FakeRepository::Outcome o =
+          h.repo.updateWhere(std::string(view(coll)), std::string(view(q)), std::string(view(patch)));
+      if (o.status == WNO_OK && n) *n = o.count;
+      return h.deliver(o, out);
+    };
+    api_.repo_delete_where = [](wno_host_ctx* c, wno_str coll, wno_str q, const wno_sink* out,
+                                int64_t* n) -> wno_status {
+      auto& h = self(c);
+      const FakeRepository::Outcome o = h.repo.removeWhere(std::string(view(coll)), std::string(view(q)));
+      if (o.status == WNO_OK && n) *n = o.count;
+      return h.deliver(o, out);
+    };
+  }
+  void wireJobs() {
+    api_.job_enqueue = [](wno_host_ctx* c, wno_str request, const wno_sink* out, int32_t* created) -> wno_status {
+      auto& h = self(c);
+      std::lock_guard lock(h.mutex_);
+      h.enqueued.emplace_back(view(request));
+      if (created) *created = 1;
+      return out ? out->write(out->ctx, request.data, request.len) : WNO_OK;
+    };
+    // Every request is recorded and answered as a new job (201).
+    api_.job_enqueue_many = [](wno_host_ctx* c, wno_str requests, const wno_sink* out) -> wno_status {
+      auto& h = self(c);
+      const auto all = nlohmann::json::parse(view(requests), nullptr, false);
+      if (!all.is_array()) return WNO_ERR_INVALID;
+      std::lock_guard lock(h.mutex_);
+      for (const auto& request : all) {
+        h.enqueued.push_back(request.dump());
+        const std::string result = nlohmann::json{{"status", 201}, {"job", request}}.dump();
+        if (out && out->write(out->ctx, result.data(), result.size()) != WNO_OK) return WNO_ERR_CANCELLED;
+      }
+      return WNO_OK;
+    };
+    api_.job_should_stop = [](wno_host_ctx* c, wno_str id) -> int32_t {
+      auto& h = self(c);
+      std::lock_guard lock(h.mutex_);
+      return h.stopJobs.count(std::string(view(id))) ? 1 : 0;
+    };
+  }
 
   // Hands a FakeRepository outcome to the plugin as the host would.
   wno_status deliver(const FakeRepository::Outcome& o, const wno_sink* out) {
