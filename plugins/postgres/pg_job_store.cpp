@@ -141,6 +141,23 @@ struct PostgresJobStore::Sql {
     const std::string t = "\"" + table + "\"";
     const std::string cols = kColumns;
     channel = table + "_wake";
+    setSchema(table, t);
+    setEnqueues(t, cols);
+    setFinishes(t);
+    setClaims(t);
+    setTransitions(t);
+    setReads(t, cols);
+  }
+
+  std::string channel;
+  std::vector<std::string> schema;
+  std::string enqueueMany, getMany, finishMany;
+  std::string enqueue, get, claim, heartbeat, complete, fail, cancel, retry, recover, stats, purge, seqOf,
+      nextRunAt, list;
+
+ private:
+  // The table and its indexes.
+  void setSchema(const std::string& table, const std::string& t) {
     schema = {
         "CREATE TABLE IF NOT EXISTS " + t +
             " (seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,"
@@ -190,6 +207,10 @@ struct PostgresJobStore::Sql {
         "DROP INDEX IF EXISTS \"" + table + "_finished\"",
         "DROP INDEX IF EXISTS \"" + table + "_lease\"",
     };
+  }
+
+  // New jobs, one or a batch.
+  void setEnqueues(const std::string& t, const std::string& cols) {
     // No NOTIFY in the INSERT: PostgreSQL serializes the commits of
     // notifying transactions (a database-wide lock held through the WAL
     // flush), which defeated group commit; notify() follows the commit.
@@ -215,11 +236,15 @@ struct PostgresJobStore::Sql {
                   " ON CONFLICT (id) DO NOTHING RETURNING id, queue)"
                   " SELECT id, queue FROM ins";
     getMany = "SELECT " + cols + " FROM " + t + " WHERE id = ANY(ARRAY(SELECT json_array_elements_text($1::json)))";
+  }
+
+  // Finished attempts, in batches.
+  void setFinishes(const std::string& t) {
     // Old values on the right of SET, as in `fail`; the lease check in WHERE.
     // The items come as one array per column (pg_array.h), unnested in step.
     // The rows are found by id through the primary key (`id = ANY`), and
     // matched to their items by a hash join: the job store's sessions run
-    // with nested loops disabled (see the constructor). On a busy table the
+    // with nested loops disabled (PostgresJobStore's constructor). On a busy table the
     // statistics lag (they may say no job is active, or none is leased to
     // this worker), and with a nested loop the planner then scanned the
     // whole table once per batch, or compared every item with every row.
@@ -244,7 +269,10 @@ struct PostgresJobStore::Sql {
                  " WHERE j.id = ANY($3::text[]) AND j.id = x.id AND (j.state = 'active') IS TRUE"
                  " AND j.lease_owner = $1::text"
                  " RETURNING x.ord, j.state, j.queue";
-    get = "SELECT " + cols + " FROM " + t + " WHERE id = $1::text";
+  }
+
+  // Claims.
+  void setClaims(const std::string& t) {
     // The rows are picked and locked first (the ARRAY sub-select runs once,
     // before the update) and then updated by their tuple ids: a TID scan,
     // where `id IN (sub-select)` joined the picked ids back through the
@@ -256,6 +284,10 @@ struct PostgresJobStore::Sql {
             " WHERE queue = $1::text AND state = 'waiting' AND run_at_ms <= $3::bigint"
             " ORDER BY priority, run_at_ms, seq LIMIT $5::bigint FOR UPDATE SKIP LOCKED))"
             " RETURNING " + std::string(kClaimColumns);
+  }
+
+  // One job's transitions by id.
+  void setTransitions(const std::string& t) {
     const std::string held = " WHERE id = $1::text AND (state = 'active') IS TRUE AND lease_owner = $2::text";
     heartbeat = "UPDATE " + t + " SET lease_expires_at_ms = $3::bigint + $4::bigint" + held + " RETURNING cancel_requested";
     complete = "UPDATE " + t +
@@ -285,6 +317,11 @@ struct PostgresJobStore::Sql {
               " ELSE NULL END,"
               " lease_owner = NULL, lease_expires_at_ms = NULL"
               " WHERE state = 'active' AND lease_expires_at_ms < $1::bigint RETURNING state, queue";
+  }
+
+  // Reads, counts and the purge.
+  void setReads(const std::string& t, const std::string& cols) {
+    get = "SELECT " + cols + " FROM " + t + " WHERE id = $1::text";
     stats = "SELECT queue, state, (state = 'waiting' AND run_at_ms > $1::bigint) AS delayed, count(*) FROM " + t +
             " GROUP BY 1, 2, 3";
     purge = "DELETE FROM " + t +
@@ -300,12 +337,6 @@ struct PostgresJobStore::Sql {
     nextRunAt = "SELECT LEAST(" + probes + ")";
     list = "SELECT " + cols + " FROM " + t;
   }
-
-  std::string channel;
-  std::vector<std::string> schema;
-  std::string enqueueMany, getMany, finishMany;
-  std::string enqueue, get, claim, heartbeat, complete, fail, cancel, retry, recover, stats, purge, seqOf,
-      nextRunAt, list;
 };
 
 namespace {

@@ -95,11 +95,13 @@ std::string newJobId() {
   return id;
 }
 
-std::optional<json> jobRecordFromRequest(const json& request, const JobsConfig& config, int64_t nowMs,
-                                         RequestError& error) {
+namespace {
+
+// The request is an object of known members, and its type has a handler.
+const JobTypeConfig* requestedType(const json& request, const JobsConfig& config, RequestError& error) {
   if (!request.is_object()) {
     fail(error, "body", "must be a JSON object with at least \"type\"");
-    return std::nullopt;
+    return nullptr;
   }
   static const std::set<std::string> known = {"type",   "data",     "priority", "attempts", "backoff",
                                               "job_id", "delay_ms", "queue",    "timeout_ms"};
@@ -107,13 +109,13 @@ std::optional<json> jobRecordFromRequest(const json& request, const JobsConfig& 
     if (!known.count(key)) {
       fail(error, key,
            "unknown member (known: type, data, priority, attempts, backoff, job_id, delay_ms, queue, timeout_ms)");
-      return std::nullopt;
+      return nullptr;
     }
   }
   auto type = request.find("type");
   if (type == request.end() || !type->is_string() || type->get<std::string>().empty()) {
     fail(error, "type", "is required: a job type name");
-    return std::nullopt;
+    return nullptr;
   }
   auto typeConfig = config.types.find(type->get<std::string>());
   if (typeConfig == config.types.end()) {
@@ -121,9 +123,45 @@ std::optional<json> jobRecordFromRequest(const json& request, const JobsConfig& 
     for (const auto& [name, t] : config.types) known += (known.empty() ? "" : ", ") + name;
     fail(error, "type", "no handler for job type \"" + type->get<std::string>() + "\" (known: " +
                             (known.empty() ? "none" : known) + ")");
-    return std::nullopt;
+    return nullptr;
   }
-  const JobTypeConfig& t = typeConfig->second;
+  return &typeConfig->second;
+}
+
+// "queue": a configured queue; absent leaves the type's.
+bool readQueue(const json& request, const JobsConfig& config, std::string& queue, RequestError& error) {
+  auto q = request.find("queue");
+  if (q == request.end()) return true;
+  if (!q->is_string() || !config.queues.count(q->get<std::string>())) {
+    std::string known;
+    for (const auto& [name, qc] : config.queues) known += (known.empty() ? "" : ", ") + name;
+    return fail(error, "queue", "must name a configured queue (" + known + ")");
+  }
+  queue = q->get<std::string>();
+  return true;
+}
+
+// "job_id": the caller's idempotency key, or a new id.
+bool readJobId(const json& request, std::string& id, RequestError& error) {
+  auto j = request.find("job_id");
+  if (j == request.end()) {
+    id = newJobId();
+    return true;
+  }
+  if (!j->is_string() || !validJobId(j->get<std::string>())) {
+    return fail(error, "job_id", "must be 1 to 200 characters of letters, digits and . _ : @ -");
+  }
+  id = j->get<std::string>();
+  return true;
+}
+
+}  // namespace
+
+std::optional<json> jobRecordFromRequest(const json& request, const JobsConfig& config, int64_t nowMs,
+                                         RequestError& error) {
+  const JobTypeConfig* type = requestedType(request, config, error);
+  if (type == nullptr) return std::nullopt;
+  const JobTypeConfig& t = *type;
 
   int priority = config.defaultPriority;
   if (auto p = request.find("priority"); p != request.end()) {
@@ -142,27 +180,10 @@ std::optional<json> jobRecordFromRequest(const json& request, const JobsConfig& 
   if (!readInteger(request, "delay_ms", "delay_ms", 0, kMaxDelayMs, delayMs, error)) return std::nullopt;
   int64_t timeoutMs = t.timeoutMs;
   if (!readInteger(request, "timeout_ms", "timeout_ms", 0, kMaxDelayMs, timeoutMs, error)) return std::nullopt;
-
   std::string queue = t.queue;
-  if (auto q = request.find("queue"); q != request.end()) {
-    if (!q->is_string() || !config.queues.count(q->get<std::string>())) {
-      std::string known;
-      for (const auto& [name, qc] : config.queues) known += (known.empty() ? "" : ", ") + name;
-      fail(error, "queue", "must name a configured queue (" + known + ")");
-      return std::nullopt;
-    }
-    queue = q->get<std::string>();
-  }
+  if (!readQueue(request, config, queue, error)) return std::nullopt;
   std::string id;
-  if (auto j = request.find("job_id"); j != request.end()) {
-    if (!j->is_string() || !validJobId(j->get<std::string>())) {
-      fail(error, "job_id", "must be 1 to 200 characters of letters, digits and . _ : @ -");
-      return std::nullopt;
-    }
-    id = j->get<std::string>();
-  } else {
-    id = newJobId();
-  }
+  if (!readJobId(request, id, error)) return std::nullopt;
   json data = request.value("data", json::object());
   if (t.dataSchema && !t.dataSchema->check(data, error)) return std::nullopt;
 
