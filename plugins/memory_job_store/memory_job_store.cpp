@@ -123,6 +123,18 @@ Outcome MemoryJobStore::heartbeat(std::string_view id, std::string_view worker, 
   return update(id, [&](JobRecord& job) { return jobs::heartbeat(job, worker, nowMs, leaseMs); });
 }
 
+std::vector<Outcome> MemoryJobStore::heartbeatMany(std::string_view worker, const std::vector<std::string_view>& ids,
+                                                   int64_t nowMs, int64_t leaseMs) {
+  jobs::requireLease(leaseMs);
+  std::vector<Outcome> out;
+  out.reserve(ids.size());
+  std::lock_guard lock(mutex_);
+  for (const auto id : ids) {
+    out.push_back(update(id, [&](JobRecord& job) { return jobs::heartbeat(job, worker, nowMs, leaseMs); }));
+  }
+  return out;
+}
+
 Outcome MemoryJobStore::complete(std::string_view id, std::string_view worker, int64_t nowMs,
                                  std::string_view resultJson) {
   const auto result = jobs::parseResult(resultJson);

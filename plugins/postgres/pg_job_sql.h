@@ -40,7 +40,7 @@ struct PostgresJobStore::Sql {
 
   std::string channel;
   std::vector<std::string> schema;
-  std::string enqueueMany, getMany, finishMany;
+  std::string enqueueMany, getMany, finishMany, heartbeatMany;
   std::string enqueue, get, claim, heartbeat, complete, fail, cancel, retry, recover, stats, purge, seqOf,
       nextRunAt, list;
 
@@ -179,6 +179,12 @@ struct PostgresJobStore::Sql {
   void setTransitions(const std::string& t) {
     const std::string held = " WHERE id = $1::text AND (state = 'active') IS TRUE AND lease_owner = $2::text";
     heartbeat = "UPDATE " + t + " SET lease_expires_at_ms = $3::bigint + $4::bigint" + held + " RETURNING cancel_requested";
+    // Every lease a host holds, renewed in one statement: the ids are an
+    // array, matched through the primary key as in finishMany. An id not
+    // returned was refused; the store asks the row why.
+    heartbeatMany = "UPDATE " + t + " SET lease_expires_at_ms = $3::bigint + $4::bigint"
+                    " WHERE id = ANY($1::text[]) AND (state = 'active') IS TRUE AND lease_owner = $2::text"
+                    " RETURNING id, cancel_requested";
     complete = "UPDATE " + t +
                " SET state = 'completed', finished_at_ms = $3::bigint, result = $4::json, lease_owner = NULL,"
                " lease_expires_at_ms = NULL" + held + " RETURNING queue";

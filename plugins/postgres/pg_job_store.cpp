@@ -17,6 +17,7 @@
 #include <regex>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 namespace wno::pg {
@@ -411,6 +412,33 @@ wno_status PostgresJobStore::heartbeat(std::string_view id, std::string_view wor
     }
     return explain(*pool_, sql_->get, id, [&](JobRecord& j) { return jobs::checkLease(j, worker); });
   }));
+}
+
+void PostgresJobStore::heartbeatMany(std::string_view worker, const std::vector<std::string_view>& ids, int64_t nowMs,
+                                     int64_t leaseMs, wno_status* statuses) {
+  jobs::requireLease(leaseMs);
+  if (ids.empty()) return;
+  ArrayLiteral idArray;
+  for (const auto id : ids) idArray.add(id);
+  // id -> cancel requested, for the renewed ones.
+  std::unordered_map<std::string, bool> renewed;
+  mapErrors([&] {
+    for (const auto& row : run(*pool_, sql_->heartbeatMany, {idArray.take(), text(worker), num(nowMs), num(leaseMs)})) {
+      renewed.emplace(row[0].c_str(), row[1].c_str()[0] == 't');
+    }
+    return 0;
+  });
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto it = renewed.find(std::string(ids[i]));
+    if (it != renewed.end()) {
+      statuses[i] = it->second ? WNO_ERR_CANCELLED : WNO_OK;
+      continue;
+    }
+    // Refused: the current row through the same rules says why.
+    statuses[i] = mapErrors([&] {
+      return explain(*pool_, sql_->get, ids[i], [&](JobRecord& j) { return jobs::checkLease(j, worker); });
+    }).status;
+  }
 }
 
 wno_status PostgresJobStore::complete(std::string_view id, std::string_view worker, int64_t nowMs,

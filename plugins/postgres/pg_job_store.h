@@ -23,6 +23,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace wno::pg {
 
@@ -39,6 +41,9 @@ class PostgresJobStore : public sdk::JobStore {
   void claim(std::string_view queue, std::string_view worker, uint32_t maxJobs, int64_t nowMs, int64_t leaseMs,
              sdk::Writer& jobs) override;
   wno_status heartbeat(std::string_view id, std::string_view worker, int64_t nowMs, int64_t leaseMs) override;
+  // ABI 1.3: every lease in one statement.
+  void heartbeatMany(std::string_view worker, const std::vector<std::string_view>& ids, int64_t nowMs,
+                     int64_t leaseMs, wno_status* statuses);
   wno_status complete(std::string_view id, std::string_view worker, int64_t nowMs,
                       std::string_view resultJson) override;
   wno_status fail(std::string_view id, std::string_view worker, int64_t nowMs, std::string_view error,

@@ -361,6 +361,28 @@ Outcome SqliteJobStore::heartbeat(std::string_view id, std::string_view worker, 
   return transition(id, [&](JobRecord& job) { return jobs::heartbeat(job, worker, nowMs, leaseMs); });
 }
 
+std::vector<Outcome> SqliteJobStore::heartbeatMany(std::string_view worker, const std::vector<std::string_view>& ids,
+                                                   int64_t nowMs, int64_t leaseMs) {
+  jobs::requireLease(leaseMs);
+  auto c = db_.acquire();
+  return inWriteTransaction(*c, [&] {
+    std::vector<Outcome> out;
+    out.reserve(ids.size());
+    for (const auto id : ids) {
+      auto found = loadJob(*c, id);
+      if (!found) {
+        out.push_back({WNO_NOT_FOUND, "job \"" + std::string(id) + "\" does not exist"});
+        continue;
+      }
+      auto& [seq, job] = *found;
+      JobRecord next = job;
+      out.push_back(jobs::heartbeat(next, worker, nowMs, leaseMs));
+      if (!(next == job)) writeJob(*c, seq, next);
+    }
+    return out;
+  });
+}
+
 Outcome SqliteJobStore::complete(std::string_view id, std::string_view worker, int64_t nowMs,
                                  std::string_view resultJson) {
   const auto result = jobs::parseResult(resultJson);

@@ -45,6 +45,9 @@ class SqliteJobStore {
   std::vector<std::string> claim(std::string_view queue, std::string_view worker, uint32_t maxJobs, int64_t nowMs,
                                  int64_t leaseMs);
   jobs::Outcome heartbeat(std::string_view id, std::string_view worker, int64_t nowMs, int64_t leaseMs);
+  // on_heartbeat_many: each id's outcome, in order, in one write transaction.
+  std::vector<jobs::Outcome> heartbeatMany(std::string_view worker, const std::vector<std::string_view>& ids,
+                                           int64_t nowMs, int64_t leaseMs);
   jobs::Outcome complete(std::string_view id, std::string_view worker, int64_t nowMs, std::string_view resultJson);
   jobs::Outcome fail(std::string_view id, std::string_view worker, int64_t nowMs, std::string_view error,
                      int64_t retryAtMs);

@@ -30,6 +30,10 @@ int main(void) {
   F(wno_type_cache, on_clear);
   F(wno_type_cache, on_stats);
   F(wno_type_cache, on_set_listener);
+#if WNO_ABI_VERSION_MINOR >= 2
+  F(wno_type_cache, on_try_lock);
+  F(wno_type_cache, on_unlock);
+#endif
   F(wno_str, data);
   F(wno_str, len);
   F(wno_bytes, data);
@@ -83,6 +87,12 @@ int main(void) {
 #if WNO_ABI_VERSION_MINOR >= 1
   F(wno_host_api, job_enqueue_many);
 #endif
+#if WNO_ABI_VERSION_MINOR >= 2
+  F(wno_host_api, repo_count);
+  F(wno_host_api, repo_create_many);
+  F(wno_host_api, repo_update_where);
+  F(wno_host_api, repo_delete_where);
+#endif
   F(wno_job, struct_size);
   F(wno_job, id);
   F(wno_job, type);
@@ -95,6 +105,9 @@ int main(void) {
   F(wno_type_job_handler, on_create);
   F(wno_type_job_handler, on_destroy);
   F(wno_type_job_handler, on_handle);
+#if WNO_ABI_VERSION_MINOR >= 2
+  F(wno_type_job_handler, data_schema_json);
+#endif
   F(wno_type_job_store, struct_size);
   F(wno_type_job_store, on_create);
   F(wno_type_job_store, on_destroy);
@@ -114,6 +127,9 @@ int main(void) {
 #if WNO_ABI_VERSION_MINOR >= 1
   F(wno_type_job_store, on_enqueue_many);
   F(wno_type_job_store, on_finish_many);
+#endif
+#if WNO_ABI_VERSION_MINOR >= 3
+  F(wno_type_job_store, on_heartbeat_many);
 #endif
   F(wno_component, struct_size);
   F(wno_component, kind);
@@ -141,6 +157,10 @@ int main(void) {
   F(wno_type_repository, on_update);
   F(wno_type_repository, on_delete);
   F(wno_type_repository, on_count);
+#if WNO_ABI_VERSION_MINOR >= 2
+  F(wno_type_repository, on_update_where);
+  F(wno_type_repository, on_delete_where);
+#endif
   printf("WNO_PLUGIN_ENTRY_SYMBOL %s\n", WNO_PLUGIN_ENTRY_SYMBOL);
   return 0;
 }

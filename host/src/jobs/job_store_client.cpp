@@ -26,6 +26,18 @@ Result<std::vector<json>> parseAll(const std::vector<std::string>& items, const 
   return out;
 }
 
+// on_heartbeat_many answers with statuses alone; the reason, as the
+// single hook would have given it, is rebuilt from the status.
+std::string leaseRefusal(wno_status status, const std::string& id) {
+  const std::string job = "job \"" + id + "\"";
+  switch (status) {
+    case WNO_ERR_CANCELLED: return job + " was cancelled";
+    case WNO_ERR_PRECONDITION: return "this worker no longer holds " + job + "'s lease";
+    case WNO_NOT_FOUND: return job + " does not exist";
+    default: return "renewing " + job + "'s lease failed: " + statusName(status);
+  }
+}
+
 }  // namespace
 
 Result<JobStoreClient::Enqueued> JobStoreClient::enqueue(const json& record) {
@@ -163,6 +175,28 @@ Result<std::vector<ClaimedJob>> JobStoreClient::claim(const std::string& queue, 
 
 Status JobStoreClient::heartbeat(const std::string& id, const std::string& worker, int64_t nowMs, int64_t leaseMs) {
   return store_->call("on_heartbeat", store_->vtable().on_heartbeat, view(id), view(worker), nowMs, leaseMs);
+}
+
+Result<std::vector<Status>> JobStoreClient::heartbeatMany(const std::vector<std::string>& ids,
+                                                         const std::string& worker, int64_t nowMs, int64_t leaseMs) {
+  std::vector<Status> out;
+  out.reserve(ids.size());
+  if (ids.empty()) return out;
+  if (!hasHeartbeatMany()) {
+    for (const auto& id : ids) out.push_back(heartbeat(id, worker, nowMs, leaseMs));
+    return out;
+  }
+  std::vector<wno_str> views;
+  views.reserve(ids.size());
+  for (const auto& id : ids) views.push_back(view(id));
+  std::vector<wno_status> statuses(ids.size(), WNO_ERR_INTERNAL);
+  Status s = store_->call("on_heartbeat_many", store_->vtable().on_heartbeat_many, view(worker), views.data(),
+                          views.size(), nowMs, leaseMs, statuses.data());
+  if (!s.isOk()) return s;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    out.push_back(statuses[i] == WNO_OK ? Status::ok() : Status(statuses[i], leaseRefusal(statuses[i], ids[i])));
+  }
+  return out;
 }
 
 Status JobStoreClient::complete(const std::string& id, const std::string& worker, int64_t nowMs,

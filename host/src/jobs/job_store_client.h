@@ -59,6 +59,12 @@ class JobStoreClient {
   Result<std::vector<ClaimedJob>> claim(const std::string& queue, const std::string& worker, uint32_t maxJobs,
                                         int64_t nowMs, int64_t leaseMs);
   Status heartbeat(const std::string& id, const std::string& worker, int64_t nowMs, int64_t leaseMs);
+  // Renews several leases in one round trip (on_heartbeat_many): one Status
+  // per id, as heartbeat() would answer it. A store older than 1.3: one
+  // on_heartbeat each.
+  Result<std::vector<Status>> heartbeatMany(const std::vector<std::string>& ids, const std::string& worker,
+                                            int64_t nowMs, int64_t leaseMs);
+  bool hasHeartbeatMany() const { return store_->vtable().on_heartbeat_many != nullptr; }
   Status complete(const std::string& id, const std::string& worker, int64_t nowMs, const std::string& resultJson);
   Status fail(const std::string& id, const std::string& worker, int64_t nowMs, const std::string& error,
               int64_t retryAtMs);

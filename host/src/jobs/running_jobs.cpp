@@ -105,62 +105,101 @@ bool RunningJobs::waitIdle(std::chrono::milliseconds limit) {
   return idle_.wait_for(lock, limit, [this] { return count() == 0; });
 }
 
-void RunningJobs::keepLeases() {
-  // Deadlines are checked every tick; each lease is renewed once per
-  // heartbeat interval. A failed renewal is retried on the next tick rather
-  // than a whole interval later, as the lease may be close to lapsing.
-  const auto tick = std::chrono::milliseconds(std::clamp<int64_t>(config_.heartbeatMs / 4, 5, 100));
-  std::map<std::string, int64_t> nextBeat;
-  while (true) {
-    {
-      std::unique_lock lock(wakeMutex_);
-      if (wake_.wait_for(lock, tick, [this] { return stopping_; })) return;
+namespace {
+
+// Forgets the renewal times of jobs that ended: a merge of two id-sorted
+// lists (the map's order), as a deep local queue holds a thousand jobs.
+void forgetEnded(std::map<std::string, int64_t>& nextBeat, const std::vector<std::shared_ptr<RunningJob>>& jobs) {
+  auto live = jobs.begin();
+  for (auto it = nextBeat.begin(); it != nextBeat.end();) {
+    while (live != jobs.end() && (*live)->id < it->first) ++live;
+    it = live != jobs.end() && (*live)->id == it->first ? std::next(it) : nextBeat.erase(it);
+  }
+}
+
+// Leases renewed per store call: one statement, with a bounded parameter.
+constexpr size_t kRenewalsPerCall = 1000;
+
+}  // namespace
+
+bool RunningJobs::enforceStop(const std::shared_ptr<RunningJob>& job, int64_t now) {
+  // A reported job only waits for its end to be written: its lease is kept,
+  // nothing else.
+  const bool ended = job->reported.load();
+  if (!ended && job->deadlineMs > 0 && now >= job->deadlineMs) job->requestStop(StopReason::TimedOut, now);
+  const StopReason reason = job->stop.load();
+  // An unstarted job has no handler to wait for: the worker that takes it
+  // from the local queue reports it without running it.
+  if (!ended && job->started.load() && (reason == StopReason::TimedOut || reason == StopReason::Cancelled) &&
+      now - job->stopRequestedAtMs.load() > config_.heartbeatMs) {
+    logWarn("jobs", "handler ignored its stop request; abandoning the attempt",
+            {{"job_id", job->id}, {"type", job->type}, {"reason", stopReasonName(reason)}});
+    onAbandon_(job);
+    return true;
+  }
+  return reason == StopReason::LeaseLost;
+}
+
+void RunningJobs::renew(const std::vector<std::shared_ptr<RunningJob>>& due, std::map<std::string, int64_t>& nextBeat) {
+  for (size_t from = 0; from < due.size(); from += kRenewalsPerCall) {
+    const size_t to = std::min(due.size(), from + kRenewalsPerCall);
+    std::vector<std::string> ids;
+    ids.reserve(to - from);
+    for (size_t i = from; i < to; ++i) ids.push_back(due[i]->id);
+    const int64_t now = unixNowMs();
+    auto statuses = store_.heartbeatMany(ids, workerId_, now, config_.leaseMs);
+    if (!statuses.isOk()) {
+      // Nothing known: every one of them is tried again on the next tick.
+      logWarn("jobs", "lease renewal failed; retrying",
+              {{"jobs", std::to_string(ids.size())}, {"error", statuses.status().message()}});
+      continue;
     }
-    const auto jobs = snapshot();
-    // Forget the jobs that ended: a merge of two id-sorted lists (the map's
-    // order), as a deep local queue holds a thousand jobs every tick.
-    {
-      auto live = jobs.begin();
-      for (auto it = nextBeat.begin(); it != nextBeat.end();) {
-        while (live != jobs.end() && (*live)->id < it->first) ++live;
-        it = live != jobs.end() && (*live)->id == it->first ? std::next(it) : nextBeat.erase(it);
-      }
-    }
-    for (const auto& job : jobs) {
-      if (job->endWritten.load()) continue;
-      // A reported job only waits for its end to be written: its lease is
-      // kept, nothing else.
-      const bool ended = job->reported.load();
-      const int64_t now = unixNowMs();
-      if (!ended && job->deadlineMs > 0 && now >= job->deadlineMs) job->requestStop(StopReason::TimedOut, now);
-      const StopReason reason = job->stop.load();
-      // An unstarted job has no handler to wait for: the worker that takes
-      // it from the local queue reports it without running it.
-      if (!ended && job->started.load() && (reason == StopReason::TimedOut || reason == StopReason::Cancelled) &&
-          now - job->stopRequestedAtMs.load() > config_.heartbeatMs) {
-        logWarn("jobs", "handler ignored its stop request; abandoning the attempt",
-                {{"job_id", job->id}, {"type", job->type}, {"reason", stopReasonName(reason)}});
-        onAbandon_(job);
-        continue;
-      }
-      if (reason == StopReason::LeaseLost) continue;
-      auto [slot, inserted] = nextBeat.try_emplace(job->id, *job->claimedAtMs + config_.heartbeatMs);
-      if (now < slot->second) continue;
-      Status s = store_.heartbeat(job->id, workerId_, now, config_.leaseMs);
+    for (size_t i = from; i < to; ++i) {
+      const auto& job = due[i];
+      const Status& s = statuses.value()[i - from];
+      int64_t& slot = nextBeat[job->id];
       if (s.isOk()) {
-        slot->second = now + config_.heartbeatMs;
+        slot = now + config_.heartbeatMs;
       } else if (s.code() == WNO_ERR_CANCELLED) {
-        slot->second = now + config_.heartbeatMs;  // the store extended the lease anyway
+        slot = now + config_.heartbeatMs;  // the store extended the lease anyway
         job->requestStop(StopReason::Cancelled, now);
       } else if (s.code() == WNO_ERR_PRECONDITION || s.code() == WNO_NOT_FOUND) {
         // A reported job's end was written between the snapshot and the renewal.
-        if (ended) continue;
+        if (job->reported.load()) continue;
         logWarn("jobs", "lease lost; the job may run elsewhere", {{"job_id", job->id}, {"error", s.message()}});
         job->requestStop(StopReason::LeaseLost, now);
       } else {
         logWarn("jobs", "lease renewal failed; retrying", {{"job_id", job->id}, {"error", s.message()}});
       }
     }
+  }
+}
+
+void RunningJobs::keepLeases() {
+  // Deadlines are checked every tick; each lease is renewed once per
+  // heartbeat interval, the ones due together in one store call (a host
+  // holding a thousand prefetched jobs would otherwise make a thousand
+  // round trips per interval, and under load fall behind until leases
+  // lapse). A failed renewal is retried on the next tick rather than a
+  // whole interval later, as the lease may be close to lapsing.
+  const auto tick = std::chrono::milliseconds(std::clamp<int64_t>(config_.heartbeatMs / 4, 5, 100));
+  std::map<std::string, int64_t> nextBeat;
+  std::vector<std::shared_ptr<RunningJob>> due;
+  while (true) {
+    {
+      std::unique_lock lock(wakeMutex_);
+      if (wake_.wait_for(lock, tick, [this] { return stopping_; })) return;
+    }
+    const auto jobs = snapshot();
+    forgetEnded(nextBeat, jobs);
+    due.clear();
+    const int64_t now = unixNowMs();
+    for (const auto& job : jobs) {
+      if (job->endWritten.load() || enforceStop(job, now)) continue;
+      auto [slot, inserted] = nextBeat.try_emplace(job->id, *job->claimedAtMs + config_.heartbeatMs);
+      if (now >= slot->second) due.push_back(job);
+    }
+    renew(due, nextBeat);
   }
 }
 

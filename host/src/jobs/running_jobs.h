@@ -84,6 +84,11 @@ class RunningJobs {
 
  private:
   void keepLeases();
+  // Times the job out, or abandons its hung handler; true when its lease
+  // is no longer to be renewed.
+  bool enforceStop(const std::shared_ptr<RunningJob>& job, int64_t now);
+  // Renews the due leases, a batch per store call, and acts on the answers.
+  void renew(const std::vector<std::shared_ptr<RunningJob>>& due, std::map<std::string, int64_t>& nextBeat);
 
   const JobsConfig& config_;
   JobStoreClient& store_;

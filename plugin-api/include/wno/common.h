@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define WNO_ABI_VERSION_MAJOR 1
-#define WNO_ABI_VERSION_MINOR 2
+#define WNO_ABI_VERSION_MINOR 3
 
 /* A plugin may target an older minor than the headers it compiles with by
  * defining WNO_TARGET_ABI_MINOR before including any wno header. */

@@ -109,6 +109,22 @@ typedef struct wno_type_job_store {
    * applied; out_status undefined). */
   wno_status (*on_finish_many)(void* self, wno_str worker, wno_str items_json, size_t count,
                                wno_status* out_status, const wno_sink* refusal_out);
+
+  /* ---- 1.3: lease renewal in bulk (OPTIONAL; NULL: the host calls
+   * on_heartbeat once per job) ---- */
+
+  /* since 1.3. Extends worker's leases on the `count` jobs job_ids names to
+   * now_ms + lease_ms, in one round trip to the backing database: a host
+   * holding a thousand prefetched jobs renews them all every heartbeat
+   * interval, and per-job renewals fall behind under load until leases
+   * lapse and jobs run twice. out_status[i] is job_ids[i]'s status exactly
+   * as on_heartbeat would return it (WNO_OK; WNO_ERR_CANCELLED, lease
+   * still extended; WNO_ERR_PRECONDITION; WNO_NOT_FOUND). The renewals are
+   * independent: one refused leaves the others extended. Returns WNO_OK
+   * when every id was processed, or a failure (out_status undefined; some
+   * leases may have been extended, which the host's next renewal repeats). */
+  wno_status (*on_heartbeat_many)(void* self, wno_str worker, const wno_str* job_ids, size_t count,
+                                  int64_t now_ms, int64_t lease_ms, wno_status* out_status);
 } wno_type_job_store;
 
 #ifdef __cplusplus

@@ -55,6 +55,11 @@ class StoreComponent : public wno::sdk::JobStore {
       if (!outcomes[i].ok()) refusals.write(refusalJson(i, outcomes[i].message));
     }
   }
+  void heartbeatMany(std::string_view worker, const std::vector<std::string_view>& ids, int64_t nowMs,
+                     int64_t leaseMs, wno_status* statuses) {
+    const auto outcomes = Calls::run([&] { return store_->heartbeatMany(worker, ids, nowMs, leaseMs); });
+    for (size_t i = 0; i < outcomes.size(); ++i) statuses[i] = outcomes[i].status;
+  }
   void claim(std::string_view queue, std::string_view worker, uint32_t maxJobs, int64_t nowMs, int64_t leaseMs,
              wno::sdk::Writer& jobs) override {
     writeAll(Calls::run([&] { return store_->claim(queue, worker, maxJobs, nowMs, leaseMs); }), jobs);

@@ -236,6 +236,25 @@ TEST_P(JobServiceTest, AHandlerThatIgnoresItsTimeoutIsAbandonedNotWaitedFor) {
   EXPECT_EQ(host.state(id), "failed");
 }
 
+// Jobs running, and jobs prefetched behind them, for several lease lengths:
+// the keeper renews every lease (in one store call each interval on a 1.3
+// store, one by one on a 1.0 store), so none lapses and none runs twice.
+TEST_P(JobServiceTest, JobsHeldLongerThanTheirLeaseKeepItAndRunOnce) {
+  JobHost host(GetParam(), {{"lease_ms", 400},
+                            {"heartbeat_ms", 100},
+                            {"claim_batch", 8},
+                            {"recover_interval_ms", 100},
+                            {"queues", {{{"name", "default"}, {"concurrency", 2}}}}});
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) ids.push_back(host.add({{"data", {{"sleep_ms", 900}}}}));
+  host.service->start();
+  for (const auto& id : ids) ASSERT_TRUE(host.reaches(id, "completed", std::chrono::seconds(15))) << id;
+  for (const auto& id : ids) {
+    EXPECT_EQ(host.job(id)["attempts_made"], 1) << id << ": its lease lapsed and it was claimed again";
+    EXPECT_EQ(host.runs(id).size(), 1u) << id;
+  }
+}
+
 TEST_P(JobServiceTest, QueuesPauseAboveTheirLoadWithHysteresisButCriticalOnesNever) {
   JobHost host(GetParam(), {{"queues", {{{"name", "default"}, {"pause_above_load", 0.8}, {"resume_below_load", 0.5}},
                                         {{"name", "urgent"}, {"critical", true}}}}});

@@ -192,6 +192,7 @@ TEST_F(PluginManagerTest, Minor11StoreBuiltAgainstFrozenHeadersKeepsItsBatchHook
   JobStoreInstance& store = *created.value();
   ASSERT_NE(store.vtable().on_enqueue_many, nullptr);
   ASSERT_NE(store.vtable().on_finish_many, nullptr);
+  EXPECT_EQ(store.vtable().on_heartbeat_many, nullptr) << "1.3's hook lies past a 1.1 table: the host renews one by one";
 
   std::vector<std::string> written;
   const wno_sink sink = wno::sdk::sinkAppending(written);
@@ -231,7 +232,7 @@ TEST_F(PluginManagerTest, JobHandlerDeclaresItsDataSchema) {
   PluginSpec spec;
   spec.name = "process_content";
   ASSERT_TRUE(manager.load(spec, {WNO_TEST_PLUGIN_DIR}, refusal).isOk()) << refusal.line();
-  EXPECT_EQ(manager.plugins()[0]->abiMinor, 2u);
+  EXPECT_EQ(manager.plugins()[0]->abiMinor, static_cast<uint32_t>(WNO_ABI_VERSION_MINOR));
   const wno_str schema = manager.find(WNO_KIND_JOB_HANDLER, "process_content")->as<wno_type_job_handler>().data_schema_json;
   ASSERT_NE(schema.data, nullptr);
   EXPECT_THAT(std::string(schema.data, schema.len), HasSubstr("\"content_id\""));

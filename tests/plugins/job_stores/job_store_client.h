@@ -95,6 +95,22 @@ class JobStoreClient {
     for (const auto& refusal : out.records()) r.messages[refusal["index"].get<size_t>()] = refusal["message"];
     return r;
   }
+  // on_heartbeat_many (ABI 1.3): the call's status and each id's status.
+  struct Renewed {
+    host::Status status;
+    std::vector<wno_status> statuses;
+  };
+  Renewed heartbeatMany(const std::string& worker, const std::vector<std::string>& ids, int64_t now,
+                        int64_t lease = 30000) const {
+    if (!vt().on_heartbeat_many) throw std::runtime_error("the store has no on_heartbeat_many");
+    std::vector<wno_str> views;
+    for (const auto& id : ids) views.push_back(str(id));
+    Renewed r;
+    r.statuses.assign(ids.size(), -1);
+    r.status = instance_->call("on_heartbeat_many", vt().on_heartbeat_many, str(worker), views.data(), views.size(),
+                               now, lease, r.statuses.data());
+    return r;
+  }
   std::vector<json> claim(const std::string& queue, const std::string& worker, uint32_t max, int64_t now,
                           int64_t lease = 30000, host::Status* status = nullptr) const {
     Collected out;

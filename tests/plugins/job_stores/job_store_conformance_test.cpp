@@ -374,6 +374,49 @@ TEST_P(JobStoreTest, HeartbeatExtendsTheLeaseOnlyForItsHolder) {
   expectStatus(store_->heartbeat("j", "w1", kNow + 2001, 1000), WNO_ERR_PRECONDITION, "is completed, not active");
 }
 
+TEST_P(JobStoreTest, HeartbeatManyRenewsEachHeldLeaseAndRefusesPerId) {
+  ASSERT_NE(store_->vt().on_heartbeat_many, nullptr);
+  for (const char* id : {"a", "b", "stopping", "theirs", "done"}) enqueue(job(id));
+  ASSERT_EQ(store_->claim("default", "w1", 3, kNow, kLease).size(), 3u);
+  claimOne("w2");  // "theirs"
+  claimOne("w1");  // "done"
+  ASSERT_TRUE(store_->complete("done", "w1", kNow + 1).isOk());
+  ASSERT_TRUE(store_->cancel("stopping", kNow + 2).isOk());
+  const int64_t theirLease = stored("theirs")["lease_expires_at_ms"];
+
+  auto r = store_->heartbeatMany("w1", {"a", "b", "stopping", "theirs", "done", "missing", "a"}, kNow + 1000, 60000);
+  ASSERT_TRUE(r.status.isOk()) << r.status.message();
+  EXPECT_THAT(r.statuses, ElementsAre(WNO_OK, WNO_OK, WNO_ERR_CANCELLED, WNO_ERR_PRECONDITION, WNO_ERR_PRECONDITION,
+                                      WNO_NOT_FOUND, WNO_OK));
+  for (const char* id : {"a", "b", "stopping"}) {
+    EXPECT_EQ(stored(id)["lease_expires_at_ms"], kNow + 1000 + 60000) << id << ": a cancelled job's lease is kept too";
+  }
+  EXPECT_EQ(stored("theirs")["lease_expires_at_ms"], theirLease) << "refusals change nothing";
+  EXPECT_EQ(stored("done")["state"], "completed");
+  EXPECT_EQ(stored("done")["lease_expires_at_ms"], nullptr);
+
+  expectStatus(store_->heartbeatMany("w1", {"a"}, kNow, 0).status, WNO_ERR_INVALID, "lease_ms");
+  EXPECT_EQ(stored("a")["lease_expires_at_ms"], kNow + 1000 + 60000) << "a refused call changes nothing";
+  auto none = store_->heartbeatMany("w1", {}, kNow, kLease);
+  EXPECT_TRUE(none.status.isOk()) << none.status.message();
+}
+
+// The ids go to the database however the store binds them (an array
+// literal, a document): any text an id may hold renews its own job.
+TEST_P(JobStoreTest, HeartbeatManyRenewsAwkwardIdsAndLargeBatches) {
+  const std::vector<std::string> awkward = {"q\"uote", "back\\slash", "a,b{c}", "NULL", " spaced ", "\u00e9\u2713"};
+  for (const auto& id : awkward) enqueue(job(id));
+  for (int i = 0; i < 1500; ++i) enqueue(job("bulk-" + std::to_string(i)));
+  std::vector<std::string> ids;
+  for (const auto& claimed : store_->claim("default", "w1", 2000, kNow, kLease)) ids.push_back(claimed["id"]);
+  ASSERT_EQ(ids.size(), awkward.size() + 1500);
+  auto r = store_->heartbeatMany("w1", ids, kNow + 500, 90000);
+  ASSERT_TRUE(r.status.isOk()) << r.status.message();
+  EXPECT_EQ(std::count(r.statuses.begin(), r.statuses.end(), WNO_OK), static_cast<long>(ids.size()));
+  for (const auto& id : awkward) EXPECT_EQ(stored(id)["lease_expires_at_ms"], kNow + 500 + 90000) << id;
+  EXPECT_EQ(stored("bulk-1499")["lease_expires_at_ms"], kNow + 500 + 90000);
+}
+
 TEST_P(JobStoreTest, CompleteRequiresTheLeaseAndStoresTheResult) {
   enqueue(job("j"));
   expectStatus(store_->complete("j", "w1", kNow), WNO_ERR_PRECONDITION, "is waiting, not active");

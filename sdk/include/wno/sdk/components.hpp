@@ -200,6 +200,11 @@ class JobStore {
   //   void enqueueMany(std::string_view jobsJson, size_t count, Writer& jobs, int32_t* created);
   //   void finishMany(std::string_view worker, std::string_view itemsJson, size_t count,
   //                   wno_status* statuses, Writer& refusals);
+  // ABI 1.3, optional in the same way (targets below 3 never expose it):
+  // renews several leases in one round trip (on_heartbeat_many), statuses[i]
+  // as heartbeat() would report ids[i]:
+  //   void heartbeatMany(std::string_view worker, const std::vector<std::string_view>& ids, int64_t nowMs,
+  //                      int64_t leaseMs, wno_status* statuses);
 };
 
 }  // namespace wno::sdk

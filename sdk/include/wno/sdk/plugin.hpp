@@ -22,6 +22,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace wno::sdk::detail {
 
@@ -359,6 +360,13 @@ struct HasFinishMany<T, std::void_t<decltype(std::declval<T&>().finishMany(
                             std::string_view(), std::string_view(), size_t{0}, static_cast<wno_status*>(nullptr),
                             std::declval<Writer&>()))>> : std::true_type {};
 
+template <typename T, typename = void>
+struct HasHeartbeatMany : std::false_type {};
+template <typename T>
+struct HasHeartbeatMany<T, std::void_t<decltype(std::declval<T&>().heartbeatMany(
+                               std::string_view(), std::declval<const std::vector<std::string_view>&>(), int64_t{0},
+                               int64_t{0}, static_cast<wno_status*>(nullptr)))>> : std::true_type {};
+
 template <typename T>
 struct JobStoreTrampolines {
   static wno_status enqueue(void* self, wno_str job, const wno_sink* out, int32_t* created) {
@@ -452,18 +460,40 @@ struct JobStoreTrampolines {
       }
     });
   }
-#if WNO_TARGET_ABI_MINOR >= 1
+#if WNO_TARGET_ABI_MINOR >= 3
+  static wno_status heartbeatMany(void* self, wno_str worker, const wno_str* ids, size_t count, int64_t now,
+                                  int64_t lease, wno_status* statuses) {
+    return guard(hostOf<T>(self), [&] {
+      if constexpr (HasHeartbeatMany<T>::value) {
+        std::vector<std::string_view> views;
+        views.reserve(count);
+        for (size_t i = 0; i < count; ++i) views.push_back(view(ids[i]));
+        obj<T>(self).heartbeatMany(view(worker), views, now, lease, statuses);
+        return WNO_OK;
+      } else {
+        return WNO_ERR_UNSUPPORTED;
+      }
+    });
+  }
   // A hook the class does not define stays NULL, so the host falls back.
   static constexpr wno_type_job_store vtable = {
       sizeof(wno_type_job_store), create<T>, destroy<T>, enqueue, claim, heartbeat, complete, fail, cancel, retry,
       get, list, recover, stats, purge, wait,
       HasEnqueueMany<T>::value ? enqueueMany : nullptr,
-      HasFinishMany<T>::value ? finishMany : nullptr};
+      HasFinishMany<T>::value ? finishMany : nullptr,
+      HasHeartbeatMany<T>::value ? heartbeatMany : nullptr};
+#elif WNO_TARGET_ABI_MINOR >= 1
+  // Targeting 1.1 or 1.2: the table ends where theirs did (no bulk renewal).
+  static constexpr wno_type_job_store vtable = {
+      static_cast<uint32_t>(offsetof(wno_type_job_store, on_heartbeat_many)), create<T>, destroy<T>, enqueue, claim,
+      heartbeat, complete, fail, cancel, retry, get, list, recover, stats, purge, wait,
+      HasEnqueueMany<T>::value ? enqueueMany : nullptr,
+      HasFinishMany<T>::value ? finishMany : nullptr, nullptr};
 #else
   // Targeting 1.0: the table ends where 1.0's did, so the host sees no 1.1 hook.
   static constexpr wno_type_job_store vtable = {
       static_cast<uint32_t>(offsetof(wno_type_job_store, on_enqueue_many)), create<T>, destroy<T>, enqueue, claim,
-      heartbeat, complete, fail, cancel, retry, get, list, recover, stats, purge, wait, nullptr, nullptr};
+      heartbeat, complete, fail, cancel, retry, get, list, recover, stats, purge, wait, nullptr, nullptr, nullptr};
 #endif
 };
 
