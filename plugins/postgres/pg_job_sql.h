@@ -25,6 +25,18 @@ constexpr const char* kClaimColumns =
     "seq, id, type, queue, priority, data, attempts_made, max_attempts, backoff_type, backoff_delay_ms, "
     "backoff_jitter, timeout_ms, run_at_ms, created_at_ms, last_error";
 
+// A claim's lease runs from now_ms, when the host asked. On a busy table a
+// claim can take seconds (it walks the claim index past the entries of
+// jobs claimed since the last vacuum), and its rows would arrive with their
+// leases already lapsed: another host's recovery then took them back and
+// they ran twice. A claim that took longer than a tenth of the lease adds
+// the time it took, as the database measured it (a duration, so no clock
+// is compared with another host's). Shorter ones are within the lease's
+// slack, and keep the lease exactly as asked.
+constexpr const char* kSlowClaimMs =
+    "(SELECT CASE WHEN took > $4::bigint / 10 THEN took ELSE 0 END"
+    " FROM (SELECT (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint AS took) AS claim)";
+
 struct PostgresJobStore::Sql {
   explicit Sql(const std::string& table) {
     const std::string t = "\"" + table + "\"";
@@ -168,7 +180,8 @@ struct PostgresJobStore::Sql {
     // primary key. While locked, a row's ctid cannot change under us.
     claim = "UPDATE " + t +
             " SET state = 'active', attempts_made = attempts_made + 1, lease_owner = $2::text,"
-            " lease_expires_at_ms = $3::bigint + $4::bigint, started_at_ms = $3::bigint, finished_at_ms = NULL"
+            " lease_expires_at_ms = $3::bigint + $4::bigint + " + std::string(kSlowClaimMs) + ","
+            " started_at_ms = $3::bigint, finished_at_ms = NULL"
             " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + t +
             " WHERE queue = $1::text AND state = 'waiting' AND run_at_ms <= $3::bigint"
             " ORDER BY priority, run_at_ms, seq LIMIT $5::bigint FOR UPDATE SKIP LOCKED))"
@@ -180,11 +193,17 @@ struct PostgresJobStore::Sql {
     const std::string held = " WHERE id = $1::text AND (state = 'active') IS TRUE AND lease_owner = $2::text";
     heartbeat = "UPDATE " + t + " SET lease_expires_at_ms = $3::bigint + $4::bigint" + held + " RETURNING cancel_requested";
     // Every lease a host holds, renewed in one statement: the ids are an
-    // array, matched through the primary key as in finishMany. An id not
-    // returned was refused; the store asks the row why.
+    // array, matched through the primary key as in finishMany. It never
+    // waits for a row lock (SKIP LOCKED, as the claim): a locked row is being
+    // finished, cancelled or recovered, and a renewal that waited behind it
+    // held its other rows meanwhile. Waiting renewals let leases lapse
+    // under load, and locking a thousand rows in one order against a finish
+    // batch locking them in another deadlocked. An id not returned was
+    // skipped or refused; the store reads the row to say which.
     heartbeatMany = "UPDATE " + t + " SET lease_expires_at_ms = $3::bigint + $4::bigint"
+                    " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + t +
                     " WHERE id = ANY($1::text[]) AND (state = 'active') IS TRUE AND lease_owner = $2::text"
-                    " RETURNING id, cancel_requested";
+                    " FOR UPDATE SKIP LOCKED)) RETURNING id, cancel_requested";
     complete = "UPDATE " + t +
                " SET state = 'completed', finished_at_ms = $3::bigint, result = $4::json, lease_owner = NULL,"
                " lease_expires_at_ms = NULL" + held + " RETURNING queue";
@@ -211,7 +230,13 @@ struct PostgresJobStore::Sql {
               " finished_at_ms = CASE WHEN cancel_requested OR attempts_made >= max_attempts THEN $1::bigint"
               " ELSE NULL END,"
               " lease_owner = NULL, lease_expires_at_ms = NULL"
-              " WHERE state = 'active' AND lease_expires_at_ms < $1::bigint RETURNING state, queue";
+              // Lapsed leases only, and only rows no one holds a lock on: every
+              // host recovers, and a row locked by its owner's finish or
+              // renewal is still being looked after. Waiting for those locks,
+              // in an order of its own, deadlocked against finish batches.
+              " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + t +
+              " WHERE state = 'active' AND lease_expires_at_ms < $1::bigint FOR UPDATE SKIP LOCKED))"
+              " RETURNING state, queue";
   }
 
   // Reads, counts and the purge.

@@ -111,6 +111,11 @@ auto mapErrors(Fn&& fn) -> decltype(fn()) {
     // retry transitions that are safe to repeat (enqueue is idempotent).
     throw sdk::Error(WNO_ERR_UNAVAILABLE,
                      std::string("job database connection lost during commit; it may have been applied: ") + e.what());
+  } catch (const pqxx::transaction_rollback& e) {
+    // SQLSTATE class 40 (a deadlock, a serialization failure): the server
+    // rolled the transaction back, so nothing was applied; trying again is
+    // what it asks for.
+    throw sdk::Error(WNO_ERR_UNAVAILABLE, std::string("job database rolled the transaction back; retry: ") + e.what());
   } catch (const pqxx::data_exception& e) {
     // SQLSTATE class 22: a value the database cannot take (e.g. bytes that are not UTF-8).
     throw sdk::Error(WNO_ERR_INVALID, std::string("job database rejected a value: ") + e.what());
@@ -428,16 +433,33 @@ void PostgresJobStore::heartbeatMany(std::string_view worker, const std::vector<
     }
     return 0;
   });
+  json refused = json::array();
   for (size_t i = 0; i < ids.size(); ++i) {
     auto it = renewed.find(std::string(ids[i]));
-    if (it != renewed.end()) {
-      statuses[i] = it->second ? WNO_ERR_CANCELLED : WNO_OK;
+    if (it != renewed.end()) statuses[i] = it->second ? WNO_ERR_CANCELLED : WNO_OK;
+    else refused.push_back(ids[i]);
+  }
+  if (refused.empty()) return;
+  // Refused: the current rows, read in one statement, through the same
+  // rules say why (a host's whole batch may have been recovered elsewhere).
+  std::unordered_map<std::string, JobRecord> current;
+  mapErrors([&] {
+    for (const auto& row : run(*pool_, sql_->getMany, {refused.dump()})) {
+      JobRecord j = readJob(row).second;
+      current.emplace(j.id, std::move(j));
+    }
+    return 0;
+  });
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (renewed.count(std::string(ids[i]))) continue;
+    auto it = current.find(std::string(ids[i]));
+    if (it == current.end()) {
+      statuses[i] = WNO_NOT_FOUND;
       continue;
     }
-    // Refused: the current row through the same rules says why.
-    statuses[i] = mapErrors([&] {
-      return explain(*pool_, sql_->get, ids[i], [&](JobRecord& j) { return jobs::checkLease(j, worker); });
-    }).status;
+    // Held after all: the row changed between the update and the read.
+    const Outcome o = jobs::checkLease(it->second, worker);
+    statuses[i] = o.ok() ? WNO_ERR_UNAVAILABLE : o.status;
   }
 }
 

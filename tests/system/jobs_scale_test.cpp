@@ -12,12 +12,35 @@
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 namespace wno::test::system {
 namespace {
 
 using nlohmann::json;
+
+// What the hosts logged (they log warnings and errors only: lost leases,
+// failed writes), for a failure message: a duplicate run has a cause. One
+// line per kind of message, the first of its kind, with how many there were.
+std::string hostWarnings(Cluster& cluster) {
+  std::string out;
+  for (int i = 0; i < cluster.size(); ++i) {
+    std::map<std::string, std::pair<int, std::string>> kinds;  // msg -> (count, first line)
+    std::istringstream lines(cluster.process(i).err());
+    std::string line;
+    while (std::getline(lines, line)) {
+      const auto parsed = json::parse(line, nullptr, false);
+      const std::string kind = parsed.is_object() ? parsed.value("msg", line) : line.substr(0, 80);
+      auto& [count, first] = kinds[kind];
+      if (count++ == 0) first = line.substr(0, 500);
+    }
+    for (const auto& [kind, seen] : kinds) {
+      out += "\n" + cluster.workerId(i) + " x" + std::to_string(seen.first) + ": " + seen.second;
+    }
+  }
+  return out;
+}
 
 TEST(ScaleOut, TenThousandJobsOverThreeHostsEachCompleteOnce) {
   Cluster cluster;
@@ -63,7 +86,10 @@ TEST(ScaleOut, TenThousandJobsOverThreeHostsEachCompleteOnce) {
   };
   ASSERT_TRUE(eventually([&] { return completed() == kJobs; }, std::chrono::seconds(120 + kJobs / 1000)))
       << completed() << " of " << kJobs << " completed; states: "
-      << ::testing::PrintToString(cluster.sql("SELECT state, count(*) FROM jobs GROUP BY state"));
+      << ::testing::PrintToString(cluster.sql("SELECT state, count(*) FROM jobs GROUP BY state")) << "; why: "
+      << ::testing::PrintToString(cluster.sql(
+             "SELECT state, left(last_error, 300), count(*) FROM jobs WHERE state <> 'completed' GROUP BY 1, 2 LIMIT 5"))
+      << hostWarnings(cluster);
   const double drainMs = msSince(enqueueStart);
 
   const auto attempts = cluster.sql("SELECT count(*) FROM jobs WHERE attempts_made <> 1");
@@ -84,7 +110,7 @@ TEST(ScaleOut, TenThousandJobsOverThreeHostsEachCompleteOnce) {
   EXPECT_EQ(runs.size(), static_cast<size_t>(kJobs));
   int duplicates = 0;
   for (const auto& [job, count] : runs) duplicates += count > 1;
-  EXPECT_EQ(duplicates, 0);
+  EXPECT_EQ(duplicates, 0) << hostWarnings(cluster);
   int missing = 0;
   for (int n = 0; n < kJobs; ++n) missing += runs.count("job-" + std::to_string(n)) == 0;
   EXPECT_EQ(missing, 0);

@@ -48,6 +48,10 @@ class Batcher {
     std::chrono::microseconds linger{1000};
     int maxInFlight = 2;  // batches written at once
     int flushers = 0;     // 0: callers write (call()); > 0: that many threads write (submit())
+    // submitWhenRoom() waits while this many items are queued or being
+    // written (0: never): backpressure, so a store that writes slower than
+    // items arrive does not gather an unbounded backlog.
+    size_t maxUnwritten = 0;
   };
 
   Batcher(Options options, FlushFn flush) : options_(options), flush_(std::move(flush)) {
@@ -93,6 +97,16 @@ class Batcher {
     if (wakeLingering) lingerCv_.notify_all();
   }
 
+  // submit(), after waiting while Options::maxUnwritten items are queued or
+  // being written (not while stopping: then it hands the item in at once).
+  void submitWhenRoom(Item item, Done done) {
+    if (options_.maxUnwritten > 0) {
+      std::unique_lock lock(mutex_);
+      roomCv_.wait(lock, [this] { return stopping_ || pending_.size() + writing_ < options_.maxUnwritten; });
+    }
+    submit(std::move(item), std::move(done));
+  }
+
   // Blocks until everything handed in so far is written.
   void drain() {
     std::unique_lock lock(mutex_);
@@ -107,6 +121,7 @@ class Batcher {
     }
     workCv_.notify_all();
     lingerCv_.notify_all();
+    roomCv_.notify_all();
     for (auto& t : threads_) {
       if (t.joinable()) t.join();
     }
@@ -152,6 +167,7 @@ class Batcher {
     for (size_t i = 0; i < n; ++i) batch.push_back(std::move(pending_[i]));
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
     ++inFlight_;
+    writing_ += n;
     wakeNextWriter();  // another writer may take the rest meanwhile
     lock.unlock();
 
@@ -170,6 +186,8 @@ class Batcher {
       batch[i].waiter->cv.notify_one();  // a no-op for the writing caller itself
     }
     --inFlight_;
+    writing_ -= n;
+    if (options_.maxUnwritten > 0) roomCv_.notify_all();
     if (lingering_ > 0) lingerCv_.notify_all();  // the store is free: a lingering writer goes now
     else wakeNextWriter();
     if (pending_.empty() && inFlight_ == 0) drainedCv_.notify_all();
@@ -188,8 +206,10 @@ class Batcher {
   std::condition_variable workCv_;     // idle flushers: items queued, a slot free
   std::condition_variable lingerCv_;   // lingering writers: batch full or store free
   std::condition_variable drainedCv_;  // drain(): nothing queued or being written
+  std::condition_variable roomCv_;     // submitWhenRoom(): the backlog shrank
   std::deque<Entry> pending_;
   int inFlight_ = 0;
+  size_t writing_ = 0;  // items in the batches being written
   int lingering_ = 0;  // writers gathering behind a batch being written
   bool stopping_ = false;
   std::vector<std::thread> threads_;

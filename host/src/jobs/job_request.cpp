@@ -1,5 +1,6 @@
 #include "jobs/job_request.h"
 
+#include "common/json_string.h"
 #include "core/utc_time.h"
 #include "jobs/job_data_schema.h"
 
@@ -157,48 +158,94 @@ bool readJobId(const json& request, std::string& id, RequestError& error) {
 
 }  // namespace
 
-std::optional<json> jobRecordFromRequest(const json& request, const JobsConfig& config, int64_t nowMs,
-                                         RequestError& error) {
+std::optional<NewJob> newJobFromRequest(const json& request, const JobsConfig& config, int64_t nowMs,
+                                        RequestError& error) {
   const JobTypeConfig* type = requestedType(request, config, error);
   if (type == nullptr) return std::nullopt;
   const JobTypeConfig& t = *type;
 
-  int priority = config.defaultPriority;
+  NewJob job;
+  job.type = t.type;
+  job.priority = config.defaultPriority;
   if (auto p = request.find("priority"); p != request.end()) {
-    auto parsed = p->is_string() ? parsePriority(p->get<std::string>()) : std::nullopt;
+    auto parsed = p->is_string() ? parsePriority(p->get_ref<const std::string&>()) : std::nullopt;
     if (!parsed) {
       fail(error, "priority", "must be one of \"critical\", \"high\", \"normal\", \"low\"");
       return std::nullopt;
     }
-    priority = *parsed;
+    job.priority = *parsed;
   }
-  int64_t attempts = t.attempts;
-  if (!readInteger(request, "attempts", "attempts", 1, kMaxAttempts, attempts, error)) return std::nullopt;
-  Backoff backoff = t.backoff;
-  if (!readBackoff(request, backoff, error)) return std::nullopt;
+  job.maxAttempts = t.attempts;
+  if (!readInteger(request, "attempts", "attempts", 1, kMaxAttempts, job.maxAttempts, error)) return std::nullopt;
+  job.backoff = t.backoff;
+  if (!readBackoff(request, job.backoff, error)) return std::nullopt;
   int64_t delayMs = 0;
   if (!readInteger(request, "delay_ms", "delay_ms", 0, kMaxDelayMs, delayMs, error)) return std::nullopt;
-  int64_t timeoutMs = t.timeoutMs;
-  if (!readInteger(request, "timeout_ms", "timeout_ms", 0, kMaxDelayMs, timeoutMs, error)) return std::nullopt;
-  std::string queue = t.queue;
-  if (!readQueue(request, config, queue, error)) return std::nullopt;
-  std::string id;
-  if (!readJobId(request, id, error)) return std::nullopt;
-  json data = request.value("data", json::object());
-  if (t.dataSchema && !t.dataSchema->check(data, error)) return std::nullopt;
+  job.timeoutMs = t.timeoutMs;
+  if (!readInteger(request, "timeout_ms", "timeout_ms", 0, kMaxDelayMs, job.timeoutMs, error)) return std::nullopt;
+  job.queue = t.queue;
+  if (!readQueue(request, config, job.queue, error)) return std::nullopt;
+  if (!readJobId(request, job.id, error)) return std::nullopt;
+  if (auto data = request.find("data"); data != request.end()) job.data = *data;
+  if (t.dataSchema && !t.dataSchema->check(job.data, error)) return std::nullopt;
+  job.runAtMs = nowMs + delayMs;
+  job.createdAtMs = nowMs;
+  return job;
+}
 
+std::optional<json> jobRecordFromRequest(const json& request, const JobsConfig& config, int64_t nowMs,
+                                         RequestError& error) {
+  auto job = newJobFromRequest(request, config, nowMs, error);
+  if (!job) return std::nullopt;
+  return job->record();
+}
+
+std::string NewJob::recordJson() const {
+  using common::appendJsonString;
+  std::string out;
+  out.reserve(400 + id.size());
+  out += "{\"id\":";
+  appendJsonString(out, id);
+  out += ",\"type\":";
+  appendJsonString(out, type);
+  out += ",\"queue\":";
+  appendJsonString(out, queue);
+  out += ",\"priority\":";
+  out += std::to_string(priority);
+  out += ",\"data\":";
+  out += data.dump();
+  out += ",\"state\":\"waiting\",\"attempts_made\":0,\"max_attempts\":";
+  out += std::to_string(maxAttempts);
+  out += ",\"backoff\":{\"type\":\"";
+  out += backoffKindName(backoff.kind);
+  out += "\",\"delay_ms\":";
+  out += std::to_string(backoff.delayMs);
+  out += ",\"jitter\":";
+  out += json(backoff.jitter).dump();
+  out += "},\"timeout_ms\":";
+  out += std::to_string(timeoutMs);
+  out += ",\"run_at_ms\":";
+  out += std::to_string(runAtMs);
+  out += ",\"created_at_ms\":";
+  out += std::to_string(createdAtMs);
+  out += ",\"started_at_ms\":null,\"finished_at_ms\":null,\"lease_owner\":null,\"lease_expires_at_ms\":null,"
+         "\"last_error\":null,\"result\":null,\"cancel_requested\":false}";
+  return out;
+}
+
+json NewJob::record() const {
   return json{{"id", id},
-              {"type", t.type},
+              {"type", type},
               {"queue", queue},
               {"priority", priority},
-              {"data", std::move(data)},
+              {"data", data},
               {"state", "waiting"},
               {"attempts_made", 0},
-              {"max_attempts", attempts},
+              {"max_attempts", maxAttempts},
               {"backoff", {{"type", backoffKindName(backoff.kind)}, {"delay_ms", backoff.delayMs}, {"jitter", backoff.jitter}}},
               {"timeout_ms", timeoutMs},
-              {"run_at_ms", nowMs + delayMs},
-              {"created_at_ms", nowMs},
+              {"run_at_ms", runAtMs},
+              {"created_at_ms", createdAtMs},
               {"started_at_ms", nullptr},
               {"finished_at_ms", nullptr},
               {"lease_owner", nullptr},

@@ -5,10 +5,12 @@
 // member, before anything reaches a store.
 #pragma once
 
+#include "jobs/backoff.h"
 #include "jobs/job_config.h"
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -26,8 +28,31 @@ bool validJobId(const std::string& id);
 // random bits, so ids sort by creation time across milliseconds.
 std::string newJobId();
 
+// A validated request: the new job's record, typed.
+struct NewJob {
+  std::string id;
+  std::string type;
+  std::string queue;
+  int priority = 2;
+  nlohmann::json data = nlohmann::json::object();
+  int64_t maxAttempts = 1;
+  Backoff backoff;
+  int64_t timeoutMs = 0;
+  int64_t runAtMs = 0;
+  int64_t createdAtMs = 0;
+
+  // The JOB RECORD of job_store.h (state waiting, nothing run yet), written
+  // as text: a bulk request turns thousands of these into one store call.
+  std::string recordJson() const;
+  // The same record as a document.
+  nlohmann::json record() const;
+};
+
 // nullopt with error filled when the request is invalid. nowMs stamps
 // created_at_ms and, with delay_ms, run_at_ms.
+std::optional<NewJob> newJobFromRequest(const nlohmann::json& request, const JobsConfig& config, int64_t nowMs,
+                                        RequestError& error);
+// The same, as the record document.
 std::optional<nlohmann::json> jobRecordFromRequest(const nlohmann::json& request, const JobsConfig& config,
                                                    int64_t nowMs, RequestError& error);
 

@@ -90,9 +90,8 @@ class JobRoutes {
       }
       ++(item.status == 201 ? created : existing);
       // Lean on purpose: ids and states; GET /api/v1/jobs/{id} has the rest.
-      out += "\"status\":" + std::to_string(item.status) + ",\"id\":\"" +
-             item.record["id"].get_ref<const std::string&>() + "\",\"state\":\"" +
-             item.record["state"].get_ref<const std::string&>() + "\"}";
+      out += "\"status\":" + std::to_string(item.status) + ",\"id\":\"" + item.id + "\",\"state\":\"" + item.state +
+             "\"}";
     }
     ctx.sendText(200, "application/json",
                  "{\"created\":" + std::to_string(created) + ",\"existing\":" + std::to_string(existing) +

@@ -6,6 +6,7 @@
 #include "jobs/job_request.h"
 
 #include <chrono>
+#include <thread>
 
 namespace wno::host::jobs {
 namespace {
@@ -43,11 +44,37 @@ JobRunner::JobRunner(const JobsConfig& config, JobStoreClient& store, JobMetrics
   options.linger = std::chrono::microseconds(config_.finishLingerUs);
   options.maxInFlight = config_.batchWriters;
   options.flushers = config_.batchWriters;  // a worker hands its finish over and takes the next job
-  finishes_ = std::make_unique<Finishes>(options, [this](const std::vector<JobStoreClient::Finish>& items) {
+  // Unless a full batch waits behind every batch being written: then the
+  // store is slower than the workers, and its backlog is bounded here. Each
+  // unwritten end is a job still held (its lease renewed), and claims do not
+  // count them: without a bound a host held ever more jobs than it could
+  // renew.
+  options.maxUnwritten = config_.finishBatchMax * static_cast<size_t>(config_.batchWriters + 1);
+  finishes_ = std::make_unique<Finishes>(
+      options, [this](const std::vector<JobStoreClient::Finish>& items) { return recordFinishes(items); });
+}
+
+std::vector<Status> JobRunner::recordFinishes(const std::vector<JobStoreClient::Finish>& items) {
+  // A batch the store failed as a whole for a passing reason (a deadlock,
+  // a lost connection, a timeout) is written again. The jobs' leases are
+  // kept meanwhile (the keeper renews them until their end is written);
+  // giving up would let them lapse, and the jobs would run again although
+  // they ended here.
+  constexpr int kAttempts = 5;
+  auto pause = std::chrono::milliseconds(50);
+  for (int attempt = 1;; ++attempt) {
     auto recorded = store_.finishMany(workerId_, items);
     if (recorded.isOk()) return std::move(recorded).value();
-    return std::vector<Status>(items.size(), recorded.status());
-  });
+    const wno_status code = recorded.status().code();
+    if ((code != WNO_ERR_UNAVAILABLE && code != WNO_ERR_TIMEOUT) || attempt == kAttempts) {
+      return std::vector<Status>(items.size(), recorded.status());
+    }
+    logWarn("jobs", "recording finished attempts failed; retrying",
+            {{"jobs", std::to_string(items.size())}, {"attempt", std::to_string(attempt)},
+             {"error", recorded.status().message()}});
+    std::this_thread::sleep_for(pause);
+    pause *= 2;
+  }
 }
 
 JobRunner::~JobRunner() { finishes_->stop(); }
@@ -131,7 +158,13 @@ void JobRunner::drain() { finishes_->drain(); }
 
 void JobRunner::record(JobStoreClient::Finish finish, const std::string& label, const std::shared_ptr<RunningJob>& job,
                        bool forgetWhenWritten) {
-  finishes_->submit(std::move(finish), [this, job, label, forgetWhenWritten](Status stored) {
+  // A worker's own end (forgetWhenWritten) waits for room in the backlog;
+  // the keeper's and the shutdown's never wait.
+  auto submit = [&](auto&& done) {
+    if (forgetWhenWritten) finishes_->submitWhenRoom(std::move(finish), std::move(done));
+    else finishes_->submit(std::move(finish), std::move(done));
+  };
+  submit([this, job, label, forgetWhenWritten](Status stored) {
     job->endWritten.store(true);
     if (forgetWhenWritten) running_->remove(*job);
     if (stored.isOk()) return;

@@ -48,6 +48,8 @@ class JobRunner {
   void drain();
 
  private:
+  // One batch of ends through the store, retried while its failure passes.
+  std::vector<Status> recordFinishes(const std::vector<JobStoreClient::Finish>& items);
   // True when an end was handed to the store for writing (a job whose lease
   // was lost has none to write).
   bool report(const std::shared_ptr<RunningJob>& job, const Status& outcome, const std::string& resultJson,

@@ -26,7 +26,10 @@ std::vector<Result<JobStoreClient::Enqueued>> storeBatch(JobStoreClient& store, 
   std::vector<Result<JobStoreClient::Enqueued>> out;
   out.reserve(records.size());
   if (store.hasEnqueueMany() && records.size() > 1) {
-    auto batch = store.enqueueManyText(records);
+    std::vector<std::string> texts;
+    texts.reserve(records.size());
+    for (const auto& record : records) texts.push_back(record.dump());
+    auto batch = store.enqueueManyText(texts);
     if (batch.isOk()) {
       for (size_t i = 0; i < records.size(); ++i) {
         auto& e = batch.value()[i];
@@ -191,18 +194,23 @@ Result<std::vector<JobService::BulkItem>> JobService::enqueueBulk(const json& re
   }
   const int64_t now = unixNowMs();
   std::vector<BulkItem> items(requests.size());
-  std::vector<json> records;
-  std::vector<size_t> at;  // records[k] is items[at[k]]
+  // The valid requests as typed jobs and their record text: no document
+  // per record on the way to the store (thousands per request).
+  std::vector<NewJob> jobs;
+  std::vector<std::string> records;
+  std::vector<size_t> at;  // jobs[k] is items[at[k]]
+  jobs.reserve(requests.size());
   records.reserve(requests.size());
   for (size_t i = 0; i < requests.size(); ++i) {
     RequestError error;
-    auto record = jobRecordFromRequest(requests[i], config_, now, error);
-    if (!record) {
+    auto job = newJobFromRequest(requests[i], config_, now, error);
+    if (!job) {
       items[i].status = 400;
       items[i].error = std::move(error);
       continue;
     }
-    records.push_back(std::move(*record));
+    records.push_back(job->recordJson());
+    jobs.push_back(std::move(*job));
     at.push_back(i);
   }
   auto stored = throughBreaker([&] { return store_->enqueueManyText(records); });
@@ -212,12 +220,25 @@ Result<std::vector<JobService::BulkItem>> JobService::enqueueBulk(const json& re
     auto& e = stored.value()[k];
     BulkItem& item = items[at[k]];
     item.status = e.created ? 201 : 200;
-    // A created job is the record sent; only an existing one is parsed.
-    item.record = e.created ? std::move(records[k]) : json::parse(e.record, nullptr, false);
-    if (!item.record.is_object()) return Status(WNO_ERR_INTERNAL, "the job store wrote a malformed record");
-    const std::string& queue = item.record["queue"].get_ref<const std::string&>();
-    metrics_.enqueued(queue, item.record["type"].get_ref<const std::string&>(), e.created);
-    if (e.created && item.record.value("run_at_ms", now) <= now) poke.insert(queue);
+    if (e.created) {
+      // The record sent is the one stored.
+      const NewJob& job = jobs[k];
+      item.id = job.id;
+      item.state = "waiting";
+      item.record = std::move(records[k]);
+      metrics_.enqueued(job.queue, job.type, true);
+      if (job.runAtMs <= now) poke.insert(job.queue);
+      continue;
+    }
+    const json existing = json::parse(e.record, nullptr, false);
+    if (!existing.is_object() || !existing.value("id", json()).is_string() ||
+        !existing.value("state", json()).is_string()) {
+      return Status(WNO_ERR_INTERNAL, "the job store wrote a malformed record");
+    }
+    item.id = existing["id"].get<std::string>();
+    item.state = existing["state"].get<std::string>();
+    item.record = std::move(e.record);
+    metrics_.enqueued(existing.value("queue", ""), existing.value("type", ""), false);
   }
   if (!stopping_.load()) {
     for (const auto& queue : poke) {
@@ -238,7 +259,7 @@ Result<std::vector<std::string>> JobService::enqueueMany(const std::string& requ
     if (item.status == 400) {
       out.push_back(json{{"status", 400}, {"parameter", item.error.parameter}, {"message", item.error.message}}.dump());
     } else {
-      out.push_back("{\"status\":" + std::to_string(item.status) + ",\"job\":" + item.record.dump() + "}");
+      out.push_back("{\"status\":" + std::to_string(item.status) + ",\"job\":" + item.record + "}");
     }
   }
   return out;

@@ -61,8 +61,10 @@ class JobService : public JobApi {
   // One item of a bulk enqueue: 201 new, 200 existing job_id, 400 invalid.
   struct BulkItem {
     int status = 0;
-    nlohmann::json record;  // 201, 200
-    RequestError error;     // 400
+    std::string id;      // 201, 200
+    std::string state;   // 201, 200
+    std::string record;  // 201, 200: the stored JOB RECORD, as JSON text
+    RequestError error;  // 400
   };
   // POST /api/v1/jobs/bulk and job_enqueue_many: validates each request,
   // stores the valid ones in ONE store transaction. WNO_ERR_INVALID (with

@@ -54,7 +54,10 @@ Result<JobStoreClient::Enqueued> JobStoreClient::enqueue(const json& record) {
 }
 
 Result<std::vector<JobStoreClient::Enqueued>> JobStoreClient::enqueueMany(const std::vector<json>& records) {
-  auto stored = enqueueManyText(records);
+  std::vector<std::string> texts;
+  texts.reserve(records.size());
+  for (const auto& record : records) texts.push_back(record.dump());
+  auto stored = enqueueManyText(texts);
   if (!stored.isOk()) return stored.status();
   std::vector<Enqueued> out;
   out.reserve(records.size());
@@ -66,23 +69,31 @@ Result<std::vector<JobStoreClient::Enqueued>> JobStoreClient::enqueueMany(const 
   return out;
 }
 
-Result<std::vector<JobStoreClient::EnqueuedText>> JobStoreClient::enqueueManyText(const std::vector<json>& records) {
+Result<std::vector<JobStoreClient::EnqueuedText>> JobStoreClient::enqueueManyText(
+    const std::vector<std::string>& records) {
   std::vector<EnqueuedText> out;
   if (records.empty()) return out;
   out.reserve(records.size());
   if (!hasEnqueueMany()) {
     for (const auto& record : records) {
-      auto one = enqueue(record);
-      if (!one.isOk()) return one.status();
-      out.push_back({one.value().record.dump(), one.value().created});
+      SinkCollector one;
+      const wno_sink sink = one.sink();
+      int32_t created = 0;
+      Status s = store_->call("on_enqueue", store_->vtable().on_enqueue, view(record), &sink, &created);
+      if (!s.isOk()) return s;
+      if (one.items.empty()) return Status(WNO_ERR_INTERNAL, "the job store enqueued a job but wrote no record");
+      out.push_back({std::move(one.items.front()), created != 0});
     }
     return out;
   }
-  std::string text = "[";
-  text.reserve(records.size() * 512);  // a record is ~400 bytes: no regrowth of a multi-MB string
+  size_t size = 2;
+  for (const auto& record : records) size += record.size() + 1;
+  std::string text;
+  text.reserve(size);  // one allocation for a multi-MB batch
+  text += '[';
   for (size_t i = 0; i < records.size(); ++i) {
     if (i) text += ',';
-    text += records[i].dump();
+    text += records[i];
   }
   text += ']';
   SinkCollector collected;

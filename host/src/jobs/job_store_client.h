@@ -30,14 +30,14 @@ class JobStoreClient {
   // per record in order. A 1.0 store without the hook: one on_enqueue each
   // (then not one transaction, and the first failure fails the call).
   Result<std::vector<Enqueued>> enqueueMany(const std::vector<nlohmann::json>& records);
-  // The same, with the stored records left as the store wrote them: a
-  // created record is the one sent, so a caller holding it parses only the
-  // existing ones (thousands of records per bulk request).
+  // The same with records as JSON text, in and out (thousands per bulk
+  // request): a created record is the one sent, so a caller holding it
+  // parses only the existing ones. A 1.0 store: one on_enqueue each.
   struct EnqueuedText {
     std::string record;
     bool created = false;
   };
-  Result<std::vector<EnqueuedText>> enqueueManyText(const std::vector<nlohmann::json>& records);
+  Result<std::vector<EnqueuedText>> enqueueManyText(const std::vector<std::string>& records);
   bool hasEnqueueMany() const { return store_->vtable().on_enqueue_many != nullptr; }
 
   // The end of one attempt, for finishMany.

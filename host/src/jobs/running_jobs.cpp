@@ -154,6 +154,8 @@ void RunningJobs::renew(const std::vector<std::shared_ptr<RunningJob>>& due, std
               {{"jobs", std::to_string(ids.size())}, {"error", statuses.status().message()}});
       continue;
     }
+    size_t retrying = 0;
+    std::string firstError;
     for (size_t i = from; i < to; ++i) {
       const auto& job = due[i];
       const Status& s = statuses.value()[i - from];
@@ -163,14 +165,19 @@ void RunningJobs::renew(const std::vector<std::shared_ptr<RunningJob>>& due, std
       } else if (s.code() == WNO_ERR_CANCELLED) {
         slot = now + config_.heartbeatMs;  // the store extended the lease anyway
         job->requestStop(StopReason::Cancelled, now);
+      } else if (job->reported.load()) {
+        // Its end is being written (the store may skip a row that write
+        // holds), or was written since the snapshot: nothing to say.
       } else if (s.code() == WNO_ERR_PRECONDITION || s.code() == WNO_NOT_FOUND) {
-        // A reported job's end was written between the snapshot and the renewal.
-        if (job->reported.load()) continue;
         logWarn("jobs", "lease lost; the job may run elsewhere", {{"job_id", job->id}, {"error", s.message()}});
         job->requestStop(StopReason::LeaseLost, now);
-      } else {
-        logWarn("jobs", "lease renewal failed; retrying", {{"job_id", job->id}, {"error", s.message()}});
+      } else if (retrying++ == 0) {
+        firstError = job->id + ": " + s.message();
       }
+    }
+    // Tried again on the next tick; one line for however many there were.
+    if (retrying > 0) {
+      logWarn("jobs", "lease renewal failed; retrying", {{"jobs", std::to_string(retrying)}, {"first", firstError}});
     }
   }
 }

@@ -143,5 +143,40 @@ TEST(BatcherTest, DrainWaitsForEverySubmittedItem) {
   EXPECT_EQ(done.load(), 50);
 }
 
+// Backpressure: with a batch stuck in the store, submitWhenRoom() hands in
+// items until maxUnwritten are queued or being written, then waits; the
+// stuck batch's end makes room. submit() never waits.
+TEST(BatcherTest, SubmitWhenRoomWaitsWhileTheBacklogIsFull) {
+  Store store;
+  std::promise<void> open;
+  store.gate = open.get_future().share();
+  store.holdFirst = true;
+  Batcher<int, int>::Options o;
+  o.maxBatch = 2;
+  o.linger = 1ms;
+  o.maxInFlight = 1;
+  o.flushers = 1;
+  o.maxUnwritten = 3;
+  std::atomic<int> done{0};
+  Batcher<int, int> batcher(o, [&](const std::vector<int>& v) { return store.write(v); });
+  batcher.submitWhenRoom(1, [&](int) { done++; });
+  store.entered.get_future().wait();  // item 1 is being written, and held there
+  batcher.submitWhenRoom(2, [&](int) { done++; });
+  batcher.submitWhenRoom(3, [&](int) { done++; });  // three unwritten: full
+  std::promise<void> fourthIn;
+  std::thread fourth([&] {
+    batcher.submitWhenRoom(4, [&](int) { done++; });
+    fourthIn.set_value();
+  });
+  auto handedIn = fourthIn.get_future();
+  EXPECT_EQ(handedIn.wait_for(200ms), std::future_status::timeout) << "waits while the store is stuck";
+  batcher.submit(5, [&](int) { done++; });  // never waits
+  open.set_value();  // the store moves: room again
+  handedIn.wait();
+  fourth.join();
+  batcher.drain();
+  EXPECT_EQ(done.load(), 5);
+}
+
 }  // namespace
 }  // namespace wno::host::jobs

@@ -306,7 +306,10 @@ TEST_P(JobServiceTest, BulkEnqueueStoresTheValidItemsAndNamesTheBadOnes) {
   ASSERT_TRUE(items.isOk()) << items.status().message();
   ASSERT_EQ(items.value().size(), 4u);
   EXPECT_EQ(items.value()[0].status, 201);
-  EXPECT_EQ(items.value()[0].record["id"], "fresh");
+  EXPECT_EQ(items.value()[0].id, "fresh");
+  EXPECT_EQ(items.value()[0].state, "waiting");
+  EXPECT_EQ(json::parse(items.value()[0].record)["id"], "fresh");
+  EXPECT_EQ(items.value()[2].id, "exists");
   EXPECT_EQ(items.value()[1].status, 400);
   EXPECT_EQ(items.value()[1].error.parameter, "attempts");
   EXPECT_EQ(items.value()[2].status, 200);

@@ -964,6 +964,35 @@ TEST_P(PostgresJobStoreTest, RestartIsUnavailableThenRecovers) {
   EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(30)) << "woken, not timed out";
 }
 
+// Renewals and recovery never wait for a row lock: a row another session
+// holds (its owner's finish batch in flight, say) is skipped, the renewal
+// answered "retry" for it and every other lease renewed at once. Waiting
+// there let leases lapse under load, and deadlocked against finish batches.
+TEST_P(PostgresJobStoreTest, HeartbeatManyAndRecoverySkipRowsLockedElsewhere) {
+  for (const char* id : {"held", "free"}) enqueue(job(id));
+  ASSERT_EQ(store_->claim("default", "w1", 2, kNow, kLease).size(), 2u);
+  const std::string table = config_["table"];
+  ASSERT_TRUE(postgresServer().psql(
+      "BEGIN; SELECT 1 FROM " + table + " WHERE id = 'held' FOR UPDATE; SELECT pg_sleep(4); COMMIT;", true));
+  // Once the other session holds the row: "held" skipped, "free" renewed.
+  // (A renewal that waited would answer OK for both, after the lock.)
+  std::vector<wno_status> statuses;
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto r = store_->heartbeatMany("w1", {"held", "free"}, kNow + 1, 100);
+        statuses = r.statuses;
+        return r.status.isOk() && statuses[0] == WNO_ERR_UNAVAILABLE;
+      },
+      std::chrono::seconds(3)))
+      << ::testing::PrintToString(statuses);
+  EXPECT_EQ(statuses[1], WNO_OK);
+  EXPECT_EQ(stored("free")["lease_expires_at_ms"], kNow + 1 + 100);
+  // Both leases have lapsed by then; only the unlocked one is recovered.
+  EXPECT_EQ(store_->recoverStalled(kNow + 60000), 1u);
+  EXPECT_EQ(stored("free")["state"], "waiting");
+  EXPECT_EQ(stored("held")["state"], "active") << "its row was locked: left to the next pass";
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, JobStoreTest, ::testing::Values("memory", "sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 INSTANTIATE_TEST_SUITE_P(Stores, PostgresJobStoreTest, ::testing::Values("postgres"),
