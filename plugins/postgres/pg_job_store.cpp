@@ -1,6 +1,5 @@
 #include "pg_job_store.h"
 
-#include "common/json_string.h"
 #include "jobs/job_batch.h"
 #include "jobs/job_record.h"
 #include "jobs/job_transitions.h"
@@ -113,8 +112,7 @@ auto mapErrors(Fn&& fn) -> decltype(fn()) {
                      std::string("job database connection lost during commit; it may have been applied: ") + e.what());
   } catch (const pqxx::transaction_rollback& e) {
     // SQLSTATE class 40 (a deadlock, a serialization failure): the server
-    // rolled the transaction back, so nothing was applied; trying again is
-    // what it asks for.
+    // rolled the transaction back, and asks for it to be tried again.
     throw sdk::Error(WNO_ERR_UNAVAILABLE, std::string("job database rolled the transaction back; retry: ") + e.what());
   } catch (const pqxx::data_exception& e) {
     // SQLSTATE class 22: a value the database cannot take (e.g. bytes that are not UTF-8).
@@ -245,41 +243,30 @@ Outcome explain(Pool& pool, const std::string& getSql, std::string_view id, Appl
 
 namespace {
 
-// The records as json_to_recordset rows; data is already compact JSON.
-// Appended in place: a batch holds thousands of rows.
-std::string enqueueRows(const std::vector<JobRecord>& batch, const std::vector<size_t>& which) {
-  using common::appendJsonString;
-  std::string out = "[";
-  out.reserve(which.size() * 400);
-  auto number = [&out](const char* key, int64_t n) {
-    out += key;
-    out += std::to_string(n);
-  };
-  for (size_t n = 0; n < which.size(); ++n) {
-    const JobRecord& j = batch[which[n]];
-    number(n ? ",{\"ord\":" : "{\"ord\":", static_cast<int64_t>(which[n]));
-    out += ",\"id\":";
-    appendJsonString(out, j.id);
-    out += ",\"type\":";
-    appendJsonString(out, j.type);
-    out += ",\"queue\":";
-    appendJsonString(out, j.queue);
-    number(",\"priority\":", j.priority);
-    out += ",\"data\":";
-    out += j.dataJson;
-    number(",\"attempts_made\":", j.attemptsMade);
-    number(",\"max_attempts\":", j.maxAttempts);
-    out += ",\"backoff_type\":";
-    appendJsonString(out, j.backoff.type);
-    number(",\"backoff_delay_ms\":", j.backoff.delayMs);
-    out += ",\"backoff_jitter\":" + json(j.backoff.jitter).dump();
-    number(",\"timeout_ms\":", j.timeoutMs);
-    number(",\"run_at_ms\":", j.runAtMs);
-    number(",\"created_at_ms\":", j.createdAtMs);
-    out += '}';
+// The records `which` names as enqueueMany's parameters: one array per
+// column, in enqueueMany's order; data is already compact JSON.
+Params enqueueColumns(const std::vector<JobRecord>& batch, const std::vector<size_t>& which) {
+  ArrayLiteral id, type, queue, priority, data, attempts, maxAttempts, backoffType, backoffDelay, jitter, timeout,
+      runAt, createdAt;
+  for (size_t i : which) {
+    const JobRecord& j = batch[i];
+    id.add(std::string_view(j.id));
+    type.add(std::string_view(j.type));
+    queue.add(std::string_view(j.queue));
+    priority.add(int64_t{j.priority});
+    data.add(std::string_view(j.dataJson));
+    attempts.add(j.attemptsMade);
+    maxAttempts.add(j.maxAttempts);
+    backoffType.add(std::string_view(j.backoff.type));
+    backoffDelay.add(j.backoff.delayMs);
+    jitter.add(std::string_view(json(j.backoff.jitter).dump()));
+    timeout.add(j.timeoutMs);
+    runAt.add(j.runAtMs);
+    createdAt.add(j.createdAtMs);
   }
-  out += ']';
-  return out;
+  return {id.take(),          type.take(),         queue.take(),  priority.take(), data.take(),
+          attempts.take(),    maxAttempts.take(),  backoffType.take(), backoffDelay.take(), jitter.take(),
+          timeout.take(),     runAt.take(),        createdAt.take()};
 }
 
 const char* outcomeName(jobs::FinishItem::Kind kind) {
@@ -304,7 +291,7 @@ void PostgresJobStore::enqueueMany(std::string_view jobsJson, size_t count, sdk:
     // id, so the read finds it; retried only for ids purged in between.
     for (int attempt = 0; attempt < 3 && !pending.empty(); ++attempt) {
       std::set<std::string> inserted;
-      for (const auto& row : run(*pool_, sql_->enqueueMany, {enqueueRows(batch, pending)})) {
+      for (const auto& row : run(*pool_, sql_->enqueueMany, enqueueColumns(batch, pending))) {
         inserted.insert(row[0].c_str());
         wake.insert(row[1].c_str());
       }
@@ -444,7 +431,7 @@ void PostgresJobStore::heartbeatMany(std::string_view worker, const std::vector<
   // rules say why (a host's whole batch may have been recovered elsewhere).
   std::unordered_map<std::string, JobRecord> current;
   mapErrors([&] {
-    for (const auto& row : run(*pool_, sql_->getMany, {refused.dump()})) {
+    for (const auto& row : run(*pool_, sql_->getMany, {refused.dump(-1, ' ', false, json::error_handler_t::replace)})) {
       JobRecord j = readJob(row).second;
       current.emplace(j.id, std::move(j));
     }
@@ -457,7 +444,8 @@ void PostgresJobStore::heartbeatMany(std::string_view worker, const std::vector<
       statuses[i] = WNO_NOT_FOUND;
       continue;
     }
-    // Held after all: the row changed between the update and the read.
+    // Still held: its row was locked (being finished, say) and skipped, or
+    // changed between the update and the read. Tried again next time.
     const Outcome o = jobs::checkLease(it->second, worker);
     statuses[i] = o.ok() ? WNO_ERR_UNAVAILABLE : o.status;
   }

@@ -72,6 +72,7 @@ struct JobRecord {
 JobRecord parseEnqueue(std::string_view json);
 // The same, for an element of an already parsed array (on_enqueue_many).
 JobRecord parseEnqueueValue(const nlohmann::json& value);
+JobRecord parseEnqueueValue(const nlohmann::ordered_json& value);
 
 // The record as one JSON object, keys in the order job_store.h lists them.
 std::string toJson(const JobRecord& job);

@@ -775,6 +775,30 @@ TEST_P(JobStoreTest, EnqueueManyStoresInArrayOrderAndAnswersEachJob) {
   EXPECT_TRUE(none.records.empty());
 }
 
+// A batch is bound however the store likes (one document, one array per
+// column): whatever text a record holds is stored and read back unchanged.
+TEST_P(JobStoreTest, EnqueueManyKeepsAwkwardTextExactly) {
+  const std::vector<std::string> awkward = {"q\"uote", "back\\slash", "a,b{c}", "NULL", " spaced ", "\u00e9\u2713"};
+  json batch = json::array();
+  for (size_t i = 0; i < awkward.size(); ++i) {
+    batch.push_back(job(awkward[i], {{"type", awkward[(i + 1) % awkward.size()]},
+                                     {"queue", awkward[(i + 2) % awkward.size()]},
+                                     {"data", {{"text", awkward[i]}, {"list", json::array({nullptr, "NULL", "", 1.5})},
+                                               {"nested", {{"k", "{\"x\":[1,2]}"}}}}},
+                                     {"backoff", {{"type", "fixed"}, {"delay_ms", 7}, {"jitter", 0.25}}}}));
+  }
+  auto r = store_->enqueueMany(batch, batch.size());
+  ASSERT_TRUE(r.status.isOk()) << r.status.message();
+  for (size_t i = 0; i < awkward.size(); ++i) {
+    const json got = stored(awkward[i]);
+    EXPECT_EQ(got["type"], awkward[(i + 1) % awkward.size()]);
+    EXPECT_EQ(got["queue"], awkward[(i + 2) % awkward.size()]);
+    EXPECT_EQ(got["data"], batch[i]["data"]);
+    EXPECT_EQ(got["backoff"], batch[i]["backoff"]);
+    EXPECT_EQ(r.records[i], got) << "the answer is the stored record";
+  }
+}
+
 TEST_P(JobStoreTest, EnqueueManyIsAllOrNothingAndNamesTheBadJob) {
   const json batch = json::array({job("ok"), job("bad", {{"priority", 7}})});
   auto r = store_->enqueueMany(batch, batch.size());
