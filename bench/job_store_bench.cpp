@@ -1,7 +1,8 @@
 // Job store throughput through the C ABI, as the host calls it: the real
 // memory, sqlite and postgres plugins (.so) loaded by the host's plugin
 // manager. Enqueue (a new job per call) and claim + complete (batches of 1
-// and 10), on 1 and 4 threads sharing one queue. SQLite is a file in /tmp
+// and 10), on 1 and 4 threads sharing one queue; renewing 1,000 leases one
+// by one or in one call (ABI 1.3). SQLite is a file in /tmp
 // (WAL, synchronous=NORMAL); PostgreSQL a throwaway local server with
 // fsync off (see tests/support/postgres_server.h), so its numbers show the
 // statements' cost, not a disk's.
@@ -105,6 +106,30 @@ void BM_ClaimComplete(benchmark::State& state, const std::string& name) {
   state.SetItemsProcessed(done);
 }
 
+// A host's lease keeper: 1,000 held jobs renewed per heartbeat interval,
+// one on_heartbeat per job (range 0) or one on_heartbeat_many (range 1).
+void BM_RenewLeases(benchmark::State& state, const std::string& name) {
+  JobStoreClient& s = store(name);
+  constexpr uint32_t kHeld = 1000;
+  const std::string queue = uniqueId("renew");
+  for (uint32_t i = 0; i < kHeld; ++i) s.enqueue(job(uniqueId("r"), queue, 2));
+  std::vector<std::string> ids;
+  for (const auto& j : s.claim(queue, "keeper", kHeld, kNow, 60000)) ids.push_back(j["id"]);
+  int64_t now = kNow;
+  for (auto _ : state) {
+    ++now;
+    if (state.range(0) == 0) {
+      for (const auto& id : ids) {
+        if (!s.heartbeat(id, "keeper", now, 60000).isOk()) state.SkipWithError("a renewal was refused");
+      }
+    } else {
+      const auto r = s.heartbeatMany("keeper", ids, now, 60000);
+      if (!r.status.isOk()) state.SkipWithError(r.status.message().c_str());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(ids.size()));
+}
+
 void registerAll() {
   struct Plan {
     const char* store;
@@ -123,6 +148,10 @@ void registerAll() {
           ->Threads(threads)
           ->UseRealTime();
     }
+    benchmark::RegisterBenchmark(("BM_RenewLeases/" + name).c_str(), BM_RenewLeases, name)
+        ->Arg(0)
+        ->Arg(1)
+        ->UseRealTime();
   }
 }
 
