@@ -163,7 +163,14 @@ PostgresJobStore::PostgresJobStore(sdk::Host host, std::string_view configJson) 
   // scan of the table, or of every item, per batch (Sql::finishMany).
   options.sessionSettings.emplace_back("enable_nestloop", "off");
   const std::string conninfo = options.conninfo();
+  // Lease renewals get a session of their own: a renewal queued behind the
+  // claims and finish batches it protects (seconds each on a starved
+  // server) let leases lapse, and other hosts ran those jobs again.
+  PoolOptions leaseOptions = options;
+  leaseOptions.size = 1;
+  leaseOptions.min = 1;
   pool_ = mapErrors([&] { return std::make_unique<Pool>(std::move(options)); });
+  leasePool_ = mapErrors([&] { return std::make_unique<Pool>(std::move(leaseOptions)); });
   sql_ = std::make_unique<Sql>(table_);
   listener_ = std::make_unique<Listener>(conninfo, sql_->channel);
   migrate();
@@ -397,12 +404,12 @@ void PostgresJobStore::claim(std::string_view queue, std::string_view worker, ui
 wno_status PostgresJobStore::heartbeat(std::string_view id, std::string_view worker, int64_t nowMs, int64_t leaseMs) {
   jobs::requireLease(leaseMs);
   return report(mapErrors([&]() -> Outcome {
-    const auto rows = run(*pool_, sql_->heartbeat, {text(id), text(worker), num(nowMs), num(leaseMs)});
+    const auto rows = run(*leasePool_, sql_->heartbeat, {text(id), text(worker), num(nowMs), num(leaseMs)});
     if (!rows.empty()) {
       if (rows[0][0].c_str()[0] == 't') return {WNO_ERR_CANCELLED, "job \"" + text(id) + "\" was cancelled"};
       return {};
     }
-    return explain(*pool_, sql_->get, id, [&](JobRecord& j) { return jobs::checkLease(j, worker); });
+    return explain(*leasePool_, sql_->get, id, [&](JobRecord& j) { return jobs::checkLease(j, worker); });
   }));
 }
 
@@ -415,7 +422,8 @@ void PostgresJobStore::heartbeatMany(std::string_view worker, const std::vector<
   // id -> cancel requested, for the renewed ones.
   std::unordered_map<std::string, bool> renewed;
   mapErrors([&] {
-    for (const auto& row : run(*pool_, sql_->heartbeatMany, {idArray.take(), text(worker), num(nowMs), num(leaseMs)})) {
+    for (const auto& row :
+         run(*leasePool_, sql_->heartbeatMany, {idArray.take(), text(worker), num(nowMs), num(leaseMs)})) {
       renewed.emplace(row[0].c_str(), row[1].c_str()[0] == 't');
     }
     return 0;
@@ -431,7 +439,8 @@ void PostgresJobStore::heartbeatMany(std::string_view worker, const std::vector<
   // rules say why (a host's whole batch may have been recovered elsewhere).
   std::unordered_map<std::string, JobRecord> current;
   mapErrors([&] {
-    for (const auto& row : run(*pool_, sql_->getMany, {refused.dump(-1, ' ', false, json::error_handler_t::replace)})) {
+    for (const auto& row :
+         run(*leasePool_, sql_->getMany, {refused.dump(-1, ' ', false, json::error_handler_t::replace)})) {
       JobRecord j = readJob(row).second;
       current.emplace(j.id, std::move(j));
     }

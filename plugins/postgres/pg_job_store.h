@@ -65,6 +65,7 @@ class PostgresJobStore : public sdk::JobStore {
   sdk::Host host_;
   std::string table_;
   std::unique_ptr<Pool> pool_;
+  std::unique_ptr<Pool> leasePool_;  // renewals only: never queued behind claims and finishes
   std::unique_ptr<Sql> sql_;
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<Notifier> notifier_;  // last: stopped first, while the pool still lives
