@@ -429,10 +429,15 @@ void PostgresJobStore::heartbeatMany(std::string_view worker, const std::vector<
     return 0;
   });
   json refused = json::array();
+  std::vector<size_t> refusedAt;  // refused[k] is ids[refusedAt[k]]
   for (size_t i = 0; i < ids.size(); ++i) {
     auto it = renewed.find(std::string(ids[i]));
-    if (it != renewed.end()) statuses[i] = it->second ? WNO_ERR_CANCELLED : WNO_OK;
-    else refused.push_back(ids[i]);
+    if (it != renewed.end()) {
+      statuses[i] = it->second ? WNO_ERR_CANCELLED : WNO_OK;
+    } else {
+      refused.push_back(ids[i]);
+      refusedAt.push_back(i);
+    }
   }
   if (refused.empty()) return;
   // Refused: the current rows, read in one statement, through the same
@@ -446,8 +451,7 @@ void PostgresJobStore::heartbeatMany(std::string_view worker, const std::vector<
     }
     return 0;
   });
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (renewed.count(std::string(ids[i]))) continue;
+  for (size_t i : refusedAt) {
     auto it = current.find(std::string(ids[i]));
     if (it == current.end()) {
       statuses[i] = WNO_NOT_FOUND;

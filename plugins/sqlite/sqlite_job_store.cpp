@@ -204,6 +204,22 @@ std::optional<std::pair<int64_t, JobRecord>> loadJob(Connection& c, std::string_
   return readJob(s);
 }
 
+// One transition on a stored job, inside the caller's write transaction: the
+// row through fn, written back if fn changed it (a refusal may still change
+// it: a heartbeat on a cancelled job extends the lease). A job that went
+// back to waiting adds its queue to *wake.
+template <typename Fn>
+Outcome applyToStored(Connection& c, std::string_view id, Fn&& fn, std::set<std::string>* wake) {
+  auto found = loadJob(c, id);
+  if (!found) return {WNO_NOT_FOUND, "job \"" + std::string(id) + "\" does not exist"};
+  auto& [seq, job] = *found;
+  JobRecord next = job;
+  Outcome result = fn(next);
+  if (!(next == job)) writeJob(c, seq, next);
+  if (wake && job.state != jobs::kWaiting && next.state == jobs::kWaiting) wake->insert(next.queue);
+  return result;
+}
+
 }  // namespace
 
 SqliteJobStore::SqliteJobStore(DatabaseOptions options, Clock now)
@@ -225,23 +241,12 @@ void SqliteJobStore::migrate() {
 
 template <typename Fn>
 Outcome SqliteJobStore::transition(std::string_view id, Fn&& fn) {
-  std::string wake;
+  std::set<std::string> wake;
   Outcome outcome = [&] {
     auto c = db_.acquire();
-    return inWriteTransaction(*c, [&]() -> Outcome {
-      auto found = loadJob(*c, id);
-      if (!found) return {WNO_NOT_FOUND, "job \"" + std::string(id) + "\" does not exist"};
-      auto& [seq, job] = *found;
-      JobRecord next = job;
-      Outcome result = fn(next);
-      // A refusal may still change the row (a heartbeat on a cancelled job
-      // extends the lease); write whatever changed.
-      if (!(next == job)) writeJob(*c, seq, next);
-      if (job.state != jobs::kWaiting && next.state == jobs::kWaiting) wake = next.queue;
-      return result;
-    });
+    return inWriteTransaction(*c, [&] { return applyToStored(*c, id, fn, &wake); });
   }();
-  if (!wake.empty()) wakeups_->bump(wake);
+  for (const auto& queue : wake) wakeups_->bump(queue);
   return outcome;
 }
 
@@ -312,16 +317,8 @@ std::vector<Outcome> SqliteJobStore::finishMany(std::string_view worker, std::st
       std::vector<Outcome> out;
       out.reserve(items.size());
       for (const auto& item : items) {
-        auto found = loadJob(*c, item.id);
-        if (!found) {
-          out.push_back({WNO_NOT_FOUND, "job \"" + item.id + "\" does not exist"});
-          continue;
-        }
-        auto& [seq, job] = *found;
-        JobRecord next = job;
-        out.push_back(jobs::applyFinish(next, worker, item));
-        if (!(next == job)) writeJob(*c, seq, next);
-        if (job.state != jobs::kWaiting && next.state == jobs::kWaiting) wake.insert(next.queue);
+        out.push_back(applyToStored(
+            *c, item.id, [&](JobRecord& job) { return jobs::applyFinish(job, worker, item); }, &wake));
       }
       return out;
     });
@@ -369,15 +366,8 @@ std::vector<Outcome> SqliteJobStore::heartbeatMany(std::string_view worker, cons
     std::vector<Outcome> out;
     out.reserve(ids.size());
     for (const auto id : ids) {
-      auto found = loadJob(*c, id);
-      if (!found) {
-        out.push_back({WNO_NOT_FOUND, "job \"" + std::string(id) + "\" does not exist"});
-        continue;
-      }
-      auto& [seq, job] = *found;
-      JobRecord next = job;
-      out.push_back(jobs::heartbeat(next, worker, nowMs, leaseMs));
-      if (!(next == job)) writeJob(*c, seq, next);
+      out.push_back(applyToStored(
+          *c, id, [&](JobRecord& job) { return jobs::heartbeat(job, worker, nowMs, leaseMs); }, nullptr));
     }
     return out;
   });

@@ -40,33 +40,22 @@ std::string leaseRefusal(wno_status status, const std::string& id) {
 
 }  // namespace
 
-Result<JobStoreClient::Enqueued> JobStoreClient::enqueue(const json& record) {
-  const std::string text = record.dump();
+Result<JobStoreClient::EnqueuedText> JobStoreClient::enqueueText(const std::string& record) {
   SinkCollector out;
   const wno_sink sink = out.sink();
   int32_t created = 0;
-  Status s = store_->call("on_enqueue", store_->vtable().on_enqueue, view(text), &sink, &created);
+  Status s = store_->call("on_enqueue", store_->vtable().on_enqueue, view(record), &sink, &created);
   if (!s.isOk()) return s;
-  auto records = parseAll(out.items, "on_enqueue");
-  if (!records.isOk()) return records.status();
-  if (records.value().empty()) return Status(WNO_ERR_INTERNAL, "the job store enqueued a job but wrote no record");
-  return Enqueued{std::move(records.value().front()), created != 0};
+  if (out.items.empty()) return Status(WNO_ERR_INTERNAL, "the job store enqueued a job but wrote no record");
+  return EnqueuedText{std::move(out.items.front()), created != 0};
 }
 
-Result<std::vector<JobStoreClient::Enqueued>> JobStoreClient::enqueueMany(const std::vector<json>& records) {
-  std::vector<std::string> texts;
-  texts.reserve(records.size());
-  for (const auto& record : records) texts.push_back(record.dump());
-  auto stored = enqueueManyText(texts);
+Result<JobStoreClient::Enqueued> JobStoreClient::enqueue(const json& record) {
+  auto stored = enqueueText(record.dump());
   if (!stored.isOk()) return stored.status();
-  std::vector<Enqueued> out;
-  out.reserve(records.size());
-  for (auto& s : stored.value()) {
-    auto record = json::parse(s.record, nullptr, false);
-    if (!record.is_object()) return Status(WNO_ERR_INTERNAL, "the job store wrote a record that is not a JSON object");
-    out.push_back({std::move(record), s.created});
-  }
-  return out;
+  auto records = parseAll({stored.value().record}, "on_enqueue");
+  if (!records.isOk()) return records.status();
+  return Enqueued{std::move(records.value().front()), stored.value().created};
 }
 
 Result<std::vector<JobStoreClient::EnqueuedText>> JobStoreClient::enqueueManyText(
@@ -76,13 +65,9 @@ Result<std::vector<JobStoreClient::EnqueuedText>> JobStoreClient::enqueueManyTex
   out.reserve(records.size());
   if (!hasEnqueueMany()) {
     for (const auto& record : records) {
-      SinkCollector one;
-      const wno_sink sink = one.sink();
-      int32_t created = 0;
-      Status s = store_->call("on_enqueue", store_->vtable().on_enqueue, view(record), &sink, &created);
-      if (!s.isOk()) return s;
-      if (one.items.empty()) return Status(WNO_ERR_INTERNAL, "the job store enqueued a job but wrote no record");
-      out.push_back({std::move(one.items.front()), created != 0});
+      auto one = enqueueText(record);
+      if (!one.isOk()) return one.status();
+      out.push_back(std::move(one).value());
     }
     return out;
   }

@@ -26,13 +26,12 @@ class JobStoreClient {
     bool created = false;
   };
   Result<Enqueued> enqueue(const nlohmann::json& record);
-  // Several records in one store transaction (on_enqueue_many), one result
-  // per record in order. A 1.0 store without the hook: one on_enqueue each
-  // (then not one transaction, and the first failure fails the call).
-  Result<std::vector<Enqueued>> enqueueMany(const std::vector<nlohmann::json>& records);
-  // The same with records as JSON text, in and out (thousands per bulk
-  // request): a created record is the one sent, so a caller holding it
-  // parses only the existing ones. A 1.0 store: one on_enqueue each.
+  // Several records, as JSON text, in one store transaction
+  // (on_enqueue_many), one result per record in order, the stored records
+  // as text (thousands per bulk request): a created record is the one sent,
+  // so a caller holding it parses only the existing ones. A 1.0 store
+  // without the hook: one on_enqueue each (then not one transaction, and the
+  // first failure fails the call).
   struct EnqueuedText {
     std::string record;
     bool created = false;
@@ -84,6 +83,9 @@ class JobStoreClient {
   const std::string& name() const { return store_->type().name; }
 
  private:
+  // One record through on_enqueue, the stored record left as text.
+  Result<EnqueuedText> enqueueText(const std::string& record);
+
   std::unique_ptr<JobStoreInstance> store_;
   std::atomic<bool> waitUnsupported_{false};
 };
