@@ -71,6 +71,7 @@ CacheService::RegionCounters& CacheService::counters(const std::string& region) 
   slot->staleServed = counter("wno_cache_stale_served_total", "Stale values served because recomputing failed", {{"region", label}});
   slot->computes = counter("wno_cache_computes_total", "get-or-compute factory runs by region", {{"region", label}});
   slot->computeErrors = counter("wno_cache_compute_errors_total", "get-or-compute factory failures by region", {{"region", label}});
+  slot->superseded = counter("wno_cache_computes_superseded_total", "Computed values not stored because their key or a tag was invalidated while computing", {{"region", label}});
   slot->joins = counter("wno_cache_singleflight_joins_total", "Callers that waited for another caller's compute", {{"region", label}});
   slot->remoteWaits = counter("wno_cache_distributed_waits_total", "get-or-compute leaders that found another host computing the key", {{"region", label}});
   slot->remoteJoins = counter("wno_cache_distributed_joins_total", "get-or-compute leaders served another host's value from the shared level", {{"region", label}});
@@ -101,6 +102,7 @@ void CacheService::refreshLevelGauges() {
       c->staleServed->publish();
       c->computes->publish();
       c->computeErrors->publish();
+      c->superseded->publish();
       c->joins->publish();
       c->remoteWaits->publish();
       c->remoteJoins->publish();

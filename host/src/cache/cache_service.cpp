@@ -121,6 +121,14 @@ CacheService::~CacheService() {
 }
 
 void CacheService::onRemoteEvent(size_t fromLevel, wno_cache_event event, const std::string& subject) {
+  // Another host's invalidation supersedes this host's computes as its own
+  // would (bumped before the copies below are deleted).
+  switch (event) {
+    case WNO_CACHE_EVENT_KEY: epochs_.keyInvalidated(subject); break;
+    case WNO_CACHE_EVENT_TAG: epochs_.tagInvalidated(subject); break;
+    case WNO_CACHE_EVENT_CLEAR: epochs_.regionCleared(); break;
+    default: break;
+  }
   for (size_t i = 0; i < fromLevel && i < levels_.size(); ++i) {
     auto& level = *levels_[i];
     const auto& vt = level.backend->vtable();
@@ -360,6 +368,7 @@ Status CacheService::set(const std::string& key, std::string value, const CacheW
 }
 
 Status CacheService::remove(const std::string& key) {
+  epochs_.keyInvalidated(key);
   bool removed = false;
   Status l1;
   for (size_t i = levels_.size(); i-- > 0;) {
@@ -375,6 +384,7 @@ Status CacheService::remove(const std::string& key) {
 }
 
 Result<uint64_t> CacheService::invalidateTag(const std::string& tag) {
+  epochs_.tagInvalidated(tag);
   uint64_t most = 0;
   Status l1;
   for (size_t i = levels_.size(); i-- > 0;) {
@@ -395,6 +405,7 @@ Result<uint64_t> CacheService::invalidateTag(const std::string& tag) {
 }
 
 Status CacheService::invalidateRegion(const std::string& region) {
+  epochs_.regionCleared();
   Status l1;
   for (size_t i = levels_.size(); i-- > 0;) {
     Level& level = *levels_[i];
@@ -412,21 +423,34 @@ Result<std::string> CacheService::getOrCompute(const std::string& key, const Cac
   Lookup found = lookup(key, options.region, true);
   if (found.fresh) return std::move(*found.fresh);
 
+  auto guardedCompute = [&]() -> Result<std::string> {
+    c.computes->add();
+    try {
+      return compute();
+    } catch (const std::exception& e) {
+      return Status(WNO_ERR_INTERNAL, std::string("compute threw: ") + e.what());
+    } catch (...) {
+      return Status(WNO_ERR_INTERNAL, "compute threw");
+    }
+  };
   // Runs on this host's leader of the key only; it writes every level, so
   // the value is in the shared level before a lease on the key is released.
   auto computeAndStore = [&]() -> Result<std::string> {
-    c.computes->add();
     Result<std::string> result = Status(WNO_ERR_INTERNAL, "compute failed");
-    try {
-      result = compute();
-    } catch (const std::exception& e) {
-      result = Status(WNO_ERR_INTERNAL, std::string("compute threw: ") + e.what());
-    } catch (...) {
-      result = Status(WNO_ERR_INTERNAL, "compute threw");
+    // A value computed while its key or a tag was invalidated may predate
+    // the write behind that invalidation. Compute again rather than hand it
+    // on: callers that joined this flight after the write must see it too.
+    // Past kComputeAttempts (a key written without pause) the last value is
+    // answered but not stored.
+    constexpr int kComputeAttempts = 3;
+    for (int attempt = 0; attempt < kComputeAttempts; ++attempt) {
+      const uint64_t mark = epochs_.mark(key, options.tags);
+      result = guardedCompute();
+      if (!result.isOk() || storeIfCurrent(mark, key, result.value(), options)) break;
+      c.superseded->add();
     }
-    if (result.isOk()) {
-      set(key, result.value(), options);
-    } else if (isAnswer(result.status().code())) {
+    if (result.isOk()) return result;
+    if (isAnswer(result.status().code())) {
       // The source answered, e.g. the row is gone: a stale copy would now
       // contradict it, so drop that instead of serving it.
       if (found.stale) remove(key);
@@ -463,6 +487,34 @@ Result<std::string> CacheService::getOrCompute(const std::string& key, const Cac
     return std::move(*found.stale);
   }
   return std::move(result);
+}
+
+bool CacheService::storeIfCurrent(uint64_t mark, const std::string& key, std::string value,
+                                  const CacheWrite& options, Status* stored) {
+  if (epochs_.mark(key, options.tags) != mark) return false;
+  Status status = set(key, std::move(value), options);
+  if (stored) *stored = status;
+  // An invalidation that bumped after the check above may have deleted
+  // before this set wrote: the value would outlive it. Undo the set.
+  if (epochs_.mark(key, options.tags) != mark) {
+    remove(key);
+    return false;
+  }
+  return true;
+}
+
+uint64_t CacheService::invalidationMark(const std::string& key, const CacheWrite& options) const {
+  return epochs_.mark(key, options.tags);
+}
+
+bool CacheService::setUnlessInvalidatedSince(uint64_t mark, const std::string& key, std::string value,
+                                             const CacheWrite& options) {
+  Status stored;
+  if (!storeIfCurrent(mark, key, std::move(value), options, &stored)) {
+    counters(options.region).superseded->add();
+    return false;
+  }
+  return stored.isOk();
 }
 
 SharedLease CacheService::leaseFor(const std::string& key, const std::string& region) {

@@ -19,6 +19,7 @@
 #include "cache/cache_options.h"
 #include "cache/distributed_flight.h"
 #include "cache/envelope.h"
+#include "cache/invalidation_epochs.h"
 #include "cache/single_flight.h"
 #include "cache/striped_counter.h"
 #include "cache/ttl_curve.h"
@@ -62,6 +63,9 @@ class CacheService : public CacheApi {
                                    const std::function<Result<std::string>()>& compute) override;
 
   LocalHit peekLocal(const std::string& key, const std::string& region, std::string& value) override;
+  uint64_t invalidationMark(const std::string& key, const CacheWrite& options) const override;
+  bool setUnlessInvalidatedSince(uint64_t mark, const std::string& key, std::string value,
+                                 const CacheWrite& options) override;
   // The TTL a write with `requestedMs` gets in `region` at the current load.
   int64_t effectiveTtlMs(int64_t requestedMs, const std::string& region) const override;
   double ttlMultiplier(const std::string& region) const;
@@ -96,6 +100,11 @@ class CacheService : public CacheApi {
   int64_t failSafeMsFor(std::string_view region) const;
   RegionCounters& counters(const std::string& region);
   void onRemoteEvent(size_t fromLevel, wno_cache_event event, const std::string& subject);
+  // Stores `value` unless `key` or one of options.tags was invalidated since
+  // `mark`; false when it was (the value is then not left in any level).
+  // `stored`, when given, gets the set's own status.
+  bool storeIfCurrent(uint64_t mark, const std::string& key, std::string value, const CacheWrite& options,
+                      Status* stored = nullptr);
   // The shared level's leases for DistributedFlight, run through the
   // level's breaker and deadline.
   SharedLease leaseFor(const std::string& key, const std::string& region);
@@ -107,6 +116,9 @@ class CacheService : public CacheApi {
   CacheServiceOptions options_;
   HostServices& services_;
 
+  // Invalidations by name, so a computed value never lands after the
+  // invalidation of what it was computed from (invalidation_epochs.h).
+  InvalidationEpochs epochs_;
   SingleFlight flights_;
   DistributedFlight distributed_;
   // The slowest level that can lease keys across hosts; null when none can

@@ -45,6 +45,9 @@ struct CacheService::RegionCounters {
   std::string name;
   std::vector<std::unique_ptr<PublishedCounter>> hitsByLevel;
   std::unique_ptr<PublishedCounter> misses, staleServed, computes, computeErrors, joins;
+  // Computed values not kept: what they were computed from was
+  // invalidated meanwhile (invalidation_epochs.h).
+  std::unique_ptr<PublishedCounter> superseded;
   // Distributed single-flight: leaders that found another host's lease, got
   // its value from the shared level, or computed after waiting it out.
   std::unique_ptr<PublishedCounter> remoteWaits, remoteJoins, remoteWaitsOut;

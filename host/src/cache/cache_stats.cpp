@@ -43,6 +43,7 @@ nlohmann::json CacheService::stats() const {
                               {"stale_served", c->staleServed->load()},
                               {"computes", c->computes->load()},
                               {"compute_errors", c->computeErrors->load()},
+                              {"computes_superseded", c->superseded->load()},
                               {"singleflight_joins", c->joins->load()},
                               {"distributed_waits", c->remoteWaits->load()},
                               {"distributed_joins", c->remoteJoins->load()},

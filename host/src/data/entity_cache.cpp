@@ -83,8 +83,12 @@ bool EntityCache::peekEntity(const Collection& c, int64_t id, std::string& frame
 }
 
 void EntityCache::refresh(const Collection& c, int64_t id, int64_t seenExpiresAtMs) {
-  auto framed = loadFramed(c, id);
   const std::string key = entityKey(c, id);
+  const CacheWrite options = write(c, entityTag(c, id));
+  // Taken before the read: a write's invalidation after it means the row
+  // read may predate that write.
+  const uint64_t mark = cache_->invalidationMark(key, options);
+  auto framed = loadFramed(c, id);
   if (!framed.isOk()) {
     if (framed.status().code() == WNO_NOT_FOUND) {
       // The source answered: the row is gone behind the host's back.
@@ -96,17 +100,16 @@ void EntityCache::refresh(const Collection& c, int64_t id, int64_t seenExpiresAt
     logDebug("data", "eager refresh failed", {{"key", key}, {"error", framed.status().message()}});
     return;
   }
-  // A write that landed while the row was being read has invalidated (or
-  // replaced) the entry: what was read may predate it, so leave it.
+  // Another reader may have stored a newer copy meanwhile (a set, which the
+  // mark does not see): leave that one.
   std::string current;
   const auto hit = cache_->peekLocal(key, c.cache.region, current);
-  if (!hit.found || hit.expiresAtMs != seenExpiresAtMs) {
+  if (!hit.found || hit.expiresAtMs != seenExpiresAtMs ||
+      !cache_->setUnlessInvalidatedSince(mark, key, std::move(framed).value(), options)) {
     superseded_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (cache_->set(key, std::move(framed).value(), write(c, entityTag(c, id))).isOk()) {
-    refreshed_.fetch_add(1, std::memory_order_relaxed);
-  }
+  refreshed_.fetch_add(1, std::memory_order_relaxed);
 }
 
 Result<std::string> EntityCache::entity(const Collection& c, int64_t id) {

@@ -53,6 +53,20 @@ class CacheApi {
     (void)region;
     return requestedMs;
   }
+
+  // For a value read from its source outside getOrCompute (which does this
+  // itself): take a mark before reading, then store with it. The store is
+  // skipped, or undone, when the key, one of `options.tags` or the cache was
+  // invalidated since the mark; false then, and when the store failed.
+  virtual uint64_t invalidationMark(const std::string& key, const CacheWrite& options) const {
+    (void)key, (void)options;
+    return 0;
+  }
+  virtual bool setUnlessInvalidatedSince(uint64_t mark, const std::string& key, std::string value,
+                                         const CacheWrite& options) {
+    (void)mark;
+    return set(key, std::move(value), options).isOk();
+  }
 };
 
 class RepositoryApi {

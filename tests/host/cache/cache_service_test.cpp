@@ -256,6 +256,71 @@ TEST_F(CacheServiceTest, FailSafeNeverServesAStaleCopyOfWhatTheSourceSaysIsGone)
   EXPECT_EQ(down.status().code(), WNO_ERR_UNAVAILABLE);
 }
 
+// A read that fetched a row just before a write must not store its copy
+// after the write's invalidation: it would be served until its TTL.
+TEST_F(CacheServiceTest, AValueWhoseTagIsInvalidatedWhileComputingIsComputedAgainBeforeItIsStored) {
+  auto cache = make();
+  const CacheWrite write{0, {"contents", "contents:1"}, ""};
+  int computes = 0;
+  auto r = cache->getOrCompute("entity:contents:1", write, [&]() -> Result<std::string> {
+    ++computes;
+    // The first read sees the old row; a write lands and invalidates.
+    if (computes == 1) cache->invalidateTag("contents:1");
+    return std::string(computes == 1 ? "pending" : "processed");
+  });
+  ASSERT_TRUE(r.isOk());
+  EXPECT_EQ(r.value(), "processed");
+  EXPECT_EQ(computes, 2);
+  EXPECT_EQ(cache->get("entity:contents:1").value(), std::optional<std::string>("processed"));
+  EXPECT_EQ(cache->stats()["regions"]["default"]["computes_superseded"], 1);
+
+  // Invalidations of other tags and keys leave a compute alone.
+  computes = 0;
+  auto other = cache->getOrCompute("entity:contents:2", {0, {"contents", "contents:2"}, ""}, [&]() -> Result<std::string> {
+    ++computes;
+    cache->invalidateTag("contents:3");
+    cache->remove("entity:contents:4");
+    return std::string("row 2");
+  });
+  EXPECT_EQ(other.value(), "row 2");
+  EXPECT_EQ(computes, 1);
+  EXPECT_EQ(cache->get("entity:contents:2").value(), std::optional<std::string>("row 2"));
+}
+
+TEST_F(CacheServiceTest, AKeyInvalidatedOnEveryComputeIsAnsweredButNeverStored) {
+  auto cache = make({}, true, /*backplane=*/true);
+  int computes = 0;
+  auto r = cache->getOrCompute("hot", {0, {"t"}, ""}, [&]() -> Result<std::string> {
+    ++computes;
+    // Another host's write, arriving through the shared level's events.
+    l2.emit(computes % 2 ? WNO_CACHE_EVENT_TAG : WNO_CACHE_EVENT_KEY, computes % 2 ? "t" : "hot");
+    return "v" + std::to_string(computes);
+  });
+  ASSERT_TRUE(r.isOk());
+  EXPECT_EQ(r.value(), "v3");
+  EXPECT_EQ(computes, 3);
+  EXPECT_TRUE(l1.entries.empty());
+  EXPECT_TRUE(l2.entries.empty());
+  EXPECT_EQ(cache->stats()["regions"]["default"]["computes_superseded"], 3);
+}
+
+TEST_F(CacheServiceTest, SetUnlessInvalidatedSinceSkipsAValueReadBeforeAnInvalidation) {
+  auto cache = make();
+  const CacheWrite write{0, {"users:7"}, ""};
+  uint64_t mark = cache->invalidationMark("entity:users:7", write);
+  EXPECT_TRUE(cache->setUnlessInvalidatedSince(mark, "entity:users:7", "v1", write));
+  EXPECT_EQ(cache->get("entity:users:7").value(), std::optional<std::string>("v1"));
+
+  for (auto invalidate : std::vector<std::function<void()>>{[&] { cache->invalidateTag("users:7"); },
+                                                            [&] { cache->remove("entity:users:7"); },
+                                                            [&] { cache->invalidateRegion("elsewhere"); }}) {
+    mark = cache->invalidationMark("entity:users:7", write);
+    invalidate();
+    EXPECT_FALSE(cache->setUnlessInvalidatedSince(mark, "entity:users:7", "read before the write", write));
+    EXPECT_FALSE(cache->get("entity:users:7").value());
+  }
+}
+
 TEST_F(CacheServiceTest, WithoutFailSafeTheErrorIsReturned) {
   auto cache = make();
   cache->set("k", "old", {1, {}, ""});
@@ -447,6 +512,7 @@ TEST_F(CacheServiceTest, EveryCacheMetricIsExported) {
                              "wno_cache_stale_served_total{region=\"battles\"} 1",
                              "wno_cache_computes_total{region=\"battles\"} 1",
                              "wno_cache_compute_errors_total{region=\"battles\"} 1",
+                             "wno_cache_computes_superseded_total{region=\"battles\"} 0",
                              "wno_cache_singleflight_joins_total{region=\"battles\"} 0",
                              "wno_cache_ttl_multiplier{region=\"battles\"} 1",
                              "wno_cache_level_errors_total{level=\"l2\"} 1",
