@@ -23,19 +23,28 @@ constexpr const char* kColumns =
 // server need not format for each of a batch's rows.
 constexpr const char* kClaimColumns =
     "seq, id, type, queue, priority, data, attempts_made, max_attempts, backoff_type, backoff_delay_ms, "
-    "backoff_jitter, timeout_ms, run_at_ms, created_at_ms, last_error";
+    "backoff_jitter, timeout_ms, run_at_ms, created_at_ms, last_error, started_at_ms, lease_expires_at_ms";
 
-// A claim's lease runs from now_ms, when the host asked. On a busy table a
-// claim can take seconds (it walks the claim index past the entries of
-// jobs claimed since the last vacuum), and its rows would arrive with their
-// leases already lapsed: another host's recovery then took them back and
-// they ran twice. A claim that took longer than a tenth of the lease adds
-// the time it took, as the database measured it (a duration, so no clock
-// is compared with another host's). Shorter ones are within the lease's
-// slack, and keep the lease exactly as asked.
-constexpr const char* kSlowClaimMs =
-    "(SELECT CASE WHEN took > $4::bigint / 10 THEN took ELSE 0 END"
-    " FROM (SELECT (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint AS took) AS claim)";
+// A lease runs from now_ms, when the host asked, but is written later: after
+// the store waited for a connection (the pool busy with finish batches, say)
+// and after the statement got to the row (a claim on a busy table walks the
+// claim index past the entries of jobs claimed since the last vacuum). On a
+// loaded machine the two took seconds, and claimed rows arrived with their
+// leases already lapsed, or renewals extended them to a time already past:
+// another host's recovery took those jobs back and they ran twice. A write
+// that came later than a tenth of the lease adds how late it came: the
+// connection wait as the store measured it (bound as `waitParam`) and the
+// statement's time as the database measured it. Durations, so no clock is
+// compared with another host's. Earlier writes are within the lease's
+// slack, and keep the lease exactly as asked. The statement's time runs
+// from transaction_timestamp(): the statements run alone, each its own
+// transaction, which starts when the server reads the Bind message, before
+// the table locks are taken; statement_timestamp() is reset by the Execute
+// message after them, and missed a wait there.
+inline std::string leaseLateMs(const std::string& leaseParam, const std::string& waitParam) {
+  return "(SELECT CASE WHEN late > " + leaseParam + "::bigint / 10 THEN late ELSE 0 END FROM (SELECT " + waitParam +
+         "::bigint + (extract(epoch FROM clock_timestamp() - transaction_timestamp()) * 1000)::bigint AS late) AS l)";
+}
 
 struct PostgresJobStore::Sql {
   explicit Sql(const std::string& table) {
@@ -183,8 +192,9 @@ struct PostgresJobStore::Sql {
     // primary key. While locked, a row's ctid cannot change under us.
     claim = "UPDATE " + t +
             " SET state = 'active', attempts_made = attempts_made + 1, lease_owner = $2::text,"
-            " lease_expires_at_ms = $3::bigint + $4::bigint + " + std::string(kSlowClaimMs) + ","
-            " started_at_ms = $3::bigint, finished_at_ms = NULL"
+            " (started_at_ms, lease_expires_at_ms) = (SELECT at, at + $4::bigint FROM (SELECT $3::bigint + " +
+            leaseLateMs("$4", "$6") + " AS at) AS lease),"
+            " finished_at_ms = NULL"
             " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + t +
             " WHERE queue = $1::text AND state = 'waiting' AND run_at_ms <= $3::bigint"
             " ORDER BY priority, run_at_ms, seq LIMIT $5::bigint FOR UPDATE SKIP LOCKED))"
@@ -194,7 +204,8 @@ struct PostgresJobStore::Sql {
   // One job's transitions by id.
   void setTransitions(const std::string& t) {
     const std::string held = " WHERE id = $1::text AND (state = 'active') IS TRUE AND lease_owner = $2::text";
-    heartbeat = "UPDATE " + t + " SET lease_expires_at_ms = $3::bigint + $4::bigint" + held + " RETURNING cancel_requested";
+    heartbeat = "UPDATE " + t + " SET lease_expires_at_ms = $3::bigint + $4::bigint + " + leaseLateMs("$4", "$5") +
+                held + " RETURNING cancel_requested";
     // Every lease a host holds, renewed in one statement: the ids are an
     // array, matched through the primary key as in finishMany. It never
     // waits for a row lock (SKIP LOCKED, as the claim): a locked row is being
@@ -203,7 +214,7 @@ struct PostgresJobStore::Sql {
     // under load, and locking a thousand rows in one order against a finish
     // batch locking them in another deadlocked. An id not returned was
     // skipped or refused; the store reads the row to say which.
-    heartbeatMany = "UPDATE " + t + " SET lease_expires_at_ms = $3::bigint + $4::bigint"
+    heartbeatMany = "UPDATE " + t + " SET lease_expires_at_ms = $3::bigint + $4::bigint + " + leaseLateMs("$4", "$5") +
                     " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + t +
                     " WHERE id = ANY($1::text[]) AND (state = 'active') IS TRUE AND lease_owner = $2::text"
                     " FOR UPDATE SKIP LOCKED)) RETURNING id, cancel_requested";

@@ -81,16 +81,17 @@ std::pair<int64_t, JobRecord> readJob(const pqxx::row& r) {
 }
 
 // A row a claim returned (kClaimColumns); the rest is what the claim set.
-std::pair<int64_t, JobRecord> readClaimed(const pqxx::row& r, std::string_view worker, int64_t nowMs, int64_t leaseMs) {
+std::pair<int64_t, JobRecord> readClaimed(const pqxx::row& r, std::string_view worker) {
   JobRecord j;
   const int64_t seq = readHead(r, j);
   j.state = jobs::kActive;
   j.attemptsMade = r[6].as<int64_t>();
   readPlan(r, 7, j);
-  j.startedAtMs = nowMs;
-  j.leaseOwner = std::string(worker);
-  j.leaseExpiresAtMs = nowMs + leaseMs;
   j.lastError = optText(r[14]);
+  // When the lease was written, which the host counts renewals from.
+  j.startedAtMs = r[15].as<int64_t>();
+  j.leaseOwner = std::string(worker);
+  j.leaseExpiresAtMs = r[16].as<int64_t>();
   return {seq, std::move(j)};
 }
 
@@ -139,6 +140,21 @@ pqxx::result run(Pool& pool, const std::string& sql, const Params& params) {
   auto c = pool.acquire();
   pqxx::nontransaction tx(*c->conn);
   return tx.exec_prepared(c->prepare(sql), pqxx::prepare::make_dynamic_params(params));
+}
+
+// As run(), for a statement that writes leases: the milliseconds spent
+// waiting for a connection are bound as its last parameter, so the lease
+// counts from when the statement runs, not from when the host asked
+// (Sql's leaseLateMs).
+pqxx::result runWritingLeases(Pool& pool, const std::string& sql, Params params) {
+  const auto asked = std::chrono::steady_clock::now();
+  auto c = pool.acquire();
+  // Preparing (once per connection) takes the table's locks too.
+  const std::string& statement = c->prepare(sql);
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked);
+  params.push_back(std::to_string(waited.count()));
+  pqxx::nontransaction tx(*c->conn);
+  return tx.exec_prepared(statement, pqxx::prepare::make_dynamic_params(params));
 }
 
 }  // namespace
@@ -388,10 +404,10 @@ void PostgresJobStore::claim(std::string_view queue, std::string_view worker, ui
   jobs::requireLease(leaseMs);
   if (maxJobs == 0) return;
   const auto rows = mapErrors(
-      [&] { return run(*pool_, sql_->claim, {text(queue), text(worker), num(nowMs), num(leaseMs), num(maxJobs)}); });
+      [&] { return runWritingLeases(*pool_, sql_->claim, {text(queue), text(worker), num(nowMs), num(leaseMs), num(maxJobs)}); });
   // RETURNING has no order: restore the claim order.
   std::vector<std::pair<int64_t, JobRecord>> claimed;
-  for (const auto& row : rows) claimed.push_back(readClaimed(row, worker, nowMs, leaseMs));
+  for (const auto& row : rows) claimed.push_back(readClaimed(row, worker));
   std::sort(claimed.begin(), claimed.end(), [](const auto& a, const auto& b) {
     return std::tie(a.second.priority, a.second.runAtMs, a.first) < std::tie(b.second.priority, b.second.runAtMs, b.first);
   });
@@ -404,7 +420,7 @@ void PostgresJobStore::claim(std::string_view queue, std::string_view worker, ui
 wno_status PostgresJobStore::heartbeat(std::string_view id, std::string_view worker, int64_t nowMs, int64_t leaseMs) {
   jobs::requireLease(leaseMs);
   return report(mapErrors([&]() -> Outcome {
-    const auto rows = run(*leasePool_, sql_->heartbeat, {text(id), text(worker), num(nowMs), num(leaseMs)});
+    const auto rows = runWritingLeases(*leasePool_, sql_->heartbeat, {text(id), text(worker), num(nowMs), num(leaseMs)});
     if (!rows.empty()) {
       if (rows[0][0].c_str()[0] == 't') return {WNO_ERR_CANCELLED, "job \"" + text(id) + "\" was cancelled"};
       return {};
@@ -423,7 +439,7 @@ void PostgresJobStore::heartbeatMany(std::string_view worker, const std::vector<
   std::unordered_map<std::string, bool> renewed;
   mapErrors([&] {
     for (const auto& row :
-         run(*leasePool_, sql_->heartbeatMany, {idArray.take(), text(worker), num(nowMs), num(leaseMs)})) {
+         runWritingLeases(*leasePool_, sql_->heartbeatMany, {idArray.take(), text(worker), num(nowMs), num(leaseMs)})) {
       renewed.emplace(row[0].c_str(), row[1].c_str()[0] == 't');
     }
     return 0;

@@ -334,6 +334,7 @@ std::vector<std::string> SqliteJobStore::claim(std::string_view queue, std::stri
   jobs::requireLease(leaseMs);
   std::vector<std::string> out;
   if (maxJobs == 0) return out;
+  const jobs::LeaseClock leaseClock(nowMs, leaseMs);
   auto c = db_.acquire();
   return inWriteTransaction(*c, [&] {
     std::vector<std::pair<int64_t, JobRecord>> picked;
@@ -344,8 +345,10 @@ std::vector<std::string> SqliteJobStore::claim(std::string_view queue, std::stri
       s.bind(1, queue).bind(2, nowMs).bind(3, int64_t{maxJobs});
       while (s.step()) picked.push_back(readJob(s));
     }
+    // Picked as of now_ms; the leases count from when they are written.
+    const int64_t leaseFrom = leaseClock.leaseFromMs();
     for (auto& [seq, job] : picked) {
-      jobs::claim(job, worker, nowMs, leaseMs);
+      jobs::claim(job, worker, leaseFrom, leaseMs);
       writeJob(*c, seq, job);
       out.push_back(jobs::toJson(job));
     }
@@ -355,19 +358,22 @@ std::vector<std::string> SqliteJobStore::claim(std::string_view queue, std::stri
 
 Outcome SqliteJobStore::heartbeat(std::string_view id, std::string_view worker, int64_t nowMs, int64_t leaseMs) {
   jobs::requireLease(leaseMs);
-  return transition(id, [&](JobRecord& job) { return jobs::heartbeat(job, worker, nowMs, leaseMs); });
+  const jobs::LeaseClock leaseClock(nowMs, leaseMs);
+  return transition(id, [&](JobRecord& job) { return jobs::heartbeat(job, worker, leaseClock.leaseFromMs(), leaseMs); });
 }
 
 std::vector<Outcome> SqliteJobStore::heartbeatMany(std::string_view worker, const std::vector<std::string_view>& ids,
                                                    int64_t nowMs, int64_t leaseMs) {
   jobs::requireLease(leaseMs);
+  const jobs::LeaseClock leaseClock(nowMs, leaseMs);
   auto c = db_.acquire();
   return inWriteTransaction(*c, [&] {
+    const int64_t leaseFrom = leaseClock.leaseFromMs();
     std::vector<Outcome> out;
     out.reserve(ids.size());
     for (const auto id : ids) {
       out.push_back(applyToStored(
-          *c, id, [&](JobRecord& job) { return jobs::heartbeat(job, worker, nowMs, leaseMs); }, nullptr));
+          *c, id, [&](JobRecord& job) { return jobs::heartbeat(job, worker, leaseFrom, leaseMs); }, nullptr));
     }
     return out;
   });

@@ -81,7 +81,10 @@ nlohmann::json HostRuntime::healthJson() const {
   in.shedding = protection_ ? protection_->shedding() : false;
   in.protection = protection_ ? protection_->toJson() : nlohmann::json(nullptr);
   in.httpInFlight = http_ ? http_->inFlight() : 0;
-  in.jobs = jobs_ ? nlohmann::json{{"worker", jobs_->workerId()}, {"running", jobs_->running()}} : nlohmann::json(nullptr);
+  in.jobs = jobs_ ? nlohmann::json{{"worker", jobs_->workerId()},
+                                    {"running", jobs_->running()},
+                                    {"oldest_lease_age_ms", jobs_->oldestLeaseAgeMs()}}
+                  : nlohmann::json(nullptr);
   in.uptimeSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - startedAt_).count();
   return host::healthJson(in);
 }

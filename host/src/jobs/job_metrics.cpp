@@ -36,6 +36,18 @@ JobMetrics::JobMetrics(Metrics& metrics)
                      .Name("wno_jobs_recovered_total")
                      .Help("Jobs whose lease lapsed (host died or hung) and were put back or dead-lettered")
                      .Register(metrics.registry())),
+      oldestLeaseAge_(prometheus::BuildGauge()
+                          .Name("wno_jobs_lease_age_max_seconds")
+                          .Help("Longest time any job this host holds has gone since its lease was last extended; "
+                                "at the lease length other hosts may take the job back and run it again")
+                          .Register(metrics.registry())
+                          .Add({})),
+      lapsedWhileHeld_(prometheus::BuildCounter()
+                           .Name("wno_jobs_leases_lapsed_while_held_total")
+                           .Help("Jobs held by this host whose lease went unrenewed past its length (each may run "
+                                 "twice)")
+                           .Register(metrics.registry())
+                           .Add({})),
       counts_(prometheus::BuildGauge()
                   .Name("wno_jobs")
                   .Help("Jobs in the store by queue and state (waiting excludes delayed)")
@@ -116,6 +128,10 @@ void JobSeries::finished(const char* outcome) {
 }
 
 void JobMetrics::recovered(uint64_t n) { recovered_.Add({}).Increment(static_cast<double>(n)); }
+
+void JobMetrics::setOldestLeaseAge(double seconds) { oldestLeaseAge_.Set(seconds); }
+
+void JobMetrics::leasesLapsedWhileHeld(uint64_t n) { lapsedWhileHeld_.Increment(static_cast<double>(n)); }
 
 void JobMetrics::setCount(const std::string& queue, const std::string& state, double n) {
   counts_.Add({{"queue", queue}, {"state", state}}).Set(n);

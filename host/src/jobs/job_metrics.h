@@ -55,6 +55,10 @@ class JobMetrics {
   // outcome: completed | retried | failed | cancelled | released | lease_lost
   void finished(const std::string& queue, const std::string& type, const char* outcome);
   void recovered(uint64_t n);
+  // The lease keeper's view: the longest any held job has gone since its
+  // lease was last extended, and held jobs that went longer than the lease.
+  void setOldestLeaseAge(double seconds);
+  void leasesLapsedWhileHeld(uint64_t n);
   void setCount(const std::string& queue, const std::string& state, double n);
   void setPaused(const std::string& queue, bool paused);
   void setRunning(const std::string& queue, double n);
@@ -71,6 +75,8 @@ class JobMetrics {
   prometheus::Family<prometheus::Histogram>& wait_;
   prometheus::Family<prometheus::Histogram>& run_;
   prometheus::Family<prometheus::Counter>& recovered_;
+  prometheus::Gauge& oldestLeaseAge_;
+  prometheus::Counter& lapsedWhileHeld_;
   prometheus::Family<prometheus::Gauge>& counts_;
   prometheus::Family<prometheus::Gauge>& paused_;
   prometheus::Family<prometheus::Gauge>& running_;

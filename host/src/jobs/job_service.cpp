@@ -73,7 +73,8 @@ JobService::JobService(JobsConfig config, std::unique_ptr<JobStoreClient> store,
                                         [this](const std::string& queue, bool failed) {
                                           monitor_.recordFinished(queue, failed);
                                         });
-  running_ = std::make_unique<RunningJobs>(config_, *store_, workerId_, [this](const std::shared_ptr<RunningJob>& job) { runner_->abandon(job); });
+  running_ = std::make_unique<RunningJobs>(config_, *store_, metrics_, workerId_,
+                                          [this](const std::shared_ptr<RunningJob>& job) { runner_->abandon(job); });
   runner_->setRunning(running_.get());
   using Enqueues = Batcher<json, Result<JobStoreClient::Enqueued>>;
   Enqueues::Options options;

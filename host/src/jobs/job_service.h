@@ -79,6 +79,8 @@ class JobService : public JobApi {
   const JobsConfig& config() const { return config_; }
   const std::string& workerId() const { return workerId_; }
   size_t running() const { return running_ ? running_->count() : 0; }
+  // RunningJobs::oldestLeaseAgeMs: near lease_ms, held jobs are about to be taken back.
+  int64_t oldestLeaseAgeMs() const { return running_ ? running_->oldestLeaseAgeMs() : 0; }
   // Gauges kept as counters on the hot path, copied before a scrape.
   void refreshGauges();
 

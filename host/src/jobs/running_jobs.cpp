@@ -26,9 +26,13 @@ void RunningJob::requestStop(StopReason reason, int64_t nowMs) {
   if (stop.compare_exchange_strong(expected, reason)) stopRequestedAtMs.store(nowMs);
 }
 
-RunningJobs::RunningJobs(const JobsConfig& config, JobStoreClient& store, std::string workerId,
+RunningJobs::RunningJobs(const JobsConfig& config, JobStoreClient& store, JobMetrics& metrics, std::string workerId,
                          std::function<void(const std::shared_ptr<RunningJob>&)> onAbandon)
-    : config_(config), store_(store), workerId_(std::move(workerId)), onAbandon_(std::move(onAbandon)) {}
+    : config_(config),
+      store_(store),
+      metrics_(metrics),
+      workerId_(std::move(workerId)),
+      onAbandon_(std::move(onAbandon)) {}
 
 RunningJobs::~RunningJobs() { stop(); }
 
@@ -50,6 +54,7 @@ void RunningJobs::stop() {
 }
 
 void RunningJobs::add(const std::shared_ptr<RunningJob>& job) {
+  job->leaseFromMs.store(*job->claimedAtMs);
   std::unique_lock lock(mutex_);
   jobs_[job->id] = job;
 }
@@ -148,6 +153,12 @@ void RunningJobs::renew(const std::vector<std::shared_ptr<RunningJob>>& due, std
     for (size_t i = from; i < to; ++i) ids.push_back(due[i]->id);
     const int64_t now = unixNowMs();
     auto statuses = store_.heartbeatMany(ids, workerId_, now, config_.leaseMs);
+    const int64_t took = unixNowMs() - now;
+    if (took > config_.leaseMs / 4) {
+      // The store counts the leases from when it wrote them, but the next
+      // renewal is that much later too.
+      logWarn("jobs", "lease renewal was slow", {{"jobs", ids.size()}, {"took_ms", took}});
+    }
     if (!statuses.isOk()) {
       // Nothing known: every one of them is tried again on the next tick.
       logWarn("jobs", "lease renewal failed; retrying",
@@ -161,6 +172,7 @@ void RunningJobs::renew(const std::vector<std::shared_ptr<RunningJob>>& due, std
       const Status& s = statuses.value()[i - from];
       int64_t& slot = nextBeat[job->id];
       if (s.isOk()) {
+        job->leaseFromMs.store(now);
         slot = now + config_.heartbeatMs;
       } else if (s.code() == WNO_ERR_CANCELLED) {
         slot = now + config_.heartbeatMs;  // the store extended the lease anyway
@@ -182,6 +194,28 @@ void RunningJobs::renew(const std::vector<std::shared_ptr<RunningJob>>& due, std
   }
 }
 
+void RunningJobs::watchLeaseAges(const std::vector<std::shared_ptr<RunningJob>>& jobs, int64_t now) {
+  int64_t oldest = 0;
+  size_t lapsed = 0;
+  const RunningJob* first = nullptr;
+  for (const auto& job : jobs) {
+    if (job->endWritten.load()) continue;
+    const int64_t age = now - job->leaseFromMs.load();
+    oldest = std::max(oldest, age);
+    if (age > config_.leaseMs && !job->lapseCounted.exchange(true)) {
+      if (lapsed++ == 0) first = job.get();
+    }
+  }
+  oldestLeaseAgeMs_.store(oldest, std::memory_order_relaxed);
+  metrics_.setOldestLeaseAge(static_cast<double>(oldest) / 1000.0);
+  if (lapsed == 0) return;
+  metrics_.leasesLapsedWhileHeld(lapsed);
+  // One line a tick, however many: on an overloaded machine thousands lapse together.
+  logWarn("jobs", "leases of held jobs lapsed before they were renewed; other hosts may run them again",
+          {{"jobs", lapsed}, {"first", first->id}, {"first_unrenewed_ms", now - first->leaseFromMs.load()},
+           {"first_claimed_ms_ago", now - *first->claimedAtMs}, {"first_ended_here", first->reported.load()}});
+}
+
 void RunningJobs::keepLeases() {
   // Deadlines are checked every tick; each lease is renewed once per
   // heartbeat interval, the ones due together in one store call (a host
@@ -192,6 +226,7 @@ void RunningJobs::keepLeases() {
   const auto tick = std::chrono::milliseconds(std::clamp<int64_t>(config_.heartbeatMs / 4, 5, 100));
   std::map<std::string, int64_t> nextBeat;
   std::vector<std::shared_ptr<RunningJob>> due;
+  int64_t lastTick = 0;
   while (true) {
     {
       std::unique_lock lock(wakeMutex_);
@@ -201,6 +236,12 @@ void RunningJobs::keepLeases() {
     forgetEnded(nextBeat, jobs);
     due.clear();
     const int64_t now = unixNowMs();
+    if (lastTick > 0 && now - lastTick > config_.leaseMs / 4) {
+      // The tick waits for the renewals: a slow store shows here first.
+      logWarn("jobs", "lease keeper fell behind", {{"tick_gap_ms", now - lastTick}, {"held", jobs.size()}});
+    }
+    lastTick = now;
+    watchLeaseAges(jobs, now);
     for (const auto& job : jobs) {
       if (job->endWritten.load() || enforceStop(job, now)) continue;
       auto [slot, inserted] = nextBeat.try_emplace(job->id, *job->claimedAtMs + config_.heartbeatMs);

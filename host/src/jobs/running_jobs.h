@@ -52,6 +52,11 @@ struct RunningJob : ClaimedJob {
   // batches, and a lease that lapsed meanwhile would let recovery run the
   // job again although it ended here.
   std::atomic<bool> endWritten{false};
+  // When the store last extended the lease (the time the extension counts
+  // from): a lease that goes unrenewed past its length may be taken by
+  // another host's recovery. Counted (and logged) once.
+  std::atomic<int64_t> leaseFromMs{0};
+  std::atomic<bool> lapseCounted{false};
 
   void requestStop(StopReason reason, int64_t nowMs);
 };
@@ -59,7 +64,7 @@ struct RunningJob : ClaimedJob {
 class RunningJobs {
  public:
   // onAbandon(job): the keeper gave up on a hung handler; report the attempt.
-  RunningJobs(const JobsConfig& config, JobStoreClient& store, std::string workerId,
+  RunningJobs(const JobsConfig& config, JobStoreClient& store, JobMetrics& metrics, std::string workerId,
               std::function<void(const std::shared_ptr<RunningJob>&)> onAbandon);
   ~RunningJobs();
 
@@ -81,17 +86,25 @@ class RunningJobs {
   size_t stopAll(StopReason reason, int64_t nowMs);
   // Blocks until nothing runs or the time is up; true when nothing runs.
   bool waitIdle(std::chrono::milliseconds limit);
+  // The longest any held job has gone since its lease was last extended,
+  // as of the keeper's last tick: near the lease length, leases are about
+  // to lapse (and the jobs to run again elsewhere).
+  int64_t oldestLeaseAgeMs() const { return oldestLeaseAgeMs_.load(std::memory_order_relaxed); }
 
  private:
   void keepLeases();
   // Times the job out, or abandons its hung handler; true when its lease
   // is no longer to be renewed.
   bool enforceStop(const std::shared_ptr<RunningJob>& job, int64_t now);
+  // The oldest lease age among `jobs` into the metrics; held jobs that
+  // went unrenewed past their lease counted and logged, once each.
+  void watchLeaseAges(const std::vector<std::shared_ptr<RunningJob>>& jobs, int64_t now);
   // Renews the due leases, a batch per store call, and acts on the answers.
   void renew(const std::vector<std::shared_ptr<RunningJob>>& due, std::map<std::string, int64_t>& nextBeat);
 
   const JobsConfig& config_;
   JobStoreClient& store_;
+  JobMetrics& metrics_;
   std::string workerId_;
   std::function<void(const std::shared_ptr<RunningJob>&)> onAbandon_;
   mutable std::shared_mutex mutex_;
@@ -101,6 +114,7 @@ class RunningJobs {
   std::mutex wakeMutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  std::atomic<int64_t> oldestLeaseAgeMs_{0};
   std::thread keeper_;
 };
 

@@ -63,7 +63,10 @@ json healthSchema() {
             {"protection", {{"type", {"object", "null"}}}},
             {"http_in_flight", {{"type", "integer"}}},
             {"resources", {{"type", "object"}}},
-            {"jobs", {{"type", {"object", "null"}}}},
+            {"jobs", {{"type", {"object", "null"}},
+                      {"description", "worker: this host's worker id; running: jobs running here; "
+                                      "oldest_lease_age_ms: the longest any job held here has gone since its "
+                                      "lease was last extended (near the lease length, it may be taken back)"}}},
             {"probes", {{"type", "array"}, {"items", ref("schemas", "Probe")}}},
             {"breakers", {{"type", "array"}, {"items", ref("schemas", "Breaker")}}}}}};
 }

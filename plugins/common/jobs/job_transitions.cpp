@@ -2,6 +2,8 @@
 
 #include <wno/sdk/error.hpp>
 
+#include <chrono>
+
 namespace wno::jobs {
 
 wno_status report(const Outcome& outcome) {
@@ -144,6 +146,20 @@ std::string cappedError(std::string_view error) {
 
 void requireLease(int64_t leaseMs) {
   if (leaseMs <= 0) throw InvalidInput("lease_ms: expected a positive duration, got " + std::to_string(leaseMs));
+}
+
+namespace {
+int64_t steadyNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+LeaseClock::LeaseClock(int64_t nowMs, int64_t leaseMs) : nowMs_(nowMs), leaseMs_(leaseMs), enteredNs_(steadyNs()) {}
+
+int64_t LeaseClock::leaseFromMs() const {
+  const int64_t lateMs = (steadyNs() - enteredNs_) / 1'000'000;
+  return lateMs > leaseMs_ / 10 ? nowMs_ + lateMs : nowMs_;
 }
 
 }  // namespace wno::jobs

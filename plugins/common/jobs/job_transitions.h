@@ -70,4 +70,21 @@ std::string cappedError(std::string_view error);
 // Validation shared by the hooks; throw InvalidInput naming the argument.
 void requireLease(int64_t leaseMs);
 
+// The time a lease written now counts from. A lease runs from the now_ms
+// the host passed, but a store that first waited (for a connection, a file
+// lock) writes it later; on a loaded machine seconds later, and the lease
+// had lapsed when the host got the job. Writes later than a tenth of the
+// lease count from now_ms plus the wait (a duration on this process's
+// steady clock, so the host's clock stays the only wall clock); earlier
+// ones keep the lease exactly as asked. Start one when the hook is entered.
+class LeaseClock {
+ public:
+  LeaseClock(int64_t nowMs, int64_t leaseMs);
+  int64_t leaseFromMs() const;
+
+ private:
+  int64_t nowMs_, leaseMs_;
+  int64_t enteredNs_;
+};
+
 }  // namespace wno::jobs

@@ -1003,18 +1003,71 @@ TEST_P(PostgresJobStoreTest, HeartbeatManyAndRecoverySkipRowsLockedElsewhere) {
   std::vector<wno_status> statuses;
   EXPECT_TRUE(eventually(
       [&] {
-        auto r = store_->heartbeatMany("w1", {"held", "free"}, kNow + 1, 100);
+        auto r = store_->heartbeatMany("w1", {"held", "free"}, kNow + 1, 5000);
         statuses = r.statuses;
         return r.status.isOk() && statuses[0] == WNO_ERR_UNAVAILABLE;
       },
       std::chrono::seconds(3)))
       << ::testing::PrintToString(statuses);
   EXPECT_EQ(statuses[1], WNO_OK);
-  EXPECT_EQ(stored("free")["lease_expires_at_ms"], kNow + 1 + 100);
+  EXPECT_EQ(stored("free")["lease_expires_at_ms"], kNow + 1 + 5000);
   // Both leases have lapsed by then; only the unlocked one is recovered.
   EXPECT_EQ(store_->recoverStalled(kNow + 60000), 1u);
   EXPECT_EQ(stored("free")["state"], "waiting");
   EXPECT_EQ(stored("held")["state"], "active") << "its row was locked: left to the next pass";
+}
+
+// A claim that waited (for the table, for a connection) before writing its
+// leases counts them from when it wrote them: counted from when the host
+// asked, rows claimed on a loaded machine arrived with their leases already
+// lapsed, and another host's recovery ran those jobs a second time.
+TEST_P(PostgresJobStoreTest, AClaimThatWaitedCountsItsLeasesFromWhenItWroteThem) {
+  for (const char* id : {"a", "b"}) enqueue(job(id));
+  json config = config_;
+  config["pool_size"] = 1;  // the second claim waits for the first one's connection
+  config["pool_wait_ms"] = 30000;
+  auto r = plugins().open("postgres", config);
+  ASSERT_TRUE(r.isOk()) << r.status().message();
+  auto store = std::move(r).value();
+  // Prepared before the lock: the first claim then waits in the statement
+  // itself (the server's time), the second one for the connection (the store's).
+  EXPECT_TRUE(store->claim("elsewhere", "w0", 1, kNow, kLease).empty());
+  const std::string table = config_["table"];
+  ASSERT_TRUE(postgresServer().psql("BEGIN; LOCK TABLE " + table + " IN EXCLUSIVE MODE; SELECT pg_sleep(1.5); COMMIT;", true));
+  // Held once the lock shows (the division fails while it does not).
+  ASSERT_TRUE(eventually([&] {
+    return postgresServer().psql("SELECT 1 / count(*)::int FROM pg_locks WHERE mode = 'ExclusiveLock' AND relation = '" +
+                                 table + "'::regclass");
+  }, std::chrono::seconds(10)));
+  constexpr int64_t kShortLease = 2000;  // a write later than 200 ms counts from when it happened
+  const auto asked = std::chrono::steady_clock::now();
+  std::vector<json> claimed(2);
+  std::vector<std::thread> claimers;
+  for (int i = 0; i < 2; ++i) {
+    claimers.emplace_back([&, i] {
+      try {
+        auto jobs = store->claim("default", "w" + std::to_string(i), 1, kNow, kShortLease);
+        if (jobs.size() == 1) claimed[i] = jobs[0];
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "claim " << i << ": " << e.what();
+      }
+    });
+  }
+  for (auto& t : claimers) t.join();
+  const int64_t tookMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked).count();
+  for (const json& c : claimed) {
+    ASSERT_TRUE(c.is_object()) << "both claims got a job";
+    const int64_t late = c["started_at_ms"].get<int64_t>() - kNow;
+    EXPECT_GT(late, kShortLease / 10) << c.dump();
+    EXPECT_LE(late, tookMs + 1) << "no later than the claim returned";
+    EXPECT_EQ(c["lease_expires_at_ms"], c["started_at_ms"].get<int64_t>() + kShortLease);
+    EXPECT_EQ(stored(c["id"]), c);
+  }
+  // Renewed on time, the leases are exactly as asked again.
+  const auto renewed = store->heartbeatMany("w0", {claimed[0]["id"].get<std::string>()}, kNow + 3000, kShortLease);
+  ASSERT_TRUE(renewed.status.isOk());
+  EXPECT_EQ(stored(claimed[0]["id"])["lease_expires_at_ms"], kNow + 3000 + kShortLease);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, JobStoreTest, ::testing::Values("memory", "sqlite", "postgres"),
