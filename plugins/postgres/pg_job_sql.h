@@ -51,23 +51,24 @@ struct PostgresJobStore::Sql {
     const std::string t = "\"" + table + "\"";
     const std::string cols = kColumns;
     channel = table + "_wake";
-    setSchema(table, t);
+    const std::string leases = "\"" + table + "_leases\"";
+    setSchema(table, t, leases);
     setEnqueues(t, cols);
     setFinishes(t);
     setClaims(t);
-    setTransitions(t);
+    setTransitions(t, leases);
     setReads(t, cols);
   }
 
   std::string channel;
   std::vector<std::string> schema;
-  std::string enqueueMany, getMany, finishMany, heartbeatMany;
-  std::string enqueue, get, claim, heartbeat, complete, fail, cancel, retry, recover, stats, purge, seqOf,
-      nextRunAt, list;
+  std::string enqueueMany, getMany, finishMany, heartbeatMany, extendLocked;
+  std::string enqueue, get, claim, heartbeat, complete, fail, cancel, retry, recover, dropLapsedExtensions, stats,
+      purge, seqOf, nextRunAt, list;
 
  private:
   // The table and its indexes.
-  void setSchema(const std::string& table, const std::string& t) {
+  void setSchema(const std::string& table, const std::string& t, const std::string& leases) {
     schema = {
         "CREATE TABLE IF NOT EXISTS " + t +
             " (seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,"
@@ -116,6 +117,12 @@ struct PostgresJobStore::Sql {
         "DROP INDEX IF EXISTS \"" + table + "_state\"",
         "DROP INDEX IF EXISTS \"" + table + "_finished\"",
         "DROP INDEX IF EXISTS \"" + table + "_lease\"",
+        // Lease extensions for rows a renewal found locked (heartbeatMany):
+        // one per attempt, kept until it lapses (recovery deletes it then).
+        // Ids may be as long as the jobs' (the table's primary key).
+        "CREATE TABLE IF NOT EXISTS " + leases +
+            " (id TEXT NOT NULL, owner TEXT NOT NULL, attempt BIGINT NOT NULL, until_ms BIGINT NOT NULL,"
+            " PRIMARY KEY (id, owner, attempt))",
     };
   }
 
@@ -202,7 +209,7 @@ struct PostgresJobStore::Sql {
   }
 
   // One job's transitions by id.
-  void setTransitions(const std::string& t) {
+  void setTransitions(const std::string& t, const std::string& leases) {
     const std::string held = " WHERE id = $1::text AND (state = 'active') IS TRUE AND lease_owner = $2::text";
     heartbeat = "UPDATE " + t + " SET lease_expires_at_ms = $3::bigint + $4::bigint + " + leaseLateMs("$4", "$5") +
                 held + " RETURNING cancel_requested";
@@ -213,11 +220,27 @@ struct PostgresJobStore::Sql {
     // held its other rows meanwhile. Waiting renewals let leases lapse
     // under load, and locking a thousand rows in one order against a finish
     // batch locking them in another deadlocked. An id not returned was
-    // skipped or refused; the store reads the row to say which.
+    // skipped or refused; the store reads the row to say which, and extends
+    // the lease of a skipped row it still holds in `leases` (extendLocked).
     heartbeatMany = "UPDATE " + t + " SET lease_expires_at_ms = $3::bigint + $4::bigint + " + leaseLateMs("$4", "$5") +
                     " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + t +
                     " WHERE id = ANY($1::text[]) AND (state = 'active') IS TRUE AND lease_owner = $2::text"
                     " FOR UPDATE SKIP LOCKED)) RETURNING id, cancel_requested";
+    // A renewal that skipped a locked row still extends its lease, beside
+    // the row. The lock is usually this host's own finish batch, but
+    // another host's claim also locks, for its whole statement, rows it
+    // passes that were claimed while it ran (PostgreSQL locks the newest
+    // version before checking the row again, and keeps the lock when the
+    // check fails). On a bloated claim index that took seconds: whole
+    // batches went unrenewed past their lease, and when the claim let go a
+    // recovery elsewhere could take them before this host's next renewal,
+    // running them twice. Keyed by attempt: a later attempt of the job,
+    // even by the same worker, is not covered by an older extension.
+    extendLocked = "INSERT INTO " + leases + " (id, owner, attempt, until_ms)"
+                   " SELECT x.id, $2::text, x.attempt, $3::bigint + $4::bigint + " + leaseLateMs("$4", "$6") +
+                   " FROM unnest($1::text[], $5::bigint[]) AS x(id, attempt)"
+                   " ON CONFLICT (id, owner, attempt) DO UPDATE SET until_ms = GREATEST(" + leases +
+                   ".until_ms, EXCLUDED.until_ms)";
     complete = "UPDATE " + t +
                " SET state = 'completed', finished_at_ms = $3::bigint, result = $4::json, lease_owner = NULL,"
                " lease_expires_at_ms = NULL" + held + " RETURNING queue";
@@ -244,13 +267,20 @@ struct PostgresJobStore::Sql {
               " finished_at_ms = CASE WHEN cancel_requested OR attempts_made >= max_attempts THEN $1::bigint"
               " ELSE NULL END,"
               " lease_owner = NULL, lease_expires_at_ms = NULL"
-              // Lapsed leases only, and only rows no one holds a lock on: every
-              // host recovers, and a row locked by its owner's finish or
-              // renewal is still being looked after. Waiting for those locks,
-              // in an order of its own, deadlocked against finish batches.
-              " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + t +
-              " WHERE state = 'active' AND lease_expires_at_ms < $1::bigint FOR UPDATE SKIP LOCKED))"
+              // Lapsed leases only, with no extension beside them (extendLocked),
+              // and only rows no one holds a lock on: every host recovers, and a
+              // row locked by its owner's finish or renewal is still being
+              // looked after. Waiting for those locks, in an order of its own,
+              // deadlocked against finish batches.
+              " WHERE ctid = ANY(ARRAY(SELECT j.ctid FROM " + t + " AS j"
+              " WHERE j.state = 'active' AND j.lease_expires_at_ms < $1::bigint AND NOT EXISTS (SELECT 1 FROM " +
+              leases + " AS l WHERE l.id = j.id AND l.owner = j.lease_owner AND l.attempt = j.attempts_made"
+              " AND l.until_ms >= $1::bigint) FOR UPDATE OF j SKIP LOCKED))"
               " RETURNING state, queue";
+    // Extensions that lapsed cover nothing any more. Never waits: another
+    // host may be dropping the same ones.
+    dropLapsedExtensions = "DELETE FROM " + leases + " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + leases +
+                           " WHERE until_ms < $1::bigint FOR UPDATE SKIP LOCKED))";
   }
 
   // Reads, counts and the purge.

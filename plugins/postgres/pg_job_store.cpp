@@ -467,16 +467,35 @@ void PostgresJobStore::heartbeatMany(std::string_view worker, const std::vector<
     }
     return 0;
   });
+  ArrayLiteral heldIds, heldAttempts;
+  std::vector<size_t> heldAt;
   for (size_t i : refusedAt) {
     auto it = current.find(std::string(ids[i]));
     if (it == current.end()) {
       statuses[i] = WNO_NOT_FOUND;
       continue;
     }
-    // Still held: its row was locked (being finished, say) and skipped, or
-    // changed between the update and the read. Tried again next time.
     const Outcome o = jobs::checkLease(it->second, worker);
-    statuses[i] = o.ok() ? WNO_ERR_UNAVAILABLE : o.status;
+    if (!o.ok()) {
+      statuses[i] = o.status;
+      continue;
+    }
+    // Still held: its row was locked (being finished here, or passed by
+    // another host's claim) and skipped. Its lease is extended beside it.
+    heldIds.add(ids[i]);
+    heldAttempts.add(it->second.attemptsMade);
+    heldAt.push_back(i);
+    statuses[i] = it->second.cancelRequested ? WNO_ERR_CANCELLED : WNO_OK;
+  }
+  if (heldAt.empty()) return;
+  try {
+    mapErrors([&] {
+      return runWritingLeases(*leasePool_, sql_->extendLocked,
+                              {heldIds.take(), text(worker), num(nowMs), num(leaseMs), heldAttempts.take()});
+    });
+  } catch (const sdk::Error&) {
+    // Not extended: the host renews them again on its next tick.
+    for (size_t i : heldAt) statuses[i] = WNO_ERR_UNAVAILABLE;
   }
 }
 
@@ -565,6 +584,7 @@ void PostgresJobStore::list(std::string_view filterJson, sdk::Writer& out) {
 
 uint64_t PostgresJobStore::recoverStalled(int64_t nowMs) {
   const auto rows = mapErrors([&] { return run(*pool_, sql_->recover, {num(nowMs)}); });
+  mapErrors([&] { return run(*pool_, sql_->dropLapsedExtensions, {num(nowMs)}); });
   std::set<std::string> wake;
   for (const auto& row : rows) {
     if (std::string_view(row[0].c_str()) == jobs::kWaiting) wake.insert(row[1].c_str());

@@ -421,6 +421,11 @@ TEST_P(JobStoreOutage, EnqueuesFailFastWhileTheStoreIsDownAndAreStoredOnceItIsBa
   EXPECT_EQ(storeBreaker(port)["name"], "job store postgres");
   EXPECT_EQ(storeBreaker(port)["state"], "closed");
 
+  // The test server commits asynchronously (synchronous_commit=off) and stops
+  // like a crash: give its WAL writer (every 200 ms, at most 3 rounds) time to
+  // write the table and "before" out. Stopped 134 ms after it started, the
+  // restart had lost the table itself.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
   postgres->stop("immediate");
   std::set<std::string> acknowledged;
   for (int i = 0; i < 20; ++i) {

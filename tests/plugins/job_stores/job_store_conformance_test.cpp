@@ -989,29 +989,47 @@ TEST_P(PostgresJobStoreTest, RestartIsUnavailableThenRecovers) {
 }
 
 // Renewals and recovery never wait for a row lock: a row another session
-// holds (its owner's finish batch in flight, say) is skipped, the renewal
-// answered "retry" for it and every other lease renewed at once. Waiting
+// holds (its owner's finish batch in flight, or another host's claim that
+// passed it) is skipped, and every other lease renewed at once. Waiting
 // there let leases lapse under load, and deadlocked against finish batches.
-TEST_P(PostgresJobStoreTest, HeartbeatManyAndRecoverySkipRowsLockedElsewhere) {
+// The skipped row's lease is still extended, beside the row: recovery does
+// not take it back until that extension lapses too.
+TEST_P(PostgresJobStoreTest, HeartbeatManySkipsLockedRowsButStillExtendsTheirLeases) {
   for (const char* id : {"held", "free"}) enqueue(job(id));
-  ASSERT_EQ(store_->claim("default", "w1", 2, kNow, kLease).size(), 2u);
+  ASSERT_EQ(store_->claim("default", "w1", 2, kNow, 1000).size(), 2u);  // leases until kNow + 1000
+  const std::string table = config_["table"];
+  auto lockedElsewhere = [&] {
+    return !postgresServer().psql("SELECT 1 FROM " + table + " WHERE id = 'held' FOR UPDATE NOWAIT");
+  };
+  ASSERT_TRUE(postgresServer().psql(
+      "BEGIN; SELECT 1 FROM " + table + " WHERE id = 'held' FOR UPDATE; SELECT pg_sleep(3); COMMIT;", true));
+  ASSERT_TRUE(eventually(lockedElsewhere, std::chrono::seconds(10)));
+  const auto r = store_->heartbeatMany("w1", {"held", "free"}, kNow + 500, 5000);
+  ASSERT_TRUE(r.status.isOk()) << r.status.message();
+  EXPECT_THAT(r.statuses, ElementsAre(WNO_OK, WNO_OK));
+  EXPECT_EQ(stored("free")["lease_expires_at_ms"], kNow + 500 + 5000);
+  EXPECT_EQ(stored("held")["lease_expires_at_ms"], kNow + 1000) << "the row itself was not touched";
+  ASSERT_TRUE(eventually([&] { return !lockedElsewhere(); }, std::chrono::seconds(10)));
+  // Past the row's own lease, within the extension: kept.
+  EXPECT_EQ(store_->recoverStalled(kNow + 1001), 0u);
+  EXPECT_EQ(stored("held")["state"], "active");
+  // Past both: taken back, like any lapsed lease.
+  EXPECT_EQ(store_->recoverStalled(kNow + 5501), 2u);
+  EXPECT_EQ(stored("held")["state"], "waiting");
+  EXPECT_EQ(stored("held")["last_error"], "lease expired");
+}
+
+// Recovery never waits for a row lock either: a locked row with a lapsed
+// lease is left to the next pass.
+TEST_P(PostgresJobStoreTest, RecoverySkipsRowsLockedElsewhere) {
+  for (const char* id : {"held", "free"}) enqueue(job(id));
+  ASSERT_EQ(store_->claim("default", "w1", 2, kNow, 1000).size(), 2u);
   const std::string table = config_["table"];
   ASSERT_TRUE(postgresServer().psql(
-      "BEGIN; SELECT 1 FROM " + table + " WHERE id = 'held' FOR UPDATE; SELECT pg_sleep(4); COMMIT;", true));
-  // Once the other session holds the row: "held" skipped, "free" renewed.
-  // (A renewal that waited would answer OK for both, after the lock.)
-  std::vector<wno_status> statuses;
-  EXPECT_TRUE(eventually(
-      [&] {
-        auto r = store_->heartbeatMany("w1", {"held", "free"}, kNow + 1, 5000);
-        statuses = r.statuses;
-        return r.status.isOk() && statuses[0] == WNO_ERR_UNAVAILABLE;
-      },
-      std::chrono::seconds(3)))
-      << ::testing::PrintToString(statuses);
-  EXPECT_EQ(statuses[1], WNO_OK);
-  EXPECT_EQ(stored("free")["lease_expires_at_ms"], kNow + 1 + 5000);
-  // Both leases have lapsed by then; only the unlocked one is recovered.
+      "BEGIN; SELECT 1 FROM " + table + " WHERE id = 'held' FOR UPDATE; SELECT pg_sleep(3); COMMIT;", true));
+  ASSERT_TRUE(eventually([&] {
+    return !postgresServer().psql("SELECT 1 FROM " + table + " WHERE id = 'held' FOR UPDATE NOWAIT");
+  }, std::chrono::seconds(10)));
   EXPECT_EQ(store_->recoverStalled(kNow + 60000), 1u);
   EXPECT_EQ(stored("free")["state"], "waiting");
   EXPECT_EQ(stored("held")["state"], "active") << "its row was locked: left to the next pass";
