@@ -101,22 +101,30 @@ struct PostgresJobStore::Sql {
         // The claim order of job_store.h, for waiting jobs only.
         "CREATE INDEX IF NOT EXISTS \"" + table + "_claim\" ON " + t +
             " (queue, priority, run_at_ms, seq) WHERE state = 'waiting'",
-        // The unfinished jobs: recovery (lease_expires_at_ms is set only
-        // while active) and counts of what is left to do; a job leaves it
-        // when it ends. Not keyed on state: with lagging statistics (none
-        // waiting, say) a state key looked like a selective way to claim,
-        // and the planner scanned and sorted the whole backlog per claim.
-        "CREATE INDEX IF NOT EXISTS \"" + table + "_unfinished\" ON " + t +
-            " (lease_expires_at_ms) WHERE state IN ('waiting', 'active')",
+        // The active jobs, for recovery to check their leases: a few
+        // thousand rows at most (what hosts hold). Keyed on seq, which never
+        // changes, so no index has the lease expiry as a key and a renewal
+        // can be a HOT update (the row rewritten in its page, no index
+        // entries) where the page has room; each renewal used to add an
+        // entry to every index. Not keyed on state: with lagging statistics
+        // (none waiting, say) a state key looked like a selective way to
+        // claim, and the planner scanned and sorted the whole backlog per
+        // claim.
+        "CREATE INDEX IF NOT EXISTS \"" + table + "_active\" ON " + t + " (seq) WHERE state = 'active'",
+        // Room in each page for a row's next versions, so renewals stay HOT
+        // (pages written from now on; older ones fill as rows move).
+        "ALTER TABLE " + t + " SET (fillfactor = 85)",
         // Listing the jobs that need a look; a completed job never enters it.
         "CREATE INDEX IF NOT EXISTS \"" + table + "_ended_badly\" ON " + t +
             " (seq) WHERE state IN ('failed', 'cancelled')",
         // Dropped: (state, seq) and (finished_at_ms) took two entries per
         // transition for an hourly purge (a scan serves it) and lists (seq
-        // and the partial indexes serve them); _unfinished replaces _lease.
+        // and the partial indexes serve them); _lease and then _unfinished,
+        // keyed on the lease expiry, made every renewal a non-HOT update.
         "DROP INDEX IF EXISTS \"" + table + "_state\"",
         "DROP INDEX IF EXISTS \"" + table + "_finished\"",
         "DROP INDEX IF EXISTS \"" + table + "_lease\"",
+        "DROP INDEX IF EXISTS \"" + table + "_unfinished\"",
         // Lease extensions for rows a renewal found locked (heartbeatMany):
         // one per attempt, kept until it lapses (recovery deletes it then).
         // Ids may be as long as the jobs' (the table's primary key).

@@ -1,6 +1,7 @@
 #include "jobs/running_jobs.h"
 
 #include "core/logger.h"
+#include "core/status.h"
 #include "core/utc_time.h"
 
 #include <algorithm>
@@ -171,6 +172,7 @@ void RunningJobs::renew(const std::vector<std::shared_ptr<RunningJob>>& due, std
       const auto& job = due[i];
       const Status& s = statuses.value()[i - from];
       int64_t& slot = nextBeat[job->id];
+      job->lastRenewal.store(s.code());
       if (s.isOk()) {
         job->leaseFromMs.store(now);
         slot = now + config_.heartbeatMs;
@@ -213,7 +215,10 @@ void RunningJobs::watchLeaseAges(const std::vector<std::shared_ptr<RunningJob>>&
   // One line a tick, however many: on an overloaded machine thousands lapse together.
   logWarn("jobs", "leases of held jobs lapsed before they were renewed; other hosts may run them again",
           {{"jobs", lapsed}, {"first", first->id}, {"first_unrenewed_ms", now - first->leaseFromMs.load()},
-           {"first_claimed_ms_ago", now - *first->claimedAtMs}, {"first_ended_here", first->reported.load()}});
+           {"first_claimed_ms_ago", now - *first->claimedAtMs}, {"first_ended_here", first->reported.load()},
+           {"first_last_renewal", first->lastRenewal.load() < 0
+                                      ? "none tried"
+                                      : statusName(static_cast<wno_status>(first->lastRenewal.load()))}});
 }
 
 void RunningJobs::keepLeases() {

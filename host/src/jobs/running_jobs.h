@@ -56,6 +56,8 @@ struct RunningJob : ClaimedJob {
   // from): a lease that goes unrenewed past its length may be taken by
   // another host's recovery. Counted (and logged) once.
   std::atomic<int64_t> leaseFromMs{0};
+  // What the last renewal answered (-1: none tried yet), for the warning.
+  std::atomic<int> lastRenewal{-1};
   std::atomic<bool> lapseCounted{false};
 
   void requestStop(StopReason reason, int64_t nowMs);
