@@ -54,10 +54,11 @@ struct RunningJob : ClaimedJob {
   std::atomic<bool> endWritten{false};
   // When the store last extended the lease (the time the extension counts
   // from): a lease that goes unrenewed past its length may be taken by
-  // another host's recovery. Counted (and logged) once.
+  // another host's recovery.
   std::atomic<int64_t> leaseFromMs{0};
   // What the last renewal answered (-1: none tried yet), for the warning.
   std::atomic<int> lastRenewal{-1};
+  // Its lease lapsed here, and was counted and logged (once).
   std::atomic<bool> lapseCounted{false};
 
   void requestStop(StopReason reason, int64_t nowMs);

@@ -44,7 +44,9 @@ typedef struct wno_type_job_store {
                            int32_t* out_created);
   /* Atomically claims up to max_jobs runnable jobs of queue for worker:
    * state active, attempts_made + 1, lease until now_ms + lease_ms. Writes
-   * each claimed record to job_out. Zero claimed is WNO_OK. */
+   * each claimed record to job_out. Zero claimed is WNO_OK. A store that
+   * writes the lease more than lease_ms / 10 after now_ms (it waited) may
+   * count it, and started_at_ms, from then (docs/job-stores.md). */
   wno_status (*on_claim)(void* self, wno_str queue, wno_str worker, uint32_t max_jobs,
                          int64_t now_ms, int64_t lease_ms, const wno_sink* job_out);
   /* Extends worker's lease. WNO_ERR_PRECONDITION if the worker no longer

@@ -181,6 +181,10 @@ TEST_P(JobsE2e, TheJobsApiContract) {
   const std::string metrics = httpRequest(port, "GET", "/metrics").body;
   EXPECT_NE(metrics.find("wno_job_attempts_total{outcome=\"completed\""), std::string::npos);
   EXPECT_NE(metrics.find("wno_job_wait_seconds_bucket{"), std::string::npos);
+  // The lease keeper's view (its values depend on the machine's load).
+  EXPECT_NE(metrics.find("wno_jobs_lease_age_max_seconds "), std::string::npos);
+  EXPECT_NE(metrics.find("wno_jobs_leases_lapsed_while_held_total "), std::string::npos);
+  EXPECT_TRUE(get(port, "/health")["jobs"]["oldest_lease_age_ms"].is_number_integer());
   // State counts come from the store's stats, refreshed every second.
   EXPECT_TRUE(eventually([&] {
     return httpRequest(port, "GET", "/metrics").body.find("wno_jobs{queue=\"default\",state=\"completed\"}") !=
