@@ -63,7 +63,7 @@ struct PostgresJobStore::Sql {
   std::string channel;
   std::vector<std::string> schema;
   std::string enqueueMany, getMany, finishMany, heartbeatMany, extendLocked;
-  std::string enqueue, get, claim, heartbeat, complete, fail, cancel, retry, recover, dropLapsedExtensions, stats,
+  std::string enqueue, get, claim, heartbeat, complete, fail, cancel, retry, recover, stats,
       purge, seqOf, nextRunAt, list;
 
  private:
@@ -268,7 +268,13 @@ struct PostgresJobStore::Sql {
             " SET state = 'waiting', run_at_ms = $2::bigint, attempts_made = 0, finished_at_ms = NULL,"
             " cancel_requested = false, result = NULL, lease_owner = NULL, lease_expires_at_ms = NULL"
             " WHERE id = $1::text AND (state IN ('failed', 'cancelled')) IS TRUE RETURNING queue";
-    recover = "UPDATE " + t +
+    // In the same statement (one round trip per pass), extensions that
+    // lapsed are dropped: they cover nothing any more. Never waiting, as
+    // another host may be dropping the same ones. They are disjoint from
+    // the ones the check below counts (until_ms >= now).
+    recover = "WITH dropped AS (DELETE FROM " + leases + " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + leases +
+              " WHERE until_ms < $1::bigint FOR UPDATE SKIP LOCKED)))"
+              " UPDATE " + t +
               " SET last_error = 'lease expired',"
               " state = CASE WHEN cancel_requested THEN 'cancelled'"
               " WHEN attempts_made >= max_attempts THEN 'failed' ELSE 'waiting' END,"
@@ -285,10 +291,6 @@ struct PostgresJobStore::Sql {
               leases + " AS l WHERE l.id = j.id AND l.owner = j.lease_owner AND l.attempt = j.attempts_made"
               " AND l.until_ms >= $1::bigint) FOR UPDATE OF j SKIP LOCKED))"
               " RETURNING state, queue";
-    // Extensions that lapsed cover nothing any more. Never waits: another
-    // host may be dropping the same ones.
-    dropLapsedExtensions = "DELETE FROM " + leases + " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + leases +
-                           " WHERE until_ms < $1::bigint FOR UPDATE SKIP LOCKED))";
   }
 
   // Reads, counts and the purge.

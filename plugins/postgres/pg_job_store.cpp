@@ -584,7 +584,6 @@ void PostgresJobStore::list(std::string_view filterJson, sdk::Writer& out) {
 
 uint64_t PostgresJobStore::recoverStalled(int64_t nowMs) {
   const auto rows = mapErrors([&] { return run(*pool_, sql_->recover, {num(nowMs)}); });
-  mapErrors([&] { return run(*pool_, sql_->dropLapsedExtensions, {num(nowMs)}); });
   std::set<std::string> wake;
   for (const auto& row : rows) {
     if (std::string_view(row[0].c_str()) == jobs::kWaiting) wake.insert(row[1].c_str());
