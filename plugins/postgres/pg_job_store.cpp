@@ -385,6 +385,10 @@ void PostgresJobStore::finishMany(std::string_view worker, std::string_view item
     return 0;
   });
   for (size_t i = 0; i < items.size(); ++i) {
+    // Applied or refused, this host is done with it. Not when the statement
+    // failed (above, thrown): the job may still be active, and its claims
+    // row is how recovery finds it once its lease lapses.
+    batches_.done(items[i].id);
     statuses[i] = WNO_OK;
     if (applied[i]) continue;
     // Refused: the current row through the same rules says why.
@@ -403,11 +407,26 @@ void PostgresJobStore::claim(std::string_view queue, std::string_view worker, ui
   jobs::requireNonEmpty(worker, "worker");
   jobs::requireLease(leaseMs);
   if (maxJobs == 0) return;
-  const auto rows = mapErrors(
-      [&] { return runWritingLeases(*pool_, sql_->claim, {text(queue), text(worker), num(nowMs), num(leaseMs), num(maxJobs)}); });
+  // This worker's claims rows whose jobs are all done here go in the same statement.
+  const std::vector<int64_t> emptied = batches_.takeEmptied();
+  ArrayLiteral gone;
+  for (const int64_t batch : emptied) gone.add(batch);
+  pqxx::result rows;
+  try {
+    rows = mapErrors([&] {
+      return runWritingLeases(*pool_, sql_->claim,
+                              {text(queue), text(worker), num(nowMs), num(leaseMs), num(maxJobs), gone.take()});
+    });
+  } catch (...) {
+    batches_.putBack(emptied);
+    throw;
+  }
   // RETURNING has no order: restore the claim order.
   std::vector<std::pair<int64_t, JobRecord>> claimed;
-  for (const auto& row : rows) claimed.push_back(readClaimed(row, worker));
+  for (const auto& row : rows) {
+    claimed.push_back(readClaimed(row, worker));
+    batches_.claimed(claimed.back().second.id, row[17].as<int64_t>());
+  }
   std::sort(claimed.begin(), claimed.end(), [](const auto& a, const auto& b) {
     return std::tie(a.second.priority, a.second.runAtMs, a.first) < std::tie(b.second.priority, b.second.runAtMs, b.first);
   });
@@ -425,7 +444,9 @@ wno_status PostgresJobStore::heartbeat(std::string_view id, std::string_view wor
       if (rows[0][0].c_str()[0] == 't') return {WNO_ERR_CANCELLED, "job \"" + text(id) + "\" was cancelled"};
       return {};
     }
-    return explain(*leasePool_, sql_->get, id, [&](JobRecord& j) { return jobs::checkLease(j, worker); });
+    Outcome lost = explain(*leasePool_, sql_->get, id, [&](JobRecord& j) { return jobs::checkLease(j, worker); });
+    if (lost.status == WNO_ERR_PRECONDITION || lost.status == WNO_NOT_FOUND) batches_.done(id);
+    return lost;
   }));
 }
 
@@ -473,11 +494,13 @@ void PostgresJobStore::heartbeatMany(std::string_view worker, const std::vector<
     auto it = current.find(std::string(ids[i]));
     if (it == current.end()) {
       statuses[i] = WNO_NOT_FOUND;
+      batches_.done(ids[i]);
       continue;
     }
     const Outcome o = jobs::checkLease(it->second, worker);
     if (!o.ok()) {
       statuses[i] = o.status;
+      if (o.status == WNO_ERR_PRECONDITION) batches_.done(ids[i]);  // not held here any more
       continue;
     }
     // Still held: its row was locked (being finished here, or passed by
@@ -504,6 +527,7 @@ wno_status PostgresJobStore::complete(std::string_view id, std::string_view work
   const auto result = jobs::parseResult(resultJson);
   return report(mapErrors([&]() -> Outcome {
     const auto rows = run(*pool_, sql_->complete, {text(id), text(worker), num(nowMs), result});
+    batches_.done(id);  // completed or refused (finishMany says why only then)
     if (!rows.empty()) return {};
     return explain(*pool_, sql_->get, id, [&](JobRecord& j) { return jobs::checkLease(j, worker); });
   }));
@@ -515,6 +539,7 @@ wno_status PostgresJobStore::fail(std::string_view id, std::string_view worker, 
   const Outcome o = mapErrors([&]() -> Outcome {
     const auto rows = run(*pool_, sql_->fail,
                           {text(id), text(worker), num(nowMs), validUtf8(jobs::cappedError(error)), num(retryAtMs)});
+    batches_.done(id);  // as in complete()
     if (!rows.empty()) {
       if (std::string_view(rows[0][0].c_str()) == jobs::kWaiting) wake = rows[0][1].c_str();
       return {};
@@ -569,7 +594,12 @@ void PostgresJobStore::list(std::string_view filterJson, sdk::Writer& out) {
       where += "::bigint";
     }
     // Only the filters given appear in the SQL, so indexes can serve them.
-    if (f.state) add("state =", *f.state);
+    if (f.state) {
+      add("state =", *f.state);
+      // The index over failed and cancelled jobs is keyed on this column
+      // (pg_job_sql.h); a bound state cannot tell the planner so.
+      if (*f.state == jobs::kFailed || *f.state == jobs::kCancelled) where += " AND ended_badly";
+    }
     if (f.queue) add("queue =", *f.queue);
     if (f.type) add("type =", *f.type);
     params.push_back(std::to_string(f.limit));
@@ -584,6 +614,9 @@ void PostgresJobStore::list(std::string_view filterJson, sdk::Writer& out) {
 
 uint64_t PostgresJobStore::recoverStalled(int64_t nowMs) {
   const auto rows = mapErrors([&] { return run(*pool_, sql_->recover, {num(nowMs)}); });
+  // Claims rows left behind (by hosts that died, or whose jobs recovery took)
+  // cost each pass a few lookups until they go.
+  mapErrors([&] { return run(*pool_, sql_->dropDoneClaims, {}); });
   std::set<std::string> wake;
   for (const auto& row : rows) {
     if (std::string_view(row[0].c_str()) == jobs::kWaiting) wake.insert(row[1].c_str());

@@ -14,6 +14,7 @@
 // THREADS: every method may be called concurrently (pooled connections).
 #pragma once
 
+#include "pg_claim_batches.h"
 #include "pg_listener.h"
 #include "pg_notifier.h"
 #include "pg_pool.h"
@@ -67,6 +68,7 @@ class PostgresJobStore : public sdk::JobStore {
   std::unique_ptr<Pool> pool_;
   std::unique_ptr<Pool> leasePool_;  // renewals only: never queued behind claims and finishes
   std::unique_ptr<Sql> sql_;
+  ClaimBatches batches_;  // which claims row each job held here is listed in
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<Notifier> notifier_;  // last: stopped first, while the pool still lives
 };

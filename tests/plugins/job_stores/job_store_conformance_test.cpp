@@ -1088,6 +1088,119 @@ TEST_P(PostgresJobStoreTest, AClaimThatWaitedCountsItsLeasesFromWhenItWroteThem)
   EXPECT_EQ(stored(claimed[0]["id"])["lease_expires_at_ms"], kNow + 3000 + kShortLease);
 }
 
+// Recovery finds the active jobs through the claims rows (one per claim
+// statement). A host deletes its rows once their jobs are done there, with
+// its next claim; recovery deletes the rows of hosts that are gone once none
+// of their jobs is active in that claim.
+TEST_P(PostgresJobStoreTest, ClaimsRowsGoOnceTheirJobsAreDone) {
+  const std::string claims = config_["table"].get<std::string>() + "_claims";
+  auto claimsRows = [&](int n) {
+    return postgresServer().psql("SELECT 1 / (count(*) = " + std::to_string(n) + ")::int FROM " + claims);
+  };
+  for (const char* id : {"a", "b", "c", "d"}) enqueue(job(id));
+  ASSERT_EQ(store_->claim("default", "w1", 2, kNow, kLease).size(), 2u);
+  EXPECT_TRUE(claimsRows(1));
+  ASSERT_TRUE(store_->complete("a", "w1", kNow + 1).isOk());
+  ASSERT_TRUE(store_->fail("b", "w1", kNow + 1, "boom", -1).isOk());
+  EXPECT_TRUE(claimsRows(1)) << "deleted with the next claim, not in a round trip of its own";
+  ASSERT_EQ(store_->claim("default", "w1", 1, kNow + 2, kLease).size(), 1u);  // c
+  EXPECT_TRUE(claimsRows(1)) << "a and b's row went, c's came";
+  {
+    auto gone = open();
+    ASSERT_EQ(gone->claim("default", "w9", 1, kNow, 1000).size(), 1u);  // d, until kNow + 1000
+  }
+  EXPECT_TRUE(claimsRows(2));
+  EXPECT_EQ(store_->recoverStalled(kNow + 1001), 1u);
+  EXPECT_EQ(stored("d")["state"], "waiting");
+  EXPECT_EQ(stored("c")["state"], "active");
+  EXPECT_TRUE(claimsRows(1)) << "the gone host's row went in the same pass; c's stays";
+}
+
+// A finish that did not reach the database leaves the job active, and its
+// claims row must stay for recovery to find it once the lease lapses: the
+// host may give up recording that end (it retries a few times, then lets
+// the lease lapse and the job run again).
+TEST_P(PostgresJobStoreTest, AFinishThatFailedKeepsTheJobFindableByRecovery) {
+  for (const char* id : {"a", "b"}) enqueue(job(id));
+  ASSERT_EQ(store_->claim("default", "w1", 1, kNow, 1000).size(), 1u);  // a, until kNow + 1000
+  // The test server commits asynchronously and stops like a crash: give its
+  // WAL writer time to write the claim out.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  postgresServer().stop();
+  EXPECT_EQ(store_->complete("a", "w1", kNow + 1).code(), WNO_ERR_UNAVAILABLE);
+  postgresServer().start();
+  EXPECT_TRUE(eventually([&] {
+    try {
+      return store_->claim("default", "w1", 1, kNow + 2, kLease).size() == 1;  // b
+    } catch (const std::exception&) {
+      return false;
+    }
+  }, kStoreWait));
+  EXPECT_EQ(store_->recoverStalled(kNow + 1001), 1u);
+  EXPECT_EQ(stored("a")["state"], "waiting");
+  EXPECT_EQ(stored("a")["last_error"], "lease expired");
+}
+
+// A table the previous schema made (`state` in the index predicates, an
+// index over the active jobs, no claims rows) is migrated when a store
+// opens it: every job keeps its state, waiting ones are claimed in order,
+// an active one is still found by recovery, and the flags the new indexes
+// are keyed on are checked against the state from then on.
+TEST_P(PostgresJobStoreTest, ATableOfTheOlderSchemaIsMigratedWithItsJobs) {
+  const std::string table = config_["table"].get<std::string>() + "_v1";
+  const std::string t = "\"" + table + "\"";
+  std::string sql =
+      "CREATE TABLE " + t +
+      " (seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE, id TEXT PRIMARY KEY, type TEXT NOT NULL, queue TEXT NOT NULL,"
+      " priority SMALLINT NOT NULL, data JSON NOT NULL, state TEXT NOT NULL, attempts_made BIGINT NOT NULL,"
+      " max_attempts BIGINT NOT NULL, backoff_type TEXT NOT NULL, backoff_delay_ms BIGINT NOT NULL,"
+      " backoff_jitter DOUBLE PRECISION NOT NULL, timeout_ms BIGINT NOT NULL, run_at_ms BIGINT NOT NULL,"
+      " created_at_ms BIGINT NOT NULL, started_at_ms BIGINT, finished_at_ms BIGINT, lease_owner TEXT,"
+      " lease_expires_at_ms BIGINT, last_error TEXT, result JSON, cancel_requested BOOLEAN NOT NULL DEFAULT false);"
+      " CREATE INDEX \"" + table + "_claim\" ON " + t + " (queue, priority, run_at_ms, seq) WHERE state = 'waiting';"
+      " CREATE INDEX \"" + table + "_active\" ON " + t + " (seq) WHERE state = 'active';"
+      " CREATE INDEX \"" + table + "_ended_badly\" ON " + t + " (seq) WHERE state IN ('failed', 'cancelled');";
+  // id, state, priority, attempts, lease owner and expiry, finish time
+  const std::vector<std::string> rows = {
+      "'late', 'waiting', 1, 0, NULL, NULL, NULL",     "'first', 'waiting', 0, 0, NULL, NULL, NULL",
+      "'held', 'active', 0, 1, 'w0', " + std::to_string(kNow - 1) + ", NULL",
+      "'done', 'completed', 0, 1, NULL, NULL, " + std::to_string(kNow - 5),
+      "'broke', 'failed', 0, 3, NULL, NULL, " + std::to_string(kNow - 5),
+      "'stopped', 'cancelled', 0, 0, NULL, NULL, " + std::to_string(kNow - 5)};
+  for (const auto& row : rows) {
+    sql += " INSERT INTO " + t +
+           " (type, queue, data, max_attempts, backoff_type, backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms,"
+           " created_at_ms, id, state, priority, attempts_made, lease_owner, lease_expires_at_ms, finished_at_ms)"
+           " VALUES ('t', 'default', '{}', 3, 'fixed', 10, 0, 0, " + std::to_string(kNow - 10) + ", " +
+           std::to_string(kNow - 10) + ", " + row + ");";
+  }
+  ASSERT_TRUE(postgresServer().psql(sql));
+  json config = config_;
+  config["table"] = table;
+  auto opened = plugins().open("postgres", config);
+  ASSERT_TRUE(opened.isOk()) << opened.status().message();
+  auto store = std::move(opened).value();
+
+  const std::map<std::string, std::string> states = {{"late", "waiting"},  {"first", "waiting"},
+                                                     {"held", "active"},   {"done", "completed"},
+                                                     {"broke", "failed"},  {"stopped", "cancelled"}};
+  for (const auto& [id, state] : states) EXPECT_EQ(store->get(id).value_or(json())["state"], state) << id;
+  EXPECT_THAT(ids(store->claim("default", "w1", 5, kNow, kLease)), ElementsAre("first", "late"));
+  EXPECT_EQ(store->recoverStalled(kNow), 1u) << "the old host's lapsed lease";
+  EXPECT_EQ(store->get("held").value_or(json())["state"], "waiting");
+  EXPECT_THAT(ids(store->list({{"state", "failed"}})), ElementsAre("broke"));
+  EXPECT_THAT(ids(store->list({{"state", "cancelled"}})), ElementsAre("stopped"));
+  EXPECT_FALSE(postgresServer().psql("UPDATE " + t + " SET state = 'waiting' WHERE id = 'done'"))
+      << "a state without its flags is refused";
+  EXPECT_FALSE(postgresServer().psql("SELECT 1 / count(*)::int FROM pg_indexes WHERE indexname IN ('" + table +
+                                     "_claim', '" + table + "_active', '" + table + "_ended_badly')"))
+      << "the old indexes are gone";
+  // Opening it again changes nothing.
+  auto again = plugins().open("postgres", config);
+  ASSERT_TRUE(again.isOk()) << again.status().message();
+  EXPECT_EQ(store->get("done").value_or(json())["state"], "completed");
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, JobStoreTest, ::testing::Values("memory", "sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 INSTANTIATE_TEST_SUITE_P(Stores, PostgresJobStoreTest, ::testing::Values("postgres"),
