@@ -1,5 +1,7 @@
 #include "jobs/job_batch.h"
 
+#include "jobs/enqueue_batch_reader.h"
+
 #include <nlohmann/json.hpp>
 
 namespace wno::jobs {
@@ -36,19 +38,9 @@ std::string stringField(const json& item, const char* name, const std::string& w
 }  // namespace
 
 std::vector<JobRecord> parseEnqueueMany(std::string_view jobsJson, size_t count) {
-  // Objects as vectors, not trees: a batch is thousands of records of
-  // twenty fields, and a tree node per field was most of its cost.
-  const auto all = parseArray<nlohmann::ordered_json>(jobsJson, count, "jobs");
-  std::vector<JobRecord> out;
-  out.reserve(all.size());
-  for (size_t i = 0; i < all.size(); ++i) {
-    try {
-      out.push_back(parseEnqueueValue(all[i]));
-    } catch (const InvalidInput& e) {
-      throw InvalidInput("jobs[" + std::to_string(i) + "]: " + e.what());
-    }
-  }
-  return out;
+  EnqueueBatchReader reader(count);
+  const bool valid = json::sax_parse(jobsJson.begin(), jobsJson.end(), &reader);
+  return reader.finish(valid);
 }
 
 std::vector<FinishItem> parseFinishMany(std::string_view itemsJson, size_t count) {

@@ -28,12 +28,22 @@ const Json* field(const Json& object, const char* name) {
   return it == object.end() ? nullptr : &*it;
 }
 
-template <typename Json>
-const Json& required(const Json& object, const char* name) {
-  const Json* v = field(object, name);
+// A record read by a streaming parser (job_batch.cpp): its members are found here.
+const json* field(const EnqueueMembers& record, const char* name) { return record.find(name); }
+
+template <typename Object>
+const auto& required(const Object& object, const char* name) {
+  const auto* v = field(object, name);
   if (v == nullptr) throw InvalidInput(std::string("missing field \"") + name + "\"");
   return *v;
 }
+
+template <typename Json>
+std::optional<std::string> dataText(const Json& record) {
+  const Json* data = field(record, "data");
+  return data ? std::optional<std::string>(data->dump()) : std::nullopt;
+}
+const std::optional<std::string>& dataText(const EnqueueMembers& record) { return record.dataJson; }
 
 template <typename Json>
 std::string text(const Json& v, const char* name) {
@@ -45,22 +55,25 @@ std::string text(const Json& v, const char* name) {
 
 template <typename Json>
 int64_t integer(const Json& v, const char* name, int64_t min, int64_t max = std::numeric_limits<int64_t>::max()) {
-  const std::string range = min == 0 && max == std::numeric_limits<int64_t>::max()
-                                ? "a non-negative integer"
-                                : "an integer from " + std::to_string(min) + " to " + std::to_string(max);
-  if (!v.is_number_integer()) throw InvalidInput(std::string(name) + ": expected " + range);
+  // Written only for a refusal: this runs for every field of every record.
+  auto range = [&] {
+    return min == 0 && max == std::numeric_limits<int64_t>::max()
+               ? std::string("a non-negative integer")
+               : "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  };
+  if (!v.is_number_integer()) throw InvalidInput(std::string(name) + ": expected " + range());
   if (v.is_number_unsigned() && v.template get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-    throw InvalidInput(std::string(name) + ": expected " + range);
+    throw InvalidInput(std::string(name) + ": expected " + range());
   }
   const int64_t n = v.template get<int64_t>();
-  if (n < min || n > max) throw InvalidInput(std::string(name) + ": expected " + range + ", got " + std::to_string(n));
+  if (n < min || n > max) throw InvalidInput(std::string(name) + ": expected " + range() + ", got " + std::to_string(n));
   return n;
 }
 
 // Fields a new job cannot carry yet: absent or null only.
-template <typename Json>
-void requireNull(const Json& object, const char* name) {
-  const Json* v = field(object, name);
+template <typename Object>
+void requireNull(const Object& object, const char* name) {
+  const auto* v = field(object, name);
   if (v != nullptr && !v->is_null()) throw InvalidInput(std::string(name) + ": must be null for a new job");
 }
 
@@ -85,8 +98,8 @@ Backoff parseBackoff(const Json& v) {
   return b;
 }
 
-template <typename Json>
-JobRecord enqueueRecord(const Json& in) {
+template <typename Object>
+JobRecord enqueueRecord(const Object& in) {
   if (!in.is_object()) throw InvalidInput("job must be a JSON object");
   JobRecord job;
   job.id = text(required(in, "id"), "id");
@@ -96,14 +109,14 @@ JobRecord enqueueRecord(const Json& in) {
   job.maxAttempts = integer(required(in, "max_attempts"), "max_attempts", 1);
   job.runAtMs = integer(required(in, "run_at_ms"), "run_at_ms", 0);
   job.createdAtMs = integer(required(in, "created_at_ms"), "created_at_ms", 0);
-  if (const Json* data = field(in, "data")) job.dataJson = data->dump();
-  if (const Json* state = field(in, "state")) {
+  if (auto data = dataText(in)) job.dataJson = std::move(*data);
+  if (const auto* state = field(in, "state")) {
     if (!state->is_string() || *state != "waiting") throw InvalidInput("state: a new job must be \"waiting\"");
   }
-  if (const Json* attempts = field(in, "attempts_made")) job.attemptsMade = integer(*attempts, "attempts_made", 0);
-  if (const Json* backoff = field(in, "backoff")) job.backoff = parseBackoff(*backoff);
-  if (const Json* timeout = field(in, "timeout_ms")) job.timeoutMs = integer(*timeout, "timeout_ms", 0);
-  if (const Json* cancel = field(in, "cancel_requested")) {
+  if (const auto* attempts = field(in, "attempts_made")) job.attemptsMade = integer(*attempts, "attempts_made", 0);
+  if (const auto* backoff = field(in, "backoff")) job.backoff = parseBackoff(*backoff);
+  if (const auto* timeout = field(in, "timeout_ms")) job.timeoutMs = integer(*timeout, "timeout_ms", 0);
+  if (const auto* cancel = field(in, "cancel_requested")) {
     if (!cancel->is_boolean() || cancel->template get<bool>()) {
       throw InvalidInput("cancel_requested: must be false for a new job");
     }
@@ -157,6 +170,31 @@ JobRecord parseEnqueue(std::string_view jsonText) {
 JobRecord parseEnqueueValue(const json& value) { return enqueueRecord(value); }
 
 JobRecord parseEnqueueValue(const nlohmann::ordered_json& value) { return enqueueRecord(value); }
+
+JobRecord parseEnqueueMembers(const EnqueueMembers& record) { return enqueueRecord(record); }
+
+const std::array<std::string_view, EnqueueMembers::kCount> EnqueueMembers::kNames = {
+    "id",           "type",          "queue",         "priority",    "state",
+    "attempts_made", "max_attempts", "backoff",       "timeout_ms",  "run_at_ms",
+    "created_at_ms", "started_at_ms", "finished_at_ms", "lease_owner", "lease_expires_at_ms",
+    "last_error",    "result",        "cancel_requested"};
+
+int EnqueueMembers::indexOf(std::string_view name) {
+  for (size_t i = 0; i < kNames.size(); ++i) {
+    if (name == kNames[i]) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+const json* EnqueueMembers::find(std::string_view name) const {
+  const int i = indexOf(name);
+  return i >= 0 && present[static_cast<size_t>(i)] ? &values[static_cast<size_t>(i)] : nullptr;
+}
+
+void EnqueueMembers::clear() {
+  present.reset();
+  dataJson.reset();
+}
 
 std::string toJson(const JobRecord& job) {
   std::string out;

@@ -7,8 +7,10 @@
 
 #include <wno/sdk/error.hpp>
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 
+#include <array>
+#include <bitset>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -73,6 +75,26 @@ JobRecord parseEnqueue(std::string_view json);
 // The same, for an element of an already parsed array (on_enqueue_many).
 JobRecord parseEnqueueValue(const nlohmann::json& value);
 JobRecord parseEnqueueValue(const nlohmann::ordered_json& value);
+
+// A record's members as a streaming parser met them (job_batch.cpp reads a
+// batch's thousands of records without a document per record): each member
+// but data as a value (a compound one other than backoff by any non-null
+// stand-in, since only its kind is checked), data as compact text.
+struct EnqueueMembers {
+  static constexpr size_t kCount = 18;
+  static const std::array<std::string_view, kCount> kNames;
+  static int indexOf(std::string_view name);  // -1: not a member a new job is checked for
+
+  bool is_object() const { return true; }
+  const nlohmann::json* find(std::string_view name) const;
+  void clear();
+
+  std::array<nlohmann::json, kCount> values;
+  std::bitset<kCount> present;
+  std::optional<std::string> dataJson;
+};
+// Checked as parseEnqueue checks a document.
+JobRecord parseEnqueueMembers(const EnqueueMembers& record);
 
 // The record as one JSON object, keys in the order job_store.h lists them.
 std::string toJson(const JobRecord& job);
