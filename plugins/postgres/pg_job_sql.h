@@ -222,8 +222,10 @@ struct PostgresJobStore::Sql {
     // this worker), and with a nested loop the planner then scanned the
     // whole table once per batch, or compared every item with every row.
     // The state test is wrapped in IS TRUE (same meaning: state is NOT NULL)
-    // so the planner cannot serve it from a partial index, for the same
-    // reason. Every by-id statement below does the same.
+    // so that no partial index over a state could serve it, for the same
+    // reason (none does since setSchema keyed them on flags; kept so an
+    // index added later cannot change these plans). Every by-id statement
+    // below does the same.
     finishMany = "UPDATE " + t + " AS j SET " +
                  setState("CASE WHEN x.outcome = 'complete' THEN 'completed' WHEN j.cancel_requested THEN 'cancelled'"
                           " WHEN x.outcome = 'release' OR x.retry_at_ms >= 0 THEN 'waiting' ELSE 'failed' END") + ","

@@ -1,7 +1,7 @@
 // The `postgres` job store: one table (config "table", default wno_jobs)
 // shared by every host. Each transition is ONE statement (autocommit), so it
 // is atomic in the database whichever host runs it: claims take a batch with
-// UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n), so
+// UPDATE ... WHERE ctid = ANY(ARRAY(SELECT ... FOR UPDATE SKIP LOCKED LIMIT n)), so
 // concurrent claimers skip each other's rows instead of queueing on them;
 // lease checks sit in the UPDATE's WHERE. The rules are those of
 // jobs/job_transitions.h; when an UPDATE matches nothing, the current row is
