@@ -45,6 +45,7 @@ void readTimings(const OptionsNode& section, JobsConfig& c, std::vector<std::str
   }
   c.pollMs = section.get<int64_t>("poll_ms");
   c.claimBatch = section.get<uint32_t>("claim_batch");
+  c.claimsInFlight = section.get<int>("claims_in_flight");
   c.bulkMax = section.get<size_t>("bulk_max");
   const OptionsNode batching = section.child("batching");
   c.enqueueLingerUs = batching.get<int64_t>("enqueue_linger_us");

@@ -79,6 +79,7 @@ struct JobsConfig {
   int64_t heartbeatMs = 10000;
   int64_t pollMs = 1000;
   uint32_t claimBatch = 500;
+  int claimsInFlight = 2;  // per queue: the next claim is asked for while one is on its way
   size_t bulkMax = 5000;
   // Group commit of single enqueues and batched finishes (batcher.h).
   int64_t enqueueLingerUs = 1000;

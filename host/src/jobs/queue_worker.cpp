@@ -54,7 +54,7 @@ void QueueWorker::start() {
   metrics_.setPaused(queue_.name, false);
   metrics_.setRunning(queue_.name, 0);
   for (int i = 0; i < queue_.concurrency; ++i) workers_.emplace_back([this] { work(); });
-  dispatcher_ = std::thread([this] { dispatch(); });
+  for (int i = 0; i < std::max(1, config_.claimsInFlight); ++i) dispatchers_.emplace_back([this, i] { dispatch(i); });
   if (store_.canWait()) waiter_ = std::thread([this] { waitForStore(); });
 }
 
@@ -67,8 +67,10 @@ void QueueWorker::stopClaiming() {
   workAvailable_.notify_all();
   slotFree_.notify_all();
   storeWake_.notify_all();
-  // After the join nothing adds to ready_: the dispatcher's last claim is in.
-  if (dispatcher_.joinable()) dispatcher_.join();
+  // After the joins nothing adds to ready_: the dispatchers' last claims are in.
+  for (auto& d : dispatchers_) {
+    if (d.joinable()) d.join();
+  }
   if (waiter_.joinable()) waiter_.join();
   decltype(ready_) unstarted;
   {
@@ -111,33 +113,42 @@ bool QueueWorker::updatePause() {
   return now;
 }
 
-void QueueWorker::dispatch() {
+void QueueWorker::dispatch(int index) {
   const auto poll = std::chrono::milliseconds(config_.pollMs);
   auto errorDelay = std::chrono::milliseconds(50);
   while (true) {
-    int free = 0;
-    resize(prefetchTarget());
+    uint32_t want = 0;
+    if (index == 0) resize(prefetchTarget());
     {
       std::unique_lock lock(mutex_);
       // A poke (work enqueued here) tops the local queue up; otherwise wait
       // until it is half empty, so claims come in batches. Bounded, so a
       // new size (the rate moved) is picked up even without a wake-up.
       const bool ready = slotFree_.wait_for(lock, std::chrono::milliseconds(100), [&] {
-        return stopping_ || busy_.load() < refillBelow_.load() || (poked_ && busy_.load() < capacity_.load());
+        const int held = busy_.load() + claiming_.load();
+        return stopping_ || held < refillBelow_.load() || (poked_ && held < capacity_.load());
       });
       if (stopping_) return;
       if (!ready) continue;
-      free = capacity_.load() - busy_.load();
+      const int free = capacity_.load() - busy_.load() - claiming_.load();
+      if (free <= 0) continue;
       poked_ = false;
+      want = std::min<uint32_t>(static_cast<uint32_t>(free), config_.claimBatch);
+      claiming_.fetch_add(static_cast<int>(want));
     }
-    if (updatePause()) {
+    // One dispatcher decides (and logs) pausing; the others follow it.
+    if (index == 0 ? updatePause() : paused_.load()) {
       std::unique_lock lock(mutex_);
+      claiming_.fetch_sub(static_cast<int>(want));
       slotFree_.wait_for(lock, poll, [&] { return stopping_; });
       continue;
     }
-    const uint32_t want = std::min<uint32_t>(static_cast<uint32_t>(free), config_.claimBatch);
     auto claimed = store_.claim(queue_.name, workerId_, want, unixNowMs(), config_.leaseMs);
     if (!claimed.isOk()) {
+      {
+        std::lock_guard lock(mutex_);
+        claiming_.fetch_sub(static_cast<int>(want));
+      }
       // A store outage must not spin: back off up to the poll interval.
       logWarn("jobs", "claim failed", {{"queue", queue_.name}, {"error", claimed.status().message()}});
       std::unique_lock lock(mutex_);
@@ -154,6 +165,7 @@ void QueueWorker::dispatch() {
       {
         std::lock_guard lock(mutex_);
         busy_.fetch_add(static_cast<int>(held.size()));
+        claiming_.fetch_sub(static_cast<int>(want));
         for (auto& job : held) ready_.emplace(std::make_tuple(job->priority, job->runAtMs, arrivals_++), std::move(job));
       }
       // One wake-up per job (idle workers only take one each).
@@ -167,6 +179,7 @@ void QueueWorker::dispatch() {
     // thread so that a job enqueued on this host is claimed at once, not
     // after the store's notification makes its round trip.
     std::unique_lock lock(mutex_);
+    claiming_.fetch_sub(static_cast<int>(want));
     if (stopping_) return;
     if (poked_) continue;
     storeIdle_ = true;
@@ -210,10 +223,10 @@ void QueueWorker::work() {
     runner_.run(job);
     running_.fetch_sub(1);
     finished_.fetch_add(1);
-    // The dispatcher only waits while busy_ >= refillBelow_, so only the
-    // step below that line can release it; the lock orders this against
-    // its check-then-wait.
-    if (busy_.fetch_sub(1) == refillBelow_.load()) {
+    // A dispatcher only waits while busy_ + claiming_ >= refillBelow_, so
+    // only the step below that line can release it (a returning claim
+    // looks again itself); the lock orders this against its check-then-wait.
+    if (busy_.fetch_sub(1) + claiming_.load() == refillBelow_.load()) {
       { std::lock_guard lock(mutex_); }
       slotFree_.notify_one();
     }

@@ -4,6 +4,10 @@
 // localQueue): about 100 ms of the queue's recent throughput, at least its
 // concurrency and at most `prefetch`; it is refilled in one claim once it
 // is half empty, so a busy queue costs one claim per many jobs, not one each.
+// Up to claims_in_flight claims run at once (one dispatcher thread each):
+// a claim of hundreds of rows takes milliseconds, and with one at a time
+// the workers emptied the local queue while it was on its way. The slots
+// a claim asks for count as taken until it returns.
 // Prefetched jobs are leased (their leases kept by RunningJobs) and run in
 // claim order (priority, run_at, enqueue order); at stop they are given
 // back uncounted. Above the queue's pause_above_load the dispatcher stops
@@ -55,7 +59,7 @@ class QueueWorker {
   void refreshGauges() { metrics_.setRunning(queue_.name, running_.load()); }
 
  private:
-  void dispatch();
+  void dispatch(int index);
   void work();
   void waitForStore();
   bool updatePause();
@@ -83,14 +87,15 @@ class QueueWorker {
   std::atomic<int> busy_{0};  // held jobs of this queue on this host (ready + running)
   std::atomic<int> running_{0};
   std::atomic<int> capacity_{1};     // concurrency + the local queue's current size
-  std::atomic<int> refillBelow_{1};  // claim again once busy_ is below this
-  // Throughput, for the local queue's size (dispatcher thread only).
+  std::atomic<int> refillBelow_{1};  // claim again once busy_ + claiming_ is below this
+  std::atomic<int> claiming_{0};     // slots asked for by claims on their way (changed under mutex_)
+  // Throughput, for the local queue's size (the first dispatcher only).
   std::atomic<uint64_t> finished_{0};
   uint64_t finishedAtRate_ = 0;
   double jobsPerS_ = 0;
   std::chrono::steady_clock::time_point rateSince_;
   std::atomic<bool> paused_{false};
-  std::thread dispatcher_;
+  std::vector<std::thread> dispatchers_;
   std::thread waiter_;  // blocks in the store's wait while the dispatcher is idle
   std::vector<std::thread> workers_;
 };

@@ -276,8 +276,10 @@ TEST_P(JobsE2e, SigtermLetsRunningJobsFinishAndLeavesNoneClaimed) {
 }
 
 TEST_P(JobsE2e, SigtermHandsBackPrefetchedAndRunningJobsUncounted) {
-  // 4 run, 4 more wait in the local queue (prefetch), the rest in the store.
-  const int a = start("a", {{"shutdown_grace_ms", 100},
+  // 4 run, 4 more wait in the local queue (prefetch), the rest in the
+  // store; three claims may be on their way at once, and the slots each
+  // asks for count as taken until it returns.
+  const int a = start("a", {{"shutdown_grace_ms", 100}, {"claims_in_flight", 3},
                             {"queues", {{{"name", "default"}, {"concurrency", 4}, {"prefetch", 4}}}}});
   json batch = json::array();
   for (int i = 0; i < 12; ++i) batch.push_back({{"type", "work"}, {"job_id", "held-" + std::to_string(i)},
@@ -287,6 +289,11 @@ TEST_P(JobsE2e, SigtermHandsBackPrefetchedAndRunningJobsUncounted) {
   ASSERT_EQ(status, 200);
   ASSERT_TRUE(eventually([&] { return get(a, "/api/v1/jobs?state=active&limit=100")["data"].size() == 8u; }, kHostWait))
       << get(a, "/api/v1/queues").dump();
+  // And no more: the claimers never take more than the free slots between them.
+  for (int i = 0; i < 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_EQ(get(a, "/api/v1/jobs?state=active&limit=100")["data"].size(), 8u);
+  }
   host("a").signal(SIGTERM);
   EXPECT_EQ(host("a").wait(std::chrono::seconds(20)), 0) << host("a").err();
   const int b = start("b", {{"workers", false}});
