@@ -34,9 +34,14 @@ int QueueWorker::prefetchTarget() {
   constexpr double kLocalWorkS = 0.1;
   const auto now = std::chrono::steady_clock::now();
   const double dt = std::chrono::duration<double>(now - rateSince_).count();
-  if (dt >= 0.05) {
-    const uint64_t done = finished_.load();
-    const double rate = static_cast<double>(done - finishedAtRate_) / dt;
+  // A sample every 50 ms, or sooner once it holds enough jobs to mean
+  // something (two slots' worth): a fast queue starting cold reaches its
+  // deep local queue within milliseconds instead of running a 50 ms first
+  // stretch on a queue as short as its concurrency.
+  const uint64_t done = finished_.load();
+  const uint64_t sampled = done - finishedAtRate_;
+  if (dt >= 0.05 || (dt >= 0.005 && sampled >= 2 * static_cast<uint64_t>(std::max(1, queue_.concurrency)))) {
+    const double rate = static_cast<double>(sampled) / dt;
     jobsPerS_ = jobsPerS_ <= 0 ? rate : 0.5 * jobsPerS_ + 0.5 * rate;
     finishedAtRate_ = done;
     rateSince_ = now;
