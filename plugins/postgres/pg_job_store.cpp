@@ -310,6 +310,18 @@ void PostgresJobStore::enqueueMany(std::string_view jobsJson, size_t count, sdk:
   for (size_t i = 0; i < batch.size(); ++i) pending[i] = i;
   std::set<std::string> wake;
   mapErrors([&] {
+    // Every id new (the usual case): one plain INSERT (Sql::enqueueManyFresh).
+    try {
+      run(*pool_, sql_->enqueueManyFresh, enqueueColumns(batch, pending));
+      for (size_t i : pending) {
+        if (created) created[i] = 1;
+        stored[i] = jobs::toJson(batch[i]);
+        wake.insert(batch[i].queue);
+      }
+      pending.clear();
+    } catch (const pqxx::unique_violation&) {
+      // An id that exists (or comes twice): the batch goes the way below.
+    }
     // As in enqueue(): ON CONFLICT waits for a concurrent insert of the same
     // id, so the read finds it; retried only for ids purged in between.
     for (int attempt = 0; attempt < 3 && !pending.empty(); ++attempt) {
