@@ -1,6 +1,7 @@
 #include "jobs/job_batch.h"
 
 #include "jobs/enqueue_batch_reader.h"
+#include "jobs/enqueue_batch_scan.h"
 
 #include <nlohmann/json.hpp>
 
@@ -38,6 +39,8 @@ std::string stringField(const json& item, const char* name, const std::string& w
 }  // namespace
 
 std::vector<JobRecord> parseEnqueueMany(std::string_view jobsJson, size_t count) {
+  // The compact form hosts write, by hand; anything else through the parser.
+  if (auto scanned = scanCompactBatch(jobsJson, count)) return std::move(*scanned);
   EnqueueBatchReader reader(count);
   const bool valid = json::sax_parse(jobsJson.begin(), jobsJson.end(), &reader);
   return reader.finish(valid);

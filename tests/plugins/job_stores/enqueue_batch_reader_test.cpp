@@ -1,8 +1,10 @@
-// The streaming reader of on_enqueue_many's records (jobs/
-// enqueue_batch_reader.h) against what it replaced: the whole batch parsed
-// as a document and each record checked by parseEnqueueValue. For every
-// input below both give the same records (data written out the same way),
-// or refuse it with the same message.
+// The readers of on_enqueue_many's records (jobs/enqueue_batch_scan.h for
+// the compact form hosts write, jobs/enqueue_batch_reader.h for the rest)
+// against what they replaced: the whole batch parsed as a document and each
+// record checked by parseEnqueueValue. For every input below both give the
+// same records (data written out the same way), or refuse it with the same
+// message.
+#include "jobs/enqueue_batch_scan.h"
 #include "jobs/job_batch.h"
 #include "jobs/job_record.h"
 
@@ -67,11 +69,13 @@ std::string record(const std::string& id, const std::string& extra = "") {
          "\"last_error\":null,\"result\":null,\"cancel_requested\":false}";
 }
 
-// The host's records with data replaced (a record's last "data" wins).
-std::string withData(const std::string& data) {
+// The host's record with a member added last (a record's last member of a name wins).
+std::string withMember(const std::string& member) {
   std::string r = record("d");
-  return r.substr(0, r.size() - 1) + ",\"data\":" + data + "}";
+  return r.substr(0, r.size() - 1) + "," + member + "}";
 }
+
+std::string withData(const std::string& data) { return withMember("\"data\":" + data); }
 
 TEST(EnqueueBatchReader, ReadsRecordsAsTheDocumentPathDoes) {
   expectSame("[" + record("a") + "," + record("b") + "]", 2);
@@ -130,6 +134,51 @@ TEST(EnqueueBatchReader, RefusesBatchesWithTheDocumentPathsPrecedence) {
   expectSame("[" + record("a") + ",[" + record("b") + "]]", 2);       // nor is an array
   expectSame("[" + record("a") + "," + bad + "," + record("c", R"("id":"")") + "]", 3);  // the first bad one
   expectSame("[" + record("a") + "] trailing", 1);
+}
+
+// The scanner takes the compact form and agrees with the document path
+// there; everything else it leaves to the parser (tested above through
+// parseEnqueueMany, which tries the scanner first).
+TEST(EnqueueBatchScan, ReadsTheCompactFormAndLeavesEverythingElse) {
+  const std::vector<std::string> compact = {
+      "[" + record("a") + "," + record("b") + "]",
+      "[]",
+      "[" + withData(R"({"b":1,"a":[1,-2,{"c":null,"d":[[],{}]}],"e":"x","t":true})") + "]",
+      "[" + withData(R"("text")") + "]",
+      "[" + withData("null") + "]",
+      "[" + record("dup", R"("queue":"first")") + "]",  // a later member wins, as in a document
+      // Fractions and exponents where the checks read a number (jitter).
+      "[" + record("j", R"("backoff":{"type":"fixed","delay_ms":5,"jitter":1E-1})") + "]",
+      "[" + record("k", R"("backoff":{"jitter":0.0,"delay_ms":0})") + "]",
+  };
+  for (const auto& text : compact) {
+    const size_t n = text == "[]" ? 0 : (text.find("},{\"id\"") != std::string::npos ? 2 : 1);
+    auto scanned = scanCompactBatch(text, n);
+    ASSERT_TRUE(scanned.has_value()) << text;
+    std::vector<std::string> got;
+    for (const auto& r : *scanned) got.push_back(toJson(r));
+    EXPECT_EQ(got, outcome(throughDocument, text, n)) << text;
+  }
+  const std::vector<std::string> other = {
+      " [" + record("a") + "]",                                   // whitespace
+      "[" + withData(R"({ "a": 1 })") + "]",                      // whitespace in data
+      "[" + withData(R"({"a":1.5})") + "]",                       // a fraction
+      "[" + withData(R"({"a":1e3})") + "]",                       // an exponent
+      "[" + withData(R"({"a":-0})") + "]",                        // -0 reads as 0
+      "[" + withData("0.5") + "]",                                // a fraction as the data itself
+      "[" + withData(R"({"a":12345678901234567890})") + "]",      // past 18 digits
+      "[" + withData(R"({"a":"\n"})") + "]",                      // an escape
+      "[" + withData("{\"a\":\"\xc3\xa9\"}") + "]",               // not ASCII
+      "[" + withData(R"({"a":1,"a":2})") + "]",                   // a duplicate key
+      "[" + record("x", R"("colour":"red")") + "]",               // a member the checks do not know
+      "[" + withMember(R"("priority":7)") + "]",                  // a record the checks refuse
+      "[" + withMember(R"("result":{"a":1})") + "]",              // a compound where a scalar belongs
+      "[" + record("a") + "] ",                                   // trailing text
+      "[" + record("a") + "," + record("b") + "]",                // counted as 1 below
+      "[" + record("a") + ",",                                    // truncated
+  };
+  for (const auto& text : other) EXPECT_FALSE(scanCompactBatch(text, 1).has_value()) << text;
+  EXPECT_FALSE(scanCompactBatch("[" + record("a") + "]", 2).has_value()) << "fewer than counted";
 }
 
 }  // namespace
