@@ -76,8 +76,9 @@ JobRecord parseEnqueue(std::string_view json);
 JobRecord parseEnqueueValue(const nlohmann::json& value);
 JobRecord parseEnqueueValue(const nlohmann::ordered_json& value);
 
-// A record's members as a streaming parser met them (job_batch.cpp reads a
-// batch's thousands of records without a document per record): each member
+// A record's members as a streaming reader met them (enqueue_batch_scan.h
+// and enqueue_batch_reader.h read a batch's thousands of records without a
+// document per record): each member
 // but data as a value (a compound one other than backoff by any non-null
 // stand-in, since only its kind is checked), data as compact text.
 struct EnqueueMembers {
