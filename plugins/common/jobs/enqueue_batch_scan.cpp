@@ -51,10 +51,11 @@ class Scanner {
     const size_t start = i_;
     const bool negative = eat('-');
     const size_t first = i_;
-    int64_t n = 0;
-    while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') n = n * 10 + (s_[i_++] - '0');
+    if (!digitsFollow()) return false;
     const size_t digits = i_ - first;
-    if (digits == 0 || digits > 18 || (digits > 1 && s_[first] == '0')) return false;
+    if (digits > 18 || (digits > 1 && s_[first] == '0')) return false;  // 18 digits fit an int64_t
+    int64_t n = 0;
+    for (size_t k = first; k < i_; ++k) n = n * 10 + (s_[k] - '0');
     const char next = peek();
     if (next != '.' && next != 'e' && next != 'E') {
       if (negative && n == 0) return false;
