@@ -70,8 +70,8 @@ std::string record(const std::string& id, const std::string& extra = "") {
 }
 
 // The host's record with a member added last (a record's last member of a name wins).
-std::string withMember(const std::string& member) {
-  std::string r = record("d");
+std::string withMember(const std::string& member, const std::string& id = "d") {
+  std::string r = record(id);
   return r.substr(0, r.size() - 1) + "," + member + "}";
 }
 
@@ -108,10 +108,8 @@ TEST(EnqueueBatchReader, ChecksEachMemberAsTheDocumentPathDoes) {
         R"("unknown":{"nested":[{"a":1}]})", R"("attempts_made":-2)", R"("timeout_ms":"5")"}) {
     // Spliced first, the member is overridden by the record's own; spliced
     // last, it overrides it.
-    std::string last = record("x");
-    last = last.substr(0, last.size() - 1) + "," + extra + "}";
     expectSame("[" + record("x", extra) + "]", 1);
-    expectSame("[" + last + "]", 1);
+    expectSame("[" + withMember(extra, "x") + "]", 1);
   }
   // Missing members, one at a time.
   for (const std::string member : {"id", "type", "queue", "priority", "max_attempts", "run_at_ms", "created_at_ms"}) {
@@ -122,7 +120,9 @@ TEST(EnqueueBatchReader, ChecksEachMemberAsTheDocumentPathDoes) {
 }
 
 TEST(EnqueueBatchReader, RefusesBatchesWithTheDocumentPathsPrecedence) {
-  const std::string bad = record("bad", R"("priority":7)");
+  const std::string bad = withMember(R"("priority":7)", "bad");
+  EXPECT_EQ(outcome(throughReader, "[" + record("a") + "," + bad + "]", 2),
+            std::vector<std::string>{"refused: jobs[1]: priority: expected an integer from 0 to 3, got 7"});
   expectSame("not json", 1);
   expectSame("[" + record("a") + ",", 2);                             // truncated
   expectSame("[" + bad + ",", 2);                                     // a bad record, then invalid JSON
@@ -132,7 +132,7 @@ TEST(EnqueueBatchReader, RefusesBatchesWithTheDocumentPathsPrecedence) {
   expectSame("[" + bad + "," + record("b") + "]", 3);                 // a bad record and the wrong count
   expectSame("[" + record("a") + ",7]", 2);                           // an element that is not an object
   expectSame("[" + record("a") + ",[" + record("b") + "]]", 2);       // nor is an array
-  expectSame("[" + record("a") + "," + bad + "," + record("c", R"("id":"")") + "]", 3);  // the first bad one
+  expectSame("[" + record("a") + "," + bad + "," + withMember(R"("id":"")", "c") + "]", 3);  // the first bad one
   expectSame("[" + record("a") + "] trailing", 1);
 }
 
