@@ -64,8 +64,12 @@ void EnqueueBatchReader::open(bool isObject) {
   if (depth_ == 0 && !sawTop_) {
     sawTop_ = true;
     topIsArray_ = !isObject;
-    if (topIsArray_) depth_ = 1;
-    else nested_ = 1, nestedKind_ = Nested::Skip;
+    if (topIsArray_) {
+      depth_ = 1;
+    } else {  // read to the end (invalid JSON is the first refusal), then refused as not an array
+      nested_ = 1;
+      nestedKind_ = Nested::Skip;
+    }
     return;
   }
   if (depth_ == 1) {

@@ -57,7 +57,7 @@ class EnqueueBatchReader : public nlohmann::json_sax<nlohmann::json> {
   size_t elements_ = 0;   // of the top array
   int depth_ = 0;         // 1: in the top array, 2: in a record
   EnqueueMembers record_;
-  int member_ = -1;       // index in EnqueueMembers of the member being read; -1: another
+  int member_ = -1;       // index in EnqueueMembers of the member being read; -2: data; -1: another
   // Reading a compound member value below the record: its depth relative
   // to the record's (0: not in one), and what it is.
   int nested_ = 0;
