@@ -106,10 +106,11 @@ void QueueWorker::poke() {
 bool QueueWorker::updatePause() {
   if (queue_.critical) return false;
   const double load = loadFactor_();
-  const bool was = paused_.load();
+  bool was = paused_.load();
   const bool now = was ? load >= queue_.resumeBelowLoad : load > queue_.pauseAboveLoad;
-  if (now != was) {
-    paused_.store(now);
+  // Every dispatcher looks before it claims; the one that moves the flag
+  // reports the change.
+  if (now != was && paused_.compare_exchange_strong(was, now)) {
     metrics_.setPaused(queue_.name, now);
     logInfo("jobs", now ? "queue paused: load factor above its threshold" : "queue resumed",
             {{"queue", queue_.name}, {"load_factor", load},
@@ -141,8 +142,9 @@ void QueueWorker::dispatch(int index) {
       want = std::min<uint32_t>(static_cast<uint32_t>(free), config_.claimBatch);
       claiming_.fetch_add(static_cast<int>(want));
     }
-    // One dispatcher decides (and logs) pausing; the others follow it.
-    if (index == 0 ? updatePause() : paused_.load()) {
+    // Each dispatcher looks for itself: one that only followed another's
+    // last look claimed while the load was already above the threshold.
+    if (updatePause()) {
       std::unique_lock lock(mutex_);
       claiming_.fetch_sub(static_cast<int>(want));
       slotFree_.wait_for(lock, poll, [&] { return stopping_; });
