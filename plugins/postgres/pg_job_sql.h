@@ -26,19 +26,24 @@ constexpr const char* kClaimColumns =
     "backoff_jitter, timeout_ms, run_at_ms, created_at_ms, last_error, started_at_ms, lease_expires_at_ms";
 
 // The flags the partial indexes are keyed on (setSchema says why they are
-// not generated columns), and the constraint that keeps them in step with
-// `state`.
+// not generated columns), defined here once: their values for a state given
+// as an SQL expression, the constraint that keeps them in step with
+// `state`, and the SET clauses that change both.
 constexpr const char* kFlagColumns =
     "claimable BOOLEAN NOT NULL DEFAULT true, ended_badly BOOLEAN NOT NULL DEFAULT false";
+inline std::string claimableWhen(const std::string& state) { return "(" + state + ") = 'waiting'"; }
+inline std::string endedBadlyWhen(const std::string& state) { return "(" + state + ") IN ('failed', 'cancelled')"; }
+inline std::string flagsAgree() {
+  return "claimable = (" + claimableWhen("state") + ") AND ended_badly = (" + endedBadlyWhen("state") + ")";
+}
 inline std::string flagsCheck(const std::string& table) {
-  return "CONSTRAINT \"" + table + "_flags\" CHECK (claimable = (state = 'waiting') AND ended_badly = (state IN "
-         "('failed', 'cancelled')))";
+  return "CONSTRAINT \"" + table + "_flags\" CHECK (" + flagsAgree() + ")";
 }
 // SET clauses for a new state given as an SQL expression (evaluated on the
 // old row, as every right-hand side of SET is): the state and its flags.
 inline std::string setState(const std::string& newState) {
-  return "state = " + newState + ", claimable = (" + newState + ") = 'waiting', ended_badly = (" + newState +
-         ") IN ('failed', 'cancelled')";
+  return "state = " + newState + ", claimable = " + claimableWhen(newState) + ", ended_badly = " +
+         endedBadlyWhen(newState);
 }
 
 // A lease runs from now_ms, when the host asked, but is written later: after
@@ -136,14 +141,14 @@ struct PostgresJobStore::Sql {
         // next claim carries the delete) or by a recovery pass that finds
         // none of them active in that batch any more.
         "CREATE SEQUENCE IF NOT EXISTS \"" + table + "_claim_batch\"",
-        "CREATE TABLE IF NOT EXISTS " + claims + " (id BIGINT PRIMARY KEY, owner TEXT NOT NULL, seqs BIGINT[] NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS " + claims +
+            " (id BIGINT PRIMARY KEY, owner TEXT NOT NULL, seqs BIGINT[] NOT NULL)",
         // A table of the older schema (its claim index, dropped below, still
         // exists), once: the flags set from `state` and checked from now on,
         // and one claims row listing the active jobs. Hosts of the older
         // schema must be stopped first: their claims would not be listed.
         "DO $$ BEGIN IF to_regclass('\"" + table + "_claim\"') IS NOT NULL THEN"
-        " UPDATE " + t + " SET claimable = (state = 'waiting'), ended_badly = (state IN ('failed', 'cancelled'))"
-        " WHERE claimable <> (state = 'waiting') OR ended_badly <> (state IN ('failed', 'cancelled'));"
+        " UPDATE " + t + " SET " + setState("state") + " WHERE NOT (" + flagsAgree() + ");"
         " ALTER TABLE " + t + " ADD " + flagsCheck(table) + ";"
         " WITH b AS (INSERT INTO " + claims + " (id, owner, seqs) SELECT nextval('\"" + table +
             "_claim_batch\"'), 'migrated', array_agg(seq) FROM " + t +
@@ -265,7 +270,7 @@ struct PostgresJobStore::Sql {
     claim = "WITH gone AS (DELETE FROM " + claims + " WHERE id = ANY($6::bigint[]) AND owner = $2::text),"
             " batch AS (SELECT nextval('" + batchSequence + "') AS id),"
             " claimed AS (UPDATE " + t +
-            " SET state = 'active', claimable = false, attempts_made = attempts_made + 1, lease_owner = $2::text,"
+            " SET " + setState("'active'") + ", attempts_made = attempts_made + 1, lease_owner = $2::text,"
             " (started_at_ms, lease_expires_at_ms) = (SELECT at, at + $4::bigint FROM (SELECT $3::bigint + " +
             leaseLateMs("$4", "$7") + " AS at) AS lease),"
             " finished_at_ms = NULL, claim_batch = (SELECT id FROM batch)"
@@ -312,13 +317,13 @@ struct PostgresJobStore::Sql {
                    " ON CONFLICT (id, owner, attempt) DO UPDATE SET until_ms = GREATEST(" + leases +
                    ".until_ms, EXCLUDED.until_ms)";
     complete = "UPDATE " + t +
-               " SET state = 'completed', finished_at_ms = $3::bigint, result = $4::json, lease_owner = NULL,"
-               " lease_expires_at_ms = NULL" + held + " RETURNING queue";
+               " SET " + setState("'completed'") + ", finished_at_ms = $3::bigint, result = $4::json,"
+               " lease_owner = NULL, lease_expires_at_ms = NULL" + held + " RETURNING queue";
     // Old values on the right of SET: cancel_requested decides before anything changes.
     fail = "UPDATE " + t +
            " SET last_error = $4::text, " +
-           setState("CASE WHEN cancel_requested THEN 'cancelled' WHEN $5::bigint >= 0 THEN 'waiting' ELSE 'failed' END") +
-           ","
+           setState("CASE WHEN cancel_requested THEN 'cancelled' WHEN $5::bigint >= 0 THEN 'waiting'"
+                    " ELSE 'failed' END") + ","
            " run_at_ms = CASE WHEN NOT cancel_requested AND $5::bigint >= 0 THEN $5::bigint ELSE run_at_ms END,"
            " finished_at_ms = CASE WHEN cancel_requested OR $5::bigint < 0 THEN $3::bigint ELSE NULL END,"
            " lease_owner = NULL, lease_expires_at_ms = NULL" + held + " RETURNING state, queue";
@@ -328,7 +333,7 @@ struct PostgresJobStore::Sql {
              " cancel_requested = cancel_requested OR state = 'active'"
              " WHERE id = $1::text AND (state IN ('waiting', 'active')) IS TRUE RETURNING state";
     retry = "UPDATE " + t +
-            " SET state = 'waiting', claimable = true, ended_badly = false, run_at_ms = $2::bigint, attempts_made = 0, finished_at_ms = NULL,"
+            " SET " + setState("'waiting'") + ", run_at_ms = $2::bigint, attempts_made = 0, finished_at_ms = NULL,"
             " cancel_requested = false, result = NULL, lease_owner = NULL, lease_expires_at_ms = NULL"
             " WHERE id = $1::text AND (state IN ('failed', 'cancelled')) IS TRUE RETURNING queue";
     // In the same statement (one round trip per pass), extensions that
