@@ -1,24 +1,20 @@
 #include "jobs/enqueue_batch_reader.h"
 
+#include "jobs/job_batch.h"
+
 namespace wno::jobs {
 namespace {
 
 using nlohmann::json;
 
 constexpr int kData = -2;  // member_: the record's data
-const int kBackoff = EnqueueMembers::indexOf("backoff");
 
 std::string at(size_t index) { return "jobs[" + std::to_string(index) + "]: "; }
 
 }  // namespace
 
 std::vector<JobRecord> EnqueueBatchReader::finish(bool validJson) {
-  if (!validJson) throw InvalidInput("jobs is not valid JSON");
-  if (!topIsArray_) throw InvalidInput("jobs must be a JSON array");
-  if (elements_ != count_) {
-    throw InvalidInput("jobs: count is " + std::to_string(count_) + " but the array has " + std::to_string(elements_) +
-                       " elements");
-  }
+  requireBatchArray("jobs", validJson, topIsArray_, count_, elements_);
   if (firstError_) throw InvalidInput(*firstError_);
   return std::move(out_);
 }
@@ -93,7 +89,7 @@ void EnqueueBatchReader::open(bool isObject) {
     dataBuilder_ = std::make_unique<nlohmann::detail::json_sax_dom_parser<nlohmann::ordered_json>>(data_, false);
     if (isObject) dataBuilder_->start_object(static_cast<std::size_t>(-1));
     else dataBuilder_->start_array(static_cast<std::size_t>(-1));
-  } else if (member_ == kBackoff && isObject) {
+  } else if (member_ == EnqueueMembers::kBackoff && isObject) {
     nestedKind_ = Nested::Backoff;
     backoff_ = json::object();
   } else {
@@ -117,8 +113,8 @@ void EnqueueBatchReader::close(char bracket) {
       record_.dataJson = data_.dump();
       dataBuilder_.reset();
     } else if (nestedKind_ == Nested::Backoff) {
-      record_.values[static_cast<size_t>(kBackoff)] = std::move(backoff_);
-      record_.present.set(static_cast<size_t>(kBackoff));
+      record_.values[static_cast<size_t>(EnqueueMembers::kBackoff)] = std::move(backoff_);
+      record_.present.set(static_cast<size_t>(EnqueueMembers::kBackoff));
     }
     return;
   }

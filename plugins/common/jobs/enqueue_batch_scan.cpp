@@ -10,7 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-const int kBackoff = EnqueueMembers::indexOf("backoff");
 constexpr int kMaxDepth = 64;     // deeper data: the generic path
 constexpr size_t kMaxKeys = 64;   // per object of data, checked for duplicates pairwise
 
@@ -173,7 +172,7 @@ class Scanner {
       const int index = EnqueueMembers::indexOf(*key);
       if (index < 0) return false;  // a member the checks do not know: the generic path ignores it
       json v;
-      if (!(index == kBackoff && peek() == '{' ? backoff(v) : scalar(v))) return false;
+      if (!(index == EnqueueMembers::kBackoff && peek() == '{' ? backoff(v) : scalar(v))) return false;
       m.values[static_cast<size_t>(index)] = std::move(v);
       m.present.set(static_cast<size_t>(index));
     } while (eat(','));

@@ -10,15 +10,9 @@ namespace {
 
 using nlohmann::json;
 
-template <typename Json = json>
-Json parseArray(std::string_view text, size_t count, const char* what) {
-  Json value = Json::parse(text.begin(), text.end(), nullptr, false);
-  if (value.is_discarded()) throw InvalidInput(std::string(what) + " is not valid JSON");
-  if (!value.is_array()) throw InvalidInput(std::string(what) + " must be a JSON array");
-  if (value.size() != count) {
-    throw InvalidInput(std::string(what) + ": count is " + std::to_string(count) + " but the array has " +
-                       std::to_string(value.size()) + " elements");
-  }
+json parseArray(std::string_view text, size_t count, const char* what) {
+  json value = json::parse(text.begin(), text.end(), nullptr, false);
+  requireBatchArray(what, !value.is_discarded(), value.is_array(), count, value.size());
   return value;
 }
 
@@ -37,6 +31,15 @@ std::string stringField(const json& item, const char* name, const std::string& w
 }
 
 }  // namespace
+
+void requireBatchArray(const char* what, bool validJson, bool isArray, size_t count, size_t elements) {
+  if (!validJson) throw InvalidInput(std::string(what) + " is not valid JSON");
+  if (!isArray) throw InvalidInput(std::string(what) + " must be a JSON array");
+  if (elements != count) {
+    throw InvalidInput(std::string(what) + ": count is " + std::to_string(count) + " but the array has " +
+                       std::to_string(elements) + " elements");
+  }
+}
 
 std::vector<JobRecord> parseEnqueueMany(std::string_view jobsJson, size_t count) {
   // The compact form hosts write, by hand; anything else through the parser.

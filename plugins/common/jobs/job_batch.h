@@ -15,6 +15,10 @@
 
 namespace wno::jobs {
 
+// A batch's array as a whole, in this order of precedence: valid JSON, an
+// array, `count` elements. Throws InvalidInput ("jobs: count is 3 but ...").
+void requireBatchArray(const char* what, bool validJson, bool isArray, size_t count, size_t elements);
+
 // on_enqueue_many's array of `count` records. Throws InvalidInput
 // ("jobs[3]: priority: ...") naming the first bad one.
 std::vector<JobRecord> parseEnqueueMany(std::string_view jobsJson, size_t count);

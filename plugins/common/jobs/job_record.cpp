@@ -28,7 +28,8 @@ const Json* field(const Json& object, const char* name) {
   return it == object.end() ? nullptr : &*it;
 }
 
-// A record read by a streaming parser (job_batch.cpp): its members are found here.
+// A record read by a streaming reader (enqueue_batch_scan.h, enqueue_batch_reader.h):
+// its members are found here.
 const json* field(const EnqueueMembers& record, const char* name) { return record.find(name); }
 
 template <typename Object>
@@ -178,6 +179,8 @@ const std::array<std::string_view, EnqueueMembers::kCount> EnqueueMembers::kName
     "attempts_made", "max_attempts", "backoff",       "timeout_ms",  "run_at_ms",
     "created_at_ms", "started_at_ms", "finished_at_ms", "lease_owner", "lease_expires_at_ms",
     "last_error",    "result",        "cancel_requested"};
+
+const int EnqueueMembers::kBackoff = indexOf("backoff");
 
 int EnqueueMembers::indexOf(std::string_view name) {
   for (size_t i = 0; i < kNames.size(); ++i) {

@@ -85,6 +85,7 @@ struct EnqueueMembers {
   static constexpr size_t kCount = 18;
   static const std::array<std::string_view, kCount> kNames;
   static int indexOf(std::string_view name);  // -1: not a member a new job is checked for
+  static const int kBackoff;                  // indexOf("backoff"): the one object member read
 
   bool is_object() const { return true; }
   const nlohmann::json* find(std::string_view name) const;
