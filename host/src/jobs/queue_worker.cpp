@@ -151,11 +151,19 @@ void QueueWorker::dispatch(int index) {
       continue;
     }
     auto claimed = store_.claim(queue_.name, workerId_, want, unixNowMs(), config_.leaseMs);
+    std::vector<std::shared_ptr<RunningJob>> held;
+    if (claimed.isOk()) {
+      held.reserve(claimed.value().size());
+      for (auto& j : claimed.value()) held.push_back(runner_.hold(std::move(j)));
+    }
+    {
+      // Whatever came back, the slots asked for are now held jobs or free again.
+      std::lock_guard lock(mutex_);
+      busy_.fetch_add(static_cast<int>(held.size()));
+      claiming_.fetch_sub(static_cast<int>(want));
+      for (auto& job : held) ready_.emplace(std::make_tuple(job->priority, job->runAtMs, arrivals_++), std::move(job));
+    }
     if (!claimed.isOk()) {
-      {
-        std::lock_guard lock(mutex_);
-        claiming_.fetch_sub(static_cast<int>(want));
-      }
       // A store outage must not spin: back off up to the poll interval.
       logWarn("jobs", "claim failed", {{"queue", queue_.name}, {"error", claimed.status().message()}});
       std::unique_lock lock(mutex_);
@@ -164,17 +172,7 @@ void QueueWorker::dispatch(int index) {
       continue;
     }
     errorDelay = std::chrono::milliseconds(50);
-    auto& jobs = claimed.value();
-    if (!jobs.empty()) {
-      std::vector<std::shared_ptr<RunningJob>> held;
-      held.reserve(jobs.size());
-      for (auto& j : jobs) held.push_back(runner_.hold(std::move(j)));
-      {
-        std::lock_guard lock(mutex_);
-        busy_.fetch_add(static_cast<int>(held.size()));
-        claiming_.fetch_sub(static_cast<int>(want));
-        for (auto& job : held) ready_.emplace(std::make_tuple(job->priority, job->runAtMs, arrivals_++), std::move(job));
-      }
+    if (!held.empty()) {
       // One wake-up per job (idle workers only take one each).
       const size_t wake = std::min(held.size(), static_cast<size_t>(queue_.concurrency));
       if (wake >= static_cast<size_t>(queue_.concurrency)) workAvailable_.notify_all();
@@ -186,7 +184,6 @@ void QueueWorker::dispatch(int index) {
     // thread so that a job enqueued on this host is claimed at once, not
     // after the store's notification makes its round trip.
     std::unique_lock lock(mutex_);
-    claiming_.fetch_sub(static_cast<int>(want));
     if (stopping_) return;
     if (poked_) continue;
     storeIdle_ = true;
