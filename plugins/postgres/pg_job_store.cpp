@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <system_error>
 #include <map>
 #include <regex>
 #include <set>
@@ -34,8 +36,26 @@ using Params = std::vector<std::optional<std::string>>;
 std::string text(std::string_view s) { return std::string(s); }
 std::string num(int64_t n) { return std::to_string(n); }
 
+// Numbers read straight from the server's text: libpqxx's conversions
+// (through a stream for doubles) were a visible part of reading a claim's
+// hundreds of rows. Anything unexpected goes the library's way, which
+// says what was wrong.
+int64_t asInt(const pqxx::field& f) {
+  int64_t n = 0;
+  const char* end = f.c_str() + f.size();
+  const auto [at, error] = std::from_chars(f.c_str(), end, n);
+  return error == std::errc() && at == end ? n : f.as<int64_t>();
+}
+
+double asDouble(const pqxx::field& f) {
+  double d = 0;
+  const char* end = f.c_str() + f.size();
+  const auto [at, error] = std::from_chars(f.c_str(), end, d);
+  return error == std::errc() && at == end ? d : f.as<double>();
+}
+
 std::optional<int64_t> optInt(const pqxx::field& f) {
-  return f.is_null() ? std::nullopt : std::optional<int64_t>(f.as<int64_t>());
+  return f.is_null() ? std::nullopt : std::optional<int64_t>(asInt(f));
 }
 std::optional<std::string> optText(const pqxx::field& f) {
   return f.is_null() ? std::nullopt : std::optional<std::string>(std::string(f.c_str(), f.size()));
@@ -46,21 +66,21 @@ int64_t readHead(const pqxx::row& r, JobRecord& j) {
   j.id = r[1].c_str();
   j.type = r[2].c_str();
   j.queue = r[3].c_str();
-  j.priority = r[4].as<int32_t>();
+  j.priority = static_cast<int32_t>(asInt(r[4]));
   j.dataJson = r[5].c_str();
-  return r[0].as<int64_t>();
+  return asInt(r[0]);
 }
 
 // max_attempts, backoff_type, backoff_delay_ms, backoff_jitter, timeout_ms,
 // run_at_ms, created_at_ms: seven columns in a row from r[at].
 void readPlan(const pqxx::row& r, int at, JobRecord& j) {
-  j.maxAttempts = r[at].as<int64_t>();
+  j.maxAttempts = asInt(r[at]);
   j.backoff.type = r[at + 1].c_str();
-  j.backoff.delayMs = r[at + 2].as<int64_t>();
-  j.backoff.jitter = r[at + 3].as<double>();
-  j.timeoutMs = r[at + 4].as<int64_t>();
-  j.runAtMs = r[at + 5].as<int64_t>();
-  j.createdAtMs = r[at + 6].as<int64_t>();
+  j.backoff.delayMs = asInt(r[at + 2]);
+  j.backoff.jitter = asDouble(r[at + 3]);
+  j.timeoutMs = asInt(r[at + 4]);
+  j.runAtMs = asInt(r[at + 5]);
+  j.createdAtMs = asInt(r[at + 6]);
 }
 
 // A row selected with kColumns: (seq, record).
@@ -68,7 +88,7 @@ std::pair<int64_t, JobRecord> readJob(const pqxx::row& r) {
   JobRecord j;
   const int64_t seq = readHead(r, j);
   j.state = r[6].c_str();
-  j.attemptsMade = r[7].as<int64_t>();
+  j.attemptsMade = asInt(r[7]);
   readPlan(r, 8, j);
   j.startedAtMs = optInt(r[15]);
   j.finishedAtMs = optInt(r[16]);
@@ -85,13 +105,13 @@ std::pair<int64_t, JobRecord> readClaimed(const pqxx::row& r, std::string_view w
   JobRecord j;
   const int64_t seq = readHead(r, j);
   j.state = jobs::kActive;
-  j.attemptsMade = r[6].as<int64_t>();
+  j.attemptsMade = asInt(r[6]);
   readPlan(r, 7, j);
   j.lastError = optText(r[14]);
   // When the lease was written, which the host counts renewals from.
-  j.startedAtMs = r[15].as<int64_t>();
+  j.startedAtMs = asInt(r[15]);
   j.leaseOwner = std::string(worker);
-  j.leaseExpiresAtMs = r[16].as<int64_t>();
+  j.leaseExpiresAtMs = asInt(r[16]);
   return {seq, std::move(j)};
 }
 
@@ -433,20 +453,23 @@ void PostgresJobStore::claim(std::string_view queue, std::string_view worker, ui
     batches_.putBack(emptied);
     throw;
   }
-  // RETURNING has no order: restore the claim order.
-  std::vector<std::pair<int64_t, JobRecord>> claimed;
-  for (const auto& row : rows) {
-    claimed.push_back(readClaimed(row, worker));
-    batches_.claimed(claimed.back().second.id, row[17].as<int64_t>());
+  // RETURNING has no order: restore the claim order, sorting the rows'
+  // keys (priority, run_at_ms, seq) rather than the records.
+  constexpr int kPriority = 4, kRunAtMs = 12;
+  std::vector<std::tuple<int64_t, int64_t, int64_t, size_t>> order;
+  order.reserve(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const pqxx::row row = rows[static_cast<pqxx::result::size_type>(i)];
+    order.emplace_back(asInt(row[kPriority]), asInt(row[kRunAtMs]), asInt(row[0]), i);
+    batches_.claimed(row[1].c_str(), asInt(row[17]));
   }
-  std::sort(claimed.begin(), claimed.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.second.priority, a.second.runAtMs, a.first) < std::tie(b.second.priority, b.second.runAtMs, b.first);
-  });
-  for (const auto& [seq, job] : claimed) {
-    if (!out.write(jobs::toJson(job))) return;
+  std::sort(order.begin(), order.end());
+  for (const auto& key : order) {
+    if (!out.write(jobs::toJson(readClaimed(rows[static_cast<pqxx::result::size_type>(std::get<3>(key))], worker).second))) {
+      return;
+    }
   }
 }
-
 
 wno_status PostgresJobStore::heartbeat(std::string_view id, std::string_view worker, int64_t nowMs, int64_t leaseMs) {
   jobs::requireLease(leaseMs);

@@ -2,6 +2,7 @@
 
 #include "jobs/enqueue_batch_reader.h"
 #include "jobs/enqueue_batch_scan.h"
+#include "jobs/finish_batch_scan.h"
 
 #include <nlohmann/json.hpp>
 
@@ -50,6 +51,8 @@ std::vector<JobRecord> parseEnqueueMany(std::string_view jobsJson, size_t count)
 }
 
 std::vector<FinishItem> parseFinishMany(std::string_view itemsJson, size_t count) {
+  // The compact form hosts write, by hand; anything else through the parser.
+  if (auto scanned = scanCompactFinishes(itemsJson, count)) return std::move(*scanned);
   const json all = parseArray(itemsJson, count, "items");
   std::vector<FinishItem> out;
   out.reserve(all.size());
