@@ -393,26 +393,52 @@ void PostgresJobStore::enqueueMany(std::string_view jobsJson, size_t count, sdk:
 void PostgresJobStore::finishMany(std::string_view worker, std::string_view itemsJson, size_t count,
                                   wno_status* statuses, sdk::Writer& refusals) {
   const std::vector<jobs::FinishItem> items = jobs::parseFinishMany(itemsJson, count);
-  ArrayLiteral ord, id, outcome, now, result, error, retryAt;
-  for (size_t i = 0; i < items.size(); ++i) {
-    const auto& f = items[i];
-    ord.add(static_cast<int64_t>(i));
-    id.add(std::string_view(f.id));
-    outcome.add(std::string_view(outcomeName(f.kind)));
-    now.add(f.nowMs);
-    result.add(f.resultJson);
-    error.add(std::string_view(f.error.empty() ? f.error : validUtf8(jobs::cappedError(f.error))));
-    retryAt.add(f.retryAtMs);
+  const bool allCompleted = std::all_of(items.begin(), items.end(), [](const jobs::FinishItem& f) {
+    return f.kind == jobs::FinishItem::Kind::Complete;
+  });
+  std::vector<int64_t> seqs;
+  const bool seqsKnown = allCompleted && batches_.seqsOf([&] {
+    std::vector<std::string_view> ids;
+    ids.reserve(items.size());
+    for (const auto& f : items) ids.emplace_back(f.id);
+    return ids;
+  }(), seqs);
+  const std::string* statement = &sql_->finishMany;
+  Params params;
+  if (seqsKnown) {
+    statement = &sql_->finishCompleted;
+    ArrayLiteral ord, seq, id, now, result;
+    for (size_t i = 0; i < items.size(); ++i) {
+      ord.add(static_cast<int64_t>(i));
+      seq.add(seqs[i]);
+      id.add(std::string_view(items[i].id));
+      now.add(items[i].nowMs);
+      result.add(items[i].resultJson);
+    }
+    params = {text(worker), ord.take(), seq.take(), id.take(), now.take(), result.take()};
+  } else {
+    ArrayLiteral ord, id, outcome, now, result, error, retryAt;
+    for (size_t i = 0; i < items.size(); ++i) {
+      const auto& f = items[i];
+      ord.add(static_cast<int64_t>(i));
+      id.add(std::string_view(f.id));
+      outcome.add(std::string_view(outcomeName(f.kind)));
+      now.add(f.nowMs);
+      result.add(f.resultJson);
+      error.add(std::string_view(f.error.empty() ? f.error : validUtf8(jobs::cappedError(f.error))));
+      retryAt.add(f.retryAtMs);
+    }
+    params = {text(worker), ord.take(),    id.take(),    outcome.take(),
+              now.take(),   result.take(), error.take(), retryAt.take()};
   }
-  const Params params = {text(worker), ord.take(),   id.take(),    outcome.take(),
-                         now.take(),   result.take(), error.take(), retryAt.take()};
   std::vector<bool> applied(items.size(), false);
   std::set<std::string> wake;
   mapErrors([&] {
-    for (const auto& row : run(*pool_, sql_->finishMany, params)) {
-      const auto ord = row[0].as<size_t>();
+    for (const auto& row : run(*pool_, *statement, params)) {
+      const auto ord = static_cast<size_t>(asInt(row[0]));
       if (ord < applied.size()) applied[ord] = true;
-      if (std::string_view(row[1].c_str()) == jobs::kWaiting) wake.insert(row[2].c_str());
+      // A completion never puts a job back to waiting; the general form says.
+      if (!seqsKnown && std::string_view(row[1].c_str()) == jobs::kWaiting) wake.insert(row[2].c_str());
     }
     return 0;
   });
@@ -461,7 +487,7 @@ void PostgresJobStore::claim(std::string_view queue, std::string_view worker, ui
   for (size_t i = 0; i < rows.size(); ++i) {
     const pqxx::row row = rows[static_cast<pqxx::result::size_type>(i)];
     order.emplace_back(asInt(row[kPriority]), asInt(row[kRunAtMs]), asInt(row[0]), i);
-    batches_.claimed(row[1].c_str(), asInt(row[17]));
+    batches_.claimed(row[1].c_str(), asInt(row[0]), asInt(row[17]));
   }
   std::sort(order.begin(), order.end());
   for (const auto& key : order) {
