@@ -1141,11 +1141,13 @@ TEST_P(PostgresJobStoreTest, AFinishThatFailedKeepsTheJobFindableByRecovery) {
   EXPECT_EQ(stored("a")["last_error"], "lease expired");
 }
 
-// A table the previous schema made (`state` in the index predicates, an
-// index over the active jobs, no claims rows) is migrated when a store
-// opens it: every job keeps its state, waiting ones are claimed in order,
-// an active one is still found by recovery, and the flags the new indexes
-// are keyed on are checked against the state from then on.
+// A table the previous schemas made (the id its primary key, `state` in
+// the index predicates, an index over the active jobs, no claims rows) is
+// migrated when a store opens it: every job keeps its state, waiting ones
+// are claimed in order, an active one is still found by recovery, the
+// flags the new indexes are keyed on are checked against the state from
+// then on, and the ids move to their own table: an existing one is still
+// refused as new, a new one is enqueued after the old jobs.
 TEST_P(PostgresJobStoreTest, ATableOfTheOlderSchemaIsMigratedWithItsJobs) {
   const std::string table = config_["table"].get<std::string>() + "_v1";
   const std::string t = "\"" + table + "\"";
@@ -1195,6 +1197,18 @@ TEST_P(PostgresJobStoreTest, ATableOfTheOlderSchemaIsMigratedWithItsJobs) {
   EXPECT_FALSE(postgresServer().psql("SELECT 1 / count(*)::int FROM pg_indexes WHERE indexname IN ('" + table +
                                      "_claim', '" + table + "_active', '" + table + "_ended_badly')"))
       << "the old indexes are gone";
+  EXPECT_FALSE(postgresServer().psql("SELECT 1 / (count(*) - 1)::int FROM pg_index i JOIN pg_attribute a"
+                                     " ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indisprimary"
+                                     " AND i.indrelid = '" + t + "'::regclass AND a.attname = 'seq'"))
+      << "the jobs table is keyed on seq";
+  EXPECT_FALSE(store->enqueue(job("done")).created) << "an id of the old table is still taken";
+  const auto single = store->enqueue(job("new-single", {{"priority", 0}}));
+  EXPECT_TRUE(single.created) << single.status.message();
+  auto batch = store->enqueueMany(json::array({job("broke"), job("new-batch", {{"priority", 0}})}), 2);
+  ASSERT_TRUE(batch.status.isOk()) << batch.status.message();
+  EXPECT_THAT(batch.created, ElementsAre(0, 1));
+  EXPECT_THAT(ids(store->claim("default", "w1", 5, kNow, kLease)), ElementsAre("held", "new-single", "new-batch"))
+      << "recovered first (enqueued first), then the new ones in enqueue order";
   // Opening it again changes nothing.
   auto again = plugins().open("postgres", config);
   ASSERT_TRUE(again.isOk()) << again.status().message();
