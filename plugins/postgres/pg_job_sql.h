@@ -86,7 +86,7 @@ struct PostgresJobStore::Sql {
 
   std::string channel;
   std::vector<std::string> schema;
-  std::string enqueueMany, enqueueManyFresh, getMany, finishMany, finishCompleted, heartbeatMany, extendLocked, dropDoneClaims;
+  std::string enqueueMany, getMany, finishMany, finishCompleted, heartbeatMany, extendLocked, dropDoneClaims;
   std::string enqueue, get, claim, heartbeat, complete, fail, cancel, retry, recover, stats,
       purge, seqOf, nextRunAt, list;
 
@@ -224,39 +224,30 @@ struct PostgresJobStore::Sql {
               " $8::text, $9::bigint, $10::double precision, $11::bigint, $12::bigint, $13::bigint, false FROM new"
               " RETURNING queue)"
               " SELECT queue FROM ins";
-    // The batch form (job_store.h 1.1): one statement, the records bound
-    // as one array per column (pg_array.h) and unnested in step, so a batch
-    // is one round trip and one commit. About a quarter less server time
-    // per row than one json_to_recordset document (10.8 -> 7.8 us a row,
-    // 5,000-row batches). WITH ORDINALITY ... ORDER BY ord gives seq in
-    // array order (enqueue order).
-    const std::string arrays =
-        " unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::json[], $6::bigint[],"
+    // The batch form (job_store.h 1.1) when some id may exist: one
+    // statement, the records bound as one array per column (pg_array.h)
+    // and unnested in step, so a batch is one round trip and one commit.
+    // The ids are taken in _ids first (seqs drawn there in array order,
+    // enqueue order: WITH ORDINALITY ... ORDER BY ord), then the new jobs
+    // written, each id's first occurrence only. When every id is new, the
+    // usual case (the host makes the ids), the batch is written by COPY
+    // instead (pg_job_copy.h) and comes here only if that fails on a
+    // duplicate.
+    enqueueMany =
+        "WITH new AS (INSERT INTO " + ids + " (id) SELECT x.id FROM unnest($1::text[]) WITH ORDINALITY"
+        " AS x(id, ord) ORDER BY x.ord ON CONFLICT (id) DO NOTHING RETURNING id, seq),"
+        " ins AS (INSERT INTO " + t + " (seq, id, type, queue, priority, data, state, attempts_made, max_attempts,"
+        " backoff_type, backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, cancel_requested)"
+        " OVERRIDING SYSTEM VALUE"
+        " SELECT DISTINCT ON (x.id) new.seq, x.id, x.type, x.queue, x.priority, x.data, 'waiting', x.attempts_made,"
+        " x.max_attempts, x.backoff_type, x.backoff_delay_ms, x.backoff_jitter, x.timeout_ms, x.run_at_ms,"
+        " x.created_at_ms, false"
+        " FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::json[], $6::bigint[],"
         " $7::bigint[], $8::text[], $9::bigint[], $10::double precision[], $11::bigint[], $12::bigint[],"
         " $13::bigint[]) WITH ORDINALITY AS x(id, type, queue, priority, data, attempts_made, max_attempts,"
-        " backoff_type, backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, ord)";
-    const std::string jobColumns =
-        " (id, type, queue, priority, data, state, attempts_made, max_attempts, backoff_type,"
-        " backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, cancel_requested)";
-    const std::string jobValues =
-        " x.id, x.type, x.queue, x.priority, x.data, 'waiting', x.attempts_made, x.max_attempts,"
-        " x.backoff_type, x.backoff_delay_ms, x.backoff_jitter, x.timeout_ms, x.run_at_ms, x.created_at_ms, false";
-    // Ids taken in _ids first (seqs drawn in array order there), then the
-    // new jobs written, each id's first occurrence only.
-    enqueueMany = "WITH new AS (INSERT INTO " + ids + " (id) SELECT x.id FROM unnest($1::text[]) WITH ORDINALITY"
-                  " AS x(id, ord) ORDER BY x.ord ON CONFLICT (id) DO NOTHING RETURNING id, seq),"
-                  " ins AS (INSERT INTO " + t + " (seq," + jobColumns.substr(2) + " OVERRIDING SYSTEM VALUE"
-                  " SELECT DISTINCT ON (x.id) new.seq," + jobValues + " FROM" + arrays +
-                  " JOIN new ON new.id = x.id ORDER BY x.id, x.ord RETURNING id, queue)"
-                  " SELECT id, queue FROM ins";
-    // The same when every id is new, which is the usual case (the host
-    // makes the ids): the jobs written first (seq from the identity, in
-    // array order: WITH ORDINALITY ... ORDER BY ord) and their ids after,
-    // with no ON CONFLICT arbiter and no join. A duplicate fails the
-    // statement as a unique violation, and the batch goes the way above.
-    enqueueManyFresh = "WITH ins AS (INSERT INTO " + t + jobColumns + " SELECT" + jobValues + " FROM" + arrays +
-                       " ORDER BY x.ord RETURNING id, seq)"
-                       " INSERT INTO " + ids + " (id, seq) SELECT id, seq FROM ins";
+        " backoff_type, backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, ord)"
+        " JOIN new ON new.id = x.id ORDER BY x.id, x.ord RETURNING id, queue)"
+        " SELECT id, queue FROM ins";
     getMany = "SELECT " + cols + " FROM " + t + " WHERE seq = ANY(ARRAY(SELECT seq FROM " + ids +
               " WHERE id = ANY(ARRAY(SELECT json_array_elements_text($1::json)))))";
   }

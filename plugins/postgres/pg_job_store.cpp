@@ -226,6 +226,9 @@ void PostgresJobStore::migrate() {
     // the others wait here and then find everything in place.
     txn.exec_params("SELECT pg_advisory_xact_lock(hashtext($1))", "wno_job_store:" + table_);
     for (const auto& statement : sql_->schema) txn.exec(statement);
+    tables_.jobs = "\"" + table_ + "\"";
+    tables_.ids = "\"" + table_ + "_ids\"";
+    tables_.sequence = txn.exec_params1("SELECT pg_get_serial_sequence($1, 'seq')", tables_.jobs)[0].c_str();
     txn.commit();
     return 0;
   });
@@ -330,9 +333,12 @@ void PostgresJobStore::enqueueMany(std::string_view jobsJson, size_t count, sdk:
   for (size_t i = 0; i < batch.size(); ++i) pending[i] = i;
   std::set<std::string> wake;
   mapErrors([&] {
-    // Every id new (the usual case): one plain INSERT (Sql::enqueueManyFresh).
+    // Every id new (the usual case): written by COPY (pg_job_copy.h).
     try {
-      run(*pool_, sql_->enqueueManyFresh, enqueueColumns(batch, pending));
+      auto c = pool_->acquire();
+      pqxx::work txn(*c->conn);
+      copyNewJobs(txn, tables_, batch);
+      txn.commit();
       for (size_t i : pending) {
         if (created) created[i] = 1;
         stored[i] = jobs::toJson(batch[i]);
