@@ -86,7 +86,7 @@ struct PostgresJobStore::Sql {
 
   std::string channel;
   std::vector<std::string> schema;
-  std::string enqueueMany, getMany, finishMany, finishCompleted, heartbeatMany, extendLocked, dropDoneClaims;
+  std::string enqueueMany, enqueueManyFresh, getMany, finishMany, finishCompleted, heartbeatMany, extendLocked, dropDoneClaims;
   std::string enqueue, get, claim, heartbeat, complete, fail, cancel, retry, recover, stats,
       purge, seqOf, nextRunAt, list;
 
@@ -224,15 +224,31 @@ struct PostgresJobStore::Sql {
               " $8::text, $9::bigint, $10::double precision, $11::bigint, $12::bigint, $13::bigint, false FROM new"
               " RETURNING queue)"
               " SELECT queue FROM ins";
+    // A batch of new ids too small for COPY to pay its round trips
+    // (pg_job_copy.h): one statement, the jobs written first (seq from the
+    // identity, in array order) and their ids after, with no ON CONFLICT
+    // arbiter and no join. A duplicate fails it as a unique violation, and
+    // the batch goes the way below.
+    enqueueManyFresh =
+        "WITH ins AS (INSERT INTO " + t + " (id, type, queue, priority, data, state, attempts_made, max_attempts,"
+        " backoff_type, backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, cancel_requested)"
+        " SELECT x.id, x.type, x.queue, x.priority, x.data, 'waiting', x.attempts_made, x.max_attempts,"
+        " x.backoff_type, x.backoff_delay_ms, x.backoff_jitter, x.timeout_ms, x.run_at_ms, x.created_at_ms, false"
+        " FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::json[], $6::bigint[],"
+        " $7::bigint[], $8::text[], $9::bigint[], $10::double precision[], $11::bigint[], $12::bigint[],"
+        " $13::bigint[]) WITH ORDINALITY AS x(id, type, queue, priority, data, attempts_made, max_attempts,"
+        " backoff_type, backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, ord)"
+        " ORDER BY x.ord RETURNING id, seq)"
+        " INSERT INTO " + ids + " (id, seq) SELECT id, seq FROM ins";
     // The batch form (job_store.h 1.1) when some id may exist: one
     // statement, the records bound as one array per column (pg_array.h)
     // and unnested in step, so a batch is one round trip and one commit.
     // The ids are taken in _ids first (seqs drawn there in array order,
     // enqueue order: WITH ORDINALITY ... ORDER BY ord), then the new jobs
     // written, each id's first occurrence only. When every id is new, the
-    // usual case (the host makes the ids), the batch is written by COPY
-    // instead (pg_job_copy.h) and comes here only if that fails on a
-    // duplicate.
+    // usual case (the host makes the ids), the batch is written by COPY or
+    // by the statement above instead, and comes here only if that fails on
+    // a duplicate.
     enqueueMany =
         "WITH new AS (INSERT INTO " + ids + " (id) SELECT x.id FROM unnest($1::text[]) WITH ORDINALITY"
         " AS x(id, ord) ORDER BY x.ord ON CONFLICT (id) DO NOTHING RETURNING id, seq),"

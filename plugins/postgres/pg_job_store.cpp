@@ -333,12 +333,20 @@ void PostgresJobStore::enqueueMany(std::string_view jobsJson, size_t count, sdk:
   for (size_t i = 0; i < batch.size(); ++i) pending[i] = i;
   std::set<std::string> wake;
   mapErrors([&] {
-    // Every id new (the usual case): written by COPY (pg_job_copy.h).
+    // Every id new (the usual case): a big batch written by COPY
+    // (pg_job_copy.h), a small one (group commit's few) by one statement:
+    // COPY's round trips (its transaction, the seqs, two streams) cost
+    // more than they save below a few hundred rows.
+    constexpr size_t kCopyFrom = 256;
     try {
-      auto c = pool_->acquire();
-      pqxx::work txn(*c->conn);
-      copyNewJobs(txn, tables_, batch);
-      txn.commit();
+      if (batch.size() >= kCopyFrom) {
+        auto c = pool_->acquire();
+        pqxx::work txn(*c->conn);
+        copyNewJobs(txn, tables_, batch);
+        txn.commit();
+      } else {
+        run(*pool_, sql_->enqueueManyFresh, enqueueColumns(batch, pending));
+      }
       for (size_t i : pending) {
         if (created) created[i] = 1;
         stored[i] = jobs::toJson(batch[i]);
