@@ -529,13 +529,20 @@ void PostgresJobStore::heartbeatMany(std::string_view worker, const std::vector<
                                      int64_t leaseMs, wno_status* statuses) {
   jobs::requireLease(leaseMs);
   if (ids.empty()) return;
-  ArrayLiteral idArray;
-  for (const auto id : ids) idArray.add(id);
+  // Jobs claimed here are renewed by seq (all of them, or the general form).
+  std::vector<int64_t> seqs;
+  const bool bySeq = batches_.seqsOf(ids, seqs);
+  ArrayLiteral keys;
+  if (bySeq) {
+    for (const int64_t seq : seqs) keys.add(seq);
+  } else {
+    for (const auto id : ids) keys.add(id);
+  }
   // id -> cancel requested, for the renewed ones.
   std::unordered_map<std::string, bool> renewed;
   mapErrors([&] {
-    for (const auto& row :
-         runWritingLeases(*leasePool_, sql_->heartbeatMany, {idArray.take(), text(worker), num(nowMs), num(leaseMs)})) {
+    for (const auto& row : runWritingLeases(*leasePool_, bySeq ? sql_->heartbeatManyBySeq : sql_->heartbeatMany,
+                                            {keys.take(), text(worker), num(nowMs), num(leaseMs)})) {
       renewed.emplace(row[0].c_str(), row[1].c_str()[0] == 't');
     }
     return 0;

@@ -177,12 +177,17 @@ void QueueWorker::dispatch(int index) {
       const size_t wake = std::min(held.size(), static_cast<size_t>(queue_.concurrency));
       if (wake >= static_cast<size_t>(queue_.concurrency)) workAvailable_.notify_all();
       else for (size_t i = 0; i < wake; ++i) workAvailable_.notify_one();
-      continue;
+      if (held.size() >= want) continue;
     }
-    // Nothing runnable: sleep until a local poke, the store's wake-up (the
-    // waiter thread pokes) or the poll. The store's wait runs on its own
-    // thread so that a job enqueued on this host is claimed at once, not
-    // after the store's notification makes its round trip.
+    // Nothing more runnable (the claim came back short): sleep until a
+    // local poke, the store's wake-up (the waiter thread pokes) or the poll.
+    // Claiming again at once when a claim came back short made a queue
+    // fed a trickle at a time a claim loop against the store: on a shared
+    // 2-core machine three hosts' claims starved its renewals until leases
+    // lapsed. The store's wait looks for due jobs before it sleeps, so jobs
+    // a short claim left behind (rows another claim held) are taken at once.
+    // It runs on its own thread so that a job enqueued on this host is
+    // claimed at once, not after the store's notification makes its round trip.
     std::unique_lock lock(mutex_);
     if (stopping_) return;
     if (poked_) continue;
