@@ -15,6 +15,8 @@ namespace {
 
 using nlohmann::json;
 
+std::string lastChars(const std::string& text, size_t n) { return text.size() > n ? text.substr(text.size() - n) : text; }
+
 TEST(Faults, AHostKilledWhileRunningJobsLosesNone) {
   Cluster cluster;
   cluster.startAll();
@@ -26,7 +28,10 @@ TEST(Faults, AHostKilledWhileRunningJobsLosesNone) {
   for (int n = 0; n < kJobs; ++n) {
     const Reply r = cluster.post(n % cluster.size(), "/api/v1/jobs",
                                  {{"type", "work"}, {"job_id", "kill-" + std::to_string(n)}, {"data", {{"sleep_ms", 400}}}});
-    ASSERT_EQ(r.status, 201) << r.body;
+    // A refused or broken connection: the host's own last words say why
+    // (read only when the assertion fails).
+    ASSERT_EQ(r.status, 201) << r.body << r.error << " (POST " << n << "); host stderr ends:\n"
+                             << lastChars(cluster.process(n % cluster.size()).err(), 4000);
   }
   const std::string victim = cluster.workerId(kVictim);
   const int victimPid = cluster.process(kVictim).pid();
