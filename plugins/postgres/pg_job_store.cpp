@@ -495,7 +495,7 @@ void PostgresJobStore::claim(std::string_view queue, std::string_view worker, ui
   }
   // RETURNING has no order: restore the claim order, sorting the rows'
   // keys (priority, run_at_ms, seq) rather than the records.
-  constexpr int kPriority = 4, kRunAtMs = 12;
+  constexpr int kPriority = 4, kRunAtMs = 12;  // in kClaimColumns; seq is 0, claim_batch 17 after them
   std::vector<std::tuple<int64_t, int64_t, int64_t, size_t>> order;
   order.reserve(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
