@@ -1,5 +1,9 @@
-// The `postgres` job store: one table (config "table", default wno_jobs)
-// shared by every host. Each transition is ONE statement (autocommit), so it
+// The `postgres` job store: the jobs table (config "table", default
+// wno_jobs, keyed on seq) and three beside it, "<table>_ids" (id -> seq,
+// how ids stay unique), "<table>_claims" (how recovery finds active jobs)
+// and "<table>_leases" (renewals of locked rows), shared by every host
+// (pg_job_sql.h says why each exists). Each transition is ONE statement
+// (autocommit; a big batch of new jobs is one COPY transaction), so it
 // is atomic in the database whichever host runs it: claims take a batch with
 // UPDATE ... WHERE ctid = ANY(ARRAY(SELECT ... FOR UPDATE SKIP LOCKED LIMIT n)), so
 // concurrent claimers skip each other's rows instead of queueing on them;
