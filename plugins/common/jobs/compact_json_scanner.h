@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace wno::jobs {
 
@@ -57,5 +58,23 @@ class CompactJsonScanner {
   std::string_view s_;
   size_t i_ = 0;
 };
+
+// A batch array of exactly `count` items, each read by read(scanner, item)
+// (false gives up), and nothing after it; nullopt when anything is off.
+template <typename Item, typename Read>
+std::optional<std::vector<Item>> scanCompactArray(std::string_view text, size_t count, Read&& read) {
+  CompactJsonScanner s(text);
+  if (!s.eat('[')) return std::nullopt;
+  std::vector<Item> out;
+  out.reserve(count);
+  if (!s.eat(']')) {
+    do {
+      if (out.size() == count || !read(s, out.emplace_back())) return std::nullopt;
+    } while (s.eat(','));
+    if (!s.eat(']')) return std::nullopt;
+  }
+  if (!s.atEnd() || out.size() != count) return std::nullopt;
+  return out;
+}
 
 }  // namespace wno::jobs

@@ -50,24 +50,16 @@ bool record(CompactJsonScanner& s, EnqueueMembers& m) {
 }  // namespace
 
 std::optional<std::vector<JobRecord>> scanCompactBatch(std::string_view text, size_t count) {
-  CompactJsonScanner s(text);
-  if (!s.eat('[')) return std::nullopt;
-  std::vector<JobRecord> out;
-  out.reserve(count);
   EnqueueMembers members;
-  if (!s.eat(']')) {
-    do {
-      if (out.size() == count || !record(s, members)) return std::nullopt;
-      try {
-        out.push_back(parseEnqueueMembers(members));
-      } catch (const InvalidInput&) {
-        return std::nullopt;  // the generic path names it, in its order of precedence
-      }
-    } while (s.eat(','));
-    if (!s.eat(']')) return std::nullopt;
-  }
-  if (!s.atEnd() || out.size() != count) return std::nullopt;
-  return out;
+  return scanCompactArray<JobRecord>(text, count, [&](CompactJsonScanner& s, JobRecord& out) {
+    if (!record(s, members)) return false;
+    try {
+      out = parseEnqueueMembers(members);
+    } catch (const InvalidInput&) {
+      return false;  // the generic path names it, in its order of precedence
+    }
+    return true;
+  });
 }
 
 }  // namespace wno::jobs

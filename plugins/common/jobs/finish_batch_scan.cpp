@@ -85,18 +85,7 @@ bool item(CompactJsonScanner& s, FinishItem& f) {
 }  // namespace
 
 std::optional<std::vector<FinishItem>> scanCompactFinishes(std::string_view text, size_t count) {
-  CompactJsonScanner s(text);
-  if (!s.eat('[')) return std::nullopt;
-  std::vector<FinishItem> out;
-  out.reserve(count);
-  if (!s.eat(']')) {
-    do {
-      if (out.size() == count || !item(s, out.emplace_back())) return std::nullopt;
-    } while (s.eat(','));
-    if (!s.eat(']')) return std::nullopt;
-  }
-  if (!s.atEnd() || out.size() != count) return std::nullopt;
-  return out;
+  return scanCompactArray<FinishItem>(text, count, item);
 }
 
 }  // namespace wno::jobs

@@ -53,6 +53,10 @@ std::vector<JobRecord> parseEnqueueMany(std::string_view jobsJson, size_t count)
 std::vector<FinishItem> parseFinishMany(std::string_view itemsJson, size_t count) {
   // The compact form hosts write, by hand; anything else through the parser.
   if (auto scanned = scanCompactFinishes(itemsJson, count)) return std::move(*scanned);
+  return parseFinishManyDocument(itemsJson, count);
+}
+
+std::vector<FinishItem> parseFinishManyDocument(std::string_view itemsJson, size_t count) {
   const json all = parseArray(itemsJson, count, "items");
   std::vector<FinishItem> out;
   out.reserve(all.size());

@@ -35,7 +35,10 @@ struct FinishItem {
 };
 
 // Throws InvalidInput ("items[2].outcome: ...") naming the first bad item.
+// The compact form hosts write goes through finish_batch_scan.h; anything
+// else, or anything it gives up on, through parseFinishManyDocument.
 std::vector<FinishItem> parseFinishMany(std::string_view itemsJson, size_t count);
+std::vector<FinishItem> parseFinishManyDocument(std::string_view itemsJson, size_t count);
 
 // The single hook's transition for the item (complete, fail or release).
 Outcome applyFinish(JobRecord& job, std::string_view worker, const FinishItem& item);

@@ -1,13 +1,12 @@
 // on_finish_many's items through parseFinishMany (which tries the scanner of
-// jobs/finish_batch_scan.h first) against the document path it had before:
-// for every input below both give the same items, or refuse it with the
-// same message. And the scanner itself reads the compact form hosts write
-// and gives up on everything else.
+// jobs/finish_batch_scan.h first) against the document path alone: for
+// every input below both give the same items, or refuse it with the same
+// message. And the scanner itself reads the compact form hosts write and
+// gives up on everything else.
 #include "jobs/finish_batch_scan.h"
 #include "jobs/job_batch.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <string>
 #include <vector>
@@ -15,51 +14,10 @@
 namespace wno::jobs {
 namespace {
 
-using nlohmann::json;
-
-int64_t integerField(const json& item, const char* name, const std::string& where) {
-  auto it = item.find(name);
-  if (it == item.end() || !it->is_number_integer()) throw InvalidInput(where + "." + name + ": expected an integer");
-  return it->get<int64_t>();
-}
-
-std::string stringField(const json& item, const char* name, const std::string& where, bool allowEmpty) {
-  auto it = item.find(name);
-  if (it == item.end() || !it->is_string() || (!allowEmpty && it->get_ref<const std::string&>().empty())) {
-    throw InvalidInput(where + "." + name + ": expected a " + (allowEmpty ? "" : "non-empty ") + "string");
-  }
-  return it->get<std::string>();
-}
-
-// The document path, as parseFinishMany was before the scanner.
+// The document path: what every batch went through before the scanner, and
+// what the scanner leaves to.
 std::vector<FinishItem> throughDocument(const std::string& text, size_t count) {
-  const json all = json::parse(text, nullptr, false);
-  requireBatchArray("items", !all.is_discarded(), all.is_array(), count, all.size());
-  std::vector<FinishItem> out;
-  for (size_t i = 0; i < all.size(); ++i) {
-    const std::string where = "items[" + std::to_string(i) + "]";
-    const json& item = all[i];
-    if (!item.is_object()) throw InvalidInput(where + ": expected an object");
-    FinishItem f;
-    f.id = stringField(item, "id", where, false);
-    f.nowMs = integerField(item, "now_ms", where);
-    const std::string outcome = stringField(item, "outcome", where, false);
-    if (outcome == "complete") {
-      auto result = item.find("result");
-      if (result != item.end() && !result->is_null()) f.resultJson = result->dump();
-    } else if (outcome == "fail") {
-      f.kind = FinishItem::Kind::Fail;
-      f.error = stringField(item, "error", where, true);
-      f.retryAtMs = integerField(item, "retry_at_ms", where);
-    } else if (outcome == "release") {
-      f.kind = FinishItem::Kind::Release;
-      f.error = stringField(item, "error", where, true);
-    } else {
-      throw InvalidInput(where + ".outcome: expected \"complete\", \"fail\" or \"release\", got \"" + outcome + "\"");
-    }
-    out.push_back(std::move(f));
-  }
-  return out;
+  return parseFinishManyDocument(text, count);
 }
 
 // Items as comparable text, or the refusal's message.
