@@ -8,19 +8,23 @@ namespace {
 
 std::string quoted(const std::string& identifier) { return "\"" + identifier + "\""; }
 
-void appendEscaped(std::string& out, const std::string& text) {
-  for (char ch : text) {
-    switch (ch) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += ch;
+}  // namespace
+
+void appendCopyField(std::string& line, std::string_view text, NulBytes nul) {
+  for (const char c : text) {
+    switch (c) {
+      case '\\': line += "\\\\"; break;
+      case '\t': line += "\\t"; break;
+      case '\n': line += "\\n"; break;
+      case '\r': line += "\\r"; break;
+      case '\0':
+        if (nul == NulBytes::AsReplacement) line += "\xEF\xBF\xBD";
+        else line += c;
+        break;
+      default: line += c;
     }
   }
 }
-
-}  // namespace
 
 std::string copyLine(int64_t id, const nlohmann::json& row, const std::vector<std::string>& columns,
                      const std::vector<std::string>& types) {
@@ -29,7 +33,7 @@ std::string copyLine(int64_t id, const nlohmann::json& row, const std::vector<st
     line += '\t';
     const auto it = row.find(columns[c]);
     if (it == row.end() || it->is_null()) line += "\\N";
-    else appendEscaped(line, fieldText(*it, types[c]));
+    else appendCopyField(line, fieldText(*it, types[c]), NulBytes::Kept);
   }
   return line;
 }

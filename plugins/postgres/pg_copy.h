@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace wno::pg {
@@ -24,6 +25,14 @@ std::vector<int64_t> copyRows(pqxx::work& txn, const sql::TableDef& table, const
 // A non-null value as the text PostgreSQL parses for its column type (json
 // columns: their JSON text); COPY escaping is applied on top of it.
 std::string fieldText(const nlohmann::json& value, const std::string& type);
+// What a field's NUL bytes become. PostgreSQL text cannot hold them:
+// Kept, the server refuses the row (a repository write says so);
+// AsReplacement, U+FFFD, as pg_array.h does for bound arrays (the job
+// store's COPY, which must store what its statement path would).
+enum class NulBytes { Kept, AsReplacement };
+// `text` as one COPY text-format field, appended: backslash, tab, newline
+// and carriage return escaped, NUL as `nul` says.
+void appendCopyField(std::string& line, std::string_view text, NulBytes nul);
 // One COPY text-format line: id, then each column's value (\N for NULL or
 // absent), with backslash, tab, newline and carriage return escaped.
 std::string copyLine(int64_t id, const nlohmann::json& row, const std::vector<std::string>& columns,

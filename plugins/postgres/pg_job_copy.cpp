@@ -1,22 +1,17 @@
 #include "pg_job_copy.h"
 
+#include "pg_copy.h"
+
 #include <nlohmann/json.hpp>
 #include <pqxx/tablewriter>
 
 namespace wno::pg {
+namespace {
 
-void appendCopyField(std::string& line, std::string_view text) {
-  for (const char c : text) {
-    switch (c) {
-      case '\\': line += "\\\\"; break;
-      case '\t': line += "\\t"; break;
-      case '\n': line += "\\n"; break;
-      case '\r': line += "\\r"; break;
-      case '\0': line += "\xEF\xBF\xBD"; break;
-      default: line += c;
-    }
-  }
-}
+// As the statement path binds text (pg_array.h).
+constexpr NulBytes kNul = NulBytes::AsReplacement;
+
+}  // namespace
 
 void copyNewJobs(pqxx::work& txn, const JobTables& tables, const std::vector<jobs::JobRecord>& batch) {
   if (batch.empty()) return;
@@ -27,7 +22,7 @@ void copyNewJobs(pqxx::work& txn, const JobTables& tables, const std::vector<job
   for (const auto& r : reserved) seqs.emplace_back(r[0].c_str());
   if (seqs.size() != batch.size()) throw std::runtime_error("job store: the seq sequence gave too few values");
   // libpqxx 6.4's stream_to takes rows as fixed-arity tuples only; its older
-  // tablewriter takes raw lines, escaped here (appendCopyField).
+  // tablewriter takes raw lines, escaped here (appendCopyField, pg_copy.h).
   static const std::vector<std::string> jobColumns = {
       "seq",          "id",           "type",           "queue",      "priority",  "data",
       "state",        "attempts_made", "max_attempts",  "backoff_type", "backoff_delay_ms",
@@ -43,21 +38,21 @@ void copyNewJobs(pqxx::work& txn, const JobTables& tables, const std::vector<job
       line.clear();
       line += seqs[i];
       line += '\t';
-      appendCopyField(line, j.id);
+      appendCopyField(line, j.id, kNul);
       line += '\t';
-      appendCopyField(line, j.type);
+      appendCopyField(line, j.type, kNul);
       line += '\t';
-      appendCopyField(line, j.queue);
+      appendCopyField(line, j.queue, kNul);
       line += '\t';
       line += std::to_string(j.priority);
       line += '\t';
-      appendCopyField(line, j.dataJson);
+      appendCopyField(line, j.dataJson, kNul);
       line += "\twaiting\t";
       line += std::to_string(j.attemptsMade);
       line += '\t';
       line += std::to_string(j.maxAttempts);
       line += '\t';
-      appendCopyField(line, j.backoff.type);
+      appendCopyField(line, j.backoff.type, kNul);
       line += '\t';
       line += std::to_string(j.backoff.delayMs);
       line += '\t';
@@ -78,7 +73,7 @@ void copyNewJobs(pqxx::work& txn, const JobTables& tables, const std::vector<job
     std::string line;
     for (size_t i = 0; i < batch.size(); ++i) {
       line.clear();
-      appendCopyField(line, batch[i].id);
+      appendCopyField(line, batch[i].id, kNul);
       line += '\t';
       line += seqs[i];
       writer.write_raw_line(line);

@@ -27,9 +27,4 @@ struct JobTables {
 
 void copyNewJobs(pqxx::work& txn, const JobTables& tables, const std::vector<jobs::JobRecord>& batch);
 
-// `text` as one COPY text-format field: backslash, tab, newline and
-// carriage return escaped; NUL (which PostgreSQL text cannot hold) written
-// as U+FFFD, as pg_array.h does.
-void appendCopyField(std::string& line, std::string_view text);
-
 }  // namespace wno::pg

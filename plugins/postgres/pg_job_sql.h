@@ -4,6 +4,7 @@
 // for their shape sit next to them.
 #pragma once
 
+#include "pg_job_copy.h"
 #include "pg_job_store.h"
 
 #include <string>
@@ -67,6 +68,13 @@ inline std::string leaseLateMs(const std::string& leaseParam, const std::string&
          "::bigint + (extract(epoch FROM clock_timestamp() - transaction_timestamp()) * 1000)::bigint AS late) AS l)";
 }
 
+// The seqs of the jobs whose ids `idArray` (an SQL text[] expression)
+// holds, through "<table>_ids" (`ids`, quoted): the jobs table is keyed on
+// seq (Sql::setSchema says why).
+inline std::string seqsOfIds(const std::string& ids, const std::string& idArray) {
+  return "ARRAY(SELECT seq FROM " + ids + " WHERE id = ANY(" + idArray + "))";
+}
+
 struct PostgresJobStore::Sql {
   explicit Sql(const std::string& table) {
     const std::string t = "\"" + table + "\"";
@@ -82,9 +90,12 @@ struct PostgresJobStore::Sql {
     setClaims(t, claims, batchSequence);
     setTransitions(t, leases, claims, ids);
     setReads(t, cols, ids);
+    tables.jobs = t;
+    tables.ids = ids;
   }
 
   std::string channel;
+  JobTables tables;  // for COPY; its sequence is set by migrate()
   std::vector<std::string> schema;
   std::string enqueueMany, enqueueManyFresh, getMany, finishMany, finishCompleted, heartbeatMany, heartbeatManyBySeq, extendLocked, dropDoneClaims;
   std::string enqueue, get, claim, heartbeat, complete, fail, cancel, retry, recover, stats,
@@ -215,70 +226,62 @@ struct PostgresJobStore::Sql {
 
   // New jobs, one or a batch.
   void setEnqueues(const std::string& t, const std::string& cols, const std::string& ids) {
+    // What every enqueue writes: the columns, and the batch forms' records,
+    // bound as one array per column (pg_array.h) and unnested in step (a
+    // batch is one round trip and one commit) in array order (WITH
+    // ORDINALITY ... ORDER BY ord: seq in enqueue order), with their values.
+    const std::string jobColumns =
+        "id, type, queue, priority, data, state, attempts_made, max_attempts, backoff_type,"
+        " backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, cancel_requested";
+    const std::string records =
+        " FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::json[], $6::bigint[],"
+        " $7::bigint[], $8::text[], $9::bigint[], $10::double precision[], $11::bigint[], $12::bigint[],"
+        " $13::bigint[]) WITH ORDINALITY AS x(id, type, queue, priority, data, attempts_made, max_attempts,"
+        " backoff_type, backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, ord)";
+    const std::string recordValues =
+        "x.id, x.type, x.queue, x.priority, x.data, 'waiting', x.attempts_made, x.max_attempts,"
+        " x.backoff_type, x.backoff_delay_ms, x.backoff_jitter, x.timeout_ms, x.run_at_ms, x.created_at_ms, false";
     // No NOTIFY in the INSERT: PostgreSQL serializes the commits of
     // notifying transactions (a database-wide lock held through the WAL
     // flush), which defeated group commit; notify() follows the commit.
     // The id is taken in _ids first (its seq drawn there), and the job
     // written only if it was new.
     enqueue = "WITH new AS (INSERT INTO " + ids + " (id) VALUES ($1::text) ON CONFLICT (id) DO NOTHING RETURNING seq),"
-              " ins AS (INSERT INTO " + t +
-              " (seq, id, type, queue, priority, data, state, attempts_made, max_attempts, backoff_type,"
-              " backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, cancel_requested)"
-              " OVERRIDING SYSTEM VALUE"
+              " ins AS (INSERT INTO " + t + " (seq, " + jobColumns + ") OVERRIDING SYSTEM VALUE"
               " SELECT new.seq, $1::text, $2::text, $3::text, $4::smallint, $5::json, 'waiting', $6::bigint, $7::bigint,"
               " $8::text, $9::bigint, $10::double precision, $11::bigint, $12::bigint, $13::bigint, false FROM new"
               " RETURNING queue)"
               " SELECT queue FROM ins";
     // A batch of new ids too small for COPY to pay its round trips
     // (pg_job_copy.h): one statement, the jobs written first (seq from the
-    // identity, in array order) and their ids after, with no ON CONFLICT
-    // arbiter and no join. A duplicate fails it as a unique violation, and
-    // the batch goes the way below.
-    enqueueManyFresh =
-        "WITH ins AS (INSERT INTO " + t + " (id, type, queue, priority, data, state, attempts_made, max_attempts,"
-        " backoff_type, backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, cancel_requested)"
-        " SELECT x.id, x.type, x.queue, x.priority, x.data, 'waiting', x.attempts_made, x.max_attempts,"
-        " x.backoff_type, x.backoff_delay_ms, x.backoff_jitter, x.timeout_ms, x.run_at_ms, x.created_at_ms, false"
-        " FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::json[], $6::bigint[],"
-        " $7::bigint[], $8::text[], $9::bigint[], $10::double precision[], $11::bigint[], $12::bigint[],"
-        " $13::bigint[]) WITH ORDINALITY AS x(id, type, queue, priority, data, attempts_made, max_attempts,"
-        " backoff_type, backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, ord)"
-        " ORDER BY x.ord RETURNING id, seq)"
-        " INSERT INTO " + ids + " (id, seq) SELECT id, seq FROM ins";
-    // The batch form (job_store.h 1.1) when some id may exist: one
-    // statement, the records bound as one array per column (pg_array.h)
-    // and unnested in step, so a batch is one round trip and one commit.
-    // The ids are taken in _ids first (seqs drawn there in array order,
-    // enqueue order: WITH ORDINALITY ... ORDER BY ord), then the new jobs
-    // written, each id's first occurrence only. When every id is new, the
-    // usual case (the host makes the ids), the batch is written by COPY or
-    // by the statement above instead, and comes here only if that fails on
-    // a duplicate.
-    enqueueMany =
-        "WITH new AS (INSERT INTO " + ids + " (id) SELECT x.id FROM unnest($1::text[]) WITH ORDINALITY"
-        " AS x(id, ord) ORDER BY x.ord ON CONFLICT (id) DO NOTHING RETURNING id, seq),"
-        " ins AS (INSERT INTO " + t + " (seq, id, type, queue, priority, data, state, attempts_made, max_attempts,"
-        " backoff_type, backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, cancel_requested)"
-        " OVERRIDING SYSTEM VALUE"
-        " SELECT DISTINCT ON (x.id) new.seq, x.id, x.type, x.queue, x.priority, x.data, 'waiting', x.attempts_made,"
-        " x.max_attempts, x.backoff_type, x.backoff_delay_ms, x.backoff_jitter, x.timeout_ms, x.run_at_ms,"
-        " x.created_at_ms, false"
-        " FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::json[], $6::bigint[],"
-        " $7::bigint[], $8::text[], $9::bigint[], $10::double precision[], $11::bigint[], $12::bigint[],"
-        " $13::bigint[]) WITH ORDINALITY AS x(id, type, queue, priority, data, attempts_made, max_attempts,"
-        " backoff_type, backoff_delay_ms, backoff_jitter, timeout_ms, run_at_ms, created_at_ms, ord)"
-        " JOIN new ON new.id = x.id ORDER BY x.id, x.ord RETURNING id, queue)"
-        " SELECT id, queue FROM ins";
-    getMany = "SELECT " + cols + " FROM " + t + " WHERE seq = ANY(ARRAY(SELECT seq FROM " + ids +
-              " WHERE id = ANY(ARRAY(SELECT json_array_elements_text($1::json)))))";
+    // identity) and their ids after, with no ON CONFLICT arbiter and no
+    // join. A duplicate fails it as a unique violation, and the batch goes
+    // the way below.
+    enqueueManyFresh = "WITH ins AS (INSERT INTO " + t + " (" + jobColumns + ") SELECT " + recordValues + records +
+                       " ORDER BY x.ord RETURNING id, seq)"
+                       " INSERT INTO " + ids + " (id, seq) SELECT id, seq FROM ins";
+    // The batch form (job_store.h 1.1) when some id may exist: the ids are
+    // taken in _ids first (seqs drawn there in array order), then the new
+    // jobs written, each id's first occurrence only. When every id is new,
+    // the usual case (the host makes the ids), the batch is written by COPY
+    // or by the statement above instead, and comes here only if that fails
+    // on a duplicate.
+    enqueueMany = "WITH new AS (INSERT INTO " + ids + " (id) SELECT x.id FROM unnest($1::text[]) WITH ORDINALITY"
+                  " AS x(id, ord) ORDER BY x.ord ON CONFLICT (id) DO NOTHING RETURNING id, seq),"
+                  " ins AS (INSERT INTO " + t + " (seq, " + jobColumns + ") OVERRIDING SYSTEM VALUE"
+                  " SELECT DISTINCT ON (x.id) new.seq, " + recordValues + records +
+                  " JOIN new ON new.id = x.id ORDER BY x.id, x.ord RETURNING id, queue)"
+                  " SELECT id, queue FROM ins";
+    getMany = "SELECT " + cols + " FROM " + t + " WHERE seq = ANY(" +
+              seqsOfIds(ids, "ARRAY(SELECT json_array_elements_text($1::json))") + ")";
   }
 
   // Finished attempts, in batches.
   void setFinishes(const std::string& t, const std::string& ids) {
     // Old values on the right of SET, as in `fail`; the lease check in WHERE.
     // The items come as one array per column (pg_array.h), unnested in step.
-    // The rows are found by id through the primary key (`id = ANY`), and
-    // matched to their items by a hash join: the job store's sessions run
+    // The rows are found through their seqs (seqsOfIds, the primary key),
+    // and matched to their items by a hash join: the job store's sessions run
     // with nested loops disabled (PostgresJobStore's constructor). On a busy table the
     // statistics lag (they may say no job is active, or none is leased to
     // this worker), and with a nested loop the planner then scanned the
@@ -303,7 +306,7 @@ struct PostgresJobStore::Sql {
                  " lease_owner = NULL, lease_expires_at_ms = NULL"
                  " FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::json[], $7::text[], $8::bigint[])"
                  " AS x(ord, id, outcome, now_ms, result, error, retry_at_ms)"
-                 " WHERE j.seq = ANY(ARRAY(SELECT seq FROM " + ids + " WHERE id = ANY($3::text[])))"
+                 " WHERE j.seq = ANY(" + seqsOfIds(ids, "$3::text[]") + ")"
                  " AND j.id = x.id AND (j.state = 'active') IS TRUE"
                  " AND j.lease_owner = $1::text"
                  " RETURNING x.ord, j.state, j.queue";
@@ -355,7 +358,7 @@ struct PostgresJobStore::Sql {
     heartbeat = "UPDATE " + t + " SET lease_expires_at_ms = $3::bigint + $4::bigint + " + leaseLateMs("$4", "$5") +
                 held + " RETURNING cancel_requested";
     // Every lease a host holds, renewed in one statement: the ids are an
-    // array, matched through the primary key as in finishMany. It never
+    // array, their rows found through their seqs as in finishMany. It never
     // waits for a row lock (SKIP LOCKED, as the claim): a locked row is being
     // finished, cancelled or recovered, and a renewal that waited behind it
     // held its other rows meanwhile. Waiting renewals let leases lapse
@@ -363,19 +366,18 @@ struct PostgresJobStore::Sql {
     // batch locking them in another deadlocked. An id not returned was
     // skipped or refused; the store reads the row to say which, and extends
     // the lease of a skipped row it still holds in `leases` (extendLocked).
-    heartbeatMany = "UPDATE " + t + " SET lease_expires_at_ms = $3::bigint + $4::bigint + " + leaseLateMs("$4", "$5") +
-                    " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + t +
-                    " WHERE seq = ANY(ARRAY(SELECT seq FROM " + ids + " WHERE id = ANY($1::text[])))"
-                    " AND id = ANY($1::text[]) AND (state = 'active') IS TRUE AND lease_owner = $2::text"
-                    " FOR UPDATE SKIP LOCKED)) RETURNING id, cancel_requested";
+    auto renewWhere = [&](const std::string& rows) {
+      return "UPDATE " + t + " SET lease_expires_at_ms = $3::bigint + $4::bigint + " + leaseLateMs("$4", "$5") +
+             " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + t + " WHERE " + rows +
+             " AND (state = 'active') IS TRUE AND lease_owner = $2::text FOR UPDATE SKIP LOCKED))"
+             " RETURNING id, cancel_requested";
+    };
+    heartbeatMany = renewWhere("seq = ANY(" + seqsOfIds(ids, "$1::text[]") + ") AND id = ANY($1::text[])");
     // The same for jobs whose rows the store knows from their claims ($1
     // their seqs): one integer lookup a job instead of two through _ids.
     // Renewals are what keeps a held job from running twice when the
     // machine is starved, so they are the cheapest statement that can do it.
-    heartbeatManyBySeq = "UPDATE " + t + " SET lease_expires_at_ms = $3::bigint + $4::bigint + " +
-                         leaseLateMs("$4", "$5") + " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + t +
-                         " WHERE seq = ANY($1::bigint[]) AND (state = 'active') IS TRUE AND lease_owner = $2::text"
-                         " FOR UPDATE SKIP LOCKED)) RETURNING id, cancel_requested";
+    heartbeatManyBySeq = renewWhere("seq = ANY($1::bigint[])");
     // A renewal that skipped a locked row still extends its lease, beside
     // the row. The lock is usually this host's own finish batch, but
     // another host's claim also locks, for its whole statement, rows it

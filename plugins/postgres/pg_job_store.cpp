@@ -5,6 +5,7 @@
 #include "jobs/job_transitions.h"
 #include "pg_array.h"
 #include "pg_errors.h"
+#include "pg_job_copy.h"
 #include "pg_job_sql.h"
 
 #include <wno/sdk/config.hpp>
@@ -226,9 +227,8 @@ void PostgresJobStore::migrate() {
     // the others wait here and then find everything in place.
     txn.exec_params("SELECT pg_advisory_xact_lock(hashtext($1))", "wno_job_store:" + table_);
     for (const auto& statement : sql_->schema) txn.exec(statement);
-    tables_.jobs = "\"" + table_ + "\"";
-    tables_.ids = "\"" + table_ + "_ids\"";
-    tables_.sequence = txn.exec_params1("SELECT pg_get_serial_sequence($1, 'seq')", tables_.jobs)[0].c_str();
+    sql_->tables.sequence =
+        txn.exec_params1("SELECT pg_get_serial_sequence($1, 'seq')", sql_->tables.jobs)[0].c_str();
     txn.commit();
     return 0;
   });
@@ -342,7 +342,7 @@ void PostgresJobStore::enqueueMany(std::string_view jobsJson, size_t count, sdk:
       if (batch.size() >= kCopyFrom) {
         auto c = pool_->acquire();
         pqxx::work txn(*c->conn);
-        copyNewJobs(txn, tables_, batch);
+        copyNewJobs(txn, sql_->tables, batch);
         txn.commit();
       } else {
         run(*pool_, sql_->enqueueManyFresh, enqueueColumns(batch, pending));
@@ -500,8 +500,9 @@ void PostgresJobStore::claim(std::string_view queue, std::string_view worker, ui
   order.reserve(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
     const pqxx::row row = rows[static_cast<pqxx::result::size_type>(i)];
-    order.emplace_back(asInt(row[kPriority]), asInt(row[kRunAtMs]), asInt(row[0]), i);
-    batches_.claimed(row[1].c_str(), asInt(row[0]), asInt(row[17]));
+    const int64_t seq = asInt(row[0]);
+    order.emplace_back(asInt(row[kPriority]), asInt(row[kRunAtMs]), seq, i);
+    batches_.claimed(row[1].c_str(), seq, asInt(row[17]));
   }
   std::sort(order.begin(), order.end());
   for (const auto& key : order) {

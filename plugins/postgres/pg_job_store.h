@@ -19,7 +19,6 @@
 #pragma once
 
 #include "pg_claim_batches.h"
-#include "pg_job_copy.h"
 #include "pg_listener.h"
 #include "pg_notifier.h"
 #include "pg_pool.h"
@@ -70,7 +69,6 @@ class PostgresJobStore : public sdk::JobStore {
 
   sdk::Host host_;
   std::string table_;
-  JobTables tables_;  // for COPY: set by migrate()
   std::unique_ptr<Pool> pool_;
   std::unique_ptr<Pool> leasePool_;  // renewals only: never queued behind claims and finishes
   std::unique_ptr<Sql> sql_;
